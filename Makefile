@@ -1,0 +1,33 @@
+# The two Quick start commands: `make demo` and `make test`. Both create .venv if needed.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck check-schemes wheel-check clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/starrules check schemes/anyang.star
+	$(BIN)/starrules run schemes/anyang.star schemes/examples/anyang.csv
+
+test: $(STAMP)
+	$(BIN)/ruff check starrules tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest starrules tests
+
+# Builds the wheel and installs it in a scratch venv: the grammar must ship inside it.
+wheel-check: $(STAMP)
+	rm -rf build/wheel-check && mkdir -p build/wheel-check
+	$(BIN)/python -m build --wheel --outdir build/wheel-check . >/dev/null
+	$(PY) -m venv build/wheel-check/venv
+	build/wheel-check/venv/bin/pip install --quiet build/wheel-check/*.whl
+	cd build/wheel-check && venv/bin/starrules check ../../schemes/anyang.star
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

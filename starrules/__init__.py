@@ -1,0 +1,47 @@
+"""starrules: star-rating schemes as checkable text, evaluated exactly and explained.
+
+>>> import starrules
+>>> scheme = starrules.loads('''
+... scheme "示例" version "1"
+... levels stars 0..2
+... input 得分 : score 0..100 step 0.5
+... band 得分 { 2: [90, ..)  1: [60, 90)  0: (.., 60) }
+... ''')
+>>> scheme.evaluate({"得分": "89.5"}).level
+1
+"""
+
+from starrules.api import Scheme, load, loads
+from starrules.checker import check, lower
+from starrules.diagnostics import Diagnostic, render
+from starrules.errors import (
+    EvaluationError,
+    InputError,
+    InputProblem,
+    StarCheckError,
+    StarError,
+    StarSyntaxError,
+)
+from starrules.parser import parse
+from starrules.result import Result, TraceStep
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Diagnostic",
+    "EvaluationError",
+    "InputError",
+    "InputProblem",
+    "Result",
+    "Scheme",
+    "StarCheckError",
+    "StarError",
+    "StarSyntaxError",
+    "TraceStep",
+    "check",
+    "load",
+    "loads",
+    "lower",
+    "parse",
+    "render",
+]

@@ -1,0 +1,79 @@
+"""The public API: load a scheme, evaluate an entity.
+
+The pipeline, top to bottom: ``parse`` (text -> syntax tree), ``check``/``lower``
+(syntax tree -> diagnostics and the checked model), ``interpret`` (model + inputs ->
+result with trace).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+from starrules import interpreter
+from starrules import model as m
+from starrules.checker import check, lower
+from starrules.diagnostics import Diagnostic
+from starrules.errors import StarCheckError
+from starrules.parser import parse
+from starrules.result import Result
+
+
+class Scheme:
+    """A checked scheme, ready to evaluate. Make one with :func:`load` or :func:`loads`."""
+
+    def __init__(self, program: m.Program, source: str, warnings: list[Diagnostic]) -> None:
+        self.program = program
+        self.source = source
+        self.warnings = warnings
+
+    @property
+    def title(self) -> str:
+        return self.program.title
+
+    @property
+    def version(self) -> str | None:
+        return self.program.version
+
+    @property
+    def source_name(self) -> str:
+        return self.program.source_name
+
+    @property
+    def sha256(self) -> str:
+        """The hash of the scheme's text, to tie published results to it."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    @property
+    def inputs(self) -> tuple[m.Input, ...]:
+        return self.program.inputs
+
+    @property
+    def levels(self) -> m.Levels:
+        return self.program.levels
+
+    def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True) -> Result:
+        """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs."""
+        return interpreter.evaluate(self.program, inputs, trace=trace)
+
+    def __repr__(self) -> str:
+        return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"
+
+
+def loads(text: str, name: str = "<string>") -> Scheme:
+    """Parse and check a scheme's text; raises StarSyntaxError or StarCheckError."""
+    tree = parse(text, name)
+    diagnostics = check(tree)
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        raise StarCheckError(errors, text)
+    program = lower(tree, text)
+    return Scheme(program, text, [d for d in diagnostics if not d.is_error])
+
+
+def load(path: str | PathLike[str]) -> Scheme:
+    """Read a ``.star`` file (UTF-8) and load it."""
+    p = Path(path)
+    return loads(p.read_text(encoding="utf-8-sig"), str(path))

@@ -1,0 +1,816 @@
+"""Check and lower: :class:`~starrules.nodes.SchemeFile` -> diagnostics and the model.
+
+Takes a syntax tree; :func:`check` gives every problem of the file at once (unknown
+names with a did-you-mean, type errors, duplicates, constants outside declared ranges,
+bands with gaps or overlaps); :func:`lower` gives the checked
+:class:`~starrules.model.Program`, or raises :class:`~starrules.errors.StarCheckError`.
+Both run the same single pass, so what checks clean always lowers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from starrules import model as m
+from starrules import nodes as n
+from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
+from starrules.errors import StarCheckError
+from starrules.nodes import Span
+from starrules.values import fmt_number, range_problem
+
+FUNCTIONS = {"sum", "max", "min", "all", "any"}
+PIPELINE_ORDER = ("require", "disqualify", "veto", "cap", "demote", "flag")
+
+
+def check(tree: n.SchemeFile) -> list[Diagnostic]:
+    """Every diagnostic of the file (errors and warnings), in source order."""
+    return _Checker(tree).run()[0]
+
+
+def lower(tree: n.SchemeFile, source: str = "") -> m.Program:
+    """The checked model; raises StarCheckError with every error if there is any."""
+    diagnostics, program = _Checker(tree).run()
+    errors = [d for d in diagnostics if d.is_error]
+    if errors or program is None:
+        raise StarCheckError(errors, source)
+    return program
+
+
+def finite_decimal(q: Fraction) -> bool:
+    """True when q has a finite decimal expansion (its denominator is 2^a 5^b)."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+@attrs.define
+class _Scope:
+    """What an expression may read: ``rule`` names the construct for messages."""
+
+    rule: str
+    allow_scores: bool = True
+    allow_level: bool = False
+
+
+class _Checker:
+    def __init__(self, tree: n.SchemeFile) -> None:
+        self.tree = tree
+        self.diags: list[Diagnostic] = []
+        self.inputs: dict[str, m.Input] = {}
+        self.score_decls: dict[str, n.ScoreDecl | n.RuleGroup] = {}
+        self.score_types: dict[str, m.Type] = {}
+        self.levels: m.Levels | None = None
+        self.deps: dict[str, set[str]] = {}
+        self._current_deps: set[str] | None = None
+
+    # ---- reporting ---------------------------------------------------------
+
+    def error(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, "error", span, message, hint, self.tree.source_name))
+
+    def warning(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, "warning", span, message, hint, self.tree.source_name))
+
+    # ---- driver ------------------------------------------------------------
+
+    def run(self) -> tuple[list[Diagnostic], m.Program | None]:
+        st = self.tree.statements
+        header = [d for d in st if isinstance(d, n.SchemeDecl)]
+        level_decls = [d for d in st if isinstance(d, (n.StarLevels, n.GradeLevels))]
+        if not header:
+            self.error("E103", Span(1, 1, 1, 2), "the file has no 'scheme' line",
+                       'start the file with: scheme "方案名称" version "2024"')
+        for dup in header[1:]:
+            self.error("E102", dup.span, "a second 'scheme' line", "keep only one")
+        if not level_decls:
+            self.error("E103", Span(1, 1, 1, 2), "the file does not say its levels",
+                       "add a line such as: levels stars 0..5\n"
+                       "or: levels grades 不合格 < 基本合格 < 良好 < 优秀")
+        else:
+            self.levels = self._levels(level_decls[0])
+            for dup_levels in level_decls[1:]:
+                self.error("E102", dup_levels.span, "a second 'levels' line", "keep only one")
+
+        for decl in st:
+            if isinstance(decl, n.InputDecl):
+                self._declare_input(decl)
+        for decl in st:
+            if isinstance(decl, (n.ScoreDecl, n.RuleGroup)):
+                self._declare_score(decl)
+
+        scores: dict[str, m.Score] = {}
+        for decl in st:
+            if isinstance(decl, n.ScoreDecl):
+                scores[decl.name.id] = self._score(decl)
+            elif isinstance(decl, n.RuleGroup):
+                scores[decl.name.id] = self._group(decl)
+        ordered = self._order_scores(scores)
+
+        totals = [d for d in st if isinstance(d, n.ScoreDecl) and d.is_total]
+        for dup_total in totals[1:]:
+            self.error("E102", dup_total.name.span, f"a second total: '{dup_total.name.id}'",
+                       f"only one score is the total; write 'score {dup_total.name.id} = ...'")
+        total = totals[0].name.id if totals else None
+
+        bands = [d for d in st if isinstance(d, n.BandDecl)]
+        band = self._band(bands[0]) if bands else None
+        for dup_band in bands[1:]:
+            self.error("E102", dup_band.span, "a second 'band' block", "keep only one")
+        if not bands:
+            self.error("E405", Span(1, 1, 1, 2), "the file has no 'band' block, so no level can be given",
+                       "add one, e.g.: band 得分 { 5: [90, ..)  4: [80, 90)  0: (.., 80) }")
+
+        rules = self._rules([d for d in st if isinstance(d, n.Rule)])
+        if total is None and band is not None:
+            total = band.score.name
+
+        diagnostics = sort_diagnostics(self.diags)
+        if any(d.is_error for d in diagnostics) or self.levels is None:
+            return diagnostics, None
+        title = header[0].title.value if header else ""
+        version = header[0].version.value if header and header[0].version else None
+        program = m.Program(
+            title=title,
+            version=version,
+            source_name=self.tree.source_name,
+            levels=self.levels,
+            inputs=tuple(self.inputs.values()),
+            scores=tuple(scores[name] for name in ordered),
+            total=total,
+            band=band,
+            rules=rules,
+        )
+        return diagnostics, program
+
+    # ---- levels ------------------------------------------------------------
+
+    def _levels(self, decl: n.StarLevels | n.GradeLevels) -> m.Levels | None:
+        if isinstance(decl, n.StarLevels):
+            if decl.low > decl.high:
+                self.error("E302", decl.span, f"levels run from {decl.low} down to {decl.high}",
+                           f"write the lowest first: levels stars {decl.high}..{decl.low}")
+                return None
+            values = tuple(range(decl.low, decl.high + 1))
+            labels = {v: f"{v}星" for v in values}
+            for lab in decl.labels:
+                if lab.stars not in labels:
+                    self.error("E104", lab.span, f"{lab.stars} is not one of the levels {decl.low}..{decl.high}")
+                labels[lab.stars] = lab.label.value
+            return m.Levels(True, tuple(values), tuple(labels[v] for v in values))
+        seen: set[str] = set()
+        for name in decl.names:
+            if name.id in seen:
+                self.error("E102", name.span, f"the grade '{name.id}' is listed twice")
+            seen.add(name.id)
+        names = tuple(dict.fromkeys(x.id for x in decl.names))
+        return m.Levels(False, names, names)
+
+    def _level_const(self, ref: n.LevelRef) -> m.LevelConst | None:
+        if self.levels is None:
+            return None
+        levels = self.levels
+        if ref.value in levels.values:
+            rank = levels.values.index(ref.value)
+            return m.LevelConst(rank, levels.label(rank), ref.span)
+        if levels.stars:
+            hint = f"levels run {levels.values[0]}..{levels.values[-1]}"
+        else:
+            close = did_you_mean(str(ref.value), [str(v) for v in levels.values])
+            hint = f"did you mean '{close}'?" if close else "grades are: " + ", ".join(map(str, levels.values))
+        self.error("E104", ref.span, f"'{ref.value}' is not one of the levels", hint)
+        return None
+
+    # ---- declarations ------------------------------------------------------
+
+    def _declare_input(self, decl: n.InputDecl) -> None:
+        name = decl.name.id
+        if name in self.inputs:
+            first = self.inputs[name].span
+            self.error("E102", decl.name.span, f"the input '{name}' is declared twice",
+                       f"it was first declared on line {first.line}; remove one or rename it")
+            return
+        spec = decl.type
+        typ, role = self._input_type(spec)
+        default: object | None = None
+        has_default = decl.default is not None
+        if decl.default is not None:
+            default = self._constant_for(decl.default, name, typ, spec)
+        self.inputs[name] = m.Input(name, typ, spec, default, has_default, role, decl.name.span)
+
+    def _input_type(self, spec: n.TypeSpec) -> tuple[m.Type, str]:
+        if isinstance(spec, n.ScoreType):
+            if spec.low > spec.high:
+                self.error("E302", spec.span, f"the range {spec.low}..{spec.high} is empty",
+                           f"write the smaller end first: {spec.high}..{spec.low}")
+            if spec.step is not None:
+                if spec.step <= 0:
+                    self.error("E302", spec.span, "a step must be more than 0", "e.g. step 0.1")
+                elif (spec.low % spec.step) != 0 or (spec.high % spec.step) != 0:
+                    self.error("E302", spec.span,
+                               f"the ends {spec.low} and {spec.high} are not multiples of the step {spec.step}",
+                               "make the range's ends multiples of the step")
+            return m.NUMBER, "value"
+        if isinstance(spec, n.CountType):
+            if spec.high is not None and spec.low > spec.high:
+                self.error("E302", spec.span, f"the range {spec.low}..{spec.high} is empty")
+            return m.COUNT, "value"
+        if isinstance(spec, n.PercentType):
+            return m.PERCENT, "value"
+        if isinstance(spec, n.BoolType):
+            return m.BOOL, "value"
+        if isinstance(spec, (n.EnumType, n.SetType)):
+            seen: set[str] = set()
+            for mem in spec.members:
+                if mem.id in seen:
+                    self.error("E102", mem.span, f"'{mem.id}' is listed twice")
+                seen.add(mem.id)
+            members = tuple(dict.fromkeys(x.id for x in spec.members))
+            return m.Type("enum" if isinstance(spec, n.EnumType) else "set", members), "value"
+        assert isinstance(spec, n.TextType)
+        return m.TEXT, spec.role
+
+    def _constant_for(self, expr: n.Expr, name: str, typ: m.Type, spec: n.TypeSpec) -> object | None:
+        """A default value, checked against its input's declaration."""
+        span = getattr(expr, "span", Span.unknown())
+        try:
+            if isinstance(expr, n.Number) and typ.kind in ("number", "count"):
+                value: object = expr.value
+            elif isinstance(expr, n.Number) and typ.kind == "percent":
+                value = expr.value / 100
+            elif isinstance(expr, n.Percent) and typ.kind == "percent":
+                value = expr.value
+            elif isinstance(expr, n.Bool) and typ.kind == "bool":
+                value = expr.value
+            elif isinstance(expr, n.Name) and typ.kind == "enum":
+                value = expr.id
+            elif isinstance(expr, n.SetLiteral) and typ.kind == "set":
+                value = frozenset(x.id for x in expr.items if isinstance(x, n.Name))
+            elif isinstance(expr, n.String) and typ.kind == "text":
+                value = expr.value
+            else:
+                self.error("E201", span, f"the default of '{name}' must be {typ.describe()}")
+                return None
+        except Exception:  # pragma: no cover - defensive; literals are well formed
+            return None
+        problem = range_problem(value, typ, spec)
+        if problem:
+            self.error("E301", span, f"the default of '{name}' is outside its declaration: {problem}",
+                       f"'{name}' is declared as {_describe_spec(spec, typ)}")
+            return None
+        return value
+
+    def _declare_score(self, decl: n.ScoreDecl | n.RuleGroup) -> None:
+        name = decl.name.id
+        if name in self.inputs:
+            self.error("E102", decl.name.span, f"'{name}' is already declared as an input",
+                       "give the score another name")
+        elif name in self.score_decls:
+            first = self.score_decls[name].name.span
+            self.error("E102", decl.name.span, f"'{name}' is defined twice",
+                       f"it was first defined on line {first.line}; remove one or rename it")
+        else:
+            self.score_decls[name] = decl
+            self.score_types[name] = m.NUMBER
+
+    def _score(self, decl: n.ScoreDecl) -> m.Score:
+        self._current_deps = set()
+        scope = _Scope(f"score '{decl.name.id}'")
+        expr, typ = self._expr(decl.expr, scope)
+        if typ is not None and not typ.numeric:
+            self.error("E203", _span_of(decl.expr), f"the score '{decl.name.id}' must be a number, not {typ.describe()}",
+                       "a yes/no item is scored with 'when', e.g. 20 when 达标")
+        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
+        self._current_deps = None
+        return m.Score(decl.name.id, "total" if decl.is_total else "score", expr, span=decl.span)
+
+    def _group(self, decl: n.RuleGroup) -> m.Score:
+        self._current_deps = set()
+        entries = []
+        labels: set[str] = set()
+        for entry in decl.entries:
+            if entry.label.value in labels:
+                self.error("E102", entry.label.span, f"two entries of '{decl.name.id}' are labelled '{entry.label.value}'",
+                           "give each entry its own label")
+            labels.add(entry.label.value)
+            scope = _Scope(f"{decl.kind} '{entry.label.value}'")
+            expr, typ = self._expr(entry.expr, scope)
+            if typ is not None and not typ.numeric:
+                self.error("E203", _span_of(entry.expr),
+                           f"the {decl.kind} '{entry.label.value}' must be a number of points, not {typ.describe()}",
+                           "e.g. 5 when 条件, or 3 each 次数")
+            entries.append(m.GroupEntry(entry.label.value, expr, entry.span))
+        if decl.cap is not None and decl.cap.value < 0:
+            self.error("E302", decl.cap.span, "a cap on points must not be negative")
+        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
+        self._current_deps = None
+        return m.Score(decl.name.id, decl.kind, None, tuple(entries),
+                       decl.cap.value if decl.cap else None, decl.span)
+
+    def _order_scores(self, scores: dict[str, m.Score]) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = path[path.index(name):] + [name]
+                decl = self.score_decls[name]
+                self.error("E107", decl.name.span, "these scores are defined in terms of each other: "
+                           + " -> ".join(cycle), "break the circle: one of them must not use the others")
+                return
+            state[name] = 1
+            for dep in sorted(self.deps.get(name, ())):
+                if dep in scores:
+                    visit(dep, path + [name])
+            state[name] = 2
+            order.append(name)
+
+        for name in scores:
+            visit(name, [])
+        return order
+
+    # ---- bands -------------------------------------------------------------
+
+    def _band(self, decl: n.BandDecl) -> m.Band | None:
+        name = decl.score.id
+        ref: m.Ref | None = None
+        if name in self.score_decls:
+            ref = m.Ref("score", name, decl.score.span)
+        elif name in self.inputs and self.inputs[name].type.numeric:
+            ref = m.Ref("input", name, decl.score.span)
+        elif name in self.inputs:
+            self.error("E201", decl.score.span, f"bands need a number, but '{name}' is {self.inputs[name].type.describe()}")
+        else:
+            self._unknown(decl.score, "a score")
+        ranges: list[m.BandRange] = []
+        else_rank: int | None = None
+        for entry in decl.entries:
+            const = self._level_const(entry.level)
+            if entry.is_else:
+                if else_rank is not None:
+                    self.error("E102", entry.span, "a second 'else' band", "keep only one")
+                if const is not None:
+                    else_rank = const.rank
+                continue
+            assert entry.low is not None and entry.high is not None
+            lo, hi = entry.low, entry.high
+            if lo.value is not None and hi.value is not None and (
+                lo.value > hi.value or (lo.value == hi.value and not (lo.closed and hi.closed))
+            ):
+                self.error("E403", entry.span, f"the interval {_interval_text(lo, hi)} holds no score",
+                           "write the lower end first, e.g. [80, 90)")
+                continue
+            if const is not None:
+                ranges.append(m.BandRange(const.rank, lo.value, lo.closed and lo.value is not None,
+                                          hi.value, hi.closed and hi.value is not None,
+                                          _interval_text(lo, hi), entry.span))
+        self._band_coverage(decl, ranges, else_rank)
+        if ref is None:
+            return None
+        return m.Band(ref, tuple(ranges), else_rank, decl.span)
+
+    def _band_coverage(self, decl: n.BandDecl, ranges: list[m.BandRange], else_rank: int | None) -> None:
+        """Gaps and overlaps over the whole number line, each with a witness value."""
+        levels = self.levels
+
+        def label(rank: int) -> str:
+            return levels.label(rank) if levels is not None else str(rank)
+
+        key: Callable[[m.BandRange], tuple[int, Decimal, int]] = lambda r: (  # noqa: E731
+            0 if r.low is None else 1, r.low if r.low is not None else Decimal(0), 0 if r.low_closed else 1)
+        srt = sorted(ranges, key=key)
+        for a, b in itertools.pairwise(srt):
+            # overlap: b starts before a ends
+            if a.high is None or b.low is None or b.low < a.high or (
+                b.low == a.high and a.high_closed and b.low_closed
+            ):
+                witness = b.low if b.low is not None and (b.low_closed or a.high is None) else None
+                if witness is None:
+                    witness = _between(b.low, a.high)
+                self.error("E402", b.span,
+                           f"bands overlap: a score of {fmt_number(witness)} is in both "
+                           f"{label(a.rank)} {a.text} and {label(b.rank)} {b.text}",
+                           "make each end belong to one band only, e.g. [80, 90) then [90, 100]")
+            elif b.low > a.high or (b.low == a.high and not a.high_closed and not b.low_closed):
+                if else_rank is not None:
+                    continue
+                witness = a.high if b.low == a.high else _between(a.high, b.low)
+                self.error("E401", b.span,
+                           f"a score of {fmt_number(witness)} falls in no band "
+                           f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
+                           f"close the gap: start this band where the one below ends, "
+                           f"e.g. [{fmt_number(a.high)}, ...) if {fmt_number(a.high)} belongs here")
+        if else_rank is None and srt:
+            first, last = srt[0], srt[-1]
+            if first.low is not None:
+                self.error("E401", first.span,
+                           f"a score below {fmt_number(first.low)} falls in no band",
+                           f"add a lowest band, e.g. 0: (.., {fmt_number(first.low)}), or '0: else'")
+            if last.high is not None and not any(r.high is None for r in srt):
+                self.error("E401", last.span,
+                           f"a score above {fmt_number(last.high)} falls in no band",
+                           f"bonuses can lift a score past {fmt_number(last.high)}: "
+                           f"write [{fmt_number(last.low) if last.low is not None else '..'}, ..) for the top band")
+        if not srt and else_rank is None and decl.entries:
+            self.error("E401", decl.span, "the band block gives no level to any score")
+
+    # ---- rules -------------------------------------------------------------
+
+    def _rules(self, rules: list[n.Rule]) -> tuple[m.RuleIR, ...]:
+        out: list[m.RuleIR] = []
+        names: dict[tuple[str, str], n.Rule] = {}
+        for rule in rules:
+            key = (rule.kind, rule.name.value)
+            if key in names:
+                self.error("E102", rule.name.span, f"two {rule.kind} rules are named '{rule.name.value}'",
+                           f"the first is on line {names[key].span.line}; give each rule its own name")
+            names[key] = rule
+            early = rule.kind in ("require", "disqualify")
+            scope = _Scope(f"{rule.kind} '{rule.name.value}'", allow_scores=not early,
+                           allow_level=rule.kind == "flag")
+            cond, typ = self._expr(rule.condition, scope)
+            if typ is not None and typ.kind != "bool":
+                self.error("E202", _span_of(rule.condition),
+                           f"the condition of {rule.kind} '{rule.name.value}' must be yes/no, not {typ.describe()}",
+                           "compare it with something, e.g. 满意率 < 50%")
+            rank = None
+            if rule.kind == "cap" and rule.level is not None:
+                const = self._level_const(rule.level)
+                rank = const.rank if const else None
+            if rule.kind == "demote" and (rule.steps or 0) < 1:
+                self.error("E302", rule.span, "a demotion must lower by at least 1 level")
+            out.append(m.RuleIR(rule.kind, rule.name.value, cond, rank, rule.steps, rule.span))
+        out.sort(key=lambda r: PIPELINE_ORDER.index(r.kind))
+        return tuple(out)
+
+    # ---- expressions -------------------------------------------------------
+
+    def _unknown(self, name: n.Name, what: str, extra: Iterable[str] = ()) -> None:
+        pool = list(self.inputs) + list(self.score_decls) + list(extra)
+        close = did_you_mean(name.id, pool)
+        hint = f"did you mean '{close}'?" if close else f"declare it first, e.g.: input {name.id} : score 0..10"
+        self.error("E101", name.span, f"'{name.id}' is not defined; expected {what}", hint)
+
+    def _expr(self, e: n.Expr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        """The lowered expression and its type (None where an error was reported)."""
+        method = getattr(self, "_x_" + type(e).__name__)
+        result: tuple[m.Expr, m.Type | None] = method(e, scope)
+        return result
+
+    def _x_Number(self, e: n.Number, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        return e, (m.COUNT if e.value == e.value.to_integral_value() and e.value >= 0 else m.NUMBER)
+
+    def _x_Percent(self, e: n.Percent, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        return e, m.PERCENT
+
+    def _x_Bool(self, e: n.Bool, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        return e, m.BOOL
+
+    def _x_String(self, e: n.String, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        return e, m.TEXT
+
+    def _x_Name(self, e: n.Name, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if e.id in self.inputs:
+            return m.Ref("input", e.id, e.span), self.inputs[e.id].type
+        if e.id in self.score_decls:
+            if not scope.allow_scores:
+                self.error("E205", e.span, f"the {scope.rule} cannot read the score '{e.id}'",
+                           "validity and eligibility are decided from the inputs, before any score")
+                return m.Ref("score", e.id, e.span), None
+            if self._current_deps is not None:
+                self._current_deps.add(e.id)
+            return m.Ref("score", e.id, e.span), self.score_types[e.id]
+        members = {mem for i in self.inputs.values() for mem in i.type.members}
+        if e.id in members:
+            self.error("E201", e.span, f"'{e.id}' is a choice of an input, not a value on its own",
+                       f"compare it with its input, e.g. '{e.id} in 输入名' for a set, or '输入名 == {e.id}'")
+            return e, None
+        self._unknown(e, "an input or a score")
+        return e, None
+
+    def _x_LevelExpr(self, e: n.LevelExpr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if not scope.allow_level:
+            self.error("E204", e.span, f"the {scope.rule} cannot read the level: it is not known yet",
+                       "'level' can be read in flag rules, which come after the level is fixed")
+            return e, None
+        return e, m.LEVEL
+
+    def _x_SetLiteral(self, e: n.SetLiteral, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        self.error("E201", e.span, "a list of choices can only follow 'in'", "e.g. 等次 in {优秀, 良好}")
+        return e, None
+
+    def _numeric_pair(self, op: str, span: Span, lt: m.Type | None, rt: m.Type | None) -> m.Type | None:
+        if lt is None or rt is None:
+            return None
+        if op in "+-":
+            if lt.numeric and rt.numeric:
+                return m.COUNT if lt == rt == m.COUNT else m.NUMBER
+            if lt == rt == m.PERCENT:
+                return m.PERCENT
+        elif op == "*":
+            if lt.numeric and rt.numeric:
+                return m.COUNT if lt == rt == m.COUNT else m.NUMBER
+            if {lt.kind, rt.kind} <= {"percent", "number", "count"}:
+                return m.PERCENT if lt == rt == m.PERCENT else m.NUMBER
+        hint = "a percentage and a number cannot be added: write 60% for a share, 60 for points" \
+            if {lt.kind, rt.kind} == {"percent", "number"} or {lt.kind, rt.kind} == {"percent", "count"} else None
+        self.error("E201", span, f"'{op}' needs two numbers, but got {lt.describe()} and {rt.describe()}", hint)
+        return None
+
+    def _x_BinOp(self, e: n.BinOp, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        left, lt = self._expr(e.left, scope)
+        right, rt = self._expr(e.right, scope)
+        return attrs.evolve(e, left=left, right=right), self._numeric_pair(e.op, e.span, lt, rt)
+
+    def _x_Each(self, e: n.Each, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        amount, at = self._expr(e.amount, scope)
+        count, ct = self._expr(e.count, scope)
+        typ: m.Type | None = m.NUMBER
+        if at is not None and not at.numeric:
+            self.error("E201", _span_of(e.amount), f"the amount before 'each' must be a number, not {at.describe()}")
+            typ = None
+        if ct is not None and ct != m.COUNT:
+            self.error("E201", _span_of(e.count), f"'each' counts occurrences, so it needs a count, not {ct.describe()}",
+                       "declare the input as 'count', or multiply with '*'")
+            typ = None
+        return attrs.evolve(e, amount=amount, count=count), typ
+
+    def _x_Neg(self, e: n.Neg, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        operand, t = self._expr(e.operand, scope)
+        if t is not None and not (t.numeric or t == m.PERCENT):
+            self.error("E201", e.span, f"'-' needs a number, not {t.describe()}")
+            return attrs.evolve(e, operand=operand), None
+        return attrs.evolve(e, operand=operand), (m.NUMBER if t == m.COUNT else t)
+
+    def _enum_side(self, other: n.Expr, typ: m.Type | None, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        """Resolve a bare name against an enumeration's members (``等次 == 优秀``)."""
+        if typ is not None and typ.kind == "enum" and isinstance(other, n.Name) \
+                and other.id not in self.inputs and other.id not in self.score_decls:
+            if other.id in typ.members:
+                return m.Member(other.id, other.span), typ
+            close = did_you_mean(other.id, typ.members)
+            self.error("E106", other.span, f"'{other.id}' is not one of the choices {{{', '.join(typ.members)}}}",
+                       f"did you mean '{close}'?" if close else None)
+            return other, None
+        return self._expr(other, scope)
+
+    def _x_Compare(self, e: n.Compare, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if isinstance(e.left, n.LevelExpr) or isinstance(e.right, n.LevelExpr):
+            return self._level_compare(e, scope)
+        left, lt = self._expr(e.left, scope) if not isinstance(e.left, n.Name) or e.left.id in self.inputs \
+            or e.left.id in self.score_decls else (e.left, None)
+        if isinstance(left, n.Name):  # maybe a member on the left: resolve after the right
+            right, rt = self._expr(e.right, scope)
+            left, lt = self._enum_side(e.left, rt, scope)
+        else:
+            right, rt = self._enum_side(e.right, lt, scope)
+        out = attrs.evolve(e, left=left, right=right)
+        if lt is None or rt is None:
+            return out, m.BOOL
+        if e.op in ("<", "<=", ">", ">="):
+            ok = (lt.numeric and rt.numeric) or lt == rt == m.PERCENT
+            if not ok:
+                hint = None
+                if {lt.kind, rt.kind} in ({"percent", "number"}, {"percent", "count"}):
+                    hint = "write the number as a percentage, e.g. 60%"
+                self.error("E201", e.span, f"'{e.op}' compares numbers, but got {lt.describe()} and {rt.describe()}", hint)
+        else:
+            same = (lt.numeric and rt.numeric) or lt == rt or (
+                lt.kind == rt.kind == "enum" and lt.members == rt.members)
+            if not same:
+                self.error("E201", e.span, f"'{e.op}' compares two values of one kind, "
+                           f"but got {lt.describe()} and {rt.describe()}")
+        self._range_check(left, right, lt, rt)
+        return out, m.BOOL
+
+    def _range_check(self, left: m.Expr, right: m.Expr, lt: m.Type, rt: m.Type) -> None:
+        """A constant compared with an input must lie within the input's declared range."""
+        for ref, const in ((left, right), (right, left)):
+            if isinstance(ref, m.Ref) and ref.kind == "input" and isinstance(const, (n.Number, n.Percent)):
+                inp = self.inputs[ref.name]
+                value = const.value
+                problem = range_problem(value, inp.type, inp.spec, literal=True)
+                if problem:
+                    self.error("E301", const.span, f"{_fmt_const(const)} is outside what '{inp.name}' can be: {problem}",
+                               f"'{inp.name}' is declared as {_describe_spec(inp.spec, inp.type)}")
+
+    def _level_compare(self, e: n.Compare, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        sides: list[m.Expr] = []
+        for side in (e.left, e.right):
+            if isinstance(side, n.LevelExpr):
+                expr, _ = self._expr(side, scope)
+                sides.append(expr)
+            elif isinstance(side, n.Number) and side.value == side.value.to_integral_value():
+                const = self._level_const(n.LevelRef(int(side.value), side.span))
+                sides.append(const if const else side)
+            elif isinstance(side, n.Name):
+                const = self._level_const(n.LevelRef(side.id, side.span))
+                sides.append(const if const else side)
+            else:
+                self.error("E201", _span_of(side), "the level is compared with a level, e.g. level <= 1 or level == 良好")
+                sides.append(side)
+        return attrs.evolve(e, left=sides[0], right=sides[1]), m.BOOL
+
+    def _x_Contains(self, e: n.Contains, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if isinstance(e.collection, n.SetLiteral):
+            item, it = self._expr(e.item, scope)
+            if it is not None and it.kind != "enum":
+                self.error("E201", _span_of(e.item), f"'in {{...}}' needs one of a list of choices, not {it.describe()}")
+                return attrs.evolve(e, item=item), None
+            members: list[m.Expr] = []
+            for x in e.collection.items:
+                mem, _ = self._enum_side(x, it, scope) if it is not None else (x, None)
+                members.append(mem)
+            coll = attrs.evolve(e.collection, items=tuple(members))
+            return attrs.evolve(e, item=item, collection=coll), m.BOOL
+        coll_expr, ct = self._expr(e.collection, scope)
+        if ct is not None and ct.kind != "set":
+            self.error("E201", _span_of(e.collection), f"'in' needs a set of choices on its right, not {ct.describe()}")
+            return attrs.evolve(e, collection=coll_expr), None
+        if ct is None:
+            return attrs.evolve(e, collection=coll_expr), None
+        as_enum = m.Type("enum", ct.members)
+        item, _ = self._enum_side(e.item, as_enum, scope)
+        return attrs.evolve(e, item=item, collection=coll_expr), m.BOOL
+
+    def _bool_op(self, e: n.And | n.Or, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        left, lt = self._expr(e.left, scope)
+        right, rt = self._expr(e.right, scope)
+        word = "and" if isinstance(e, n.And) else "or"
+        for side, t in ((e.left, lt), (e.right, rt)):
+            if t is not None and t != m.BOOL:
+                self.error("E202", _span_of(side), f"'{word}' joins yes/no conditions, not {t.describe()}")
+        return attrs.evolve(e, left=left, right=right), m.BOOL
+
+    _x_And = _bool_op
+    _x_Or = _bool_op
+
+    def _x_Not(self, e: n.Not, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        operand, t = self._expr(e.operand, scope)
+        if t is not None and t != m.BOOL:
+            self.error("E202", _span_of(e.operand), f"'not' needs a yes/no condition, not {t.describe()}")
+        return attrs.evolve(e, operand=operand), m.BOOL
+
+    def _x_When(self, e: n.When, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        value, vt = self._expr(e.value, scope)
+        cond, ct = self._expr(e.condition, scope)
+        if ct is not None and ct != m.BOOL:
+            self.error("E202", _span_of(e.condition), f"the condition after 'when' must be yes/no, not {ct.describe()}",
+                       "e.g. 5 when 满意率 < 60%")
+        if vt is not None and not (vt.numeric or vt == m.PERCENT):
+            self.error("E201", _span_of(e.value), f"'when' gives points, so a number comes before it, not {vt.describe()}")
+            vt = None
+        return attrs.evolve(e, value=value, condition=cond), vt
+
+    def _x_IfElse(self, e: n.IfElse, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        cond, ct = self._expr(e.condition, scope)
+        a, at = self._expr(e.then, scope)
+        b, bt = self._expr(e.otherwise, scope)
+        if ct is not None and ct != m.BOOL:
+            self.error("E202", _span_of(e.condition), f"the condition after 'if' must be yes/no, not {ct.describe()}")
+        typ: m.Type | None = at
+        if at is not None and bt is not None:
+            if at.numeric and bt.numeric:
+                typ = m.COUNT if at == bt == m.COUNT else m.NUMBER
+            elif at != bt:
+                self.error("E201", e.span, f"both branches must be of one kind, but got {at.describe()} and {bt.describe()}")
+                typ = None
+        return attrs.evolve(e, condition=cond, then=a, otherwise=b), typ
+
+    def _x_Call(self, e: n.Call, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        lowered = [self._expr(a, scope) for a in e.args]
+        out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
+        types = [t for _, t in lowered]
+        if e.func not in FUNCTIONS:
+            close = did_you_mean(e.func, FUNCTIONS)
+            self.error("E105", e.span, f"there is no function '{e.func}'",
+                       f"did you mean '{close}'?" if close else "functions are: " + ", ".join(sorted(FUNCTIONS)))
+            return out, None
+        if any(t is None for t in types):
+            return out, None
+        if e.func in ("all", "any"):
+            for a, t in zip(e.args, types):
+                if t != m.BOOL:
+                    assert t is not None
+                    self.error("E202", _span_of(a), f"{e.func}(...) takes yes/no conditions, not {t.describe()}")
+            return out, m.BOOL
+        if all(t is not None and t.numeric for t in types):
+            return out, (m.COUNT if all(t == m.COUNT for t in types) else m.NUMBER)
+        if all(t == m.PERCENT for t in types):
+            return out, m.PERCENT
+        self.error("E201", e.span, f"{e.func}(...) takes numbers of one kind, but got "
+                   + ", ".join(t.describe() for t in types if t is not None))
+        return out, None
+
+    def _x_Weighted(self, e: n.Weighted, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        lowered = [self._expr(a, scope) for a in e.args]
+        out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
+        ok = True
+        for a, (_, t) in zip(e.args, lowered):
+            if t is not None and not t.numeric:
+                self.error("E201", _span_of(a), f"raters' scores must be numbers, not {t.describe()}")
+                ok = False
+        if len(e.weights) != len(e.args):
+            self.error("E303", e.span, f"{len(e.weights)} weights for {len(e.args)} raters",
+                       "give one weight per rater, e.g. weighted 3:7 (自评, 考评)")
+            return out, None
+        if len({w.percent for w in e.weights}) > 1:
+            self.error("E303", e.span, "weights mix percentages and plain numbers",
+                       "write all as ratios (3:7) or all as percentages (30%:70%)")
+            return out, None
+        for w in e.weights:
+            if w.value <= 0:
+                self.error("E303", w.span, "a weight must be more than 0")
+                ok = False
+        total = sum((w.value for w in e.weights), Decimal(0))
+        if e.weights[0].percent and total != 100:
+            self.error("E303", e.span, f"percentage weights add up to {fmt_number(total)}%, not 100%",
+                       "make them add up to 100%, or write them as a ratio such as 3:7")
+            ok = False
+        if ok and total > 0 and e.round_to is None:
+            for w in e.weights:
+                if not finite_decimal(Fraction(w.value) / Fraction(total)):
+                    self.error("E303", e.span,
+                               f"the weights {':'.join(fmt_number(x.value) for x in e.weights)} give "
+                               "shares with no exact decimal (such as thirds)",
+                               "say how to round the result, e.g. add 'round 0.01' after the raters")
+                    ok = False
+                    break
+        if e.round_to is not None and e.round_to <= 0:
+            self.error("E302", e.span, "the rounding step must be more than 0", "e.g. round 0.01")
+            ok = False
+        return out, (m.NUMBER if ok else None)
+
+    def _x_Table(self, e: n.Table, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        assert isinstance(e.subject, n.Name)
+        written = e.subject
+        subject, st = self._expr(written, scope)
+        out = attrs.evolve(e, subject=subject)
+        want = "enum" if e.kind == "lookup" else "set"
+        if st is None:
+            return out, None
+        if st.kind != want:
+            word = {"lookup": "'lookup' needs an input that is one of a list",
+                    "highest": "'highest' needs a set of choices",
+                    "each_of": "'each of' needs a set of choices"}[e.kind]
+            hint = "use 'lookup' for a one-of input" if st.kind == "enum" else (
+                "use 'highest' or 'each of' for a set" if st.kind == "set" else None)
+            self.error("E201", written.span, f"{word}, but '{written.id}' is {st.describe()}", hint)
+            return out, None
+        seen: set[str] = set()
+        for entry in e.entries:
+            if entry.key.id not in st.members:
+                close = did_you_mean(entry.key.id, st.members)
+                self.error("E106", entry.key.span, f"'{entry.key.id}' is not one of the choices of '{written.id}'",
+                           f"did you mean '{close}'?" if close else "choices are: " + ", ".join(st.members))
+            if entry.key.id in seen:
+                self.error("E102", entry.key.span, f"'{entry.key.id}' is given twice")
+            if entry.percent:
+                self.error("E201", entry.span, "table entries are points, not percentages")
+            seen.add(entry.key.id)
+        return out, m.NUMBER
+
+
+def _span_of(e: object) -> Span:
+    span = getattr(e, "span", None)
+    return span if isinstance(span, Span) else Span.unknown()
+
+
+def _between(a: Decimal | None, b: Decimal | None) -> Decimal:
+    if a is None and b is None:
+        return Decimal(0)
+    if a is None:
+        assert b is not None
+        return b - 1
+    if b is None:
+        return a + 1
+    return (a + b) / 2
+
+
+def _interval_text(lo: n.Bound, hi: n.Bound) -> str:
+    left = "(" if lo.value is None or not lo.closed else "["
+    right = ")" if hi.value is None or not hi.closed else "]"
+    a = ".." if lo.value is None else fmt_number(lo.value)
+    b = ".." if hi.value is None else fmt_number(hi.value)
+    return f"{left}{a}, {b}{right}"
+
+
+def _fmt_const(c: n.Number | n.Percent) -> str:
+    return f"{fmt_number(c.value * 100)}%" if isinstance(c, n.Percent) else fmt_number(c.value)
+
+
+def _describe_spec(spec: n.TypeSpec, typ: m.Type) -> str:
+    if isinstance(spec, n.ScoreType):
+        step = f" step {fmt_number(spec.step)}" if spec.step is not None else ""
+        return f"score {fmt_number(spec.low)}..{fmt_number(spec.high)}{step}"
+    if isinstance(spec, n.CountType):
+        return f"count {spec.low}..{spec.high}" if spec.high is not None else "count"
+    return typ.describe()

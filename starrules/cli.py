@@ -1,0 +1,213 @@
+"""The command line: a thin layer over the API.
+
+    starrules check FILE...                 diagnostics on stderr; exit 1 on errors
+    starrules run SCHEME DATA [-o OUT]      one result row per input row, in order
+    starrules explain SCHEME DATA --id ID   the trace of one entity, in words
+
+Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
+A user's mistake never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from starrules.api import Scheme, load
+from starrules.checker import check as check_tree
+from starrules.data import DataError, Row, csv_text, read_rows, write_atomic
+from starrules.diagnostics import did_you_mean, render
+from starrules.errors import InputError, StarDiagnosticError, StarError
+from starrules.parser import parse
+from starrules.result import Result, jsonable
+from starrules.values import fmt_number
+
+RESULT_COLUMNS = ["id", "level", "level_label", "total", "status", "reason", "flags"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except StarDiagnosticError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except StarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="starrules", description="Star-rating schemes: check, run, explain.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="check scheme files and report every problem")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.add_argument("--strict", action="store_true", help="fail on warnings too")
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("run", help="rate every row of a data file")
+    r.add_argument("scheme", metavar="SCHEME")
+    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), JSON or JSONL")
+    r.add_argument("-o", "--output", metavar="OUT", help="write results here (default: standard output)")
+    r.add_argument("--format", choices=["csv", "json"], default=None,
+                   help="output format (default: from the file name, else csv)")
+    r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
+    r.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("explain", help="explain one entity's result step by step")
+    e.add_argument("scheme", metavar="SCHEME")
+    e.add_argument("data", metavar="DATA")
+    e.add_argument("--id", required=True, dest="entity", metavar="ID")
+    e.add_argument("--encoding", default=None)
+    e.set_defaults(func=cmd_explain)
+    return p
+
+
+# ---- check ---------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = False
+    report: list[dict[str, Any]] = []
+    for name in args.files:
+        try:
+            source = Path(name).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: cannot read {name}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        try:
+            diagnostics = check_tree(parse(source, name))
+        except StarDiagnosticError as exc:
+            diagnostics = exc.diagnostics
+        errors = [d for d in diagnostics if d.is_error]
+        failed |= bool(errors) or (args.strict and bool(diagnostics))
+        if args.format == "json":
+            report += [d.to_dict() for d in diagnostics]
+            continue
+        for d in diagnostics:
+            print(render(d, source) + "\n", file=sys.stderr)
+        warnings = len(diagnostics) - len(errors)
+        status = "ok" if not errors else f"{len(errors)} error(s)"
+        if warnings:
+            status += f", {warnings} warning(s)"
+        print(f"{name}: {status}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
+# ---- run -----------------------------------------------------------------------------
+
+
+def _rate(scheme: Scheme, rows: list[Row], trace: bool, err: TextIO) -> list[tuple[Row, Result | InputError]]:
+    out: list[tuple[Row, Result | InputError]] = []
+    for row in rows:
+        try:
+            out.append((row, scheme.evaluate(row.values, trace=trace)))
+        except InputError as exc:
+            for p in exc.problems:
+                shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
+                print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=err)
+            out.append((row, exc))
+    return out
+
+
+def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
+    present = set(header)
+    for inp in scheme.inputs:
+        if inp.name in present or inp.has_default or inp.type.kind == "set":
+            continue
+        close = did_you_mean(inp.name, [h for h in header if h not in {i.name for i in scheme.inputs}])
+        hint = f" (is '{close}' meant to be it?)" if close else ""
+        print(f"warning: the data has no column '{inp.name}'{hint}; every row will be invalid", file=err)
+
+
+def _row_id(scheme: Scheme, row: Row) -> str:
+    field = scheme.program.id_field
+    value = row.values.get(field) if field else None
+    if value is None or str(value).strip() == "":
+        return f"row {row.number}"
+    return str(value).strip()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scheme = load(args.scheme)
+    header, rows = read_rows(args.data, args.encoding)
+    _missing_columns(scheme, header, sys.stderr)
+    results = _rate(scheme, rows, trace=False, err=sys.stderr)
+
+    fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "csv")
+    records: list[dict[str, Any]] = []
+    for row, res in results:
+        if isinstance(res, InputError):
+            records.append({"row": row.number, "id": _row_id(scheme, row), "level": None, "level_label": None,
+                            "total": None, "status": "invalid", "reason": str(res), "flags": []})
+        else:
+            records.append({"row": row.number, "id": res.id or _row_id(scheme, row), "level": res.level,
+                            "level_label": res.level_label, "total": jsonable(res.total), "status": res.status,
+                            "reason": res.reason, "flags": list(res.flags)})
+    counts = {s: sum(1 for r in records if r["status"] == s) for s in ("rated", "invalid", "ineligible")}
+    if fmt == "json":
+        text = json.dumps({
+            "scheme": {"title": scheme.title, "version": scheme.version, "file": scheme.source_name,
+                       "sha256": scheme.sha256},
+            "counts": {"rows": len(records), **counts},
+            "results": records,
+        }, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = csv_text(RESULT_COLUMNS, (
+            [r["id"], r["level"], r["level_label"], r["total"], r["status"], r["reason"], "、".join(r["flags"])]
+            for r in records))
+    if args.output:
+        write_atomic(args.output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    else:
+        sys.stdout.write(text)
+    print(f"rows in: {len(records)}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
+          f"ineligible: {counts['ineligible']}", file=sys.stderr)
+    return 0
+
+
+# ---- explain -------------------------------------------------------------------------
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    scheme = load(args.scheme)
+    _, rows = read_rows(args.data, args.encoding)
+    wanted = str(args.entity).strip()
+    matches = [r for r in rows if _row_id(scheme, r) == wanted]
+    if not matches:
+        ids = [_row_id(scheme, r) for r in rows]
+        close = did_you_mean(wanted, ids)
+        hint = f"; did you mean '{close}'?" if close else ""
+        raise DataError(f"no row of {args.data} has the id '{wanted}'{hint}")
+    row = matches[0]
+    print(f"{scheme.title} (version {scheme.version or '-'}), {args.data} row {row.number}: {wanted}")
+    try:
+        result = scheme.evaluate(row.values, trace=True)
+    except InputError as exc:
+        print("=> invalid: the row's values do not fit the scheme")
+        for p in exc.problems:
+            print(f"   {p}")
+        return 0
+    print(result.explain())
+    if result.total is not None and result.rated:
+        print(f"   total {fmt_number(result.total)}; flags: {'、'.join(result.flags) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,561 @@
+"""The reference interpreter: :class:`~starrules.model.Program` + inputs -> Result.
+
+It defines what a scheme means. Every step of the pipeline is recorded in the trace
+with the rule's name and source line: validity, eligibility, each score with every
+value that went into it, each bonus and penalty entry, the band, then demotions, caps
+and vetoes (veto over cap over demotion over the band), then flags.
+
+Arithmetic is exact: ``Decimal`` in a context that traps any inexact result, so a
+rounding the scheme did not ask for is an error, never a silent difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+from starrules import model as m
+from starrules import nodes as n
+from starrules.errors import EvaluationError, InputError, InputProblem
+from starrules.result import Result, TraceStep
+from starrules.values import coerce, fmt_number, fmt_value
+
+EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
+ZERO = Decimal(0)
+
+
+def read_inputs(program: m.Program, raw: Mapping[str, object]) -> dict[str, object]:
+    """Every declared input read from ``raw``; raises InputError listing every bad one."""
+    values: dict[str, object] = {}
+    problems: list[InputProblem] = []
+    for inp in program.inputs:
+        value, problem = coerce(inp, raw.get(inp.name))
+        if problem:
+            problems.append(InputProblem(inp.name, raw.get(inp.name), problem))
+        else:
+            values[inp.name] = value
+    if problems:
+        raise InputError(problems)
+    return values
+
+
+def to_decimal(q: Fraction) -> Decimal:
+    """An exact Decimal for a fraction with a finite decimal expansion."""
+    with localcontext(EXACT):
+        return Decimal(q.numerator) / Decimal(q.denominator)
+
+
+def round_half_up(q: Fraction, step: Decimal) -> Decimal:
+    scaled = q / Fraction(step)
+    r = floor(scaled + Fraction(1, 2)) if scaled >= 0 else -floor(-scaled + Fraction(1, 2))
+    with localcontext(EXACT):
+        return Decimal(r) * step
+
+
+class _Env:
+    __slots__ = ("inputs", "level", "program", "scores")
+
+    def __init__(self, program: m.Program, inputs: dict[str, object]) -> None:
+        self.program = program
+        self.inputs = inputs
+        self.scores: dict[str, Decimal] = {}
+        self.level: int | None = None
+
+
+# ---- expression evaluation: one handler per node class ---------------------------
+
+_EVAL: dict[type, Callable[[Any, _Env], Any]] = {}
+_SHOW: dict[type, Callable[[Any, _Env], str]] = {}
+
+
+def _handles(cls: type) -> Callable[[Callable[[Any, _Env], Any]], Callable[[Any, _Env], Any]]:
+    def register(fn: Callable[[Any, _Env], Any]) -> Callable[[Any, _Env], Any]:
+        _EVAL[cls] = fn
+        return fn
+
+    return register
+
+
+def _shows(cls: type) -> Callable[[Callable[[Any, _Env], str]], Callable[[Any, _Env], str]]:
+    def register(fn: Callable[[Any, _Env], str]) -> Callable[[Any, _Env], str]:
+        _SHOW[cls] = fn
+        return fn
+
+    return register
+
+
+def eval_expr(e: m.Expr, env: _Env) -> Any:
+    try:
+        handler = _EVAL[type(e)]
+    except KeyError:  # a node class without a handler is a bug, never silent
+        raise TypeError(f"the interpreter has no handler for {type(e).__name__}") from None
+    return handler(e, env)
+
+
+def show(e: m.Expr, env: _Env) -> str:
+    """The expression in words, each name followed by its value."""
+    try:
+        handler = _SHOW[type(e)]
+    except KeyError:
+        raise TypeError(f"the interpreter cannot show {type(e).__name__}") from None
+    return handler(e, env)
+
+
+@_handles(n.Number)
+def _(e: n.Number, env: _Env) -> Decimal:
+    return e.value
+
+
+@_handles(n.Percent)
+def _(e: n.Percent, env: _Env) -> Decimal:
+    return e.value
+
+
+@_handles(n.Bool)
+def _(e: n.Bool, env: _Env) -> bool:
+    return e.value
+
+
+@_handles(n.String)
+def _(e: n.String, env: _Env) -> str:
+    return e.value
+
+
+@_handles(m.Ref)
+def _(e: m.Ref, env: _Env) -> object:
+    return env.inputs[e.name] if e.kind == "input" else env.scores[e.name]
+
+
+@_handles(m.Member)
+def _(e: m.Member, env: _Env) -> str:
+    return e.value
+
+
+@_handles(m.LevelConst)
+def _(e: m.LevelConst, env: _Env) -> int:
+    return e.rank
+
+
+@_handles(n.LevelExpr)
+def _(e: n.LevelExpr, env: _Env) -> int | None:
+    return env.level
+
+
+@_handles(n.SetLiteral)
+def _(e: n.SetLiteral, env: _Env) -> frozenset[object]:
+    return frozenset(eval_expr(x, env) for x in e.items)
+
+
+@_handles(n.BinOp)
+def _(e: n.BinOp, env: _Env) -> Decimal:
+    a, b = eval_expr(e.left, env), eval_expr(e.right, env)
+    if e.op == "+":
+        return a + b  # type: ignore[no-any-return]
+    if e.op == "-":
+        return a - b  # type: ignore[no-any-return]
+    return a * b  # type: ignore[no-any-return]
+
+
+@_handles(n.Each)
+def _(e: n.Each, env: _Env) -> Decimal:
+    return eval_expr(e.amount, env) * eval_expr(e.count, env)  # type: ignore[no-any-return]
+
+
+@_handles(n.Neg)
+def _(e: n.Neg, env: _Env) -> Decimal:
+    return -eval_expr(e.operand, env)  # type: ignore[no-any-return]
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+@_handles(n.Compare)
+def _(e: n.Compare, env: _Env) -> bool:
+    return _COMPARE[e.op](eval_expr(e.left, env), eval_expr(e.right, env))
+
+
+@_handles(n.Contains)
+def _(e: n.Contains, env: _Env) -> bool:
+    found = eval_expr(e.item, env) in eval_expr(e.collection, env)
+    return not found if e.negated else found
+
+
+@_handles(n.And)
+def _(e: n.And, env: _Env) -> bool:
+    return bool(eval_expr(e.left, env)) and bool(eval_expr(e.right, env))
+
+
+@_handles(n.Or)
+def _(e: n.Or, env: _Env) -> bool:
+    return bool(eval_expr(e.left, env)) or bool(eval_expr(e.right, env))
+
+
+@_handles(n.Not)
+def _(e: n.Not, env: _Env) -> bool:
+    return not eval_expr(e.operand, env)
+
+
+@_handles(n.When)
+def _(e: n.When, env: _Env) -> Decimal:
+    return eval_expr(e.value, env) if eval_expr(e.condition, env) else ZERO
+
+
+@_handles(n.IfElse)
+def _(e: n.IfElse, env: _Env) -> object:
+    return eval_expr(e.then, env) if eval_expr(e.condition, env) else eval_expr(e.otherwise, env)
+
+
+@_handles(n.Call)
+def _(e: n.Call, env: _Env) -> object:
+    args = [eval_expr(a, env) for a in e.args]
+    if e.func == "sum":
+        return sum(args, ZERO)
+    if e.func == "max":
+        return max(args)
+    if e.func == "min":
+        return min(args)
+    if e.func == "all":
+        return all(args)
+    if e.func == "any":
+        return any(args)
+    raise TypeError(f"unknown function {e.func}")  # the checker lets none through
+
+
+@_handles(n.Weighted)
+def _(e: n.Weighted, env: _Env) -> Decimal:
+    total = sum((Fraction(w.value) for w in e.weights), Fraction(0))
+    combined = sum(
+        (Fraction(w.value) * Fraction(eval_expr(a, env)) for w, a in zip(e.weights, e.args)),
+        Fraction(0),
+    ) / total
+    if e.round_to is not None:
+        return round_half_up(combined, e.round_to)
+    return to_decimal(combined)
+
+
+@_handles(n.Table)
+def _(e: n.Table, env: _Env) -> Decimal:
+    subject = eval_expr(e.subject, env)
+    table = {entry.key.id: entry.value for entry in e.entries}
+    if e.kind == "lookup":
+        return table.get(subject, ZERO)
+    found = [table[x] for x in subject if x in table]
+    if e.kind == "highest":
+        return max(found, default=ZERO)
+    return sum(found, ZERO)
+
+
+# ---- showing expressions with their values ----------------------------------------
+
+
+def _val(value: object, typ_kind: str | None = None) -> str:
+    if typ_kind == "percent" and isinstance(value, Decimal):
+        return fmt_number(value * 100) + "%"
+    return fmt_value(value)
+
+
+@_shows(n.Number)
+def _(e: n.Number, env: _Env) -> str:
+    return fmt_number(e.value)
+
+
+@_shows(n.Percent)
+def _(e: n.Percent, env: _Env) -> str:
+    return fmt_number(e.value * 100) + "%"
+
+
+@_shows(n.Bool)
+def _(e: n.Bool, env: _Env) -> str:
+    return "是" if e.value else "否"
+
+
+@_shows(n.String)
+def _(e: n.String, env: _Env) -> str:
+    return f'"{e.value}"'
+
+
+@_shows(m.Ref)
+def _(e: m.Ref, env: _Env) -> str:
+    if e.kind == "input":
+        typ = next(i.type for i in env.program.inputs if i.name == e.name)
+        return f"{e.name} {fmt_value(env.inputs[e.name], typ)}"
+    return f"{e.name} {fmt_number(env.scores[e.name])}"
+
+
+@_shows(m.Member)
+def _(e: m.Member, env: _Env) -> str:
+    return e.value
+
+
+@_shows(m.LevelConst)
+def _(e: m.LevelConst, env: _Env) -> str:
+    return e.label
+
+
+@_shows(n.LevelExpr)
+def _(e: n.LevelExpr, env: _Env) -> str:
+    return "level " + (env.program.levels.label(env.level) if env.level is not None else "?")
+
+
+@_shows(n.SetLiteral)
+def _(e: n.SetLiteral, env: _Env) -> str:
+    return "{" + ", ".join(show(x, env) for x in e.items) + "}"
+
+
+def _paren(child: m.Expr, env: _Env) -> str:
+    text = show(child, env)
+    return f"({text})" if isinstance(child, (n.BinOp, n.When, n.IfElse)) else text
+
+
+@_shows(n.BinOp)
+def _(e: n.BinOp, env: _Env) -> str:
+    op = "×" if e.op == "*" else e.op
+    left = show(e.left, env) if e.op != "*" else _paren(e.left, env)
+    right = _paren(e.right, env) if e.op in "-*" else show(e.right, env)
+    return f"{left} {op} {right}"
+
+
+@_shows(n.Each)
+def _(e: n.Each, env: _Env) -> str:
+    return f"{_paren(e.amount, env)} × {_paren(e.count, env)}"
+
+
+@_shows(n.Neg)
+def _(e: n.Neg, env: _Env) -> str:
+    return f"-{_paren(e.operand, env)}"
+
+
+@_shows(n.Compare)
+def _(e: n.Compare, env: _Env) -> str:
+    return f"{show(e.left, env)} {e.op} {show(e.right, env)}"
+
+
+@_shows(n.Contains)
+def _(e: n.Contains, env: _Env) -> str:
+    word = "not in" if e.negated else "in"
+    return f"{show(e.item, env)} {word} {show(e.collection, env)}"
+
+
+@_shows(n.And)
+def _(e: n.And, env: _Env) -> str:
+    return f"{show(e.left, env)} and {show(e.right, env)}"
+
+
+@_shows(n.Or)
+def _(e: n.Or, env: _Env) -> str:
+    return f"({show(e.left, env)} or {show(e.right, env)})"
+
+
+@_shows(n.Not)
+def _(e: n.Not, env: _Env) -> str:
+    return f"not {_paren(e.operand, env)}"
+
+
+@_shows(n.When)
+def _(e: n.When, env: _Env) -> str:
+    held = "是" if eval_expr(e.condition, env) else "否"
+    return f"{show(e.value, env)} when {show(e.condition, env)} [{held}]"
+
+
+@_shows(n.IfElse)
+def _(e: n.IfElse, env: _Env) -> str:
+    held = "是" if eval_expr(e.condition, env) else "否"
+    return f"if {show(e.condition, env)} [{held}] then {show(e.then, env)} else {show(e.otherwise, env)}"
+
+
+@_shows(n.Call)
+def _(e: n.Call, env: _Env) -> str:
+    return f"{e.func}(" + ", ".join(show(a, env) for a in e.args) + ")"
+
+
+@_shows(n.Weighted)
+def _(e: n.Weighted, env: _Env) -> str:
+    ws = ":".join(fmt_number(w.value) + ("%" if w.percent else "") for w in e.weights)
+    rnd = f" round {fmt_number(e.round_to)}" if e.round_to is not None else ""
+    return f"weighted {ws} (" + ", ".join(show(a, env) for a in e.args) + ")" + rnd
+
+
+@_shows(n.Table)
+def _(e: n.Table, env: _Env) -> str:
+    subject = eval_expr(e.subject, env)
+    table = {entry.key.id: entry.value for entry in e.entries}
+    word = {"highest": "highest of", "each_of": "each of", "lookup": "lookup"}[e.kind]
+    if e.kind == "lookup":
+        picked = f"{subject} {fmt_number(table.get(subject, ZERO))}"
+    else:
+        members = [x for x in (mem.key.id for mem in e.entries) if x in subject]
+        others = sorted(x for x in subject if x not in table)
+        picked = ", ".join(f"{x} {fmt_number(table[x])}" for x in members) or "none"
+        if others:
+            picked += "; not in the table: " + ", ".join(others)
+    assert isinstance(e.subject, m.Ref)
+    return f"{word} {e.subject.name} [{picked}]"
+
+
+# ---- the pipeline -------------------------------------------------------------------
+
+
+def evaluate(program: m.Program, raw: Mapping[str, object], trace: bool = True) -> Result:
+    """Evaluate one entity. Raises InputError when any input is bad."""
+    inputs = read_inputs(program, raw)
+    with localcontext(EXACT):
+        try:
+            return _pipeline(program, inputs, trace)
+        except (ArithmeticError, KeyError, TypeError) as exc:  # pragma: no cover - a bug
+            raise EvaluationError(f"evaluation of {program.source_name} failed: {exc!r}") from exc
+
+
+def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -> Result:
+    env = _Env(program, inputs)
+    steps: list[TraceStep] = []
+    levels = program.levels
+    ident = str(inputs[program.id_field]) if program.id_field else None
+    groups = {g: str(inputs[g]) for g in program.group_fields}
+
+    if want_trace:
+        for inp in program.inputs:
+            steps.append(TraceStep("input", inp.name, inp.span.line, inputs[inp.name],
+                                   fmt_value(inputs[inp.name], inp.type)))
+
+    # 1. validity: a failed precondition makes the entity invalid; 2. eligibility
+    for rule in program.rules_of("require") + program.rules_of("disqualify"):
+        held = bool(eval_expr(rule.condition, env))
+        failed = held if rule.kind == "disqualify" else not held
+        if want_trace:
+            verdict = {("require", False): "holds", ("require", True): "does not hold: invalid",
+                       ("disqualify", False): "no", ("disqualify", True): "ineligible"}[(rule.kind, failed)]
+            steps.append(TraceStep(rule.kind, rule.name, rule.span.line, held,
+                                   f"{show(rule.condition, env)} → {verdict}", failed))
+        if failed:
+            status = "invalid" if rule.kind == "require" else "ineligible"
+            return Result(status, None, None, None, None, rule.name, None, {}, (), tuple(steps), ident, groups)
+
+    # 3-5. scores, bonuses, penalties, in dependency order
+    for score in program.scores:
+        env.scores[score.name] = _score(score, env, steps if want_trace else None)
+
+    # 6. the level from the band
+    band = program.band
+    assert band is not None
+    x = eval_expr(band.score, env)
+    chosen = next((r for r in band.ranges if r.contains(x)), None)
+    if chosen is not None:
+        rank, where, line = chosen.rank, chosen.text, chosen.span.line
+    elif band.else_rank is not None:
+        rank, where, line = band.else_rank, "else", band.span.line
+    else:  # pragma: no cover - the checker rejects bands with gaps
+        raise EvaluationError(f"{band.score.name} = {fmt_number(x)} falls in no band")
+    band_rank = rank
+    if want_trace:
+        steps.append(TraceStep("band", band.score.name, line, levels.value(rank),
+                               f"{band.score.name} {fmt_number(x)} in {where} → {levels.label(rank)}"))
+
+    # 7. overrides: demotions, then caps, then vetoes, so a veto beats a cap and a
+    # cap beats a demotion whatever their order in the file.
+    reason: str | None = None
+    for rule in program.overrides:
+        hit = bool(eval_expr(rule.condition, env))
+        before = rank
+        if hit:
+            rank = _override(rule, rank)
+            if rank != before:
+                reason = rule.name
+        if want_trace:
+            effect = _override_text(rule, levels, before, rank) if hit else "does not apply"
+            steps.append(TraceStep(rule.kind, rule.name, rule.span.line, levels.value(rank),
+                                   f"{show(rule.condition, env)} → {effect}", hit))
+
+    # 8. flags, which may read the final level
+    env.level = rank
+    flags: list[str] = []
+    for rule in program.rules_of("flag"):
+        hit = bool(eval_expr(rule.condition, env))
+        if hit:
+            flags.append(rule.name)
+        if want_trace:
+            steps.append(TraceStep("flag", rule.name, rule.span.line, hit,
+                                   f"{show(rule.condition, env)} → {'yes' if hit else 'no'}", hit))
+
+    total = x if program.total is None or program.total not in env.scores else env.scores[program.total]
+    return Result(
+        status="rated",
+        level=levels.value(rank),
+        level_rank=rank,
+        level_label=levels.label(rank),
+        band_level=levels.value(band_rank),
+        reason=reason,
+        total=total,
+        scores=dict(env.scores),
+        flags=tuple(flags),
+        trace=tuple(steps),
+        id=ident,
+        groups=groups,
+    )
+
+
+def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
+    """One score's value; a bonus or penalty block is the capped sum of its entries."""
+    if score.expr is not None:
+        value: Decimal = eval_expr(score.expr, env)
+        if steps is not None:
+            steps.append(TraceStep(score.kind, score.name, score.span.line, value,
+                                   f"{show(score.expr, env)} = {fmt_number(value)}"))
+        return value
+    subtotal = ZERO
+    for entry in score.entries:
+        part: Decimal = eval_expr(entry.expr, env)
+        subtotal += part
+        if steps is not None:
+            steps.append(TraceStep(score.kind, entry.label, entry.span.line, part,
+                                   f"{show(entry.expr, env)} = {fmt_number(part)}", part != 0))
+    capped = subtotal if score.cap is None else min(subtotal, score.cap)
+    if steps is not None:
+        steps.append(TraceStep("score", score.name, score.span.line, capped, _group_detail(score, subtotal, capped)))
+    return capped
+
+
+def _override(rule: m.RuleIR, rank: int) -> int:
+    if rule.kind == "demote":
+        assert rule.steps is not None
+        return max(0, rank - rule.steps)
+    if rule.kind == "cap":
+        assert rule.rank is not None
+        return min(rank, rule.rank)
+    return 0  # veto: the floor
+
+
+def _override_text(rule: m.RuleIR, levels: m.Levels, before: int, after: int) -> str:
+    move = f"{levels.label(before)} → {levels.label(after)}"
+    if rule.kind == "demote":
+        return f"down {rule.steps}: {move}"
+    if rule.kind == "cap":
+        assert rule.rank is not None
+        return f"at most {levels.label(rule.rank)}: {move}"
+    return f"vetoed: {move}"
+
+
+def _group_detail(score: m.Score, subtotal: Decimal, capped: Decimal) -> str:
+    parts = " + ".join(e.label for e in score.entries) or "no entries"
+    text = f"sum of {parts} = {fmt_number(subtotal)}"
+    if score.cap is not None:
+        text += (f", capped at {fmt_number(score.cap)} → {fmt_number(capped)}" if capped != subtotal
+                 else f" (cap {fmt_number(score.cap)} not reached)")
+    return text

@@ -1,0 +1,185 @@
+"""The checked model (IR): what the evaluators run.
+
+Built by :func:`starrules.checker.lower` from a syntax tree that checked clean. Names are
+resolved (inputs, scores, enumeration members, levels), every expression's type is
+known, scores are in dependency order, and levels are ordinals (0 = the floor).
+Expressions reuse the syntax-tree node classes, with names replaced by :class:`Ref`,
+enumeration members by :class:`Member` and written levels by :class:`LevelConst`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from starrules import nodes as n
+from starrules.nodes import Span
+
+# ---- types -------------------------------------------------------------------
+
+
+@attrs.frozen
+class Type:
+    """``kind`` is number, count, percent, bool, text, level, enum or set;
+    ``members`` lists an enumeration's (or a set's) members in declared order."""
+
+    kind: str
+    members: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind in ("enum", "set"):
+            inner = ", ".join(self.members)
+            return f"one of {{{inner}}}" if self.kind == "enum" else f"set of {{{inner}}}"
+        return {
+            "number": "a number",
+            "count": "a count (whole number)",
+            "percent": "a percentage",
+            "bool": "yes/no",
+            "text": "a text",
+            "level": "a level",
+        }[self.kind]
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "count")
+
+
+NUMBER = Type("number")
+COUNT = Type("count")
+PERCENT = Type("percent")
+BOOL = Type("bool")
+TEXT = Type("text")
+LEVEL = Type("level")
+
+
+# ---- expressions: the syntax-tree classes, with names resolved -----------------
+
+Ref = n.Ref
+Member = n.Member
+LevelConst = n.LevelConst
+Expr = n.Expr
+
+# Every expression node an evaluator must handle (a test holds each backend to it);
+# Name never reaches an evaluator: the checker resolves each one.
+EXPR_NODES: tuple[type, ...] = tuple(t for t in n.EXPR_TYPES if t is not n.Name)
+
+
+# ---- declarations ------------------------------------------------------------
+
+
+@attrs.frozen
+class Levels:
+    """Ordered levels, lowest first. ``stars`` is true for ``levels stars lo..hi``:
+    then ``values`` holds the star counts; for grades, the names."""
+
+    stars: bool
+    values: tuple[int | str, ...]
+    labels: tuple[str, ...]
+
+    def value(self, rank: int) -> int | str:
+        return self.values[rank]
+
+    def label(self, rank: int) -> str:
+        return self.labels[rank]
+
+    @property
+    def top(self) -> int:
+        return len(self.values) - 1
+
+
+@attrs.frozen
+class Input:
+    name: str
+    type: Type
+    spec: n.TypeSpec
+    default: object | None = None
+    has_default: bool = False
+    role: str = "value"  # "value" | "id" | "group" | "text"
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class GroupEntry:
+    label: str
+    expr: Expr
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class Score:
+    """A named score. ``entries`` is set for bonus and penalty blocks (then ``expr`` is
+    None and the value is the capped sum of the entries)."""
+
+    name: str
+    kind: str  # "score" | "total" | "bonus" | "penalty"
+    expr: Expr | None
+    entries: tuple[GroupEntry, ...] = ()
+    cap: Decimal | None = None
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class BandRange:
+    rank: int
+    low: Decimal | None
+    low_closed: bool
+    high: Decimal | None
+    high_closed: bool
+    text: str
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+    def contains(self, x: Decimal) -> bool:
+        if self.low is not None and (x < self.low or (x == self.low and not self.low_closed)):
+            return False
+        if self.high is not None and (x > self.high or (x == self.high and not self.high_closed)):
+            return False
+        return True
+
+
+@attrs.frozen
+class Band:
+    score: Ref
+    ranges: tuple[BandRange, ...]
+    else_rank: int | None = None
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class RuleIR:
+    kind: str  # require | disqualify | veto | cap | demote | flag
+    name: str
+    condition: Expr
+    rank: int | None = None
+    steps: int | None = None
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class Program:
+    title: str
+    version: str | None
+    source_name: str
+    levels: Levels
+    inputs: tuple[Input, ...]
+    scores: tuple[Score, ...]  # in dependency order
+    total: str | None
+    band: Band | None
+    rules: tuple[RuleIR, ...]
+
+    def rules_of(self, kind: str) -> tuple[RuleIR, ...]:
+        return tuple(r for r in self.rules if r.kind == kind)
+
+    @property
+    def overrides(self) -> tuple[RuleIR, ...]:
+        """Demotions, caps, vetoes: in the order they apply (``rules`` is kept in
+        pipeline order by the checker)."""
+        return tuple(r for r in self.rules if r.kind in ("demote", "cap", "veto"))
+
+    @property
+    def id_field(self) -> str | None:
+        return next((i.name for i in self.inputs if i.role == "id"), None)
+
+    @property
+    def group_fields(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.inputs if i.role == "group")

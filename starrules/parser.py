@@ -1,0 +1,505 @@
+"""Parse: ``.star`` text -> :class:`~starrules.nodes.SchemeFile`.
+
+Takes the scheme text; gives the syntax tree with a span on every node, or raises
+:class:`~starrules.errors.StarSyntaxError` carrying every syntax error of the file.
+The Lark transformer here only builds nodes; it checks nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from starrules import nodes as n
+from starrules.diagnostics import Diagnostic
+from starrules.errors import StarSyntaxError
+
+STATEMENT_KEYWORDS = (
+    "scheme levels input score total bonus penalty band "
+    "require disqualify veto cap demote flag"
+).split()
+
+# Punctuation typed with a Chinese input method, read as its ASCII twin outside strings.
+# Each replacement is one character for one, so columns stay where they were.
+FULL_WIDTH = str.maketrans("：，（）％＝＜＞［］｛｝；－＋　", ":,()%=<>[]{};-+ ")
+
+
+def grammar_text() -> str:
+    """The text of ``star.lark``: from the installed package, else from the checkout."""
+    packaged = resources.files("starrules").joinpath("grammars/star.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parent.parent / "grammars" / "star.lark"
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def normalise(text: str) -> str:
+    """Full-width punctuation and Chinese quotes outside strings become ASCII."""
+    out: list[str] = []
+    closing: str | None = None  # the quote that ends the string we are in
+    comment = False
+    for ch in text:
+        if comment:
+            out.append(ch)
+            comment = ch != "\n"
+            continue
+        if closing is not None:
+            if ch == closing:
+                out.append('"')
+                closing = None
+            else:
+                out.append(ch)
+                if ch == "\n":
+                    closing = None
+            continue
+        if ch == '"':
+            closing = '"'
+            out.append(ch)
+        elif ch == "“":
+            closing = "”"
+            out.append('"')
+        elif ch == "#":
+            comment = True
+            out.append(ch)
+        else:
+            out.append(ch.translate(FULL_WIDTH))
+    return "".join(out)
+
+
+def parse(text: str, source_name: str = "<string>") -> n.SchemeFile:
+    """Parse a scheme; raise StarSyntaxError with every syntax error found."""
+    clean = normalise(text)
+    try:
+        tree = _lark().parse(clean)
+    except UnexpectedInput:
+        diagnostics = _collect_errors(clean, source_name)
+        raise StarSyntaxError(diagnostics, text) from None
+    statements = _ToAst().transform(tree)
+    return n.SchemeFile(tuple(statements.children), source_name=source_name)
+
+
+# ---- syntax errors ------------------------------------------------------------
+
+_STATEMENT_START = re.compile(
+    r"^[ \t]*(" + "|".join(STATEMENT_KEYWORDS) + r")(?![\w])", re.MULTILINE
+)
+
+
+def _collect_errors(text: str, source_name: str) -> list[Diagnostic]:
+    """Every statement is parsed alone (the rest blanked out, so positions hold) to
+    report one error per broken statement rather than only the first of the file."""
+    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = list(zip(starts, starts[1:] + [len(text)]))
+    out: list[Diagnostic] = []
+    for lo, hi in bounds:
+        chunk = _blank(text[:lo]) + text[lo:hi] + _blank(text[hi:])
+        try:
+            _lark().parse(chunk)
+        except UnexpectedInput as e:
+            out.append(_diagnostic(e, text, source_name))
+    if not out:  # the statements parse alone but not together: report the whole error
+        try:
+            _lark().parse(text)
+        except UnexpectedInput as e:
+            out.append(_diagnostic(e, text, source_name))
+    return out
+
+
+def _blank(s: str) -> str:
+    return re.sub(r"[^\n]", " ", s)
+
+
+_FRIENDLY = {
+    "NAME": "a name",
+    "INT": "a whole number",
+    "DECIMAL": "a number",
+    "PERCENT": "a percentage such as 60%",
+    "STRING": 'a quoted text such as "规则名"',
+    "COMP_OP": "a comparison (< <= > >= == !=)",
+    "ADD_OP": "+ or -",
+    "$END": "the end of the file",
+}
+
+
+def _terminal_name(name: str) -> str:
+    if name in _FRIENDLY:
+        return _FRIENDLY[name]
+    for term in _lark().terminals:
+        if term.name == name and isinstance(term.pattern, lark.lexer.PatternStr):
+            return f"'{term.pattern.value}'"
+    return name
+
+
+def _describe_expected(expected: set[str]) -> str:
+    names = sorted({_terminal_name(x) for x in expected})
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
+    line = getattr(e, "line", 1) or 1
+    column = getattr(e, "column", 1) or 1
+    hint: str | None = None
+    if isinstance(e, UnexpectedCharacters):
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
+        message = f"this character is not part of the language: '{ch}'"
+        if ch in "”’‘":
+            hint = 'write texts between straight quotes: "..."'
+        elif ch == "、":
+            hint = "separate names with commas: {市级, 省级}"
+        else:
+            hint = "remove it, or put it inside a quoted text"
+        span = n.Span(line, column, line, column + 1)
+    elif isinstance(e, UnexpectedToken) and not isinstance(e, UnexpectedEOF):
+        tok = e.token
+        if tok.type == "$END":
+            message = "this statement is not finished"
+            span = _last_token_span(text, line, column)
+        else:
+            message = f"unexpected '{tok}' here"
+            end_col = (tok.end_column or column + len(str(tok)))
+            span = n.Span(line, column, tok.end_line or line, end_col)
+        hint = "expected " + _describe_expected(set(e.expected))
+        hint = _slip_hint(e, tok) or hint
+    else:
+        message = "the file ends in the middle of a statement"
+        span = n.Span(line, column, line, column + 1)
+        expected = getattr(e, "expected", None)
+        if expected:
+            hint = "expected " + _describe_expected(set(expected))
+    return Diagnostic("E001", "error", span, message, hint, source_name)
+
+
+def _last_token_span(text: str, line: int, column: int) -> n.Span:
+    """Where a chunk ran out: the last non-blank character before (line, column)."""
+    lines = text.splitlines()
+    for ln in range(min(line, len(lines)), 0, -1):
+        stripped = lines[ln - 1].split("#", 1)[0].rstrip()
+        if stripped:
+            return n.Span(ln, len(stripped), ln, len(stripped) + 1)
+    return n.Span(line, column, line, column + 1)
+
+
+def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
+    """Name the common slips of policy authors rather than the parser's state."""
+    expected = set(e.expected)
+    if str(tok) == "-" and "COMMA" in expected:
+        return "write a band as an interval with a comma, e.g. [90, 100] or [80, 90)"
+    if tok.type in ("INT", "DECIMAL") and "PERCENT" in expected and "INT" not in expected:
+        return "a share needs its percent sign: 60%"
+    if tok.type == "NAME" and expected & {"RBRACE", "RPAR", "RSQB"}:
+        closing = {"RBRACE": "}", "RPAR": ")", "RSQB": "]"}
+        missing = " or ".join(f"'{closing[x]}'" for x in sorted(expected & set(closing)))
+        return f"a bracket may be missing: close the open one with {missing} before this"
+    if tok.type == "NAME":
+        close = _close_keyword(str(tok))
+        if close:
+            return f"did you mean the keyword '{close}'?"
+    return None
+
+
+def _close_keyword(word: str) -> str | None:
+    import difflib
+
+    keywords = STATEMENT_KEYWORDS + ["when", "each", "highest", "lookup", "weighted", "most"]
+    m = difflib.get_close_matches(word, keywords, n=1, cutoff=0.75)
+    return m[0] if m else None
+
+
+# ---- parse tree -> syntax tree -------------------------------------------------
+
+
+def _span(meta: Any) -> n.Span:
+    if getattr(meta, "empty", True):
+        return n.Span.unknown()
+    return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tspan(tok: Token) -> n.Span:
+    return n.Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+
+def _name(tok: Token) -> n.Name:
+    return n.Name(str(tok), _tspan(tok))
+
+
+def _string(tok: Token) -> n.String:
+    return n.String(str(tok)[1:-1], _tspan(tok))
+
+
+def _decimal(tok: Token) -> Decimal:
+    return Decimal(str(tok).rstrip("%"))
+
+
+def _number(tok: Token) -> n.Number:
+    return n.Number(_decimal(tok), _tspan(tok))
+
+
+@v_args(meta=True, inline=True)
+class _ToAst(Transformer[Token, Any]):
+    # header
+    def scheme_decl(self, meta: Any, title: Token, version: Token | None = None) -> n.SchemeDecl:
+        return n.SchemeDecl(_string(title), _string(version) if version else None, _span(meta))
+
+    def levels_stars(self, meta: Any, lo: Token, hi: Token, labels: Any = ()) -> n.StarLevels:
+        return n.StarLevels(int(lo), int(hi), tuple(labels), _span(meta))
+
+    @v_args(meta=True)
+    def label_block(self, meta: Any, children: list[n.LevelLabel]) -> tuple[n.LevelLabel, ...]:
+        return tuple(children)
+
+    def label_entry(self, meta: Any, stars: Token, label: Token) -> n.LevelLabel:
+        return n.LevelLabel(int(stars), _string(label), _span(meta))
+
+    @v_args(meta=True)
+    def levels_grades(self, meta: Any, names: list[Token]) -> n.GradeLevels:
+        return n.GradeLevels(tuple(_name(t) for t in names), _span(meta))
+
+    # inputs
+    def input_decl(self, meta: Any, name: Token, type_: n.TypeSpec, default: Any = None) -> n.InputDecl:
+        return n.InputDecl(_name(name), type_, default, _span(meta))
+
+    def default(self, meta: Any, value: n.Expr) -> n.Expr:
+        return value
+
+    def t_score(self, meta: Any, lo: Token, hi: Token, step: Token | None = None) -> n.ScoreType:
+        return n.ScoreType(_decimal(lo), _decimal(hi), _decimal(step) if step else None, _span(meta))
+
+    def t_count(self, meta: Any, lo: Token | None = None, hi: Token | None = None) -> n.CountType:
+        if lo is None:
+            return n.CountType(span=_span(meta))
+        return n.CountType(int(lo), int(hi) if hi is not None else None, _span(meta))
+
+    def t_percent(self, meta: Any) -> n.PercentType:
+        return n.PercentType(_span(meta))
+
+    def t_bool(self, meta: Any) -> n.BoolType:
+        return n.BoolType(_span(meta))
+
+    def t_enum(self, meta: Any, names: tuple[n.Name, ...]) -> n.EnumType:
+        return n.EnumType(names, _span(meta))
+
+    def t_set(self, meta: Any, names: tuple[n.Name, ...]) -> n.SetType:
+        return n.SetType(names, _span(meta))
+
+    def t_id(self, meta: Any) -> n.TextType:
+        return n.TextType("id", _span(meta))
+
+    def t_group(self, meta: Any) -> n.TextType:
+        return n.TextType("group", _span(meta))
+
+    def t_text(self, meta: Any) -> n.TextType:
+        return n.TextType("text", _span(meta))
+
+    @v_args(meta=True)
+    def name_list(self, meta: Any, names: list[Token]) -> tuple[n.Name, ...]:
+        return tuple(_name(t) for t in names)
+
+    # scores
+    def score_decl(self, meta: Any, name: Token, expr: n.Expr) -> n.ScoreDecl:
+        return n.ScoreDecl(_name(name), expr, False, _span(meta))
+
+    def total_decl(self, meta: Any, name: Token, expr: n.Expr) -> n.ScoreDecl:
+        return n.ScoreDecl(_name(name), expr, True, _span(meta))
+
+    @v_args(meta=True)
+    def bonus_decl(self, meta: Any, children: list[Any]) -> n.RuleGroup:
+        return self._group("bonus", meta, children)
+
+    @v_args(meta=True)
+    def penalty_decl(self, meta: Any, children: list[Any]) -> n.RuleGroup:
+        return self._group("penalty", meta, children)
+
+    def _group(self, kind: str, meta: Any, children: list[Any]) -> n.RuleGroup:
+        name, *rest = children
+        cap = rest.pop(0) if rest and isinstance(rest[0], n.Number) else None
+        return n.RuleGroup(kind, _name(name), tuple(rest), cap, _span(meta))
+
+    def at_most(self, meta: Any, value: Token) -> n.Number:
+        return n.Number(_decimal(value), _span(meta))
+
+    def entry(self, meta: Any, label: Token, expr: n.Expr) -> n.Entry:
+        return n.Entry(_string(label), expr, _span(meta))
+
+    # bands
+    @v_args(meta=True)
+    def band_decl(self, meta: Any, children: list[Any]) -> n.BandDecl:
+        name, *entries = children
+        return n.BandDecl(_name(name), tuple(entries), _span(meta))
+
+    def band_entry(self, meta: Any, level: n.LevelRef, interval: tuple[n.Bound, n.Bound]) -> n.BandEntry:
+        return n.BandEntry(level, interval[0], interval[1], _span(meta))
+
+    def band_else(self, meta: Any, level: n.LevelRef) -> n.BandEntry:
+        return n.BandEntry(level, None, None, _span(meta))
+
+    def interval(self, meta: Any, lbr: Token, low: Any, high: Any, rbr: Token) -> tuple[n.Bound, n.Bound]:
+        lo = n.Bound(low[0], str(lbr) == "[", low[1])
+        hi = n.Bound(high[0], str(rbr) == "]", high[1])
+        return lo, hi
+
+    def lbr(self, meta: Any, tok: Token) -> Token:
+        return tok
+
+    def rbr(self, meta: Any, tok: Token) -> Token:
+        return tok
+
+    def bound(self, meta: Any, value: tuple[Decimal, bool]) -> tuple[Decimal | None, n.Span]:
+        return value[0], _span(meta)
+
+    def unbounded(self, meta: Any) -> tuple[Decimal | None, n.Span]:
+        return None, _span(meta)
+
+    @v_args(meta=True)
+    def signed_number(self, meta: Any, children: list[Token]) -> tuple[Decimal, bool]:
+        sign = -1 if str(children[0]) == "-" else 1
+        tok = children[-1]
+        value = _decimal(tok)
+        percent = tok.type == "PERCENT"
+        if percent:
+            value = value / 100
+        return sign * value, percent
+
+    def level_ref(self, meta: Any, tok: Token) -> n.LevelRef:
+        return n.LevelRef(int(tok) if tok.type == "INT" else str(tok), _span(meta))
+
+    # rules
+    def require_decl(self, meta: Any, name: Token, cond: n.Expr) -> n.Rule:
+        return n.Rule("require", _string(name), cond, span=_span(meta))
+
+    def disqualify_decl(self, meta: Any, name: Token, cond: n.Expr) -> n.Rule:
+        return n.Rule("disqualify", _string(name), cond, span=_span(meta))
+
+    def veto_decl(self, meta: Any, name: Token, cond: n.Expr) -> n.Rule:
+        return n.Rule("veto", _string(name), cond, span=_span(meta))
+
+    def cap_decl(self, meta: Any, name: Token, level: n.LevelRef, cond: n.Expr) -> n.Rule:
+        return n.Rule("cap", _string(name), cond, level=level, span=_span(meta))
+
+    def demote_decl(self, meta: Any, name: Token, steps: Token, cond: n.Expr) -> n.Rule:
+        return n.Rule("demote", _string(name), cond, steps=int(steps), span=_span(meta))
+
+    def flag_decl(self, meta: Any, name: Token, cond: n.Expr) -> n.Rule:
+        return n.Rule("flag", _string(name), cond, span=_span(meta))
+
+    # expressions
+    def if_else(self, meta: Any, c: n.Expr, a: n.Expr, b: n.Expr) -> n.IfElse:
+        return n.IfElse(c, a, b, _span(meta))
+
+    def when(self, meta: Any, value: n.Expr, cond: n.Expr) -> n.When:
+        return n.When(value, cond, _span(meta))
+
+    def or_(self, meta: Any, a: n.Expr, b: n.Expr) -> n.Or:
+        return n.Or(a, b, _span(meta))
+
+    def and_(self, meta: Any, a: n.Expr, b: n.Expr) -> n.And:
+        return n.And(a, b, _span(meta))
+
+    def not_(self, meta: Any, a: n.Expr) -> n.Not:
+        return n.Not(a, _span(meta))
+
+    def compare(self, meta: Any, a: n.Expr, op: Token, b: n.Expr) -> n.Compare:
+        return n.Compare(str(op), a, b, _span(meta))
+
+    def contains(self, meta: Any, a: n.Expr, b: n.Expr) -> n.Contains:
+        return n.Contains(a, b, False, _span(meta))
+
+    def not_contains(self, meta: Any, a: n.Expr, b: n.Expr) -> n.Contains:
+        return n.Contains(a, b, True, _span(meta))
+
+    def binop(self, meta: Any, a: n.Expr, op: Token, b: n.Expr) -> n.BinOp:
+        return n.BinOp(str(op), a, b, _span(meta))
+
+    def mul(self, meta: Any, a: n.Expr, b: n.Expr) -> n.BinOp:
+        return n.BinOp("*", a, b, _span(meta))
+
+    def each(self, meta: Any, a: n.Expr, b: n.Expr) -> n.Each:
+        return n.Each(a, b, _span(meta))
+
+    def neg(self, meta: Any, a: n.Expr) -> n.Expr:
+        if isinstance(a, n.Number):
+            return n.Number(-a.value, _span(meta))
+        return n.Neg(a, _span(meta))
+
+    def name(self, meta: Any, tok: Token) -> n.Name:
+        return _name(tok)
+
+    def level_expr(self, meta: Any) -> n.LevelExpr:
+        return n.LevelExpr(_span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta: Any, children: list[Any]) -> n.Call:
+        func, *args = children
+        return n.Call(str(func), tuple(args), _span(meta))
+
+    @v_args(meta=True)
+    def weighted(self, meta: Any, children: list[Any]) -> n.Weighted:
+        weights = []
+        args: list[n.Expr] = []
+        round_to: Decimal | None = None
+        for c in children:
+            if isinstance(c, Token):
+                if args:  # a number after the arguments: the rounding step
+                    round_to = _decimal(c)
+                else:
+                    pct = c.type == "PERCENT"
+                    weights.append(n.Weight(_decimal(c), pct, _tspan(c)))
+            else:
+                args.append(c)
+        return n.Weighted(tuple(weights), tuple(args), round_to, _span(meta))
+
+    @v_args(meta=True)
+    def highest(self, meta: Any, children: list[Any]) -> n.Table:
+        return n.Table("highest", _name(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True)
+    def lookup(self, meta: Any, children: list[Any]) -> n.Table:
+        return n.Table("lookup", _name(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True)
+    def each_of(self, meta: Any, children: list[Any]) -> n.Table:
+        return n.Table("each_of", _name(children[0]), tuple(children[1:]), _span(meta))
+
+    def table_entry(self, meta: Any, key: Token, value: tuple[Decimal, bool]) -> n.TableEntry:
+        return n.TableEntry(_name(key), value[0], value[1], _span(meta))
+
+    @v_args(meta=True)
+    def set_literal(self, meta: Any, children: list[Token]) -> n.SetLiteral:
+        return n.SetLiteral(tuple(_name(t) for t in children if t is not None), _span(meta))
+
+    def num(self, meta: Any, tok: Token) -> n.Number:
+        return _number(tok)
+
+    def percent(self, meta: Any, tok: Token) -> n.Percent:
+        return n.Percent(_decimal(tok) / 100, _tspan(tok))
+
+    def true(self, meta: Any, *_: Token) -> n.Bool:
+        return n.Bool(True, _span(meta))
+
+    def false(self, meta: Any, *_: Token) -> n.Bool:
+        return n.Bool(False, _span(meta))
+
+    def string(self, meta: Any, tok: Token) -> n.String:
+        return _string(tok)

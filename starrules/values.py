@@ -1,0 +1,185 @@
+"""Values: reading raw input values against their declarations, and writing numbers.
+
+Takes what a caller or a spreadsheet gives (strings, numbers, booleans, lists) and a
+declared input; gives the exact value the evaluators use (``Decimal`` for numbers and
+counts, a ``Decimal`` ratio for percentages, ``bool``, ``str``, ``frozenset``) or a
+message saying what was expected. Binary floats are read through their shortest text,
+so ``0.1`` is exactly 0.1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from starrules import model as m
+from starrules import nodes as n
+
+TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "有", "√", "✓", "对"}
+FALSE_WORDS = {"no", "n", "false", "f", "0", "否", "无", "没有", "×", "✗", "x", "错"}
+EMPTY_SET_WORDS = {"无", "-", "—", "没有", "none"}
+SET_SEPARATORS = re.compile(r"[,，、;；|/\s]+")
+
+
+def fmt_number(value: Decimal | int | None) -> str:
+    """A number as a person writes it: no exponent, no trailing zeros after the point."""
+    if value is None:
+        return ""
+    d = Decimal(value)
+    if d == d.to_integral_value():
+        return str(d.quantize(Decimal(1)))
+    text = format(d.normalize(), "f")
+    return text
+
+
+def fmt_percent(ratio: Decimal) -> str:
+    return fmt_number(ratio * 100) + "%"
+
+
+def fmt_value(value: object, typ: m.Type | None = None) -> str:
+    if typ is not None and typ.kind == "percent" and isinstance(value, Decimal):
+        return fmt_percent(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (Decimal, int)):
+        return fmt_number(value)
+    if isinstance(value, frozenset):
+        order = typ.members if typ is not None else tuple(sorted(value))
+        inside = "、".join(x for x in order if x in value)
+        return "{" + inside + "}"
+    return str(value)
+
+
+def _decimal(raw: object) -> Decimal | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, Decimal):
+        return raw if raw.is_finite() else None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        d = Decimal(repr(raw))
+        return d if d.is_finite() else None
+    if isinstance(raw, str):
+        text = raw.strip().replace("，", "").replace(",", "")
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            return None
+    return None
+
+
+def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = False) -> str | None:
+    """Why a value lies outside its declaration, or None. ``literal`` is for a
+    constant in a comparison: it must be in range but need not be on a step."""
+    if isinstance(spec, n.ScoreType) and isinstance(value, Decimal):
+        if not spec.low <= value <= spec.high:
+            return f"a score from {fmt_number(spec.low)} to {fmt_number(spec.high)}"
+        if spec.step is not None and not literal and (value - spec.low) % spec.step != 0:
+            return f"a multiple of {fmt_number(spec.step)} from {fmt_number(spec.low)} to {fmt_number(spec.high)}"
+        return None
+    if isinstance(spec, n.CountType) and isinstance(value, Decimal):
+        if value != value.to_integral_value() and not literal:
+            return "a whole number"
+        if value < spec.low or (spec.high is not None and value > spec.high):
+            top = f"to {spec.high}" if spec.high is not None else "or more"
+            return f"a whole number from {spec.low} {top}"
+        return None
+    if isinstance(spec, n.PercentType) and isinstance(value, Decimal):
+        if not 0 <= value <= 1:
+            return "a percentage from 0% to 100%"
+        return None
+    if isinstance(spec, n.EnumType) and isinstance(value, str):
+        return None if value in typ.members else "one of " + ", ".join(typ.members)
+    if isinstance(spec, n.SetType) and isinstance(value, frozenset):
+        bad = sorted(value - set(typ.members))
+        return None if not bad else "choices among " + ", ".join(typ.members)
+    return None
+
+
+def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
+    """The exact value of a raw input, or (None, what was expected)."""
+    typ, spec = inp.type, inp.spec
+    expected = _expected(inp)
+    missing = raw is None or (isinstance(raw, str) and not raw.strip())
+    if missing:
+        if inp.has_default:
+            return inp.default, None
+        if typ.kind == "set":
+            return frozenset(), None
+        return None, f"{expected} (the value is missing)"
+    kind = typ.kind
+    value: object
+    if kind in ("number", "count"):
+        d = _decimal(raw)
+        if d is None:
+            return None, expected
+        value = d
+    elif kind == "percent":
+        if isinstance(raw, str) and raw.strip().endswith(("%", "％")):
+            d = _decimal(raw.strip()[:-1])
+        else:
+            d = _decimal(raw)
+        if d is None:
+            return None, expected
+        value = d / 100
+    elif kind == "bool":
+        if isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, (int, Decimal)) and raw in (0, 1):
+            value = bool(raw)
+        elif isinstance(raw, str) and raw.strip().lower() in TRUE_WORDS:
+            value = True
+        elif isinstance(raw, str) and raw.strip().lower() in FALSE_WORDS:
+            value = False
+        else:
+            return None, expected
+    elif kind == "enum":
+        if not isinstance(raw, str):
+            return None, expected
+        value = raw.strip()
+    elif kind == "set":
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text.lower() in EMPTY_SET_WORDS and text not in typ.members:
+                value = frozenset()
+            else:
+                value = frozenset(x for x in SET_SEPARATORS.split(text) if x)
+        elif isinstance(raw, Iterable) and not isinstance(raw, (bytes, dict)):
+            items = list(raw)
+            if not all(isinstance(x, str) for x in items):
+                return None, expected
+            value = frozenset(x.strip() for x in items)
+        else:
+            return None, expected
+    else:  # text, id, group
+        if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+            value = str(raw).strip()
+        else:
+            return None, expected
+    problem = range_problem(value, typ, spec)
+    if problem:
+        return None, problem
+    return value, None
+
+
+def _expected(inp: m.Input) -> str:
+    spec = inp.spec
+    if isinstance(spec, n.ScoreType):
+        step = f" in steps of {fmt_number(spec.step)}" if spec.step is not None else ""
+        return f"a score from {fmt_number(spec.low)} to {fmt_number(spec.high)}{step}"
+    if isinstance(spec, n.CountType):
+        top = f" to {spec.high}" if spec.high is not None else " or more"
+        return f"a whole number from {spec.low}{top}"
+    if isinstance(spec, n.PercentType):
+        return "a percentage such as 85% (a bare number is read as percent: 85 = 85%)"
+    if isinstance(spec, n.BoolType):
+        return "yes or no (是/否, yes/no, true/false, 1/0)"
+    if isinstance(spec, n.EnumType):
+        return "one of " + ", ".join(inp.type.members)
+    if isinstance(spec, n.SetType):
+        return "choices among " + ", ".join(inp.type.members) + " separated by 、 or commas (or empty)"
+    return "a text"
