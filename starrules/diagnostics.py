@@ -94,18 +94,39 @@ def render_all(diagnostics: Iterable[Diagnostic], source: str) -> str:
     return "\n\n".join(render(d, source) for d in diagnostics)
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions of characters."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i]
+        for j, cb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt name, if any is close enough."""
-    pool = sorted(set(candidates))
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.5)
-    if matches:
-        return matches[0]
-    # Chinese names are short: one wrong character out of four is a ratio of 0.75,
-    # but a one-character name shares nothing; also try "same length, one char off".
-    for cand in pool:
-        if len(cand) == len(name) and sum(a != b for a, b in zip(cand, name)) == 1:
-            return cand
-    return None
+    """The closest candidate to a misspelt name, if any is close enough.
+
+    Chinese names are short, so closeness is counted in characters: at most a third
+    of the longer name may differ (at least one character). Ties go to the candidate
+    sharing the longer beginning with the name, then to the first in sorted order.
+    """
+    best: tuple[int, int, str] | None = None
+    for cand in sorted(set(candidates)):
+        if cand == name:
+            continue
+        dist = edit_distance(name, cand)
+        if dist > max(1, max(len(name), len(cand)) // 3):
+            continue
+        prefix = next((i for i, (x, y) in enumerate(zip(name, cand)) if x != y), min(len(name), len(cand)))
+        key = (dist, -prefix, cand)
+        if best is None or key < best:
+            best = key
+    if best is None:  # a transposition or a case slip in a longer name
+        matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.75)
+        return matches[0] if matches else None
+    return best[2]
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -1,0 +1,119 @@
+"""The public Python API: names, types, errors and serialisation."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import starrules
+from starrules import interpreter, model
+from starrules.parser import grammar_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SMALL = """
+scheme "示例" version "2024"
+levels grades 不合格 < 基本合格 < 良好 < 优秀
+input 编号 : id
+input 单位 : group
+input 自评 : score 0..100 step 0.1
+input 考评 : score 0..100 step 0.1
+total 得分 = weighted 3:7 (自评, 考评)
+band 得分 { 优秀: [90, ..)  良好: [80, 90)  基本合格: [60, 80)  不合格: (.., 60) }
+"""
+
+
+def test_all_names_exist() -> None:
+    for name in starrules.__all__:
+        assert hasattr(starrules, name), name
+    assert {"load", "loads", "Scheme", "Result", "StarSyntaxError", "StarCheckError", "InputError"} <= set(
+        starrules.__all__)
+
+
+def test_py_typed_is_shipped() -> None:
+    assert (ROOT / "starrules" / "py.typed").exists()
+
+
+def test_grammar_is_the_one_file() -> None:
+    assert grammar_text() == (ROOT / "grammars" / "star.lark").read_text(encoding="utf-8")
+
+
+def test_load_and_evaluate_grades() -> None:
+    scheme = starrules.loads(SMALL, name="small.star")
+    assert scheme.title == "示例" and scheme.version == "2024"
+    # 0.3 × 89.9 + 0.7 × 90.1 = 26.97 + 63.07 = 90.04 -> [90, ..) -> 优秀
+    result = scheme.evaluate({"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"})
+    assert result.status == "rated"
+    assert result.level == "优秀" and result.level_rank == 3
+    assert result.total == Decimal("90.04")
+    assert result.id == "A1" and result.groups == {"单位": "一支部"}
+
+
+def test_load_from_path(tmp_path: Path) -> None:
+    path = tmp_path / "s.star"
+    path.write_text(SMALL, encoding="utf-8")
+    scheme = starrules.load(path)
+    assert scheme.source_name == str(path)
+    assert len(scheme.sha256) == 64
+
+
+def test_to_dict_is_json_and_exact() -> None:
+    scheme = starrules.loads(SMALL)
+    # 0.3 × 59.9 + 0.7 × 60 = 17.97 + 42 = 59.97 -> 不合格
+    result = scheme.evaluate({"编号": "B", "单位": "x", "自评": "59.9", "考评": "60"})
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    assert data["total"] == "59.97"
+    assert data["level"] == "不合格"
+    assert data["trace"][-1]["stage"] == "band"
+
+
+def test_input_error_names_field_value_and_expectation() -> None:
+    scheme = starrules.loads(SMALL)
+    with pytest.raises(starrules.InputError) as info:
+        scheme.evaluate({"编号": "C", "单位": "x", "自评": "100.5", "考评": "abc"})
+    err = info.value
+    assert [p.field for p in err.problems] == ["自评", "考评"]
+    assert err.field == "自评" and err.value == "100.5"
+    assert "from 0 to 100" in err.expected
+
+
+def test_missing_input_is_an_input_error() -> None:
+    scheme = starrules.loads(SMALL)
+    with pytest.raises(starrules.InputError) as info:
+        scheme.evaluate({"编号": "C", "单位": "x", "自评": "80"})
+    assert info.value.field == "考评"
+    assert "missing" in info.value.expected
+
+
+def test_syntax_and_check_errors_carry_all_diagnostics() -> None:
+    with pytest.raises(starrules.StarSyntaxError) as syn:
+        starrules.loads('scheme "x"\nlevels stars 0..5\ninput a : score 0..10\nscore b = (a\n')
+    assert syn.value.diagnostics[0].code == "E001"
+    with pytest.raises(starrules.StarCheckError) as chk:
+        starrules.loads('scheme "x"\nlevels stars 0..1\ninput a : score 0..10\n'
+                        "score b = c\nscore d = e\nband b { 1: [5, ..) 0: (.., 5) }\n")
+    assert [d.code for d in chk.value.diagnostics] == ["E101", "E101"]
+    assert [d.span.line for d in chk.value.diagnostics] == [4, 5]
+
+
+def test_every_model_node_has_a_handler_in_the_interpreter() -> None:
+    for cls in model.EXPR_NODES:
+        assert cls in interpreter._EVAL, f"no evaluation handler for {cls.__name__}"
+        assert cls in interpreter._SHOW, f"no trace handler for {cls.__name__}"
+
+
+def test_unknown_node_fails_loudly() -> None:
+    class Strange:
+        pass
+
+    with pytest.raises(TypeError, match="no handler"):
+        interpreter.eval_expr(Strange(), None)  # type: ignore[arg-type]
+
+
+def test_bundled_scheme_checks_clean() -> None:
+    scheme = starrules.load(ROOT / "schemes" / "anyang.star")
+    assert scheme.warnings == []
+    assert scheme.levels.labels[0] == "不定星级"

@@ -1,0 +1,177 @@
+"""The command line, run as a user would: check, run, explain.
+
+Expected values are worked out by hand from the small scheme below.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from starrules.cli import main
+
+SCHEME = """\
+scheme "小测试" version "1"
+levels stars 0..3 { 0: "无星" }
+input 名称 : id
+input 分数 : score 0..100 step 0.5
+input 通报 : count default 0
+input 满意率 : percent
+penalty 扣分 { "通报（每次扣5分）": 5 each 通报 }
+total 得分 = 分数 - 扣分
+band 得分 { 3: [90, ..)  2: [75, 90)  1: [60, 75)  0: (.., 60) }
+veto "满意率低于50%" when 满意率 < 50%
+flag "整顿" when level <= 1
+"""
+
+# 甲: 92 - 0 = 92 -> [90, ..) -> 3.
+# 乙: 92 - 2×5 = 82 -> [75, 90) -> 2.
+# 丙: 88 with satisfaction 40% -> band 2, vetoed to 0, flag 整顿.
+# 丁: score 101 is outside 0..100 -> invalid (row 5 of the file, column 分数).
+# 戊: 74.5 -> [60, 75) -> 1, flag 整顿; 通报 blank -> default 0.
+DATA = """\
+名称,分数,通报,满意率
+甲,92,0,90%
+乙,92,2,85%
+丙,88,0,40%
+丁,101,0,90%
+戊,74.5,,75
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    scheme = tmp_path / "test.star"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    data = tmp_path / "data.csv"
+    data.write_text(DATA, encoding="utf-8")
+    return scheme, data
+
+
+def test_check_clean_scheme_exits_0(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, _ = files
+    assert main(["check", str(scheme)]) == 0
+    assert "ok" in capsys.readouterr().err
+
+
+def test_check_reports_every_error_with_line_caret_and_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.star"
+    bad.write_text(SCHEME.replace("total 得分 = 分数 - 扣分", "total 得分 = 分树 - 扣分")
+                   .replace("veto \"满意率低于50%\" when 满意率 < 50%", "veto \"满意率低于50%\" when 满意率 < 150%"),
+                   encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    # the misspelt name on line 8, with a did-you-mean
+    assert f"{bad}:8:" in err
+    assert "'分树' is not defined" in err
+    assert "did you mean '分数'?" in err
+    # the constant outside the percent range on line 10
+    assert f"{bad}:10:" in err
+    assert "150%" in err
+    assert "2 error(s)" in err
+    # the caret line sits under 分树: "total " is 6 columns, "得分" 4 (two wide characters), " = " 3: 13
+    lines = err.splitlines()
+    i = next(k for k, line in enumerate(lines) if "total 得分 = 分树" in line)
+    caret = lines[i + 1]
+    prefix = caret.index("|") + 2
+    assert caret[prefix:].index("^") == 13
+    assert caret.count("^") == 4  # two wide characters
+
+
+def test_check_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.star"
+    bad.write_text(SCHEME.replace("band 得分 { 3: [90, ..)  2: [75, 90)", "band 得分 { 3: [90, ..)  2: [75, 89]"),
+                   encoding="utf-8")
+    assert main(["check", "--format", "json", str(bad)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    # [75, 89] then [90, ..): a total of 89.5 falls in no band
+    assert [d["code"] for d in report] == ["E401"]
+    assert "89.5" in report[0]["message"]
+    assert report[0]["line"] == 9
+
+
+def test_check_syntax_error_never_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.star"
+    bad.write_text(SCHEME.replace("[75, 90)", "[75-90)"), encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "E001" in err and "interval with a comma" in err
+
+
+def test_run_accounts_for_every_row(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    assert main(["run", str(scheme), str(data)]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["id"] for r in rows] == ["甲", "乙", "丙", "丁", "戊"]  # same order as the input
+    assert [r["status"] for r in rows] == ["rated", "rated", "rated", "invalid", "rated"]
+    assert [r["level"] for r in rows] == ["3", "2", "0", "", "1"]
+    assert [r["total"] for r in rows] == ["92", "82", "88", "", "74.5"]
+    assert rows[2]["reason"] == "满意率低于50%"
+    assert rows[2]["flags"] == "整顿" and rows[4]["flags"] == "整顿"
+    assert "分数" in rows[3]["reason"]
+    # the bad row is named on stderr with its row number, column and what was expected
+    assert "row 5: column 分数: '101' is not valid; expected a score from 0 to 100" in err
+    assert err.strip().splitlines()[-1] == "rows in: 5, rated: 4, invalid: 1, ineligible: 0"
+
+
+def test_run_json_output_to_file(files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    out = tmp_path / "out.json"
+    assert main(["run", str(scheme), str(data), "-o", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["counts"] == {"rows": 5, "rated": 4, "invalid": 1, "ineligible": 0}
+    assert doc["scheme"]["title"] == "小测试" and len(doc["scheme"]["sha256"]) == 64
+    assert [r["total"] for r in doc["results"]] == ["92", "82", "88", None, "74.5"]
+
+
+def test_run_reads_gb18030(files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, _ = files
+    data = tmp_path / "gbk.csv"
+    data.write_bytes(DATA.encode("gb18030"))
+    assert main(["run", str(scheme), str(data)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["id"] for r in rows] == ["甲", "乙", "丙", "丁", "戊"]
+
+
+def test_explain_shows_the_trace_in_words(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    assert main(["explain", str(scheme), str(data), "--id", "乙"]) == 0
+    out = capsys.readouterr().out
+    assert "通报（每次扣5分）" in out and "5 × 通报 2 = 10" in out
+    assert "得分 82 in [75, 90) → 2星" in out
+    assert out.strip().splitlines()[-2] == "=> 2星"
+
+
+def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    assert main(["explain", str(scheme), str(data), "--id", "丙"]) == 0
+    out = capsys.readouterr().out
+    assert "满意率 40% < 50% → vetoed: 2星 → 无星" in out
+    assert "=> 无星 (满意率低于50%)" in out
+
+
+def test_explain_unknown_id_suggests(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    assert main(["explain", str(scheme), str(data), "--id", "甲乙"]) == 2
+    assert "no row" in capsys.readouterr().err
+
+
+def test_missing_files_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(tmp_path / "none.star"), str(tmp_path / "none.csv")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_console_script_runs(files: tuple[Path, Path]) -> None:
+    scheme, data = files
+    proc = subprocess.run([sys.executable, "-m", "starrules.cli", "run", str(scheme), str(data)],
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("\n") == 6  # header + 5 rows
