@@ -12,6 +12,7 @@
 """
 
 from starrules.api import Scheme, load, loads
+from starrules.apportion import ApportionmentError, apportion
 from starrules.checker import check, lower
 from starrules.diagnostics import Diagnostic, render
 from starrules.errors import (
@@ -23,21 +24,28 @@ from starrules.errors import (
     StarSyntaxError,
 )
 from starrules.parser import parse
+from starrules.population import Move, Outcome, QuotaReport, Rating
 from starrules.result import Result, TraceStep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ApportionmentError",
     "Diagnostic",
     "EvaluationError",
     "InputError",
     "InputProblem",
+    "Move",
+    "Outcome",
+    "QuotaReport",
+    "Rating",
     "Result",
     "Scheme",
     "StarCheckError",
     "StarError",
     "StarSyntaxError",
     "TraceStep",
+    "apportion",
     "check",
     "load",
     "loads",

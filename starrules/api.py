@@ -8,16 +8,17 @@ result with trace).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 
-from starrules import interpreter
+from starrules import interpreter, population
 from starrules import model as m
 from starrules.checker import check, lower
 from starrules.diagnostics import Diagnostic
 from starrules.errors import StarCheckError
 from starrules.parser import parse
+from starrules.population import Rating
 from starrules.result import Result
 
 
@@ -57,6 +58,12 @@ class Scheme:
     def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True) -> Result:
         """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs."""
         return interpreter.evaluate(self.program, inputs, trace=trace)
+
+    def rate(self, records: Iterable[Mapping[str, object]]) -> Rating:
+        """Rate a population under the scheme's quotas and selections. Every record
+        comes out, in input order, as rated, ineligible or invalid with its reason;
+        the result does not depend on the order of the records."""
+        return population.rate(self.program, records)
 
     def __repr__(self) -> str:
         return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"

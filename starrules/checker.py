@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -130,6 +131,11 @@ class _Checker:
         rules = self._rules([d for d in st if isinstance(d, n.Rule)])
         if total is None and band is not None:
             total = band.score.name
+        population = tuple(
+            rule for d in st if isinstance(d, n.PopulationRule)
+            if (rule := self._population_rule(d, band)) is not None
+        )
+        self._quotas_together([q for q in population if q.kind == "quota"])
 
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
@@ -146,6 +152,7 @@ class _Checker:
             total=total,
             band=band,
             rules=rules,
+            population=population,
         )
         return diagnostics, program
 
@@ -450,6 +457,184 @@ class _Checker:
             out.append(m.RuleIR(rule.kind, rule.name.value, cond, rank, rule.steps, rule.span))
         out.sort(key=lambda r: PIPELINE_ORDER.index(r.kind))
         return tuple(out)
+
+    # ---- population rules --------------------------------------------------
+
+    _QUOTA_ONLY = (n.QTarget, n.QEnforce, n.QMinimum, n.QApportion)
+    _SELECT_ONLY = (n.QPick, n.QAmong, n.QFlag, n.QCap)
+
+    def _population_rule(self, decl: n.PopulationRule, band: m.Band | None) -> m.PopRule | None:
+        what = f"{decl.kind} '{decl.name.value}'"
+        seen: dict[type, n.Clause] = {}
+        ok = True
+        for clause in decl.clauses:
+            kind = type(clause)
+            if kind in (n.QFlag, n.QCap):
+                kind = n.QFlag  # one effect per selection
+            if kind in seen:
+                self.error("E502", clause.span, f"the {what} says this twice",
+                           f"the first is on line {seen[kind].span.line}; keep one")
+                ok = False
+            seen[kind] = clause
+            wrong = self._SELECT_ONLY if decl.kind == "quota" else self._QUOTA_ONLY
+            if isinstance(clause, wrong):
+                other = "select" if decl.kind == "quota" else "quota"
+                self.error("E502", clause.span, f"this belongs in a '{other}' block, not in the {what}",
+                           "a quota says 'level K at most/at least/exactly/about N'; "
+                           "a select says 'top/bottom N' and 'flag \"名\"' or 'cap at most K'")
+                ok = False
+
+        def get(cls: type) -> Any:
+            return seen.get(cls)
+
+        target: n.QTarget | None = get(n.QTarget)
+        pick: n.QPick | None = get(n.QPick)
+        effect = get(n.QFlag)
+        if decl.kind == "quota" and target is None:
+            self.error("E501", decl.name.span, f"the {what} does not say which level it bounds",
+                       "add a line such as: level 5 at most 10%")
+            return None
+        if decl.kind == "select" and (pick is None or effect is None):
+            missing = "which entities it picks (e.g. bottom 10%)" if pick is None else \
+                "what happens to them (flag \"整顿\" or cap at most 4)"
+            self.error("E501", decl.name.span, f"the {what} does not say {missing}")
+            return None
+
+        amount = target.amount if target is not None else pick.amount if pick is not None else None
+        assert amount is not None
+        if amount.percent and not 0 <= amount.value <= 1:
+            self.error("E301", amount.span, "a share must be between 0% and 100%")
+            ok = False
+
+        rank: int | None = None
+        scope = "=="
+        bound: str | None = None
+        if target is not None:
+            const = self._level_const(target.level)
+            rank = const.rank if const else None
+            ok &= const is not None
+            if target.scope is not None and target.scope not in (">=", "<="):
+                self.error("E201", target.span, f"a quota counts a level, or the levels at or above (>=) "
+                           f"or at or below (<=) it, not '{target.scope}'", "e.g. level >= 4 at most 30%")
+                ok = False
+            scope = target.scope or "=="
+            bound = target.bound
+
+        per_clause: n.QPer | None = get(n.QPer)
+        per = self._group_key(per_clause.group) if per_clause and per_clause.group else None
+        minimum_clause: n.QMinimum | None = get(n.QMinimum)
+        minimum_per = self._group_key(minimum_clause.per) if minimum_clause else None
+        apportion_clause: n.QApportion | None = get(n.QApportion)
+        apportion_by = self._group_key(apportion_clause.by) if apportion_clause else None
+        if apportion_clause is not None and per_clause is not None and per_clause.group is not None:
+            self.error("E502", apportion_clause.span, "a quota is either per group or apportioned among groups, not both",
+                       "'apportion by G' already applies the quota within each group of G")
+            ok = False
+        enforce_clause: n.QEnforce | None = get(n.QEnforce)
+        enforced = bound != "about"
+        if enforce_clause is not None:
+            if enforce_clause.enforced and bound == "about":
+                self.error("E502", enforce_clause.span, "an 'about' (左右) quota is a target, it cannot be enforced",
+                           "use 'at most' or 'at least' to enforce it")
+                ok = False
+            enforced = enforce_clause.enforced
+        if minimum_clause is not None and bound not in ("at most", "exactly"):
+            self.error("E502", minimum_clause.span, "a per-group minimum protects places under an 'at most' quota",
+                       "write it in a quota that says 'at most' or 'exactly'")
+            ok = False
+
+        round_clause: n.QRound | None = get(n.QRound)
+        default_rounding = {"at most": "floor", "at least": "ceiling"}.get(bound or "", "half-up")
+        rounding = round_clause.mode if round_clause else default_rounding
+
+        rank_clause: n.QRank | None = get(n.QRank)
+        keys, tiebreak = self._rank_keys(rank_clause, band, decl)
+        ties_clause: n.QTies | None = get(n.QTies)
+
+        among: m.Expr | None = None
+        among_clause: n.QAmong | None = get(n.QAmong)
+        if among_clause is not None:
+            scope_ = _Scope(what, allow_level=True)
+            among, typ = self._expr(among_clause.condition, scope_)
+            if typ is not None and typ.kind != "bool":
+                self.error("E202", among_clause.span, f"'among' takes a yes/no condition, not {typ.describe()}")
+                ok = False
+        flag = effect.name.value if isinstance(effect, n.QFlag) else None
+        cap: int | None = None
+        if isinstance(effect, n.QCap):
+            const = self._level_const(effect.level)
+            cap = const.rank if const else None
+            ok &= const is not None
+        if not ok or keys is None:
+            return None
+        return m.PopRule(
+            kind=decl.kind, name=decl.name.value, amount=amount.value, percent=amount.percent, rounding=rounding,
+            keys=keys, tiebreak=tiebreak, ties=ties_clause.mode if ties_clause else "break", per=per,
+            scope=scope, rank=rank, bound=bound, enforced=enforced,
+            minimum=minimum_clause.count if minimum_clause else 0, minimum_per=minimum_per,
+            apportion_by=apportion_by,
+            method=(apportion_clause.method or "largest-remainder") if apportion_clause else "largest-remainder",
+            end=pick.end if pick else None, among=among, flag=flag, cap=cap, span=decl.span,
+        )
+
+    def _group_key(self, name: n.Name) -> str | None:
+        inp = self.inputs.get(name.id)
+        if inp is None:
+            self._unknown(name, "a group key (an input declared as group, id, text or one of)")
+            return None
+        if inp.type.kind not in ("text", "enum"):
+            self.error("E201", name.span, f"'{name.id}' is {inp.type.describe()}, so it cannot group entities",
+                       f"declare it as: input {name.id} : group")
+            return None
+        return name.id
+
+    def _rank_keys(self, clause: n.QRank | None, band: m.Band | None, decl: n.PopulationRule
+                   ) -> tuple[tuple[m.SortKey, ...] | None, tuple[m.SortKey, ...]]:
+        id_field = next((i.name for i in self.inputs.values() if i.role == "id"), None)
+        default_tiebreak = (m.SortKey(m.Ref("input", id_field), False),) if id_field else ()
+        if clause is None:
+            if band is None:
+                return None, ()
+            return (m.SortKey(band.score, True),), default_tiebreak
+        out: list[list[m.SortKey]] = [[], []]
+        ok = True
+        for i, keys in enumerate((clause.keys, clause.tiebreak)):
+            for key in keys:
+                expr, typ = self._expr(key.name, _Scope(f"{decl.kind} '{decl.name.value}'"))
+                if not isinstance(expr, m.Ref) or typ is None:
+                    ok = False
+                    continue
+                if typ.kind not in ("number", "count", "percent", "text"):
+                    self.error("E201", key.span, f"entities cannot be ranked by {typ.describe()}",
+                               "rank by a score, a number or a name")
+                    ok = False
+                    continue
+                descending = key.descending if key.descending is not None else typ.kind != "text"
+                out[i].append(m.SortKey(expr, descending))
+        if not ok:
+            return None, ()
+        tiebreak = tuple(out[1]) if clause.tiebreak else default_tiebreak
+        return tuple(out[0]), tiebreak
+
+    def _quotas_together(self, quotas: list[m.PopRule]) -> None:
+        """Quotas that cannot all hold: at-least shares on disjoint levels over 100%,
+        or an at-most below an at-least on the same levels."""
+        overall = [q for q in quotas if q.per is None and q.apportion_by is None and q.percent and q.enforced]
+        floors = [q for q in overall if q.bound in ("at least", "exactly") and q.scope == "=="]
+        total = sum((q.amount for q in floors), Decimal(0))
+        if total > 1:
+            last = floors[-1]
+            self.error("E503", last.span, f"these quotas ask for at least {fmt_number(total * 100)}% of all entities "
+                       "on different levels, more than 100%",
+                       "lower the shares; they must add up to 100% or less: "
+                       + ", ".join(f"'{q.name}'" for q in floors))
+        for lo in overall:
+            for hi in overall:
+                if lo.bound in ("at least", "exactly") and hi.bound in ("at most", "exactly") and lo is not hi \
+                        and (lo.scope, lo.rank) == (hi.scope, hi.rank) and lo.amount > hi.amount:
+                    self.error("E503", lo.span, f"'{lo.name}' asks for at least {fmt_number(lo.amount * 100)}% "
+                               f"but '{hi.name}' allows at most {fmt_number(hi.amount * 100)}% on the same levels",
+                               "one of the two shares must change")
 
     # ---- expressions -------------------------------------------------------
 

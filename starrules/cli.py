@@ -21,12 +21,13 @@ from starrules.api import Scheme, load
 from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, csv_text, read_rows, write_atomic
 from starrules.diagnostics import did_you_mean, render
-from starrules.errors import InputError, StarDiagnosticError, StarError
+from starrules.errors import StarDiagnosticError, StarError
 from starrules.parser import parse
-from starrules.result import Result, jsonable
+from starrules.population import Rating
+from starrules.result import jsonable
 from starrules.values import fmt_number
 
-RESULT_COLUMNS = ["id", "level", "level_label", "total", "status", "reason", "flags"]
+RESULT_COLUMNS = ["id", "level", "level_label", "total", "status", "reason", "flags", "level_before_quotas", "rank"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["csv", "json"], default=None,
                    help="output format (default: from the file name, else csv)")
     r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
+    r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
     r.set_defaults(func=cmd_run)
 
     e = sub.add_parser("explain", help="explain one entity's result step by step")
@@ -113,19 +115,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ---- run -----------------------------------------------------------------------------
 
 
-def _rate(scheme: Scheme, rows: list[Row], trace: bool, err: TextIO) -> list[tuple[Row, Result | InputError]]:
-    out: list[tuple[Row, Result | InputError]] = []
-    for row in rows:
-        try:
-            out.append((row, scheme.evaluate(row.values, trace=trace)))
-        except InputError as exc:
-            for p in exc.problems:
-                shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
-                print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=err)
-            out.append((row, exc))
-    return out
-
-
 def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
     present = set(header)
     for inp in scheme.inputs:
@@ -134,6 +123,15 @@ def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
         close = did_you_mean(inp.name, [h for h in header if h not in {i.name for i in scheme.inputs}])
         hint = f" (is '{close}' meant to be it?)" if close else ""
         print(f"warning: the data has no column '{inp.name}'{hint}; every row will be invalid", file=err)
+
+
+def _rate(scheme: Scheme, rows: list[Row], err: TextIO) -> Rating:
+    rating = scheme.rate([row.values for row in rows])
+    for row, outcome in zip(rows, rating.outcomes, strict=True):
+        for p in outcome.problems:
+            shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
+            print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=err)
+    return rating
 
 
 def _row_id(scheme: Scheme, row: Row) -> str:
@@ -148,35 +146,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     header, rows = read_rows(args.data, args.encoding)
     _missing_columns(scheme, header, sys.stderr)
-    results = _rate(scheme, rows, trace=False, err=sys.stderr)
+    rating = _rate(scheme, rows, sys.stderr)
 
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "csv")
     records: list[dict[str, Any]] = []
-    for row, res in results:
-        if isinstance(res, InputError):
-            records.append({"row": row.number, "id": _row_id(scheme, row), "level": None, "level_label": None,
-                            "total": None, "status": "invalid", "reason": str(res), "flags": []})
-        else:
-            records.append({"row": row.number, "id": res.id or _row_id(scheme, row), "level": res.level,
-                            "level_label": res.level_label, "total": jsonable(res.total), "status": res.status,
-                            "reason": res.reason, "flags": list(res.flags)})
-    counts = {s: sum(1 for r in records if r["status"] == s) for s in ("rated", "invalid", "ineligible")}
+    for row, o in zip(rows, rating.outcomes, strict=True):
+        records.append({
+            "row": row.number, "id": o.id or _row_id(scheme, row), "level": o.level, "level_label": o.level_label,
+            "level_before": o.level_before, "rank": o.rank, "total": jsonable(o.total), "status": o.status,
+            "reason": o.reason, "flags": list(o.flags)})
+    counts = rating.counts()
     if fmt == "json":
         text = json.dumps({
             "scheme": {"title": scheme.title, "version": scheme.version, "file": scheme.source_name,
                        "sha256": scheme.sha256},
-            "counts": {"rows": len(records), **counts},
+            "counts": counts,
             "results": records,
+            "quotas": [r.to_dict() for r in rating.reports],
         }, ensure_ascii=False, indent=2) + "\n"
     else:
         text = csv_text(RESULT_COLUMNS, (
-            [r["id"], r["level"], r["level_label"], r["total"], r["status"], r["reason"], "、".join(r["flags"])]
+            [r["id"], r["level"], r["level_label"], r["total"], r["status"], r["reason"], "、".join(r["flags"]),
+             r["level_before"], r["rank"]]
             for r in records))
     if args.output:
         write_atomic(args.output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
     else:
         sys.stdout.write(text)
-    print(f"rows in: {len(records)}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
+    summary = rating.summary()
+    if args.summary:
+        write_atomic(args.summary, summary + "\n")
+    elif rating.reports:
+        print("\n".join(summary.splitlines()[1:]), file=sys.stderr)
+    print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
           f"ineligible: {counts['ineligible']}", file=sys.stderr)
     return 0
 
@@ -188,24 +190,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     _, rows = read_rows(args.data, args.encoding)
     wanted = str(args.entity).strip()
-    matches = [r for r in rows if _row_id(scheme, r) == wanted]
-    if not matches:
+    index = next((i for i, r in enumerate(rows) if _row_id(scheme, r) == wanted), None)
+    if index is None:
         ids = [_row_id(scheme, r) for r in rows]
         close = did_you_mean(wanted, ids)
         hint = f"; did you mean '{close}'?" if close else ""
         raise DataError(f"no row of {args.data} has the id '{wanted}'{hint}")
-    row = matches[0]
+    row = rows[index]
     print(f"{scheme.title} (version {scheme.version or '-'}), {args.data} row {row.number}: {wanted}")
-    try:
-        result = scheme.evaluate(row.values, trace=True)
-    except InputError as exc:
+    outcome = scheme.rate([r.values for r in rows]).outcomes[index]
+    if outcome.result is None:
         print("=> invalid: the row's values do not fit the scheme")
-        for p in exc.problems:
+        for p in outcome.problems:
             print(f"   {p}")
         return 0
-    print(result.explain())
-    if result.total is not None and result.rated:
-        print(f"   total {fmt_number(result.total)}; flags: {'、'.join(result.flags) or 'none'}")
+    result = outcome.result
+    lines = result.explain().splitlines()
+    print("\n".join(lines[:-1]))
+    for mv in outcome.moves:
+        print(f"[{mv.kind}] ✔ {mv.rule} (line {mv.line}): {mv.why}")
+    if outcome.status == "rated":
+        reason = f" ({outcome.reason})" if outcome.reason else ""
+        print(f"=> {outcome.level_label}{reason}")
+        print(f"   total {fmt_number(outcome.total)}; rank {outcome.rank}; flags: {'、'.join(outcome.flags) or 'none'}")
+    else:
+        print(lines[-1])
     return 0
 
 

@@ -446,7 +446,8 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
                                    f"{show(rule.condition, env)} → {verdict}", failed))
         if failed:
             status = "invalid" if rule.kind == "require" else "ineligible"
-            return Result(status, None, None, None, None, rule.name, None, {}, (), tuple(steps), ident, groups)
+            return Result(status, None, None, None, None, rule.name, None, {}, (), tuple(steps), ident, groups,
+                          inputs)
 
     # 3-5. scores, bonuses, penalties, in dependency order
     for score in program.scores:
@@ -471,11 +472,14 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
     # 7. overrides: demotions, then caps, then vetoes, so a veto beats a cap and a
     # cap beats a demotion whatever their order in the file.
     reason: str | None = None
+    limit: int | None = None
     for rule in program.overrides:
         hit = bool(eval_expr(rule.condition, env))
         before = rank
         if hit:
             rank = _override(rule, rank)
+            if rule.kind != "demote":
+                limit = _override(rule, levels.top if limit is None else limit)
             if rank != before:
                 reason = rule.name
         if want_trace:
@@ -484,15 +488,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
                                    f"{show(rule.condition, env)} → {effect}", hit))
 
     # 8. flags, which may read the final level
-    env.level = rank
-    flags: list[str] = []
-    for rule in program.rules_of("flag"):
-        hit = bool(eval_expr(rule.condition, env))
-        if hit:
-            flags.append(rule.name)
-        if want_trace:
-            steps.append(TraceStep("flag", rule.name, rule.span.line, hit,
-                                   f"{show(rule.condition, env)} → {'yes' if hit else 'no'}", hit))
+    flags = _flags(program, env, rank, steps if want_trace else None)
 
     total = x if program.total is None or program.total not in env.scores else env.scores[program.total]
     return Result(
@@ -508,7 +504,43 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
         trace=tuple(steps),
         id=ident,
         groups=groups,
+        inputs=inputs,
+        limit_rank=limit,
     )
+
+
+def _flags(program: m.Program, env: _Env, rank: int, steps: list[TraceStep] | None) -> tuple[str, ...]:
+    env.level = rank
+    flags: list[str] = []
+    for rule in program.rules_of("flag"):
+        hit = bool(eval_expr(rule.condition, env))
+        if hit:
+            flags.append(rule.name)
+        if steps is not None:
+            steps.append(TraceStep("flag", rule.name, rule.span.line, hit,
+                                   f"{show(rule.condition, env)} → {'yes' if hit else 'no'}", hit))
+    return tuple(flags)
+
+
+def _env_of(program: m.Program, result: Result) -> _Env:
+    env = _Env(program, dict(result.inputs))
+    env.scores = dict(result.scores)
+    env.level = result.level_rank
+    return env
+
+
+def flags_at(program: m.Program, result: Result, rank: int) -> tuple[str, ...]:
+    """The entity's flags were its level ``rank`` (after a quota moved it)."""
+    with localcontext(EXACT):
+        return _flags(program, _env_of(program, result), rank, None)
+
+
+def holds(program: m.Program, result: Result, condition: m.Expr, rank: int | None) -> bool:
+    """A condition (a selection's ``among``) on a rated entity at level ``rank``."""
+    env = _env_of(program, result)
+    env.level = rank
+    with localcontext(EXACT):
+        return bool(eval_expr(condition, env))
 
 
 def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:

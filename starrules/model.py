@@ -156,6 +156,48 @@ class RuleIR:
 
 
 @attrs.frozen
+class SortKey:
+    """One key of a ranking: a score or an input, best first when ``descending``."""
+
+    ref: Ref
+    descending: bool
+
+
+@attrs.frozen
+class PopRule:
+    """A checked ``quota`` or ``select`` block, every default filled in.
+
+    A quota bounds the number of entities whose level is ``rank`` (``scope`` ``==``),
+    at least it (``>=``) or at most it (``<=``). A selection picks the ``top`` or
+    ``bottom`` ``amount`` of the ranking (among those meeting ``among``) and gives them
+    ``flag`` or caps them at ``cap``.
+    """
+
+    kind: str  # "quota" | "select"
+    name: str
+    amount: Decimal  # a count, or a ratio when ``percent``
+    percent: bool
+    rounding: str  # "floor" | "ceiling" | "half-up"
+    keys: tuple[SortKey, ...]
+    tiebreak: tuple[SortKey, ...]
+    ties: str  # "break" | "keep" | "drop"
+    per: str | None = None
+    scope: str = "=="
+    rank: int | None = None
+    bound: str | None = None  # "at most" | "at least" | "exactly" | "about"
+    enforced: bool = True
+    minimum: int = 0
+    minimum_per: str | None = None
+    apportion_by: str | None = None
+    method: str = "largest-remainder"
+    end: str | None = None  # "top" | "bottom"
+    among: Expr | None = None
+    flag: str | None = None
+    cap: int | None = None
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
 class Program:
     title: str
     version: str | None
@@ -166,6 +208,7 @@ class Program:
     total: str | None
     band: Band | None
     rules: tuple[RuleIR, ...]
+    population: tuple[PopRule, ...] = ()
 
     def rules_of(self, kind: str) -> tuple[RuleIR, ...]:
         return tuple(r for r in self.rules if r.kind == kind)
@@ -175,6 +218,14 @@ class Program:
         """Demotions, caps, vetoes: in the order they apply (``rules`` is kept in
         pipeline order by the checker)."""
         return tuple(r for r in self.rules if r.kind in ("demote", "cap", "veto"))
+
+    @property
+    def quotas(self) -> tuple[PopRule, ...]:
+        return tuple(r for r in self.population if r.kind == "quota")
+
+    @property
+    def selections(self) -> tuple[PopRule, ...]:
+        return tuple(r for r in self.population if r.kind == "select")
 
     @property
     def id_field(self) -> str | None:

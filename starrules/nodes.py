@@ -431,7 +431,133 @@ class Rule:
     span: Span = _span()
 
 
-Statement = SchemeDecl | StarLevels | GradeLevels | InputDecl | ScoreDecl | RuleGroup | BandDecl | Rule
+# ---- population rules: quotas and ranked selections ------------------------------
+
+
+@attrs.frozen
+class Amount:
+    """A count (``3``) or a share (``10%``, stored as the ratio 0.1)."""
+
+    value: Decimal
+    percent: bool
+    span: Span = _span()
+
+
+@attrs.frozen
+class QTarget:
+    """``level 5 at most 10%``; ``scope`` is None (exactly that level), ``>=`` or ``<=``."""
+
+    scope: str | None
+    level: LevelRef
+    bound: str  # "at most" | "at least" | "exactly" | "about"
+    amount: Amount
+    span: Span = _span()
+
+
+@attrs.frozen
+class QPick:
+    """``bottom 10%`` / ``top 3`` in a selection."""
+
+    end: str  # "top" | "bottom"
+    amount: Amount
+    span: Span = _span()
+
+
+@attrs.frozen
+class QPer:
+    """``per 单位``; ``group`` None for ``over all``."""
+
+    group: Name | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class QRound:
+    mode: str  # "floor" | "ceiling" | "half-up"
+    span: Span = _span()
+
+
+@attrs.frozen
+class RankKey:
+    name: Name
+    descending: bool | None  # None: not written (scores default to desc, texts to asc)
+    span: Span = _span()
+
+
+@attrs.frozen
+class QRank:
+    """``rank by 得分 desc then 名称 asc``: ties are judged on ``keys`` only; the
+    ``tiebreak`` keys order the tied."""
+
+    keys: tuple[RankKey, ...]
+    tiebreak: tuple[RankKey, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class QTies:
+    mode: str  # "break" | "keep" | "drop"
+    span: Span = _span()
+
+
+@attrs.frozen
+class QEnforce:
+    enforced: bool
+    span: Span = _span()
+
+
+@attrs.frozen
+class QMinimum:
+    """``minimum 1 per 支部``: each group keeps its best qualified entities."""
+
+    count: int
+    per: Name
+    span: Span = _span()
+
+
+@attrs.frozen
+class QApportion:
+    """``apportion by 乡镇 using sainte-lague``: the whole count split among groups."""
+
+    by: Name
+    method: str | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class QAmong:
+    condition: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class QFlag:
+    name: String
+    span: Span = _span()
+
+
+@attrs.frozen
+class QCap:
+    level: LevelRef
+    span: Span = _span()
+
+
+Clause = (
+    QTarget | QPick | QPer | QRound | QRank | QTies | QEnforce | QMinimum | QApportion | QAmong | QFlag | QCap
+)
+
+
+@attrs.frozen
+class PopulationRule:
+    """A ``quota`` or ``select`` block: its clauses as written, in order."""
+
+    kind: str  # "quota" | "select"
+    name: String
+    clauses: tuple[Clause, ...]
+    span: Span = _span()
+
+
+Statement = SchemeDecl | StarLevels | GradeLevels | InputDecl | ScoreDecl | RuleGroup | BandDecl | Rule | PopulationRule
 
 
 @attrs.frozen

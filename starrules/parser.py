@@ -24,7 +24,7 @@ from starrules.errors import StarSyntaxError
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
-    "require disqualify veto cap demote flag"
+    "require disqualify veto cap demote flag quota select"
 ).split()
 
 # Punctuation typed with a Chinese input method, read as its ASCII twin outside strings.
@@ -403,6 +403,91 @@ class _ToAst(Transformer[Token, Any]):
 
     def flag_decl(self, meta: Any, name: Token, cond: n.Expr) -> n.Rule:
         return n.Rule("flag", _string(name), cond, span=_span(meta))
+
+    # population rules
+    @v_args(meta=True)
+    def quota_decl(self, meta: Any, children: list[Any]) -> n.PopulationRule:
+        return n.PopulationRule("quota", _string(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True)
+    def select_decl(self, meta: Any, children: list[Any]) -> n.PopulationRule:
+        return n.PopulationRule("select", _string(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True)
+    def q_target(self, meta: Any, children: list[Any]) -> n.QTarget:
+        scope = str(children.pop(0)) if isinstance(children[0], Token) else None
+        level, bound, amount = children
+        return n.QTarget(scope, level, bound, amount, _span(meta))
+
+    @v_args(meta=True)
+    def bound_kind(self, meta: Any, children: list[Token]) -> str:
+        return " ".join(str(t) for t in children)
+
+    def amount(self, meta: Any, tok: Token) -> n.Amount:
+        if tok.type == "PERCENT":
+            return n.Amount(_decimal(tok) / 100, True, _span(meta))
+        return n.Amount(_decimal(tok), False, _span(meta))
+
+    def q_pick(self, meta: Any, end: str, amount: n.Amount) -> n.QPick:
+        return n.QPick(end, amount, _span(meta))
+
+    def pick(self, meta: Any, tok: Token) -> str:
+        return str(tok)
+
+    def q_over_all(self, meta: Any) -> n.QPer:
+        return n.QPer(None, _span(meta))
+
+    def q_per(self, meta: Any, name: Token) -> n.QPer:
+        return n.QPer(_name(name), _span(meta))
+
+    def q_round(self, meta: Any, mode: str) -> n.QRound:
+        return n.QRound(mode, _span(meta))
+
+    def rounding(self, meta: Any, tok: Token) -> str:
+        return str(tok)
+
+    def q_rank(self, meta: Any, keys: tuple[n.RankKey, ...], tiebreak: tuple[n.RankKey, ...] = ()) -> n.QRank:
+        return n.QRank(keys, tiebreak, _span(meta))
+
+    @v_args(meta=True)
+    def rank_keys(self, meta: Any, children: list[n.RankKey]) -> tuple[n.RankKey, ...]:
+        return tuple(children)
+
+    def rank_key(self, meta: Any, name: Token, direction: str | None = None) -> n.RankKey:
+        return n.RankKey(_name(name), None if direction is None else direction == "desc", _span(meta))
+
+    def direction(self, meta: Any, tok: Token) -> str:
+        return str(tok)
+
+    def q_ties(self, meta: Any, mode: str) -> n.QTies:
+        return n.QTies(mode, _span(meta))
+
+    def ties_mode(self, meta: Any, tok: Token) -> str:
+        return str(tok)
+
+    def q_report_only(self, meta: Any) -> n.QEnforce:
+        return n.QEnforce(False, _span(meta))
+
+    def q_enforce(self, meta: Any) -> n.QEnforce:
+        return n.QEnforce(True, _span(meta))
+
+    def q_minimum(self, meta: Any, count: Token, per: Token) -> n.QMinimum:
+        return n.QMinimum(int(count), _name(per), _span(meta))
+
+    def q_apportion(self, meta: Any, by: Token, method: str | None = None) -> n.QApportion:
+        return n.QApportion(_name(by), method, _span(meta))
+
+    def method(self, meta: Any, tok: Token) -> str:
+        return str(tok)
+
+    def q_among(self, meta: Any, cond: n.Expr) -> n.QAmong:
+        return n.QAmong(cond, _span(meta))
+
+    def q_flag(self, meta: Any, name: Token) -> n.QFlag:
+        return n.QFlag(_string(name), _span(meta))
+
+    def q_cap(self, meta: Any, level: n.LevelRef) -> n.QCap:
+        return n.QCap(level, _span(meta))
 
     # expressions
     def if_else(self, meta: Any, c: n.Expr, a: n.Expr, b: n.Expr) -> n.IfElse:

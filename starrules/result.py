@@ -52,7 +52,9 @@ class Result:
     ``level`` is the star count (``levels stars``) or the grade's name (``levels
     grades``), None unless ``status`` is ``"rated"``; ``level_rank`` its ordinal (0 is
     the lowest level); ``band_level`` the level the band gave before vetoes, caps and
-    demotions. ``scores`` maps every score's name to its exact value.
+    demotions. ``scores`` maps every score's name to its exact value; ``inputs`` the
+    input values as read. ``limit_rank`` is the highest level the entity's vetoes and
+    caps allow (None where none applied): a quota never raises it above that.
     """
 
     status: str
@@ -67,6 +69,8 @@ class Result:
     trace: tuple[TraceStep, ...]
     id: str | None = None
     groups: dict[str, str] = attrs.field(factory=dict)
+    inputs: dict[str, object] = attrs.field(factory=dict, repr=False)
+    limit_rank: int | None = None  # the highest level a veto or cap allows; None: no limit
 
     @property
     def rated(self) -> bool:

@@ -127,7 +127,9 @@ def test_run_json_output_to_file(files: tuple[Path, Path], tmp_path: Path, capsy
     out = tmp_path / "out.json"
     assert main(["run", str(scheme), str(data), "-o", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["counts"] == {"rows": 5, "rated": 4, "invalid": 1, "ineligible": 0}
+    # 甲 3星, 乙 2星, 丙 vetoed to 无星, 戊 1星; 丁 invalid
+    assert doc["counts"] == {"rows": 5, "rated": 4, "invalid": 1, "ineligible": 0,
+                             "无星": 1, "1星": 1, "2星": 1, "3星": 1}
     assert doc["scheme"]["title"] == "小测试" and len(doc["scheme"]["sha256"]) == 64
     assert [r["total"] for r in doc["results"]] == ["92", "82", "88", None, "74.5"]
 

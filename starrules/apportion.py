@@ -1,0 +1,276 @@
+"""Apportionment: split a whole number of seats among groups in proportion to their sizes.
+
+Takes a mapping of group names to sizes (whole numbers ≥ 0, e.g. each township's number
+of party branches), a total number of seats (e.g. the county-wide count of five-star
+places a quota allows) and a method; gives a dict with exactly the same keys whose
+values are whole numbers summing to the total.
+
+Methods (``method=``):
+
+``"largest-remainder"`` (Hamilton, Hare–Niemeyer)
+    Each group's exact quota is ``size * total / sum(sizes)``; every group gets the whole
+    part, and the seats left over go one each to the largest fractional parts. Every
+    group gets the floor or the ceiling of its quota.
+``"dhondt"`` (Jefferson)
+    Divisor method with divisors 1, 2, 3, …: seat by seat, the next seat goes to the
+    group with the largest ``size / (n + 1)``, ``n`` being the seats it already holds.
+``"sainte-lague"`` (Webster)
+    Divisor method with divisors 1, 3, 5, …: priority ``size / (2n + 1)``.
+``"huntington-hill"`` (equal proportions; the U.S. House since 1941)
+    Divisor method with divisors √(n(n+1)): priority ``size / √(n(n+1))``, infinite for
+    a group still at 0 seats, so every group of nonzero size gets one seat before any
+    group gets a second.
+
+All arithmetic is exact (``int`` and ``fractions.Fraction``); Huntington–Hill priorities
+are compared through their squares ``size² / (n(n+1))``, never through floats.
+
+Ties (equal remainders, or equal priorities for the next seat) go to the **larger
+group first, then to the group whose name sorts first** (``str`` order). This is a
+total order on the groups, so the result never depends on the order of the mapping.
+The divisor methods give their seats one at a time in that order, so they are house
+monotone: one more seat in total never takes a seat from any group.
+
+``minimum=m`` guarantees every group at least ``m`` seats:
+
+* divisor methods: every group starts with ``m`` seats and the remaining seats are
+  given one at a time by the method's priority computed from the seats a group holds
+  (so a group held at ``m`` competes with ``size / d(m)``). This is the standard
+  "divisor method with minimum restriction" — it is how the U.S. House gives each state
+  its one guaranteed seat — and the result is ``max(m, rounded size / D)`` for a single
+  divisor ``D``.
+* largest-remainder: the minimum is a lower bound, not a handout. Every group whose
+  exact quota is below ``m`` is held at ``m``; the seats left are re-apportioned among
+  the other groups by their quotas of what is left, repeating until no remaining group
+  falls below ``m``; then the largest-remainder rule splits those seats. A group whose
+  fair share already reaches the minimum is not moved by it. The alternative — hand
+  everybody ``m`` first and split the rest — gives ``m`` extra seats to large groups
+  that needed no guarantee and so pulls the whole result towards equal shares; the
+  lower-bound reading is the one that keeps Hamilton's promise (floor or ceiling of the
+  quota) for every group the minimum does not bind.
+
+A group of size 0 gets exactly the minimum.
+
+>>> apportion({"城关镇": 120, "河口乡": 45, "石门乡": 35}, 10)
+{'城关镇': 6, '河口乡': 2, '石门乡': 2}
+>>> apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="dhondt")
+{'A': 4, 'B': 3, 'C': 1, 'D': 0}
+>>> apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="sainte-lague")
+{'A': 3, 'B': 3, 'C': 1, 'D': 1}
+>>> apportion({"A": 90, "B": 10, "C": 0}, 10, minimum=1)
+{'A': 8, 'B': 1, 'C': 1}
+
+Bad input raises :class:`ApportionmentError` (a ``ValueError``) saying what is wrong:
+
+>>> apportion({"A": 1, "B": 2, "C": 3}, 5, minimum=2)
+Traceback (most recent call last):
+    ...
+starrules.apportion.ApportionmentError: 3 groups × minimum 2 = 6 seats, but the total is 5
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+from starrules.errors import StarError
+
+__all__ = ["METHODS", "ApportionmentError", "apportion"]
+
+METHODS: tuple[str, ...] = ("largest-remainder", "dhondt", "sainte-lague", "huntington-hill")
+
+# Other names people use for the same methods; only used to suggest the right spelling.
+_ALIASES: dict[str, str] = {
+    "hamilton": "largest-remainder",
+    "hare": "largest-remainder",
+    "hare-niemeyer": "largest-remainder",
+    "vinton": "largest-remainder",
+    "largest-remainders": "largest-remainder",
+    "jefferson": "dhondt",
+    "d'hondt": "dhondt",
+    "d-hondt": "dhondt",
+    "hagenbach-bischoff": "dhondt",
+    "webster": "sainte-lague",
+    "sainte-laguë": "sainte-lague",
+    "saint-lague": "sainte-lague",
+    "hill": "huntington-hill",
+    "equal-proportions": "huntington-hill",
+}
+
+
+class ApportionmentError(StarError, ValueError):
+    """The arguments of :func:`apportion` cannot be apportioned; the message says why.
+
+    ``kind`` names the problem for programs: ``"unknown-method"``, ``"bad-total"``,
+    ``"bad-minimum"``, ``"bad-size"``, ``"bad-name"``, ``"no-groups"``,
+    ``"minimum-exceeds-total"``, ``"all-sizes-zero"`` or ``"too-few-seats"``.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+# A heap key: smaller is served first. (tier, -priority, -size, name); tier 0 is an
+# infinite priority (Huntington–Hill at 0 seats), tier 1 a finite one.
+_Key = tuple[int, Fraction, int, str]
+_Priority = Callable[[int, int], tuple[int, Fraction]]
+
+
+def apportion(
+    sizes: Mapping[str, int],
+    total: int,
+    *,
+    method: str = "largest-remainder",
+    minimum: int = 0,
+) -> dict[str, int]:
+    """Split ``total`` seats among the groups of ``sizes`` in proportion to their sizes.
+
+    Returns a new dict with the keys of ``sizes`` (in their order) and seat counts that
+    sum to ``total``, each at least ``minimum``. See the module docstring for the
+    methods, the tie rule (larger group, then name) and what ``minimum`` means.
+
+    Raises :class:`ApportionmentError` for an unknown method, a total, minimum or size
+    that is not a whole number ≥ 0 (``bool`` is refused), a name that is not a ``str``,
+    seats but no groups, ``minimum × groups > total``, seats beyond the minimums when
+    every size is 0, and ``"huntington-hill"`` with ``minimum=0`` and fewer seats than
+    groups of nonzero size.
+    """
+    _check_method(method)
+    _check_count("total", total, "bad-total")
+    _check_count("minimum", minimum, "bad-minimum")
+    for name, size in sizes.items():
+        if not isinstance(name, str):
+            raise ApportionmentError("bad-name", f"group names must be str, got {type(name).__name__} {name!r}")
+        _check_count(f"size of group {name!r}", size, "bad-size")
+
+    groups = len(sizes)
+    if groups == 0:
+        if total > 0:
+            raise ApportionmentError("no-groups", f"there are no groups to apportion {total} seats among")
+        return {}
+    if minimum * groups > total:
+        raise ApportionmentError(
+            "minimum-exceeds-total",
+            f"{groups} groups × minimum {minimum} = {minimum * groups} seats, but the total is {total}",
+        )
+    free = total - minimum * groups
+    if free > 0 and all(size == 0 for size in sizes.values()):
+        raise ApportionmentError(
+            "all-sizes-zero",
+            f"every one of the {groups} groups has size 0, so the {free} seats beyond the minimums "
+            f"({total} - {groups} × {minimum}) cannot be split in proportion",
+        )
+
+    if method == "largest-remainder":
+        seats = _largest_remainder(sizes, total, minimum)
+    elif method == "dhondt":
+        seats = _divisor(sizes, total, minimum, _dhondt)
+    elif method == "sainte-lague":
+        seats = _divisor(sizes, total, minimum, _sainte_lague)
+    else:
+        nonzero = sum(1 for size in sizes.values() if size > 0)
+        if minimum == 0 and total < nonzero:
+            raise ApportionmentError(
+                "too-few-seats",
+                f"huntington-hill gives every group of nonzero size one seat before any group gets a second, "
+                f"so it needs at least {nonzero} seats for the {nonzero} groups of nonzero size, "
+                f"but the total is {total}",
+            )
+        seats = _divisor(sizes, total, minimum, _huntington_hill)
+    return {name: seats[name] for name in sizes}
+
+
+# ---- checks ---------------------------------------------------------------------------
+
+
+def _check_method(method: object) -> None:
+    if isinstance(method, str) and method in METHODS:
+        return
+    listing = ", ".join(repr(m) for m in METHODS)
+    hint = ""
+    if isinstance(method, str):
+        spelled = method.strip().lower().replace("_", "-").replace(" ", "-")
+        guess = _ALIASES.get(spelled) or (spelled if spelled in METHODS else None)
+        if guess is None:
+            close = difflib.get_close_matches(spelled, [*METHODS, *_ALIASES], n=1, cutoff=0.6)
+            if close:
+                guess = _ALIASES.get(close[0], close[0])
+        if guess is not None:
+            hint = f"; did you mean {guess!r}?"
+    raise ApportionmentError("unknown-method", f"unknown apportionment method {method!r}{hint} The methods are {listing}")
+
+
+def _check_count(what: str, value: object, kind: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApportionmentError(
+            kind,
+            f"{what} must be a whole number (int), got {type(value).__name__} {value!r}"
+            + (" (bool is not accepted as a number here)" if isinstance(value, bool) else ""),
+        )
+    if value < 0:
+        raise ApportionmentError(kind, f"{what} must be ≥ 0, got {value}")
+
+
+# ---- largest remainder ----------------------------------------------------------------
+
+
+def _largest_remainder(sizes: Mapping[str, int], total: int, minimum: int) -> dict[str, int]:
+    seats = {name: minimum for name in sizes}
+    # Groups not (yet) held at the minimum. A group of size 0 has quota 0: it keeps its minimum.
+    active = {name: size for name, size in sizes.items() if size > 0}
+    left = total - minimum * (len(sizes) - len(active))
+    while minimum > 0 and active:
+        population = sum(active.values())
+        # exact quota left * size / population < minimum  <=>  left * size < minimum * population
+        held = [name for name, size in active.items() if left * size < minimum * population]
+        if not held:
+            break
+        for name in held:
+            del active[name]
+        left -= minimum * len(held)
+    if not active:  # only when every nonzero group is held at the minimum and no seat is left
+        return seats
+    population = sum(active.values())
+    floors = {name: left * size // population for name, size in active.items()}
+    # Remainders share the denominator `population`, so compare their numerators.
+    order = sorted(active, key=lambda name: (-(left * active[name] % population), -active[name], name))
+    extra = left - sum(floors.values())
+    for rank, name in enumerate(order):
+        seats[name] = floors[name] + (1 if rank < extra else 0)
+    return seats
+
+
+# ---- divisor methods ------------------------------------------------------------------
+
+
+def _dhondt(size: int, held: int) -> tuple[int, Fraction]:
+    return 1, Fraction(size, held + 1)
+
+
+def _sainte_lague(size: int, held: int) -> tuple[int, Fraction]:
+    return 1, Fraction(size, 2 * held + 1)
+
+
+def _huntington_hill(size: int, held: int) -> tuple[int, Fraction]:
+    # size / sqrt(held * (held + 1)) is ordered like its square; at 0 seats it is infinite.
+    if held == 0:
+        return (0, Fraction(0)) if size > 0 else (1, Fraction(0))
+    return 1, Fraction(size * size, held * (held + 1))
+
+
+def _divisor(sizes: Mapping[str, int], total: int, minimum: int, priority: _Priority) -> dict[str, int]:
+    seats = {name: minimum for name in sizes}
+
+    def key(name: str) -> _Key:
+        tier, value = priority(sizes[name], seats[name])
+        return tier, -value, -sizes[name], name
+
+    heap = [key(name) for name in sizes]
+    heapq.heapify(heap)
+    for _ in range(total - minimum * len(sizes)):
+        name = heapq.heappop(heap)[3]
+        seats[name] += 1
+        heapq.heappush(heap, key(name))
+    return seats

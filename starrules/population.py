@@ -1,0 +1,435 @@
+"""Rate a population: per-entity results -> outcomes under quotas and ranked selections.
+
+Takes the checked model and records (one mapping per entity); gives a :class:`Rating`
+with one :class:`Outcome` per record, in input order (rated, ineligible or invalid,
+each with its reason), and a :class:`QuotaReport` per quota and group. The steps:
+
+1. every record is evaluated on its own (:mod:`starrules.interpreter`);
+2. selections that cap ("the bottom 3 villages cannot be ten-star") apply;
+3. quotas apply in the order the scheme writes them; each moves the entities over or
+   under its bound one level (overflow down, shortfall filled from the next level),
+   so a quota written after another sees what the first moved;
+4. selections that flag ("the bottom 10% for rectification") apply to the final levels;
+5. flags are evaluated again at the final level.
+
+Nothing here depends on the order of the records: every ranking ends in the scheme's
+tie-break keys (the id by default) and then in the entity's own values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from math import ceil, floor
+from typing import Any
+
+import attrs
+
+from starrules import interpreter
+from starrules import model as m
+from starrules.apportion import apportion
+from starrules.errors import InputError, InputProblem
+from starrules.result import Result, jsonable
+from starrules.values import fmt_number, fmt_value
+
+
+@attrs.frozen
+class Move:
+    """A quota or selection changed an entity's level: from ``before`` to ``after``."""
+
+    rule: str
+    kind: str  # "quota" | "select"
+    line: int
+    before: str
+    after: str
+    why: str
+
+
+@attrs.frozen
+class Outcome:
+    """One record's outcome. ``row`` is its position in the input (0-based);
+    ``level_before`` the level its own evaluation gave, ``level`` the level after the
+    quotas; ``rank`` its place (1 = best) in the scheme's main ranking of rated entities."""
+
+    row: int
+    status: str
+    id: str | None
+    groups: dict[str, str]
+    level: int | str | None
+    level_label: str | None
+    level_before: int | str | None
+    reason: str | None
+    total: Decimal | None
+    flags: tuple[str, ...]
+    rank: int | None
+    moves: tuple[Move, ...]
+    result: Result | None
+    problems: tuple[InputProblem, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "id": self.id,
+            "groups": dict(self.groups),
+            "status": self.status,
+            "level": self.level,
+            "level_label": self.level_label,
+            "level_before": self.level_before,
+            "reason": self.reason,
+            "total": jsonable(self.total),
+            "flags": list(self.flags),
+            "rank": self.rank,
+            "moves": [attrs.asdict(mv) for mv in self.moves],
+            "problems": [str(p) for p in self.problems],
+        }
+
+
+@attrs.frozen
+class QuotaReport:
+    """How one quota (or selection) fared in one group (``group`` None: the whole
+    population). ``target`` is the count its share came to; ``before``/``after`` the
+    counts on its levels before and after it applied; ``met`` None for 'about' quotas."""
+
+    rule: str
+    kind: str
+    line: int
+    group: str | None
+    text: str
+    base: int
+    target: int
+    before: int
+    after: int
+    enforced: bool
+    met: bool | None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Rating:
+    outcomes: tuple[Outcome, ...]
+    reports: tuple[QuotaReport, ...]
+    levels: m.Levels
+
+    def counts(self) -> dict[str, int]:
+        """Rows by status, and rated rows by level label."""
+        out = {"rows": len(self.outcomes)}
+        for status in ("rated", "invalid", "ineligible"):
+            out[status] = sum(1 for o in self.outcomes if o.status == status)
+        for rank, label in enumerate(self.levels.labels):
+            out[label] = sum(1 for o in self.outcomes if o.status == "rated" and o.level == self.levels.value(rank))
+        return out
+
+    def unmet(self) -> tuple[QuotaReport, ...]:
+        return tuple(r for r in self.reports if r.met is False)
+
+    def summary(self) -> str:
+        """A table of the quotas per group: target, before, after, and why not met."""
+        lines = []
+        counts = self.counts()
+        lines.append(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
+                     f"ineligible: {counts['ineligible']}")
+        lines.append("levels: " + ", ".join(f"{label} {counts[label]}" for label in reversed(self.levels.labels)))
+        for r in self.reports:
+            where = "all" if r.group is None else r.group
+            state = {True: "met", False: "NOT MET", None: "target"}[r.met]
+            mode = "" if r.enforced else " (report only)"
+            if r.kind == "select":
+                line = f"select {r.rule} [{where}]: {r.text}; {r.after} picked of {r.before} candidates"
+            else:
+                line = f"quota {r.rule} [{where}]: {r.text}; before {r.before}, after {r.after}: {state}{mode}"
+            if r.note:
+                line += f" — {r.note}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts(),
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "quotas": [r.to_dict() for r in self.reports],
+        }
+
+
+class _Desc:
+    """Reverses the order of a value in a sort key (for texts, which cannot be negated)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(other.v < self.v)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.v == other.v
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+
+@attrs.define(eq=False)
+class _Entity:
+    row: int
+    result: Result
+    rank: int
+    limit: int | None
+    moves: list[Move] = attrs.Factory(list)
+    flags: list[str] = attrs.Factory(list)
+    canonical: tuple[Any, ...] = ()
+
+    def value(self, ref: m.Ref) -> Any:
+        return self.result.inputs[ref.name] if ref.kind == "input" else self.result.scores[ref.name]
+
+
+def _key_part(value: Any, descending: bool) -> Any:
+    if isinstance(value, Decimal):
+        return -value if descending else value
+    text = str(value)
+    return _Desc(text) if descending else text
+
+
+def _order(keys: tuple[m.SortKey, ...], tiebreak: tuple[m.SortKey, ...]) -> Callable[[_Entity], tuple[Any, ...]]:
+    def key(e: _Entity) -> tuple[Any, ...]:
+        return (tuple(_key_part(e.value(k.ref), k.descending) for k in keys),
+                tuple(_key_part(e.value(k.ref), k.descending) for k in tiebreak),
+                e.canonical)
+
+    return key
+
+
+def _primary(keys: tuple[m.SortKey, ...]) -> Callable[[_Entity], tuple[Any, ...]]:
+    return lambda e: tuple(_key_part(e.value(k.ref), k.descending) for k in keys)
+
+
+def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int:
+    """How many entities a share of ``base`` comes to, rounded as declared."""
+    if not percent:
+        return int(amount)
+    exact = Fraction(amount) * base
+    if rounding == "floor":
+        return floor(exact)
+    if rounding == "ceiling":
+        return ceil(exact)
+    return floor(exact + Fraction(1, 2))
+
+
+def rate(program: m.Program, records: Iterable[Mapping[str, object]]) -> Rating:
+    outcomes: list[Outcome | None] = []
+    entities: list[_Entity] = []
+    for row, record in enumerate(records):
+        try:
+            result = interpreter.evaluate(program, record, trace=True)
+        except InputError as exc:
+            ident = _raw_id(program, record)
+            groups = {g: str(record.get(g, "")) for g in program.group_fields}
+            outcomes.append(Outcome(row, "invalid", ident, groups, None, None, None, str(exc), None, (), None, (),
+                                    None, tuple(exc.problems)))
+            continue
+        if not result.rated:
+            outcomes.append(Outcome(row, result.status, result.id, result.groups, None, None, None, result.reason,
+                                    None, (), None, (), result))
+            continue
+        assert result.level_rank is not None
+        canonical = (result.id or "",) + tuple(sorted((k, fmt_value(v)) for k, v in result.inputs.items()))
+        entities.append(_Entity(row, result, result.level_rank, result.limit_rank, canonical=canonical))
+        outcomes.append(None)
+
+    levels = program.levels
+    reports: list[QuotaReport] = []
+    for sel in program.selections:
+        if sel.cap is not None:
+            reports += _select(program, sel, entities)
+    for quota in program.quotas:
+        reports += _quota(program, quota, entities)
+    for sel in program.selections:
+        if sel.cap is None:
+            reports += _select(program, sel, entities)
+
+    main_keys = program.quotas[0].keys if program.quotas else (
+        (m.SortKey(program.band.score, True),) if program.band else ())
+    id_key = (m.SortKey(m.Ref("input", program.id_field), False),) if program.id_field else ()
+    ranked = sorted(entities, key=_order(main_keys, id_key))
+    place = {id(e): i + 1 for i, e in enumerate(ranked)}
+    for e in entities:
+        res = e.result
+        flags = interpreter.flags_at(program, res, e.rank) + tuple(e.flags)
+        reason = e.moves[-1].rule if e.moves else res.reason
+        outcomes[e.row] = Outcome(
+            e.row, "rated", res.id, res.groups, levels.value(e.rank), levels.label(e.rank), res.level, reason,
+            res.total, flags, place[id(e)], tuple(e.moves), res)
+    assert all(o is not None for o in outcomes)
+    return Rating(tuple(o for o in outcomes if o is not None), tuple(reports), levels)
+
+
+def _raw_id(program: m.Program, record: Mapping[str, object]) -> str | None:
+    if program.id_field is None:
+        return None
+    value = record.get(program.id_field)
+    return None if value is None else str(value).strip()
+
+
+def _groups(entities: list[_Entity], field: str | None) -> dict[str | None, list[_Entity]]:
+    if field is None:
+        return {None: list(entities)}
+    out: dict[str | None, list[_Entity]] = {}
+    for e in entities:
+        out.setdefault(str(e.result.inputs[field]), []).append(e)
+    return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _in_scope(q: m.PopRule, rank: int) -> bool:
+    assert q.rank is not None
+    return {"==": rank == q.rank, ">=": rank >= q.rank, "<=": rank <= q.rank}[q.scope]
+
+
+def _scope_text(q: m.PopRule, levels: m.Levels) -> str:
+    assert q.rank is not None
+    label = levels.label(q.rank)
+    return {"==": label, ">=": f"{label} or above", "<=": f"{label} or below"}[q.scope]
+
+
+def _amount_text(q: m.PopRule) -> str:
+    return f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
+
+
+def _move(e: _Entity, to: int, rule: m.PopRule, levels: m.Levels, why: str) -> None:
+    e.moves.append(Move(rule.name, rule.kind, rule.span.line, levels.label(e.rank), levels.label(to), why))
+    e.rank = to
+
+
+def _ordinal(i: int) -> str:
+    return f"{i}{'th' if 10 <= i % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(i % 10, 'th')}"
+
+
+def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[QuotaReport]:
+    levels = program.levels
+    assert q.rank is not None and q.bound is not None
+    if q.apportion_by is not None:
+        groups = _groups(entities, q.apportion_by)
+        whole = share_count(q.amount, q.percent, len(entities), q.rounding)
+        shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
+        targets = {g: shares[str(g)] for g in groups}
+        how = f"{_amount_text(q)} of {len(entities)} = {whole}, apportioned by {q.apportion_by} ({q.method})"
+    else:
+        groups = _groups(entities, q.per)
+        targets = {g: share_count(q.amount, q.percent, len(es), q.rounding) for g, es in groups.items()}
+        how = ""
+    order = _order(q.keys, q.tiebreak)
+    primary = _primary(q.keys)
+    reports = []
+    for g, members in groups.items():
+        target = targets[g]
+        scope = _scope_text(q, levels)
+        where = "overall" if g is None else f"in {g}"
+        before = sum(1 for e in members if _in_scope(q, e.rank))
+        note: str | None = None
+        if q.enforced and q.bound in ("at most", "exactly") and before > target:
+            note = _cut(q, members, target, order, primary, levels, where)
+        count = sum(1 for e in members if _in_scope(q, e.rank))
+        if q.enforced and q.bound in ("at least", "exactly") and count < target:
+            note = _fill(q, members, target, count, order, levels, where) or note
+        after = sum(1 for e in members if _in_scope(q, e.rank))
+        met: bool | None = {"at most": after <= target, "at least": after >= target,
+                            "exactly": after == target, "about": None}[q.bound]
+        share = f"{_amount_text(q)} of {len(members)}" if not how else how
+        text = f"{scope} {q.bound} {share} = {target}" if not how else f"{scope} {q.bound} {how}: {target} here"
+        if met is False and note is None:
+            note = "report only: nobody was moved" if not q.enforced else "cannot be met"
+        reports.append(QuotaReport(q.name, "quota", q.span.line, None if g is None else str(g), text,
+                                   len(members), target, before, after, q.enforced, met, note))
+    return reports
+
+
+def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_Entity], Any],
+         primary: Callable[[_Entity], Any], levels: m.Levels, where: str) -> str | None:
+    """Overflow of an at-most quota: the lowest-ranked move one level out of its scope."""
+    assert q.rank is not None
+    cands = sorted((e for e in members if _in_scope(q, e.rank)), key=order)
+    if q.scope == "<=":  # too many at the bottom: the best of them rise
+        cands.reverse()
+    protected: list[_Entity] = []
+    if q.minimum and q.minimum_per:
+        for _, grp in _groups(cands, q.minimum_per).items():
+            protected += sorted(grp, key=order)[: q.minimum]
+    keep_set = set(map(id, protected))
+    rest = [e for e in cands if id(e) not in keep_set]
+    slots = max(target - len(protected), 0)
+    keep = rest[:slots]
+    if q.ties != "break" and 0 < slots < len(rest) and primary(rest[slots - 1]) == primary(rest[slots]):
+        edge = primary(rest[slots - 1])
+        if q.ties == "keep":
+            keep = keep + [e for e in rest[slots:] if primary(e) == edge]
+        else:
+            keep = [e for e in keep if primary(e) != edge]
+    keep_set |= set(map(id, keep))
+    to = q.rank + 1 if q.scope == "<=" else q.rank - 1
+    notes = []
+    if len(protected) > target:
+        notes.append(f"the minimum of {q.minimum} per {q.minimum_per} keeps {len(protected)}, more than {target}")
+    if q.ties == "keep" and len(keep) > slots:
+        notes.append(f"{len(keep) - slots} tied at the boundary kept the level")
+    places = f"{target} place{'s' if target != 1 else ''}"
+    for pos, e in enumerate(cands, start=1):
+        if id(e) in keep_set:
+            continue
+        if not 0 <= to <= levels.top or (e.limit is not None and to > e.limit):
+            notes.append(f"{e.result.id or e.row} cannot move beyond {levels.label(e.rank)}")
+            continue
+        label = levels.label(e.rank)
+        why = (f"ranked {_ordinal(pos)} of {len(cands)} at {label} {where} for {places} "
+               f"({q.name}): moved to {levels.label(to)}")
+        _move(e, to, q, levels, why)
+    return "; ".join(notes) or None
+
+
+def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: Callable[[_Entity], Any],
+          levels: m.Levels, where: str) -> str | None:
+    """Shortfall of an at-least quota: the next in the ranking move into its scope."""
+    assert q.rank is not None
+    need = target - count
+    if q.scope == "<=":  # too few at the bottom: the lowest-ranked above it come down
+        pool = sorted((e for e in members if e.rank > q.rank), key=order, reverse=True)
+    else:  # too few at (or above) the level: the best-ranked below it go up, within their caps
+        pool = sorted((e for e in members if e.rank < q.rank and (e.limit is None or e.limit >= q.rank)), key=order)
+    for pos, e in enumerate(pool[:need], start=1):
+        why = (f"{_ordinal(pos)} in line below {levels.label(q.rank)} {where}, which needs {target} "
+               f"({q.name}): moved to {levels.label(q.rank)}")
+        _move(e, q.rank, q, levels, why)
+    if len(pool) < need:
+        return f"only {len(pool)} of the {need} missing could be moved (the others are vetoed or capped)"
+    return None
+
+
+def _select(program: m.Program, s: m.PopRule, entities: list[_Entity]) -> list[QuotaReport]:
+    levels = program.levels
+    order = _order(s.keys, s.tiebreak)
+    primary = _primary(s.keys)
+    reports = []
+    for g, members in _groups(entities, s.per).items():
+        n = share_count(s.amount, s.percent, len(members), s.rounding)
+        pool = [e for e in members if s.among is None or interpreter.holds(program, e.result, s.among, e.rank)]
+        ranked = sorted(pool, key=order, reverse=s.end == "bottom")
+        chosen = ranked[:n]
+        if s.ties != "break" and 0 < n < len(ranked) and primary(ranked[n - 1]) == primary(ranked[n]):
+            edge = primary(ranked[n - 1])
+            chosen = (chosen + [e for e in ranked[n:] if primary(e) == edge] if s.ties == "keep"
+                      else [e for e in chosen if primary(e) != edge])
+        where = "overall" if g is None else f"in {g}"
+        for pos, e in enumerate(chosen, start=1):
+            if s.flag is not None:
+                e.flags.append(s.flag)
+            elif s.cap is not None:
+                e.limit = s.cap if e.limit is None else min(e.limit, s.cap)
+                if e.rank > s.cap:
+                    _move(e, s.cap, s, levels,
+                          f"{_ordinal(pos)} from the {s.end} {where} ({s.name}): at most {levels.label(s.cap)}")
+        effect = f"flag {s.flag}" if s.flag is not None else f"at most {levels.label(s.cap or 0)}"
+        text = f"{s.end} {_amount_text(s)} of {len(members)} = {n}, {effect}"
+        reports.append(QuotaReport(s.name, "select", s.span.line, None if g is None else str(g), text,
+                                   len(members), n, len(pool), len(chosen), True, len(chosen) >= min(n, len(pool))))
+    return reports
