@@ -25,7 +25,7 @@ from starrules.nodes import Span
 from starrules.values import fmt_number, range_problem
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
-PIPELINE_ORDER = ("require", "disqualify", "veto", "cap", "demote", "flag")
+PIPELINE_ORDER = ("require", "disqualify", "demote", "cap", "veto", "flag")  # the order they apply
 
 
 def check(tree: n.SchemeFile) -> list[Diagnostic]:

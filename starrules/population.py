@@ -180,10 +180,36 @@ class _Entity:
     limit: int | None
     moves: list[Move] = attrs.Factory(list)
     flags: list[str] = attrs.Factory(list)
-    canonical: tuple[Any, ...] = ()
+    _canonical: tuple[Any, ...] | None = None
 
     def value(self, ref: m.Ref) -> Any:
         return self.result.inputs[ref.name] if ref.kind == "input" else self.result.scores[ref.name]
+
+    @property
+    def canonical(self) -> tuple[Any, ...]:
+        """The last resort of every ranking: the entity's own values, as text."""
+        if self._canonical is None:
+            inputs = self.result.inputs
+            self._canonical = tuple(sorted((k, fmt_value(v)) for k, v in inputs.items()))
+        return self._canonical
+
+
+class _Last:
+    """Compares entities by their own values, computed only when everything else ties."""
+
+    __slots__ = ("e",)
+
+    def __init__(self, e: _Entity) -> None:
+        self.e = e
+
+    def __lt__(self, other: _Last) -> bool:
+        return self.e is not other.e and self.e.canonical < other.e.canonical
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Last) and (self.e is other.e or self.e.canonical == other.e.canonical)
+
+    def __hash__(self) -> int:  # pragma: no cover - never hashed
+        return id(self.e)
 
 
 def _key_part(value: Any, descending: bool) -> Any:
@@ -197,7 +223,7 @@ def _order(keys: tuple[m.SortKey, ...], tiebreak: tuple[m.SortKey, ...]) -> Call
     def key(e: _Entity) -> tuple[Any, ...]:
         return (tuple(_key_part(e.value(k.ref), k.descending) for k in keys),
                 tuple(_key_part(e.value(k.ref), k.descending) for k in tiebreak),
-                e.canonical)
+                _Last(e))
 
     return key
 
@@ -218,12 +244,12 @@ def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int
     return floor(exact + Fraction(1, 2))
 
 
-def rate(program: m.Program, records: Iterable[Mapping[str, object]]) -> Rating:
+def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False) -> Rating:
     outcomes: list[Outcome | None] = []
     entities: list[_Entity] = []
     for row, record in enumerate(records):
         try:
-            result = interpreter.evaluate(program, record, trace=True)
+            result = interpreter.evaluate(program, record, trace=trace)
         except InputError as exc:
             ident = _raw_id(program, record)
             groups = {g: str(record.get(g, "")) for g in program.group_fields}
@@ -235,8 +261,7 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]]) -> Rating:
                                     None, (), None, (), result))
             continue
         assert result.level_rank is not None
-        canonical = (result.id or "",) + tuple(sorted((k, fmt_value(v)) for k, v in result.inputs.items()))
-        entities.append(_Entity(row, result, result.level_rank, result.limit_rank, canonical=canonical))
+        entities.append(_Entity(row, result, result.level_rank, result.limit_rank))
         outcomes.append(None)
 
     levels = program.levels

@@ -103,20 +103,19 @@ def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = 
 def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
     """The exact value of a raw input, or (None, what was expected)."""
     typ, spec = inp.type, inp.spec
-    expected = _expected(inp)
     missing = raw is None or (isinstance(raw, str) and not raw.strip())
     if missing:
         if inp.has_default:
             return inp.default, None
         if typ.kind == "set":
             return frozenset(), None
-        return None, f"{expected} (the value is missing)"
+        return None, f"{_expected(inp)} (the value is missing)"
     kind = typ.kind
     value: object
     if kind in ("number", "count"):
         d = _decimal(raw)
         if d is None:
-            return None, expected
+            return None, _expected(inp)
         value = d
     elif kind == "percent":
         if isinstance(raw, str) and raw.strip().endswith(("%", "％")):
@@ -124,7 +123,7 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
         else:
             d = _decimal(raw)
         if d is None:
-            return None, expected
+            return None, _expected(inp)
         value = d / 100
     elif kind == "bool":
         if isinstance(raw, bool):
@@ -136,10 +135,10 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
         elif isinstance(raw, str) and raw.strip().lower() in FALSE_WORDS:
             value = False
         else:
-            return None, expected
+            return None, _expected(inp)
     elif kind == "enum":
         if not isinstance(raw, str):
-            return None, expected
+            return None, _expected(inp)
         value = raw.strip()
     elif kind == "set":
         if isinstance(raw, str):
@@ -151,15 +150,15 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
         elif isinstance(raw, Iterable) and not isinstance(raw, (bytes, dict)):
             items = list(raw)
             if not all(isinstance(x, str) for x in items):
-                return None, expected
+                return None, _expected(inp)
             value = frozenset(x.strip() for x in items)
         else:
-            return None, expected
+            return None, _expected(inp)
     else:  # text, id, group
         if isinstance(raw, (str, int)) and not isinstance(raw, bool):
             value = str(raw).strip()
         else:
-            return None, expected
+            return None, _expected(inp)
     problem = range_problem(value, typ, spec)
     if problem:
         return None, problem
