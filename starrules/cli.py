@@ -199,12 +199,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     row = rows[index]
     print(f"{scheme.title} (version {scheme.version or '-'}), {args.data} row {row.number}: {wanted}")
     outcome = scheme.rate([r.values for r in rows]).outcomes[index]
-    if outcome.result is None:
+    if outcome.result is None or outcome.problems:
         print("=> invalid: the row's values do not fit the scheme")
         for p in outcome.problems:
             print(f"   {p}")
         return 0
-    result = outcome.result
+    result = scheme.evaluate(row.values, trace=True)  # the same result, with its trace
     lines = result.explain().splitlines()
     print("\n".join(lines[:-1]))
     for mv in outcome.moves:

@@ -480,7 +480,9 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
             rank = _override(rule, rank)
             if rule.kind != "demote":
                 limit = _override(rule, levels.top if limit is None else limit)
-            if rank != before:
+            # the reason is the rule that fixed the level: a veto whenever it applies,
+            # a cap or a demotion when it changed the level
+            if rank != before or rule.kind == "veto":
                 reason = rule.name
         if want_trace:
             effect = _override_text(rule, levels, before, rank) if hit else "does not apply"

@@ -215,9 +215,9 @@ class Program:
 
     @property
     def overrides(self) -> tuple[RuleIR, ...]:
-        """Demotions, caps, vetoes: in the order they apply (``rules`` is kept in
-        pipeline order by the checker)."""
-        return tuple(r for r in self.rules if r.kind in ("demote", "cap", "veto"))
+        """Demotions, then caps, then vetoes: the order they apply, so that a veto beats
+        a cap and a cap beats a demotion whatever their order in the file."""
+        return self.rules_of("demote") + self.rules_of("cap") + self.rules_of("veto")
 
     @property
     def quotas(self) -> tuple[PopRule, ...]:

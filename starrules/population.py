@@ -28,7 +28,7 @@ import attrs
 
 from starrules import interpreter
 from starrules import model as m
-from starrules.apportion import apportion
+from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
 from starrules.result import Result, jsonable
 from starrules.values import fmt_number, fmt_value
@@ -337,9 +337,14 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[Qu
     if q.apportion_by is not None:
         groups = _groups(entities, q.apportion_by)
         whole = share_count(q.amount, q.percent, len(entities), q.rounding)
-        shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
-        targets = {g: shares[str(g)] for g in groups}
         how = f"{_amount_text(q)} of {len(entities)} = {whole}, apportioned by {q.apportion_by} ({q.method})"
+        try:
+            shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
+        except ApportionmentError as exc:  # e.g. Huntington-Hill with fewer places than groups
+            before = sum(1 for e in entities if _in_scope(q, e.rank))
+            return [QuotaReport(q.name, "quota", q.span.line, None, how, len(entities), whole, before, before,
+                                q.enforced, False, f"not applied: {exc}")]
+        targets = {g: shares[str(g)] for g in groups}
     else:
         groups = _groups(entities, q.per)
         targets = {g: share_count(q.amount, q.percent, len(es), q.rounding) for g, es in groups.items()}

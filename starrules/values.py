@@ -122,6 +122,11 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
             d = _decimal(raw.strip()[:-1])
         else:
             d = _decimal(raw)
+            # A bare 0.85 is what a spreadsheet's percent cell holds for 85%, but a
+            # bare number here means percent (85 = 85%): refuse to guess.
+            if d is not None and 0 < d <= 1:
+                return None, (f"a percentage written with its sign: {raw} is ambiguous "
+                              f"(write {fmt_number(d * 100)}% if it is a fraction, {fmt_number(d)}% if not)")
         if d is None:
             return None, _expected(inp)
         value = d / 100
