@@ -845,6 +845,14 @@ class _Checker:
         return attrs.evolve(e, operand=operand), m.BOOL
 
     def _x_When(self, e: n.When, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if isinstance(e.value, n.BinOp) and e.value.op in "+-" and isinstance(e.value.right, (n.Number, n.Percent)):
+            # `基础分 - 5 when c` is `(基础分 - 5) when c`: the whole sum drops to 0
+            left = e.value.left.id if isinstance(e.value.left, n.Name) else "..."
+            amount = _fmt_const(e.value.right)
+            self.warning("W201", e.span, "'when' applies to the whole sum before it: "
+                         "when the condition fails, all of it counts 0",
+                         "if only the last amount depends on the condition, put it in brackets: "
+                         f"{left} {e.value.op} ({amount} when ...)")
         value, vt = self._expr(e.value, scope)
         cond, ct = self._expr(e.condition, scope)
         if ct is not None and ct != m.BOOL:

@@ -177,3 +177,26 @@ def test_console_script_runs(files: tuple[Path, Path]) -> None:
                           capture_output=True, text=True, encoding="utf-8", check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") == 6  # header + 5 rows
+
+
+def test_warnings_pass_check_but_fail_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `分数 - 5 when 通报 > 0` is `(分数 - 5) when 通报 > 0`: the whole total drops to 0
+    # for a branch with no criticism, which is almost never meant: warning W201.
+    warned = tmp_path / "warned.star"
+    warned.write_text(SCHEME.replace("total 得分 = 分数 - 扣分", "total 得分 = 分数 - 5 when 通报 > 0"),
+                      encoding="utf-8")
+    assert main(["check", str(warned)]) == 0
+    err = capsys.readouterr().err
+    assert "warning[W201]" in err and "分数 - (5 when ...)" in err
+    assert main(["check", "--strict", str(warned)]) == 1
+
+
+def test_percentage_fraction_is_refused_not_guessed(files: tuple[Path, Path], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, _ = files
+    data = tmp_path / "fraction.csv"
+    data.write_text("名称,分数,通报,满意率\n甲,92,0,0.9\n", encoding="utf-8")
+    assert main(["run", str(scheme), str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert "invalid" in out
+    assert "0.9 is ambiguous (write 90% if it is a fraction, 0.9% if not)" in err
