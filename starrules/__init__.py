@@ -19,13 +19,14 @@ from starrules.errors import (
     EvaluationError,
     InputError,
     InputProblem,
+    PeriodError,
     StarCheckError,
     StarError,
     StarSyntaxError,
 )
 from starrules.parser import parse
 from starrules.population import Move, Outcome, QuotaReport, Rating
-from starrules.result import Result, TraceStep
+from starrules.result import Past, Result, TraceStep
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,8 @@ __all__ = [
     "InputProblem",
     "Move",
     "Outcome",
+    "Past",
+    "PeriodError",
     "QuotaReport",
     "Rating",
     "Result",

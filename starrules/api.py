@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from starrules import interpreter, population
 from starrules import model as m
@@ -19,7 +20,7 @@ from starrules.diagnostics import Diagnostic
 from starrules.errors import StarCheckError
 from starrules.parser import parse
 from starrules.population import Rating
-from starrules.result import Result
+from starrules.result import Past, Result
 
 
 class Scheme:
@@ -55,15 +56,22 @@ class Scheme:
     def levels(self) -> m.Levels:
         return self.program.levels
 
-    def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True) -> Result:
-        """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs."""
-        return interpreter.evaluate(self.program, inputs, trace=trace)
+    def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True, period: int | None = None,
+                 history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
+        """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs.
 
-    def rate(self, records: Iterable[Mapping[str, object]]) -> Rating:
+        ``period`` is the period (year) being rated: required when the scheme reads
+        ``history`` (its earlier outcomes) and checked against the scheme's ``in force``.
+        """
+        return interpreter.evaluate(self.program, inputs, trace=trace, period=period, history=history)
+
+    def rate(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
+             history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None) -> Rating:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
-        the result does not depend on the order of the records."""
-        return population.rate(self.program, records)
+        the result does not depend on the order of the records. ``history`` maps an
+        entity's id to its earlier outcomes."""
+        return population.rate(self.program, records, period=period, history=history)
 
     def __repr__(self) -> str:
         return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"

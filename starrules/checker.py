@@ -25,6 +25,7 @@ from starrules.nodes import Span
 from starrules.values import fmt_number, range_problem
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
+_ORDER_OPS = ("<", "<=", ">", ">=")
 PIPELINE_ORDER = ("require", "disqualify", "demote", "cap", "veto", "flag")  # the order they apply
 
 
@@ -65,7 +66,8 @@ class _Checker:
         self.tree = tree
         self.diags: list[Diagnostic] = []
         self.inputs: dict[str, m.Input] = {}
-        self.score_decls: dict[str, n.ScoreDecl | n.RuleGroup] = {}
+        self.score_decls: dict[str, n.ScoreDecl | n.RuleGroup | n.BadgesDecl] = {}
+        self.uses_history = False
         self.score_types: dict[str, m.Type] = {}
         self.levels: m.Levels | None = None
         self.deps: dict[str, set[str]] = {}
@@ -103,7 +105,7 @@ class _Checker:
             if isinstance(decl, n.InputDecl):
                 self._declare_input(decl)
         for decl in st:
-            if isinstance(decl, (n.ScoreDecl, n.RuleGroup)):
+            if isinstance(decl, (n.ScoreDecl, n.RuleGroup, n.BadgesDecl)):
                 self._declare_score(decl)
 
         scores: dict[str, m.Score] = {}
@@ -112,6 +114,8 @@ class _Checker:
                 scores[decl.name.id] = self._score(decl)
             elif isinstance(decl, n.RuleGroup):
                 scores[decl.name.id] = self._group(decl)
+            elif isinstance(decl, n.BadgesDecl):
+                scores[decl.name.id] = self._badges(decl)
         ordered = self._order_scores(scores)
 
         totals = [d for d in st if isinstance(d, n.ScoreDecl) and d.is_total]
@@ -142,9 +146,17 @@ class _Checker:
             return diagnostics, None
         title = header[0].title.value if header else ""
         version = header[0].version.value if header and header[0].version else None
+        first = header[0].first_period if header else None
+        last = header[0].last_period if header else None
+        if first is not None and last is not None and first > last:
+            self.error("E302", header[0].span, f"the scheme is in force from {first} to {last}, which is no period",
+                       f"write the earlier year first: in force {last}..{first}")
+            return sort_diagnostics(self.diags), None
         program = m.Program(
             title=title,
             version=version,
+            in_force=(first, last) if first is not None else None,
+            uses_history=self.uses_history,
             source_name=self.tree.source_name,
             levels=self.levels,
             inputs=tuple(self.inputs.values()),
@@ -273,7 +285,7 @@ class _Checker:
             return None
         return value
 
-    def _declare_score(self, decl: n.ScoreDecl | n.RuleGroup) -> None:
+    def _declare_score(self, decl: n.ScoreDecl | n.RuleGroup | n.BadgesDecl) -> None:
         name = decl.name.id
         if name in self.inputs:
             self.error("E102", decl.name.span, f"'{name}' is already declared as an input",
@@ -284,7 +296,7 @@ class _Checker:
                        f"it was first defined on line {first.line}; remove one or rename it")
         else:
             self.score_decls[name] = decl
-            self.score_types[name] = m.NUMBER
+            self.score_types[name] = m.COUNT if isinstance(decl, n.BadgesDecl) else m.NUMBER
 
     def _score(self, decl: n.ScoreDecl) -> m.Score:
         self._current_deps = set()
@@ -320,6 +332,33 @@ class _Checker:
         return m.Score(decl.name.id, decl.kind, None, tuple(entries),
                        decl.cap.value if decl.cap else None, decl.span)
 
+    def _badges(self, decl: n.BadgesDecl) -> m.Score:
+        self._current_deps = set()
+        entries = []
+        labels: set[str] = set()
+        for badge in decl.badges:
+            if badge.label.value in labels:
+                self.error("E102", badge.label.span, f"two stars of '{decl.name.id}' are named '{badge.label.value}'",
+                           "give each star its own name")
+            labels.add(badge.label.value)
+            scope = _Scope(f"star '{badge.label.value}'")
+            cond, typ = self._expr(badge.condition, scope)
+            if typ is not None and typ.kind != "bool":
+                self.error("E202", _span_of(badge.condition),
+                           f"the star '{badge.label.value}' is won on a yes/no condition, not {typ.describe()}",
+                           "e.g. 民主测评 > 90%")
+            applies: m.Expr | None = None
+            if badge.applies is not None:
+                applies, at = self._expr(badge.applies, scope)
+                if at is not None and at.kind != "bool":
+                    self.error("E202", _span_of(badge.applies),
+                               f"'for' says which entities the star is for, with a yes/no condition, not {at.describe()}",
+                               "e.g. for 类别 in {农村, 社区}")
+            entries.append(m.GroupEntry(badge.label.value, cond, badge.span, badge.from_records, applies))
+        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
+        self._current_deps = None
+        return m.Score(decl.name.id, "badges", None, tuple(entries), None, decl.span)
+
     def _order_scores(self, scores: dict[str, m.Score]) -> list[str]:
         order: list[str] = []
         state: dict[str, int] = {}
@@ -347,6 +386,8 @@ class _Checker:
     # ---- bands -------------------------------------------------------------
 
     def _band(self, decl: n.BandDecl) -> m.Band | None:
+        if decl.direct:
+            return self._level_from(decl)
         name = decl.score.id
         ref: m.Ref | None = None
         if name in self.score_decls:
@@ -383,6 +424,41 @@ class _Checker:
         if ref is None:
             return None
         return m.Band(ref, tuple(ranges), else_rank, decl.span)
+
+    def _level_from(self, decl: n.BandDecl) -> m.Band | None:
+        """``level from 星数``: the level is the count itself (star levels only)."""
+        name = decl.score.id
+        if self.levels is None:
+            return None
+        if not self.levels.stars:
+            self.error("E201", decl.span, "'level from' gives a number of stars, but the levels are grades",
+                       "map the count to grades with a band: band 星数 { 优秀: [5, ..) ... }")
+            return None
+        target = self.score_decls.get(name)
+        if name in self.inputs and self.inputs[name].type == m.COUNT:
+            ref = m.Ref("input", name, decl.score.span)
+            spec = self.inputs[name].spec
+            top: int | None = spec.high if isinstance(spec, n.CountType) else None
+        elif isinstance(target, n.BadgesDecl):
+            ref = m.Ref("score", name, decl.score.span)
+            top = len(target.badges)
+        elif target is not None or name in self.inputs:
+            self.error("E201", decl.score.span, f"'level from' needs a count of stars, and '{name}' is not one",
+                       "count stars with a 'badges' block, or use a band")
+            return None
+        else:
+            self._unknown(decl.score, "a count of stars (a 'badges' block)")
+            return None
+        low, high = self.levels.values[0], self.levels.values[-1]
+        assert isinstance(low, int) and isinstance(high, int)
+        if low > 0:
+            self.error("E401", decl.span, f"a count of 0 stars falls in no level: the levels start at {low}",
+                       f"write 'levels stars 0..{high}', or map counts with a band")
+        if top is None or top > high:
+            shown = "any number" if top is None else str(top)
+            self.error("E401", decl.span, f"'{name}' can count {shown} stars, more than the top level {high}",
+                       f"write 'levels stars 0..{top if top is not None else high}', or map counts with a band")
+        return m.Band(ref, (), None, decl.span, direct=True)
 
     def _band_coverage(self, decl: n.BandDecl, ranges: list[m.BandRange], else_rank: int | None) -> None:
         """Gaps and overlaps over the whole number line, each with a witness value."""
@@ -579,6 +655,10 @@ class _Checker:
 
     def _group_key(self, name: n.Name) -> str | None:
         inp = self.inputs.get(name.id)
+        if inp is None and name.id in self.score_decls:
+            self.error("E201", name.span, f"'{name.id}' is a score, so it cannot group entities",
+                       "group by an input declared as group (or id, text, one of)")
+            return None
         if inp is None:
             self._unknown(name, "a group key (an input declared as group, id, text or one of)")
             return None
@@ -649,6 +729,48 @@ class _Checker:
         method = getattr(self, "_x_" + type(e).__name__)
         result: tuple[m.Expr, m.Type | None] = method(e, scope)
         return result
+
+    def _x_Vetoed(self, e: n.Vetoed, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        self._history(e.periods, e.span)
+        if e.name is not None and e.name.value not in self.veto_names:
+            close = did_you_mean(e.name.value, self.veto_names)
+            self.error("E101", e.name.span, f"there is no veto named '{e.name.value}'",
+                       f"did you mean '{close}'?" if close else "name one of the scheme's vetoes, or leave the name out")
+        return e, m.BOOL
+
+    def _x_Flagged(self, e: n.Flagged, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        self._history(e.periods, e.span)
+        flags = self.flag_names
+        if e.name.value not in flags:
+            close = did_you_mean(e.name.value, flags)
+            self.error("E101", e.name.span, f"there is no flag named '{e.name.value}'",
+                       f"did you mean '{close}'?" if close else "name one of the scheme's flags")
+        return e, m.BOOL
+
+    def _x_HistoryLevel(self, e: n.HistoryLevel, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        self._history(e.periods, e.span)
+        assert isinstance(e.level, n.LevelRef)
+        const = self._level_const(e.level)
+        if e.op not in _ORDER_OPS + ("==", "!="):  # pragma: no cover - the grammar allows only these
+            self.error("E201", e.span, f"'{e.op}' cannot compare levels")
+        return (attrs.evolve(e, level=const) if const else e), m.BOOL
+
+    def _history(self, periods: int, span: Span) -> None:
+        self.uses_history = True
+        if periods < 1:
+            self.error("E302", span, "a look back needs at least 1 period", "e.g. within 1 period")
+
+    @property
+    def veto_names(self) -> list[str]:
+        return [r.name.value for r in self.tree.statements if isinstance(r, n.Rule) and r.kind == "veto"]
+
+    @property
+    def flag_names(self) -> list[str]:
+        names = [r.name.value for r in self.tree.statements if isinstance(r, n.Rule) and r.kind == "flag"]
+        for d in self.tree.statements:
+            if isinstance(d, n.PopulationRule):
+                names += [c.name.value for c in d.clauses if isinstance(c, n.QFlag)]
+        return names
 
     def _x_Number(self, e: n.Number, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         return e, (m.COUNT if e.value == e.value.to_integral_value() and e.value >= 0 else m.NUMBER)

@@ -11,6 +11,7 @@ A user's mistake never ends in a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="output format (default: from the file name, else csv)")
     r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
+    _history_args(r)
     r.set_defaults(func=cmd_run)
 
     e = sub.add_parser("explain", help="explain one entity's result step by step")
@@ -74,8 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("data", metavar="DATA")
     e.add_argument("--id", required=True, dest="entity", metavar="ID")
     e.add_argument("--encoding", default=None)
+    _history_args(e)
     e.set_defaults(func=cmd_explain)
     return p
+
+
+def _history_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", type=int, default=None, metavar="YEAR",
+                   help="the period (year) being rated; needed when the scheme reads earlier outcomes")
+    p.add_argument("--history", action="append", default=[], metavar="RESULTS.json",
+                   help="the JSON results of an earlier period's run (repeat for several periods)")
+
+
+def load_history(paths: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Earlier outcomes by entity id, from the JSON files that ``starrules run -o X.json``
+    writes (each records its period)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for path in paths:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            period = doc["period"]
+            results = doc["results"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{path} is not the JSON results of an earlier run with its period ({exc})") from None
+        if period is None:
+            raise DataError(f"{path} records no period: run that period again with --period")
+        for r in results:
+            if r.get("id") is None:
+                continue
+            out.setdefault(str(r["id"]), []).append({
+                "period": period, "level": r.get("level"), "status": r.get("status"),
+                "vetoes": r.get("vetoes") or [], "flags": r.get("flags") or []})
+    return out
 
 
 # ---- check ---------------------------------------------------------------------------
@@ -125,8 +157,9 @@ def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
         print(f"warning: the data has no column '{inp.name}'{hint}; every row will be invalid", file=err)
 
 
-def _rate(scheme: Scheme, rows: list[Row], err: TextIO) -> Rating:
-    rating = scheme.rate([row.values for row in rows])
+def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
+    history = load_history(args.history) if args.history else None
+    rating = scheme.rate([row.values for row in rows], period=args.period, history=history)
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
             shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
@@ -146,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     header, rows = read_rows(args.data, args.encoding)
     _missing_columns(scheme, header, sys.stderr)
-    rating = _rate(scheme, rows, sys.stderr)
+    rating = _rate(scheme, rows, sys.stderr, args)
 
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "csv")
     records: list[dict[str, Any]] = []
@@ -154,12 +187,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         records.append({
             "row": row.number, "id": o.id or _row_id(scheme, row), "level": o.level, "level_label": o.level_label,
             "level_before": o.level_before, "rank": o.rank, "total": jsonable(o.total), "status": o.status,
-            "reason": o.reason, "flags": list(o.flags)})
+            "reason": o.reason, "flags": list(o.flags),
+            "badges": list(o.result.badges) if o.result else [], "vetoes": list(o.result.vetoes) if o.result else []})
     counts = rating.counts()
     if fmt == "json":
         text = json.dumps({
             "scheme": {"title": scheme.title, "version": scheme.version, "file": scheme.source_name,
                        "sha256": scheme.sha256},
+            "period": args.period,
             "counts": counts,
             "results": records,
             "quotas": [r.to_dict() for r in rating.reports],
@@ -198,13 +233,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise DataError(f"no row of {args.data} has the id '{wanted}'{hint}")
     row = rows[index]
     print(f"{scheme.title} (version {scheme.version or '-'}), {args.data} row {row.number}: {wanted}")
-    outcome = scheme.rate([r.values for r in rows]).outcomes[index]
+    outcome = _rate(scheme, rows, io.StringIO(), args).outcomes[index]
     if outcome.result is None or outcome.problems:
         print("=> invalid: the row's values do not fit the scheme")
         for p in outcome.problems:
             print(f"   {p}")
         return 0
-    result = scheme.evaluate(row.values, trace=True)  # the same result, with its trace
+    past = load_history(args.history).get(wanted, []) if args.history else None
+    result = scheme.evaluate(row.values, trace=True, period=args.period, history=past)  # with its trace
     lines = result.explain().splitlines()
     print("\n".join(lines[:-1]))
     for mv in outcome.moves:

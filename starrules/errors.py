@@ -79,6 +79,11 @@ def value_missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class PeriodError(StarError):
+    """The period asked for is outside the scheme's 'in force' years, or a scheme that
+    reads history was run without a period."""
+
+
 class EvaluationError(StarError):
     """A checked scheme could not be evaluated on these inputs (a bug or a gap the
     checker could not see); carries the rule's name and line."""

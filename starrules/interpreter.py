@@ -11,7 +11,7 @@ rounding the scheme did not ask for is an error, never a silent difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import (
     Context,
     Decimal,
@@ -25,10 +25,12 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
+import attrs
+
 from starrules import model as m
 from starrules import nodes as n
-from starrules.errors import EvaluationError, InputError, InputProblem
-from starrules.result import Result, TraceStep
+from starrules.errors import EvaluationError, InputError, InputProblem, PeriodError
+from starrules.result import Past, Result, TraceStep
 from starrules.values import coerce, fmt_number, fmt_value
 
 EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
@@ -64,13 +66,54 @@ def round_half_up(q: Fraction, step: Decimal) -> Decimal:
 
 
 class _Env:
-    __slots__ = ("inputs", "level", "program", "scores")
+    __slots__ = ("history", "inputs", "level", "period", "program", "scores")
 
-    def __init__(self, program: m.Program, inputs: dict[str, object]) -> None:
+    def __init__(self, program: m.Program, inputs: dict[str, object], period: int | None = None,
+                 history: tuple[Past, ...] = ()) -> None:
         self.program = program
         self.inputs = inputs
         self.scores: dict[str, Decimal] = {}
         self.level: int | None = None
+        self.period = period
+        self.history = history
+
+    def past(self, periods: int) -> list[Past]:
+        """The outcomes of the ``periods`` periods before the one being rated."""
+        assert self.period is not None
+        return [p for p in self.history if self.period - periods <= p.period < self.period]
+
+
+def read_history(program: m.Program, items: Iterable[Past | Mapping[str, Any]] | None) -> tuple[Past, ...]:
+    """Earlier outcomes as :class:`Past` values; raises InputError for a malformed one."""
+    out: list[Past] = []
+    problems: list[InputProblem] = []
+    for item in items or ():
+        if isinstance(item, Past):
+            past = item
+        else:
+            try:
+                past = Past(
+                    period=int(str(item["period"])),
+                    level=item.get("level"),
+                    status=str(item.get("status") or "rated"),
+                    vetoes=tuple(str(v) for v in item.get("vetoes") or ()),
+                    flags=tuple(str(f) for f in item.get("flags") or ()),
+                )
+            except (KeyError, ValueError, TypeError):
+                problems.append(InputProblem("history", item, "an earlier outcome with its period, level, "
+                                             "status, vetoes and flags"))
+                continue
+        level = past.level
+        if isinstance(level, str) and program.levels.stars and level.strip().isdigit():
+            past = attrs.evolve(past, level=int(level))
+        if past.level is not None and past.level not in program.levels.values:
+            problems.append(InputProblem("history", past.level, "a level of this scheme: "
+                                         + ", ".join(str(v) for v in program.levels.values)))
+            continue
+        out.append(past)
+    if problems:
+        raise InputError(problems)
+    return tuple(sorted(out, key=lambda p: p.period))
 
 
 # ---- expression evaluation: one handler per node class ---------------------------
@@ -263,6 +306,30 @@ def _(e: n.Table, env: _Env) -> Decimal:
     return sum(found, ZERO)
 
 
+@_handles(n.Vetoed)
+def _(e: n.Vetoed, env: _Env) -> bool:
+    return any(e.name.value in p.vetoes if e.name else bool(p.vetoes) for p in env.past(e.periods))
+
+
+@_handles(n.Flagged)
+def _(e: n.Flagged, env: _Env) -> bool:
+    return any(e.name.value in p.flags for p in env.past(e.periods))
+
+
+@_handles(n.HistoryLevel)
+def _(e: n.HistoryLevel, env: _Env) -> bool:
+    assert isinstance(e.level, m.LevelConst) and env.period is not None
+    values = env.program.levels.values
+    by_period = {p.period: p for p in env.history}
+    for period in range(env.period - e.periods, env.period):
+        past = by_period.get(period)
+        if past is None or past.level is None or past.status != "rated":
+            return False
+        if not _COMPARE[e.op](values.index(past.level), e.level.rank):
+            return False
+    return True
+
+
 # ---- showing expressions with their values ----------------------------------------
 
 
@@ -318,6 +385,39 @@ def _(e: n.LevelExpr, env: _Env) -> str:
 @_shows(n.SetLiteral)
 def _(e: n.SetLiteral, env: _Env) -> str:
     return "{" + ", ".join(show(x, env) for x in e.items) + "}"
+
+
+def _periods(n_: int) -> str:
+    return f"{n_} period" if n_ == 1 else f"{n_} periods"
+
+
+def _history_text(env: _Env, periods: int) -> str:
+    past = env.past(periods)
+    if not past:
+        return "no outcome on record"
+    return "; ".join(
+        f"{p.period}: {p.level if p.level is not None else p.status}"
+        + (f", vetoed ({'、'.join(p.vetoes)})" if p.vetoes else "")
+        + (f", flags {'、'.join(p.flags)}" if p.flags else "")
+        for p in past)
+
+
+@_shows(n.Vetoed)
+def _(e: n.Vetoed, env: _Env) -> str:
+    which = f' "{e.name.value}"' if e.name else ""
+    return f"vetoed{which} within {_periods(e.periods)} [{_history_text(env, e.periods)}]"
+
+
+@_shows(n.Flagged)
+def _(e: n.Flagged, env: _Env) -> str:
+    return f'flagged "{e.name.value}" within {_periods(e.periods)} [{_history_text(env, e.periods)}]'
+
+
+@_shows(n.HistoryLevel)
+def _(e: n.HistoryLevel, env: _Env) -> str:
+    assert isinstance(e.level, m.LevelConst)
+    return (f"history level {e.op} {e.level.label} throughout {_periods(e.periods)} "
+            f"[{_history_text(env, e.periods)}]")
 
 
 def _paren(child: m.Expr, env: _Env) -> str:
@@ -413,18 +513,37 @@ def _(e: n.Table, env: _Env) -> str:
 # ---- the pipeline -------------------------------------------------------------------
 
 
-def evaluate(program: m.Program, raw: Mapping[str, object], trace: bool = True) -> Result:
-    """Evaluate one entity. Raises InputError when any input is bad."""
+def check_period(program: m.Program, period: int | None) -> None:
+    """The period must be given when the scheme reads history, and lie in force."""
+    if period is None:
+        if program.uses_history:
+            raise PeriodError(f"{program.source_name} reads earlier outcomes, so it needs the period "
+                              "being rated (period=2024, or --period 2024)")
+        return
+    if program.in_force is not None:
+        first, last = program.in_force
+        if period < first or (last is not None and period > last):
+            span = f"{first}..{last}" if last is not None else f"{first} on"
+            raise PeriodError(f"{program.title} version {program.version or '-'} is in force for {span}, "
+                              f"not for {period}")
+
+
+def evaluate(program: m.Program, raw: Mapping[str, object], trace: bool = True, period: int | None = None,
+             history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
+    """Evaluate one entity. Raises InputError when any input (or history) is bad."""
+    check_period(program, period)
     inputs = read_inputs(program, raw)
+    past = read_history(program, history)
     with localcontext(EXACT):
         try:
-            return _pipeline(program, inputs, trace)
+            return _pipeline(program, inputs, trace, period, past)
         except (ArithmeticError, KeyError, TypeError) as exc:  # pragma: no cover - a bug
             raise EvaluationError(f"evaluation of {program.source_name} failed: {exc!r}") from exc
 
 
-def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -> Result:
-    env = _Env(program, inputs)
+def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, period: int | None = None,
+              history: tuple[Past, ...] = ()) -> Result:
+    env = _Env(program, inputs, period, history)
     steps: list[TraceStep] = []
     levels = program.levels
     ident = str(inputs[program.id_field]) if program.id_field else None
@@ -447,7 +566,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
         if failed:
             status = "invalid" if rule.kind == "require" else "ineligible"
             return Result(status, None, None, None, None, rule.name, None, {}, (), tuple(steps), ident, groups,
-                          inputs)
+                          inputs, period=period)
 
     # 3-5. scores, bonuses, penalties, in dependency order
     for score in program.scores:
@@ -458,7 +577,9 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
     assert band is not None
     x = eval_expr(band.score, env)
     chosen = next((r for r in band.ranges if r.contains(x)), None)
-    if chosen is not None:
+    if band.direct:
+        rank, where, line = levels.values.index(int(x)), "level from", band.span.line
+    elif chosen is not None:
         rank, where, line = chosen.rank, chosen.text, chosen.span.line
     elif band.else_rank is not None:
         rank, where, line = band.else_rank, "else", band.span.line
@@ -466,13 +587,15 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
         raise EvaluationError(f"{band.score.name} = {fmt_number(x)} falls in no band")
     band_rank = rank
     if want_trace:
-        steps.append(TraceStep("band", band.score.name, line, levels.value(rank),
-                               f"{band.score.name} {fmt_number(x)} in {where} → {levels.label(rank)}"))
+        detail = (f"{fmt_number(x)} stars won → {levels.label(rank)}" if band.direct
+                  else f"{band.score.name} {fmt_number(x)} in {where} → {levels.label(rank)}")
+        steps.append(TraceStep("band", band.score.name, line, levels.value(rank), detail))
 
     # 7. overrides: demotions, then caps, then vetoes, so a veto beats a cap and a
     # cap beats a demotion whatever their order in the file.
     reason: str | None = None
     limit: int | None = None
+    vetoes: list[str] = []
     for rule in program.overrides:
         hit = bool(eval_expr(rule.condition, env))
         before = rank
@@ -480,6 +603,8 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
             rank = _override(rule, rank)
             if rule.kind != "demote":
                 limit = _override(rule, levels.top if limit is None else limit)
+            if rule.kind == "veto":
+                vetoes.append(rule.name)
             # the reason is the rule that fixed the level: a veto whenever it applies,
             # a cap or a demotion when it changed the level
             if rank != before or rule.kind == "veto":
@@ -508,7 +633,16 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool) -
         groups=groups,
         inputs=inputs,
         limit_rank=limit,
+        badges=tuple(b for s in program.scores if s.kind == "badges" for b in _won(s, env)),
+        vetoes=tuple(vetoes),
+        period=period,
     )
+
+
+def _won(score: m.Score, env: _Env) -> tuple[str, ...]:
+    """The badge stars of a ``badges`` block that the entity won."""
+    return tuple(e.label for e in score.entries
+                 if (e.applies is None or eval_expr(e.applies, env)) and eval_expr(e.expr, env))
 
 
 def _flags(program: m.Program, env: _Env, rank: int, steps: list[TraceStep] | None) -> tuple[str, ...]:
@@ -553,6 +687,22 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
             steps.append(TraceStep(score.kind, score.name, score.span.line, value,
                                    f"{show(score.expr, env)} = {fmt_number(value)}"))
         return value
+    if score.kind == "badges":
+        won = _won(score, env)
+        if steps is not None:
+            for entry in score.entries:
+                applies = entry.applies is None or bool(eval_expr(entry.applies, env))
+                held = applies and bool(eval_expr(entry.expr, env))
+                how = " (decided from records)" if entry.from_records else ""
+                if not applies:
+                    assert entry.applies is not None
+                    verdict = f"not a star for this entity: {show(entry.applies, env)}"
+                else:
+                    verdict = f"{show(entry.expr, env)} → {'won' if held else 'not won'}{how}"
+                steps.append(TraceStep("badge", entry.label, entry.span.line, held, verdict, held))
+            steps.append(TraceStep("score", score.name, score.span.line, Decimal(len(won)),
+                                   f"{len(won)} stars won: {'、'.join(won) or 'none'}"))
+        return Decimal(len(won))
     subtotal = ZERO
     for entry in score.entries:
         part: Decimal = eval_expr(entry.expr, env)

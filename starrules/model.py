@@ -101,9 +101,14 @@ class Input:
 
 @attrs.frozen
 class GroupEntry:
+    """An entry of a bonus or penalty block (points), or a badge star (a condition;
+    ``applies`` limits it to some entities, ``from_records`` notes how it is decided)."""
+
     label: str
     expr: Expr
     span: Span = attrs.field(eq=False, default=Span.unknown())
+    from_records: bool = False
+    applies: Expr | None = None
 
 
 @attrs.frozen
@@ -112,7 +117,7 @@ class Score:
     None and the value is the capped sum of the entries)."""
 
     name: str
-    kind: str  # "score" | "total" | "bonus" | "penalty"
+    kind: str  # "score" | "total" | "bonus" | "penalty" | "badges"
     expr: Expr | None
     entries: tuple[GroupEntry, ...] = ()
     cap: Decimal | None = None
@@ -139,10 +144,14 @@ class BandRange:
 
 @attrs.frozen
 class Band:
+    """How the level is found: the first range holding the score (or ``else_rank``);
+    with ``direct`` (``level from 星数``) the level is the count itself."""
+
     score: Ref
     ranges: tuple[BandRange, ...]
     else_rank: int | None = None
     span: Span = attrs.field(eq=False, default=Span.unknown())
+    direct: bool = False
 
 
 @attrs.frozen
@@ -209,6 +218,8 @@ class Program:
     band: Band | None
     rules: tuple[RuleIR, ...]
     population: tuple[PopRule, ...] = ()
+    in_force: tuple[int, int | None] | None = None  # the first and last period, if declared
+    uses_history: bool = False
 
     def rules_of(self, kind: str) -> tuple[RuleIR, ...]:
         return tuple(r for r in self.rules if r.kind == kind)

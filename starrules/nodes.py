@@ -217,6 +217,39 @@ class Table:
     span: Span = _span()
 
 
+# ---- history: the entity's outcomes in earlier periods ---------------------------
+
+
+@attrs.frozen
+class Vetoed:
+    """``vetoed ["名"] within N periods``: a veto (that one, or any) applied to the
+    entity in one of the N periods before the one being rated."""
+
+    name: String | None
+    periods: int
+    span: Span = _span()
+
+
+@attrs.frozen
+class Flagged:
+    """``flagged "名" within N periods``: the flag was given in one of the N periods before."""
+
+    name: String
+    periods: int
+    span: Span = _span()
+
+
+@attrs.frozen
+class HistoryLevel:
+    """``history level < 1 throughout 3 periods``: in each of the N periods before, the
+    entity was rated and its level compared so. A period with no outcome fails it."""
+
+    op: str
+    level: LevelRef | LevelConst
+    periods: int
+    span: Span = _span()
+
+
 # ---- resolved names: made by the checker, never by the parser ------------------
 
 
@@ -249,6 +282,7 @@ class LevelConst:
 Expr = (
     Number | Percent | Bool | String | Name | LevelExpr | SetLiteral | BinOp | Each | Neg | Compare
     | Contains | And | Or | Not | When | IfElse | Call | Weighted | Table | Ref | Member | LevelConst
+    | Vetoed | Flagged | HistoryLevel
 )
 
 EXPR_TYPES: tuple[type, ...] = Expr.__args__
@@ -310,8 +344,12 @@ TypeSpec = ScoreType | CountType | PercentType | BoolType | EnumType | SetType |
 
 @attrs.frozen
 class SchemeDecl:
+    """``scheme "名" version "2017" in force 2017..2020`` (the last year may be left open)."""
+
     title: String
     version: String | None = None
+    first_period: int | None = None
+    last_period: int | None = None
     span: Span = _span()
 
 
@@ -377,6 +415,27 @@ class RuleGroup:
 
 
 @attrs.frozen
+class Badge:
+    """One badge star: won when ``condition`` holds; ``applies`` limits it to some
+    entities (a category's star set); ``from_records`` notes it is decided from records."""
+
+    label: String
+    condition: Expr
+    from_records: bool = False
+    applies: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class BadgesDecl:
+    """``badges 星数 {...}``: a count of the badge stars won, usable as a score."""
+
+    name: Name
+    badges: tuple[Badge, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
 class LevelRef:
     """A level as written: a star count (``4``) or a grade name (``良好``)."""
 
@@ -409,8 +468,11 @@ class BandEntry:
 
 @attrs.frozen
 class BandDecl:
+    """``band 得分 {...}``, or ``level from 星数`` (``direct``: the level is the value)."""
+
     score: Name
     entries: tuple[BandEntry, ...]
+    direct: bool = False
     span: Span = _span()
 
 
@@ -557,7 +619,10 @@ class PopulationRule:
     span: Span = _span()
 
 
-Statement = SchemeDecl | StarLevels | GradeLevels | InputDecl | ScoreDecl | RuleGroup | BandDecl | Rule | PopulationRule
+Statement = (
+    SchemeDecl | StarLevels | GradeLevels | InputDecl | ScoreDecl | RuleGroup | BadgesDecl | BandDecl | Rule
+    | PopulationRule
+)
 
 
 @attrs.frozen

@@ -24,7 +24,7 @@ from starrules.errors import StarSyntaxError
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
-    "require disqualify veto cap demote flag quota select"
+    "require disqualify veto cap demote flag quota select badges level"
 ).split()
 
 # Punctuation typed with a Chinese input method, read as its ASCII twin outside strings.
@@ -260,8 +260,52 @@ def _number(tok: Token) -> n.Number:
 @v_args(meta=True, inline=True)
 class _ToAst(Transformer[Token, Any]):
     # header
-    def scheme_decl(self, meta: Any, title: Token, version: Token | None = None) -> n.SchemeDecl:
-        return n.SchemeDecl(_string(title), _string(version) if version else None, _span(meta))
+    @v_args(meta=True)
+    def scheme_decl(self, meta: Any, children: list[Any]) -> n.SchemeDecl:
+        title = _string(children[0])
+        version = _string(children[1]) if len(children) > 1 and isinstance(children[1], Token) else None
+        force = children[-1] if isinstance(children[-1], tuple) else (None, None)
+        return n.SchemeDecl(title, version, force[0], force[1], _span(meta))
+
+    @v_args(meta=True)
+    def in_force(self, meta: Any, children: list[Token]) -> tuple[int, int | None]:
+        return int(children[0]), (int(children[1]) if len(children) > 1 else None)
+
+    # badges
+    @v_args(meta=True)
+    def badges_decl(self, meta: Any, children: list[Any]) -> n.BadgesDecl:
+        return n.BadgesDecl(_name(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True)
+    def badge(self, meta: Any, children: list[Any]) -> n.Badge:
+        label, cond, *rest = children
+        from_records = any(r is True for r in rest)
+        applies = next((r for r in rest if r is not True), None)
+        return n.Badge(_string(label), cond, from_records, applies, _span(meta))
+
+    def from_records(self, meta: Any) -> bool:
+        return True
+
+    def applies(self, meta: Any, cond: n.Expr) -> n.Expr:
+        return cond
+
+    def level_from(self, meta: Any, name: Token) -> n.BandDecl:
+        return n.BandDecl(_name(name), (), True, _span(meta))
+
+    # history
+    @v_args(meta=True)
+    def hist_vetoed(self, meta: Any, children: list[Any]) -> n.Vetoed:
+        name = _string(children[0]) if children[0].type == "STRING" else None
+        return n.Vetoed(name, int(children[-2]), _span(meta))
+
+    def hist_flagged(self, meta: Any, name: Token, periods: Token, _word: Any) -> n.Flagged:
+        return n.Flagged(_string(name), int(periods), _span(meta))
+
+    def hist_level(self, meta: Any, op: Token, level: n.LevelRef, periods: Token, _word: Any) -> n.HistoryLevel:
+        return n.HistoryLevel(str(op), level, int(periods), _span(meta))
+
+    def period_word(self, meta: Any, tok: Token) -> str:
+        return str(tok)
 
     def levels_stars(self, meta: Any, lo: Token, hi: Token, labels: Any = ()) -> n.StarLevels:
         return n.StarLevels(int(lo), int(hi), tuple(labels), _span(meta))
@@ -347,7 +391,7 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def band_decl(self, meta: Any, children: list[Any]) -> n.BandDecl:
         name, *entries = children
-        return n.BandDecl(_name(name), tuple(entries), _span(meta))
+        return n.BandDecl(_name(name), tuple(entries), span=_span(meta))
 
     def band_entry(self, meta: Any, level: n.LevelRef, interval: tuple[n.Bound, n.Bound]) -> n.BandEntry:
         return n.BandEntry(level, interval[0], interval[1], _span(meta))

@@ -30,7 +30,7 @@ from starrules import interpreter
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
-from starrules.result import Result, jsonable
+from starrules.result import Past, Result, jsonable
 from starrules.values import fmt_number, fmt_value
 
 
@@ -244,12 +244,16 @@ def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int
     return floor(exact + Fraction(1, 2))
 
 
-def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False) -> Rating:
+def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False,
+         period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None) -> Rating:
+    interpreter.check_period(program, period)
     outcomes: list[Outcome | None] = []
     entities: list[_Entity] = []
     for row, record in enumerate(records):
         try:
-            result = interpreter.evaluate(program, record, trace=trace)
+            ident = _raw_id(program, record)
+            past = history.get(ident, ()) if history is not None and ident is not None else ()
+            result = interpreter.evaluate(program, record, trace=trace, period=period, history=past)
         except InputError as exc:
             ident = _raw_id(program, record)
             groups = {g: str(record.get(g, "")) for g in program.group_fields}

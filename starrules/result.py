@@ -71,6 +71,9 @@ class Result:
     groups: dict[str, str] = attrs.field(factory=dict)
     inputs: dict[str, object] = attrs.field(factory=dict, repr=False)
     limit_rank: int | None = None  # the highest level a veto or cap allows; None: no limit
+    badges: tuple[str, ...] = ()  # the badge stars won
+    vetoes: tuple[str, ...] = ()  # the vetoes that applied
+    period: int | None = None
 
     @property
     def rated(self) -> bool:
@@ -89,6 +92,9 @@ class Result:
             "total": jsonable(self.total),
             "scores": {k: jsonable(v) for k, v in self.scores.items()},
             "flags": list(self.flags),
+            "badges": list(self.badges),
+            "vetoes": list(self.vetoes),
+            "period": self.period,
         }
         if trace:
             out["trace"] = [s.to_dict() for s in self.trace]
@@ -102,6 +108,23 @@ class Result:
         else:
             lines.append(f"=> {self.status}: {self.reason}")
         return "\n".join(lines)
+
+
+@attrs.frozen
+class Past:
+    """The entity's outcome in an earlier period, as history for conditions such as
+    ``vetoed within 1 period``. ``level`` is the level as the scheme writes it (a star
+    count or a grade name), None when the entity was not rated."""
+
+    period: int
+    level: int | str | None = None
+    status: str = "rated"
+    vetoes: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period, "level": self.level, "status": self.status,
+                "vetoes": list(self.vetoes), "flags": list(self.flags)}
 
 
 def jsonable(value: object) -> object:

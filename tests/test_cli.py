@@ -200,3 +200,35 @@ def test_percentage_fraction_is_refused_not_guessed(files: tuple[Path, Path], tm
     out, err = capsys.readouterr()
     assert "invalid" in out
     assert "0.9 is ambiguous (write 90% if it is a fraction, 0.9% if not)" in err
+
+
+HISTORY_SCHEME = """\
+scheme "一年内不予恢复" version "1" in force 2020..
+levels stars 0..1
+input 名称 : id
+input 分数 : score 0..100
+input 违规 : bool
+band 分数 { 1: [60, ..)  0: (.., 60) }
+veto "违反一票否决事项" when 违规
+veto "一年内不予恢复" when vetoed "违反一票否决事项" within 1 period
+"""
+
+
+def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scheme = tmp_path / "h.star"
+    scheme.write_text(HISTORY_SCHEME, encoding="utf-8")
+    y2023 = tmp_path / "2023.csv"
+    y2023.write_text("名称,分数,违规\n甲,80,是\n乙,80,否\n", encoding="utf-8")
+    y2024 = tmp_path / "2024.csv"
+    y2024.write_text("名称,分数,违规\n甲,80,否\n乙,80,否\n", encoding="utf-8")
+    out2023 = tmp_path / "2023.json"
+    assert main(["run", str(scheme), str(y2023), "--period", "2023", "-o", str(out2023)]) == 0
+    # without the period the scheme cannot run: it reads history
+    assert main(["run", str(scheme), str(y2024)]) == 2
+    assert "needs the period" in capsys.readouterr().err
+    assert main(["run", str(scheme), str(y2024), "--period", "2024", "--history", str(out2023)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # 甲 was vetoed in 2023, so in 2024 the veto still holds; 乙 was not
+    assert [(r["id"], r["level"], r["reason"]) for r in rows] == [("甲", "0", "一年内不予恢复"), ("乙", "1", "")]
+    assert main(["explain", str(scheme), str(y2024), "--id", "甲", "--period", "2024", "--history", str(out2023)]) == 0
+    assert 'vetoed "违反一票否决事项" within 1 period [2023: 0, vetoed (违反一票否决事项)]' in capsys.readouterr().out

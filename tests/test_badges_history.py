@@ -1,0 +1,190 @@
+"""Badge stars, `level from`, eligibility and validity, history and periods.
+
+Expected values are worked out by hand from the small schemes below.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import starrules
+
+# Modelled on 篇九: stars won by a democratic vote strictly above 90%, one decided from
+# records, a star only rural members have; 篇十六: a veto that holds a year, and a flag
+# for three years without a star.
+SCHEME = """
+scheme "双十星（节选）" version "2016" in force 2016..2020
+levels stars 0..4
+input 姓名 : id
+input 类别 : one of {农村, 机关}
+input 宗旨 : percent
+input 学习 : percent
+input 法纪无违纪 : bool
+input 致富 : percent
+input 评审人数 : count
+input 受处分 : bool default 否
+input 违规 : bool default 否
+require "评审委员会一般为5~7人": 评审人数 >= 5 and 评审人数 <= 7
+disqualify "受党内警告及以上处分" when 受处分
+badges 星数 {
+  "宗旨星": 宗旨 > 90%
+  "学习星": 学习 > 90%
+  "法纪星": 法纪无违纪 from records
+  "致富星": 致富 > 90% for 类别 == 农村
+}
+level from 星数
+veto "违反一票否决事项" when 违规
+veto "一年内不予恢复" when vetoed "违反一票否决事项" within 1 period
+flag "调整书记" when level == 0 and history level == 0 throughout 2 periods
+"""
+
+
+@pytest.fixture(scope="module")
+def scheme() -> starrules.Scheme:
+    return starrules.loads(SCHEME)
+
+
+def member(**changes: Any) -> dict[str, Any]:
+    base = {"姓名": "甲", "类别": "农村", "宗旨": "95%", "学习": "91%", "法纪无违纪": "是", "致富": "92%",
+            "评审人数": 6}
+    base.update(changes)
+    return base
+
+
+def test_stars_won_by_vote_strictly_above_90(scheme: starrules.Scheme) -> None:
+    # 95% > 90, 91% > 90, 法纪 yes, 92% > 90 for a rural member: four stars
+    r = scheme.evaluate(member(), period=2017)
+    assert r.level == 4
+    assert r.badges == ("宗旨星", "学习星", "法纪星", "致富星")
+    # exactly 90% is not "高于90%": the 学习星 is lost
+    r = scheme.evaluate(member(学习="90%"), period=2017)
+    assert r.level == 3 and "学习星" not in r.badges
+
+
+def test_a_star_of_another_category_is_not_counted(scheme: starrules.Scheme) -> None:
+    # 机关 members have no 致富星: 92% does not make it count
+    r = scheme.evaluate(member(类别="机关"), period=2017)
+    assert r.level == 3
+    step = next(s for s in r.trace if s.name == "致富星")
+    assert step.applied is False and "not a star for this entity" in step.detail
+
+
+def test_a_star_decided_from_records_says_so(scheme: starrules.Scheme) -> None:
+    r = scheme.evaluate(member(), period=2017)
+    step = next(s for s in r.trace if s.name == "法纪星")
+    assert "decided from records" in step.detail
+
+
+def test_validity_makes_the_entity_invalid(scheme: starrules.Scheme) -> None:
+    # a review committee of 4 is not 5-7 people: invalid, never scored
+    r = scheme.evaluate(member(评审人数=4), period=2017)
+    assert r.status == "invalid" and r.level is None
+    assert r.reason == "评审委员会一般为5~7人"
+
+
+def test_eligibility_makes_the_entity_ineligible(scheme: starrules.Scheme) -> None:
+    r = scheme.evaluate(member(受处分="是"), period=2017)
+    assert r.status == "ineligible" and r.level is None and r.reason == "受党内警告及以上处分"
+
+
+def test_veto_holds_for_the_next_period_only(scheme: starrules.Scheme) -> None:
+    vetoed_2017 = [{"period": 2017, "level": 0, "vetoes": ["违反一票否决事项"]}]
+    # 2018: one period after the veto, it still holds
+    r = scheme.evaluate(member(), period=2018, history=vetoed_2017)
+    assert r.level == 0 and r.reason == "一年内不予恢复"
+    # 2019: two periods after, it no longer does (and the carried veto does not carry itself)
+    history = [*vetoed_2017, {"period": 2018, "level": 0, "vetoes": ["一年内不予恢复"]}]
+    r = scheme.evaluate(member(), period=2019, history=history)
+    assert r.level == 4 and r.vetoes == ()
+
+
+def test_three_periods_without_a_star_flags_the_secretary(scheme: starrules.Scheme) -> None:
+    zero = member(宗旨="50%", 学习="50%", 法纪无违纪="否", 致富="50%")
+    two_zero = [{"period": 2016, "level": 0}, {"period": 2017, "level": 0}]
+    assert scheme.evaluate(zero, period=2018, history=two_zero).flags == ("调整书记",)
+    # a missing period is not "throughout"
+    assert scheme.evaluate(zero, period=2018, history=two_zero[1:]).flags == ()
+    # a star in one of them breaks the run
+    assert scheme.evaluate(zero, period=2018, history=[two_zero[0], {"period": 2017, "level": 1}]).flags == ()
+
+
+def test_period_is_required_and_checked(scheme: starrules.Scheme) -> None:
+    with pytest.raises(starrules.PeriodError, match="needs the period"):
+        scheme.evaluate(member())
+    with pytest.raises(starrules.PeriodError, match="in force for 2016..2020, not for 2021"):
+        scheme.evaluate(member(), period=2021)
+
+
+def test_bad_history_is_an_input_error(scheme: starrules.Scheme) -> None:
+    with pytest.raises(starrules.InputError) as info:
+        scheme.evaluate(member(), period=2018, history=[{"period": 2017, "level": 9}])
+    assert info.value.field == "history"
+
+
+def test_checker_rejects_unknown_veto_and_too_many_stars() -> None:
+    text = SCHEME.replace('vetoed "违反一票否决事项"', 'vetoed "违反一票否决"').replace("levels stars 0..4", "levels stars 0..3")
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads(text)
+    codes = [d.code for d in info.value.diagnostics]
+    assert codes.count("E101") == 1 and codes.count("E401") == 1
+    messages = " ".join(d.message + " " + (d.hint or "") for d in info.value.diagnostics)
+    assert "did you mean '违反一票否决事项'?" in messages
+    assert "can count 4 stars, more than the top level 3" in messages
+
+
+votes = st.integers(min_value=0, max_value=1000).map(lambda x: f"{x / 10}%")
+
+
+@settings(max_examples=150, deadline=None)
+@given(zongzhi=votes, xuexi=votes, zhifu=votes, fa=st.booleans(), kind=st.sampled_from(["农村", "机关"]))
+def test_a_star_is_won_exactly_when_its_condition_holds(zongzhi: str, xuexi: str, zhifu: str, fa: bool,
+                                                        kind: str) -> None:
+    scheme = starrules.loads(SCHEME)
+    r = scheme.evaluate(member(宗旨=zongzhi, 学习=xuexi, 致富=zhifu, 法纪无违纪=fa, 类别=kind), period=2017)
+    expected = {
+        "宗旨星": Decimal(zongzhi[:-1]) > 90,
+        "学习星": Decimal(xuexi[:-1]) > 90,
+        "法纪星": fa,
+        "致富星": kind == "农村" and Decimal(zhifu[:-1]) > 90,
+    }
+    assert set(r.badges) == {k for k, v in expected.items() if v}
+    assert r.level == sum(expected.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(vetoed_in=st.integers(2010, 2025), period=st.integers(2016, 2020), extra=st.integers(0, 3))
+def test_a_history_veto_holds_exactly_one_period(vetoed_in: int, period: int, extra: int) -> None:
+    scheme = starrules.loads(SCHEME)
+    history = [{"period": vetoed_in, "level": 0, "vetoes": ["违反一票否决事项"]}]
+    history += [{"period": vetoed_in - k - 1, "level": 2} for k in range(extra)]
+    r = scheme.evaluate(member(), period=period, history=history)
+    assert (r.level == 0) == (vetoed_in == period - 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_winning_one_more_star_never_lowers_the_level(data: st.DataObject) -> None:
+    scheme = starrules.loads(SCHEME)
+    low = member(宗旨=data.draw(votes), 学习=data.draw(votes), 致富=data.draw(votes),
+                 法纪无违纪=data.draw(st.booleans()))
+    higher = dict(low, 宗旨="99%")
+    assert scheme.evaluate(higher, period=2017).level >= scheme.evaluate(low, period=2017).level
+
+
+@settings(max_examples=100, deadline=None)
+@given(people=st.integers(0, 12), punished=st.booleans())
+def test_invalid_or_ineligible_never_gets_a_level(people: int, punished: bool) -> None:
+    scheme = starrules.loads(SCHEME)
+    r = scheme.evaluate(member(评审人数=people, 受处分=punished), period=2017)
+    if not 5 <= people <= 7:
+        assert r.status == "invalid"
+    elif punished:
+        assert r.status == "ineligible"
+    else:
+        assert r.status == "rated"
+    assert (r.level is None) == (r.status != "rated")
