@@ -278,6 +278,7 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: boo
     for sel in program.selections:
         if sel.cap is None:
             reports += _select(program, sel, entities)
+    reports = _final_counts(program, reports, entities)
 
     main_keys = program.quotas[0].keys if program.quotas else (
         (m.SortKey(program.band.score, True),) if program.band else ())
@@ -379,6 +380,29 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[Qu
     return reports
 
 
+def _final_counts(program: m.Program, reports: list[QuotaReport], entities: list[_Entity]) -> list[QuotaReport]:
+    """A later quota may undo what an earlier one did: each quota's report is checked
+    again against the final levels, and says so when they no longer meet it."""
+    by_name = {q.name: q for q in program.quotas}
+    out = []
+    for r in reports:
+        q = by_name.get(r.rule) if r.kind == "quota" else None
+        if q is None or q.bound is None or (r.note and r.note.startswith("not applied")):
+            out.append(r)
+            continue
+        field = q.apportion_by or q.per
+        members = [e for e in entities if field is None or str(e.result.inputs[field]) == r.group]
+        final = sum(1 for e in members if _in_scope(q, e.rank))
+        if final != r.after:
+            met = {"at most": final <= r.target, "at least": final >= r.target,
+                   "exactly": final == r.target, "about": None}[q.bound]
+            note = f"a later quota changed it: {final} at the end"
+            out.append(attrs.evolve(r, after=final, met=met, note=f"{r.note}; {note}" if r.note else note))
+        else:
+            out.append(r)
+    return out
+
+
 def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_Entity], Any],
          primary: Callable[[_Entity], Any], levels: m.Levels, where: str) -> str | None:
     """Overflow of an at-most quota: the lowest-ranked move one level out of its scope."""
@@ -408,14 +432,16 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
     if q.ties == "keep" and len(keep) > slots:
         notes.append(f"{len(keep) - slots} tied at the boundary kept the level")
     places = f"{target} place{'s' if target != 1 else ''}"
-    for pos, e in enumerate(cands, start=1):
+    scope = _scope_text(q, levels)
+    ranked = sorted(cands, key=order)  # positions are told best first, whichever end moves
+    position = {id(e): i for i, e in enumerate(ranked, start=1)}
+    for e in cands:
         if id(e) in keep_set:
             continue
         if not 0 <= to <= levels.top or (e.limit is not None and to > e.limit):
             notes.append(f"{e.result.id or e.row} cannot move beyond {levels.label(e.rank)}")
             continue
-        label = levels.label(e.rank)
-        why = (f"ranked {_ordinal(pos)} of {len(cands)} at {label} {where} for {places} "
+        why = (f"ranked {_ordinal(position[id(e)])} of {len(cands)} at {scope} {where} for {places} "
                f"({q.name}): moved to {levels.label(to)}")
         _move(e, to, q, levels, why)
     return "; ".join(notes) or None
@@ -430,12 +456,14 @@ def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: 
         pool = sorted((e for e in members if e.rank > q.rank), key=order, reverse=True)
     else:  # too few at (or above) the level: the best-ranked below it go up, within their caps
         pool = sorted((e for e in members if e.rank < q.rank and (e.limit is None or e.limit >= q.rank)), key=order)
+    side = "above" if q.scope == "<=" else "below"
     for pos, e in enumerate(pool[:need], start=1):
-        why = (f"{_ordinal(pos)} in line below {levels.label(q.rank)} {where}, which needs {target} "
+        why = (f"{_ordinal(pos)} in line {side} {_scope_text(q, levels)} {where}, which needs {target} "
                f"({q.name}): moved to {levels.label(q.rank)}")
         _move(e, q.rank, q, levels, why)
     if len(pool) < need:
-        return f"only {len(pool)} of the {need} missing could be moved (the others are vetoed or capped)"
+        held = "" if q.scope == "<=" else " (the others there are vetoed or capped below it)"
+        return f"only {len(pool)} of the {need} missing could be moved{held}"
     return None
 
 

@@ -132,7 +132,11 @@ def test_quota_order_in_the_file_matters() -> None:
     rating = s.rate([rec("a1", 99), rec("a2", 95), rec("a3", 93), rec("a4", 91),
                      rec("b1", 88), rec("b2", 85), rec("b3", 70)])
     assert levels(rating) == {"a1": 5, "a2": 5, "a3": 4, "a4": 4, "b1": 4, "b2": 4, "b3": 3}
-    assert report(rating, "四星不超过3").after == 2
+    # Its report is checked again against the final levels: 4 at four stars (a3, a4, b1,
+    # b2) against 3 places, so it is not met, and the note says a later quota did it.
+    four = report(rating, "四星不超过3")
+    assert (four.before, four.after, four.met) == (2, 4, False)
+    assert four.note == "a later quota changed it: 4 at the end"
 
 
 def test_at_or_above_at_most_moves_the_overflow_to_the_level_below_k() -> None:
