@@ -22,10 +22,11 @@ from starrules import nodes as n
 from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
-from starrules.values import fmt_number, range_problem
+from starrules.values import MAX_DIGITS, fmt_number, range_problem, too_many_digits
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
 _ORDER_OPS = ("<", "<=", ">", ">=")
+MAX_LEVELS = 100
 PIPELINE_ORDER = ("require", "disqualify", "demote", "cap", "veto", "flag")  # the order they apply
 
 
@@ -176,6 +177,10 @@ class _Checker:
                 self.error("E302", decl.span, f"levels run from {decl.low} down to {decl.high}",
                            f"write the lowest first: levels stars {decl.high}..{decl.low}")
                 return None
+            if decl.high - decl.low > MAX_LEVELS:
+                self.error("E302", decl.span, f"{decl.high - decl.low + 1} levels are more than a rating can use",
+                           f"star levels run at most {MAX_LEVELS} steps, e.g. levels stars 0..10")
+                return None
             values = tuple(range(decl.low, decl.high + 1))
             labels = {v: f"{v}星" for v in values}
             for lab in decl.labels:
@@ -225,6 +230,10 @@ class _Checker:
 
     def _input_type(self, spec: n.TypeSpec) -> tuple[m.Type, str]:
         if isinstance(spec, n.ScoreType):
+            if any(too_many_digits(x) for x in (spec.low, spec.high, spec.step) if x is not None):
+                self.error("E301", spec.span, f"a number with more than {MAX_DIGITS} digits",
+                           "ratings need far fewer digits; check the range")
+                return m.NUMBER, "value"
             if spec.low > spec.high:
                 self.error("E302", spec.span, f"the range {spec.low}..{spec.high} is empty",
                            f"write the smaller end first: {spec.high}..{spec.low}")
@@ -420,7 +429,8 @@ class _Checker:
                 ranges.append(m.BandRange(const.rank, lo.value, lo.closed and lo.value is not None,
                                           hi.value, hi.closed and hi.value is not None,
                                           _interval_text(lo, hi), entry.span))
-        self._band_coverage(decl, ranges, else_rank)
+        if self.levels is not None:  # without levels every entry was already refused
+            self._band_coverage(decl, ranges, else_rank)
         if ref is None:
             return None
         return m.Band(ref, tuple(ranges), else_rank, decl.span)
@@ -773,6 +783,10 @@ class _Checker:
         return names
 
     def _x_Number(self, e: n.Number, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
+        if too_many_digits(e.value):
+            self.error("E301", e.span, f"a number with more than {MAX_DIGITS} digits",
+                       "ratings need far fewer digits")
+            return e, None
         return e, (m.COUNT if e.value == e.value.to_integral_value() and e.value >= 0 else m.NUMBER)
 
     def _x_Percent(self, e: n.Percent, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -903,6 +917,8 @@ class _Checker:
         for ref, const in ((left, right), (right, left)):
             if isinstance(ref, m.Ref) and ref.kind == "input" and isinstance(const, (n.Number, n.Percent)):
                 inp = self.inputs[ref.name]
+                if isinstance(const, n.Percent) != (inp.type == m.PERCENT):
+                    continue  # a type error, reported as such
                 value = const.value
                 problem = range_problem(value, inp.type, inp.spec, literal=True)
                 if problem:

@@ -441,7 +441,9 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         if not 0 <= to <= levels.top or (e.limit is not None and to > e.limit):
             notes.append(f"{e.result.id or e.row} cannot move beyond {levels.label(e.rank)}")
             continue
-        why = (f"ranked {_ordinal(position[id(e)])} of {len(cands)} at {scope} {where} for {places} "
+        taken = (f", {len(protected)} of them kept by the minimum of {q.minimum} per {q.minimum_per}"
+                 if protected else "")
+        why = (f"ranked {_ordinal(position[id(e)])} of {len(cands)} at {scope} {where} for {places}{taken} "
                f"({q.name}): moved to {levels.label(to)}")
         _move(e, to, q, levels, why)
     return "; ".join(notes) or None

@@ -16,8 +16,8 @@ STATUSES = ("rated", "invalid", "ineligible")
 class TraceStep:
     """One step of an evaluation.
 
-    ``stage`` is the pipeline step (input, require, disqualify, score, bonus, penalty,
-    band, demote, cap, veto, level, flag); ``name`` the rule's or score's name as the
+    ``stage`` is the pipeline step (input, require, disqualify, score, total, bonus,
+    penalty, badge, band, demote, cap, veto, flag); ``name`` the rule's or score's name as the
     scheme writes it; ``line`` its line in the scheme; ``value`` what the step gave;
     ``applied`` whether a rule's condition held (None for steps that are not rules);
     ``detail`` the step in words, with every value that went into it.

@@ -51,25 +51,38 @@ def fmt_value(value: object, typ: m.Type | None = None) -> str:
     return str(value)
 
 
+MAX_DIGITS = 30  # more significant digits than any rating needs: refused, never rounded
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
+
+
+def too_many_digits(d: Decimal) -> bool:
+    return len(d.as_tuple().digits) > MAX_DIGITS or abs(d.adjusted()) > MAX_DIGITS
+
+
 def _decimal(raw: object) -> Decimal | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, Decimal):
-        return raw if raw.is_finite() else None
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, float):
+        d = raw
+    elif isinstance(raw, int):
+        d = Decimal(raw)
+    elif isinstance(raw, float):
         d = Decimal(repr(raw))
-        return d if d.is_finite() else None
-    if isinstance(raw, str):
-        text = raw.strip().replace("，", "").replace(",", "")
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if _THOUSANDS.fullmatch(text):  # 1,000 or 1，000: thousands grouping, and only that
+            text = text.replace(",", "").replace("，", "")
         if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-            return None
+            return None  # "8,5" is not guessed to be 8.5 or 85
         try:
-            return Decimal(text)
+            d = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             return None
-    return None
+    else:
+        return None
+    if not d.is_finite() or too_many_digits(d):
+        return None
+    return d
 
 
 def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = False) -> str | None:

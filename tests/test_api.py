@@ -117,3 +117,28 @@ def test_bundled_scheme_checks_clean() -> None:
     scheme = starrules.load(ROOT / "schemes" / "anyang.star")
     assert scheme.warnings == []
     assert scheme.levels.labels[0] == "不定星级"
+
+
+def test_huge_numbers_in_a_scheme_are_diagnostics_not_crashes() -> None:
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads('scheme "a"\nlevels stars 0..1\ninput x : score 0..100000000000000000000000000000000 step 0.1\n'
+                        "band x {1: [5, ..) 0: else}\n")
+    assert [d.code for d in info.value.diagnostics] == ["E301"]
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads('scheme "a"\nlevels stars 0..1000\ninput x : score 0..10\nband x {1: [5, ..) 0: else}\n')
+    assert [d.code for d in info.value.diagnostics] == ["E302"]
+
+
+def test_numbers_with_commas_and_too_many_digits() -> None:
+    scheme = starrules.loads('scheme "a"\nlevels stars 0..1\ninput 户数 : count\ninput 分 : score 0..10 step 0.1\n'
+                             "band 分 {1: [5, ..) 0: else}\n")
+    # "1,000" is thousands grouping: 1000 households
+    assert scheme.evaluate({"户数": "1,000", "分": "6"}).inputs["户数"] == 1000
+    # "8,5" is a decimal comma or a slip: refused, never read as 85 or 8.5
+    with pytest.raises(starrules.InputError) as info:
+        scheme.evaluate({"户数": "10", "分": "8,5"})
+    assert info.value.field == "分"
+    # 90 digits is no count anyone means: an input error, not an arithmetic one
+    with pytest.raises(starrules.InputError) as info:
+        scheme.evaluate({"户数": "9" * 90, "分": "6"})
+    assert info.value.field == "户数"
