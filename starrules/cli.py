@@ -185,7 +185,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     records: list[dict[str, Any]] = []
     for row, o in zip(rows, rating.outcomes, strict=True):
         records.append({
-            "row": row.number, "id": o.id or _row_id(scheme, row), "level": o.level, "level_label": o.level_label,
+            "row": row.number, "id": o.id or _row_id(scheme, row), "groups": o.groups,
+            "level": o.level, "level_label": o.level_label,
             "level_before": o.level_before, "rank": o.rank, "total": jsonable(o.total), "status": o.status,
             "reason": o.reason, "flags": list(o.flags),
             "badges": list(o.result.badges) if o.result else [], "vetoes": list(o.result.vetoes) if o.result else []})
@@ -200,9 +201,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             "quotas": [r.to_dict() for r in rating.reports],
         }, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = csv_text(RESULT_COLUMNS, (
-            [r["id"], r["level"], r["level_label"], r["total"], r["status"], r["reason"], "、".join(r["flags"]),
-             r["level_before"], r["rank"]]
+        groups = list(scheme.program.group_fields)
+        text = csv_text(RESULT_COLUMNS[:1] + groups + RESULT_COLUMNS[1:], (
+            [r["id"], *(r["groups"].get(g, "") for g in groups), r["level"], r["level_label"], r["total"],
+             r["status"], r["reason"], "、".join(r["flags"]), r["level_before"], r["rank"]]
             for r in records))
     if args.output:
         write_atomic(args.output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
@@ -241,16 +243,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return 0
     past = load_history(args.history).get(wanted, []) if args.history else None
     result = scheme.evaluate(row.values, trace=True, period=args.period, history=past)  # with its trace
-    lines = result.explain().splitlines()
-    print("\n".join(lines[:-1]))
+    moved = bool(outcome.moves)
+    for step in result.trace:
+        if not (moved and step.stage == "flag"):  # flags are told again at the final level below
+            print(step.describe())
     for mv in outcome.moves:
         print(f"[{mv.kind}] ✔ {mv.rule} (line {mv.line}): {mv.why}")
     if outcome.status == "rated":
         reason = f" ({outcome.reason})" if outcome.reason else ""
         print(f"=> {outcome.level_label}{reason}")
-        print(f"   total {fmt_number(outcome.total)}; rank {outcome.rank}; flags: {'、'.join(outcome.flags) or 'none'}")
+        when = " at the final level" if moved else ""
+        print(f"   total {fmt_number(outcome.total)}; rank {outcome.rank}; "
+              f"flags{when}: {'、'.join(outcome.flags) or 'none'}")
     else:
-        print(lines[-1])
+        print(result.explain().splitlines()[-1])
     return 0
 
 

@@ -232,3 +232,19 @@ def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [(r["id"], r["level"], r["reason"]) for r in rows] == [("甲", "0", "一年内不予恢复"), ("乙", "1", "")]
     assert main(["explain", str(scheme), str(y2024), "--id", "甲", "--period", "2024", "--history", str(out2023)]) == 0
     assert 'vetoed "违反一票否决事项" within 1 period [2023: 0, vetoed (违反一票否决事项)]' in capsys.readouterr().out
+
+
+def test_explain_tells_the_quota_step_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    # 36 Anyang branches are rated; 10% of 36 = 3.6, rounded down: 3 five-star places.
+    # 市财政局机关第一党支部 totals exactly 90 (ten items at 9), five-star by its band, but
+    # eight branches reach five stars and it is not among the best three by 得分 then name.
+    root = Path(__file__).resolve().parent.parent
+    assert main(["explain", str(root / "schemes/anyang.star"), str(root / "schemes/examples/anyang.csv"),
+                 "--id", "市财政局机关第一党支部"]) == 0
+    out = capsys.readouterr().out
+    move = next(line for line in out.splitlines() if line.startswith("[quota]"))
+    assert "of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): moved to 四星级" in move
+    assert "=> 四星级 (五星级一般不超过总数的10%)" in out
+    # its flags are told at the final level: 授牌表彰 is for five-star branches only
+    assert "flags at the final level: none" in out
+    assert "[flag]" not in out
