@@ -12,29 +12,16 @@ rounding the scheme did not ask for is an error, never a silent difference.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from decimal import (
-    Context,
-    Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from fractions import Fraction
-from math import floor
+from decimal import Decimal, localcontext
 from typing import Any
-
-import attrs
 
 from starrules import model as m
 from starrules import nodes as n
-from starrules.errors import EvaluationError, InputError, InputProblem, PeriodError
+from starrules import runtime
+from starrules.errors import EvaluationError, InputError, InputProblem
 from starrules.result import Past, Result, TraceStep
+from starrules.runtime import EXACT, ZERO, check_period, read_history
 from starrules.values import coerce, fmt_number, fmt_value
-
-EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
-ZERO = Decimal(0)
 
 
 def read_inputs(program: m.Program, raw: Mapping[str, object]) -> dict[str, object]:
@@ -50,19 +37,6 @@ def read_inputs(program: m.Program, raw: Mapping[str, object]) -> dict[str, obje
     if problems:
         raise InputError(problems)
     return values
-
-
-def to_decimal(q: Fraction) -> Decimal:
-    """An exact Decimal for a fraction with a finite decimal expansion."""
-    with localcontext(EXACT):
-        return Decimal(q.numerator) / Decimal(q.denominator)
-
-
-def round_half_up(q: Fraction, step: Decimal) -> Decimal:
-    scaled = q / Fraction(step)
-    r = floor(scaled + Fraction(1, 2)) if scaled >= 0 else -floor(-scaled + Fraction(1, 2))
-    with localcontext(EXACT):
-        return Decimal(r) * step
 
 
 class _Env:
@@ -81,39 +55,6 @@ class _Env:
         """The outcomes of the ``periods`` periods before the one being rated."""
         assert self.period is not None
         return [p for p in self.history if self.period - periods <= p.period < self.period]
-
-
-def read_history(program: m.Program, items: Iterable[Past | Mapping[str, Any]] | None) -> tuple[Past, ...]:
-    """Earlier outcomes as :class:`Past` values; raises InputError for a malformed one."""
-    out: list[Past] = []
-    problems: list[InputProblem] = []
-    for item in items or ():
-        if isinstance(item, Past):
-            past = item
-        else:
-            try:
-                past = Past(
-                    period=int(str(item["period"])),
-                    level=item.get("level"),
-                    status=str(item.get("status") or "rated"),
-                    vetoes=tuple(str(v) for v in item.get("vetoes") or ()),
-                    flags=tuple(str(f) for f in item.get("flags") or ()),
-                )
-            except (KeyError, ValueError, TypeError):
-                problems.append(InputProblem("history", item, "an earlier outcome with its period, level, "
-                                             "status, vetoes and flags"))
-                continue
-        level = past.level
-        if isinstance(level, str) and program.levels.stars and level.strip().isdigit():
-            past = attrs.evolve(past, level=int(level))
-        if past.level is not None and past.level not in program.levels.values:
-            problems.append(InputProblem("history", past.level, "a level of this scheme: "
-                                         + ", ".join(str(v) for v in program.levels.values)))
-            continue
-        out.append(past)
-    if problems:
-        raise InputError(problems)
-    return tuple(sorted(out, key=lambda p: p.period))
 
 
 # ---- expression evaluation: one handler per node class ---------------------------
@@ -220,14 +161,7 @@ def _(e: n.Neg, env: _Env) -> Decimal:
     return -eval_expr(e.operand, env)  # type: ignore[no-any-return]
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
+_COMPARE = runtime.COMPARE
 
 
 @_handles(n.Compare)
@@ -284,50 +218,32 @@ def _(e: n.Call, env: _Env) -> object:
 
 @_handles(n.Weighted)
 def _(e: n.Weighted, env: _Env) -> Decimal:
-    total = sum((Fraction(w.value) for w in e.weights), Fraction(0))
-    combined = sum(
-        (Fraction(w.value) * Fraction(eval_expr(a, env)) for w, a in zip(e.weights, e.args)),
-        Fraction(0),
-    ) / total
-    if e.round_to is not None:
-        return round_half_up(combined, e.round_to)
-    return to_decimal(combined)
+    return runtime.weighted([w.value for w in e.weights], [eval_expr(a, env) for a in e.args], e.round_to)
+
+
+_TABLES = {"highest": runtime.highest, "each_of": runtime.each_of, "lookup": runtime.lookup}
 
 
 @_handles(n.Table)
 def _(e: n.Table, env: _Env) -> Decimal:
-    subject = eval_expr(e.subject, env)
     table = {entry.key.id: entry.value for entry in e.entries}
-    if e.kind == "lookup":
-        return table.get(subject, ZERO)
-    found = [table[x] for x in subject if x in table]
-    if e.kind == "highest":
-        return max(found, default=ZERO)
-    return sum(found, ZERO)
+    return _TABLES[e.kind](table, eval_expr(e.subject, env))
 
 
 @_handles(n.Vetoed)
 def _(e: n.Vetoed, env: _Env) -> bool:
-    return any(e.name.value in p.vetoes if e.name else bool(p.vetoes) for p in env.past(e.periods))
+    return runtime.vetoed(env.history, env.period, e.periods, e.name.value if e.name else None)
 
 
 @_handles(n.Flagged)
 def _(e: n.Flagged, env: _Env) -> bool:
-    return any(e.name.value in p.flags for p in env.past(e.periods))
+    return runtime.flagged(env.history, env.period, e.periods, e.name.value)
 
 
 @_handles(n.HistoryLevel)
 def _(e: n.HistoryLevel, env: _Env) -> bool:
-    assert isinstance(e.level, m.LevelConst) and env.period is not None
-    values = env.program.levels.values
-    by_period = {p.period: p for p in env.history}
-    for period in range(env.period - e.periods, env.period):
-        past = by_period.get(period)
-        if past is None or past.level is None or past.status != "rated":
-            return False
-        if not _COMPARE[e.op](values.index(past.level), e.level.rank):
-            return False
-    return True
+    assert isinstance(e.level, m.LevelConst)
+    return runtime.history_level(env.history, env.period, e.periods, e.op, e.level.rank, env.program.levels.values)
 
 
 # ---- showing expressions with their values ----------------------------------------
@@ -511,21 +427,6 @@ def _(e: n.Table, env: _Env) -> str:
 
 
 # ---- the pipeline -------------------------------------------------------------------
-
-
-def check_period(program: m.Program, period: int | None) -> None:
-    """The period must be given when the scheme reads history, and lie in force."""
-    if period is None:
-        if program.uses_history:
-            raise PeriodError(f"{program.source_name} reads earlier outcomes, so it needs the period "
-                              "being rated (period=2024, or --period 2024)")
-        return
-    if program.in_force is not None:
-        first, last = program.in_force
-        if period < first or (last is not None and period > last):
-            span = f"{first}..{last}" if last is not None else f"{first} on"
-            raise PeriodError(f"{program.title} version {program.version or '-'} is in force for {span}, "
-                              f"not for {period}")
 
 
 def evaluate(program: m.Program, raw: Mapping[str, object], trace: bool = True, period: int | None = None,

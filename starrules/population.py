@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from starrules import interpreter
+from starrules import interpreter, runtime
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
@@ -246,7 +246,7 @@ def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int
 
 def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False,
          period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None) -> Rating:
-    interpreter.check_period(program, period)
+    runtime.check_period(program, period)
     outcomes: list[Outcome | None] = []
     entities: list[_Entity] = []
     for row, record in enumerate(records):
