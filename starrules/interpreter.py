@@ -559,22 +559,24 @@ def _flags(program: m.Program, env: _Env, rank: int, steps: list[TraceStep] | No
     return tuple(flags)
 
 
-def _env_of(program: m.Program, result: Result) -> _Env:
-    env = _Env(program, dict(result.inputs))
+def _env_of(program: m.Program, result: Result, history: tuple[Past, ...]) -> _Env:
+    env = _Env(program, dict(result.inputs), result.period, history)
     env.scores = dict(result.scores)
     env.level = result.level_rank
     return env
 
 
-def flags_at(program: m.Program, result: Result, rank: int) -> tuple[str, ...]:
-    """The entity's flags were its level ``rank`` (after a quota moved it)."""
+def flags_at(program: m.Program, result: Result, rank: int, history: tuple[Past, ...] = ()) -> tuple[str, ...]:
+    """The entity's flags were its level ``rank`` (after a quota moved it). ``history``
+    is the entity's earlier outcomes, as read for its evaluation."""
     with localcontext(EXACT):
-        return _flags(program, _env_of(program, result), rank, None)
+        return _flags(program, _env_of(program, result, history), rank, None)
 
 
-def holds(program: m.Program, result: Result, condition: m.Expr, rank: int | None) -> bool:
+def holds(program: m.Program, result: Result, condition: m.Expr, rank: int | None,
+          history: tuple[Past, ...] = ()) -> bool:
     """A condition (a selection's ``among``) on a rated entity at level ``rank``."""
-    env = _env_of(program, result)
+    env = _env_of(program, result, history)
     env.level = rank
     with localcontext(EXACT):
         return bool(eval_expr(condition, env))

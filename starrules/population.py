@@ -180,6 +180,7 @@ class _Entity:
     limit: int | None
     moves: list[Move] = attrs.Factory(list)
     flags: list[str] = attrs.Factory(list)
+    history: tuple[Past, ...] = ()
     _canonical: tuple[Any, ...] | None = None
 
     def value(self, ref: m.Ref) -> Any:
@@ -244,16 +245,25 @@ def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int
     return floor(exact + Fraction(1, 2))
 
 
+Evaluator = Callable[[Mapping[str, object], "int | None", "tuple[Past, ...]"], Result]
+
+
 def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False,
-         period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None) -> Rating:
+         period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
+         evaluator: Evaluator | None = None) -> Rating:
+    """``evaluator`` rates one record (the compiled one, by default the reference
+    interpreter); ``trace`` asks the reference interpreter for every entity's trace."""
     runtime.check_period(program, period)
+    if evaluator is None or trace:
+        def evaluator(record: Mapping[str, object], period: int | None, past: tuple[Past, ...]) -> Result:
+            return interpreter.evaluate(program, record, trace=trace, period=period, history=past)
     outcomes: list[Outcome | None] = []
     entities: list[_Entity] = []
     for row, record in enumerate(records):
         try:
             ident = _raw_id(program, record)
-            past = history.get(ident, ()) if history is not None and ident is not None else ()
-            result = interpreter.evaluate(program, record, trace=trace, period=period, history=past)
+            past = runtime.read_history(program, history.get(ident, ()) if history and ident is not None else ())
+            result = evaluator(record, period, past)
         except InputError as exc:
             ident = _raw_id(program, record)
             groups = {g: str(record.get(g, "")) for g in program.group_fields}
@@ -265,7 +275,7 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: boo
                                     None, (), None, (), result))
             continue
         assert result.level_rank is not None
-        entities.append(_Entity(row, result, result.level_rank, result.limit_rank))
+        entities.append(_Entity(row, result, result.level_rank, result.limit_rank, history=past))
         outcomes.append(None)
 
     levels = program.levels
@@ -287,7 +297,7 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: boo
     place = {id(e): i + 1 for i, e in enumerate(ranked)}
     for e in entities:
         res = e.result
-        flags = interpreter.flags_at(program, res, e.rank) + tuple(e.flags)
+        flags = interpreter.flags_at(program, res, e.rank, e.history) + tuple(e.flags)
         reason = e.moves[-1].rule if e.moves else res.reason
         outcomes[e.row] = Outcome(
             e.row, "rated", res.id, res.groups, levels.value(e.rank), levels.label(e.rank), res.level, reason,
@@ -476,7 +486,8 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity]) -> list[Q
     reports = []
     for g, members in _groups(entities, s.per).items():
         n = share_count(s.amount, s.percent, len(members), s.rounding)
-        pool = [e for e in members if s.among is None or interpreter.holds(program, e.result, s.among, e.rank)]
+        pool = [e for e in members
+                if s.among is None or interpreter.holds(program, e.result, s.among, e.rank, e.history)]
         ranked = sorted(pool, key=order, reverse=s.end == "bottom")
         chosen = ranked[:n]
         if s.ties != "break" and 0 < n < len(ranked) and primary(ranked[n - 1]) == primary(ranked[n]):

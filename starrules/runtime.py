@@ -17,12 +17,20 @@ import attrs
 
 from starrules import model as m
 from starrules.errors import InputError, InputProblem, PeriodError
-from starrules.result import Past
+from starrules.result import Past, Result
+from starrules.values import coerce
 
 __all__ = [
+    "BOOLS",
     "COMPARE",
     "EXACT",
+    "HUNDRED",
+    "ONE",
     "ZERO",
+    "C",
+    "D",
+    "InputError",
+    "Result",
     "check_period",
     "each_of",
     "flagged",
@@ -31,15 +39,37 @@ __all__ = [
     "lookup",
     "read_history",
     "round_half_up",
+    "slow",
     "to_decimal",
     "vetoed",
     "weighted",
 ]
 
+# ---- for compiled code --------------------------------------------------------------
+
+D = Decimal
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+EMPTY: frozenset[str] = frozenset()
+# the spellings of yes and no the compiled fast path reads; all others go to the shared reader
+BOOLS: dict[object, bool] = {True: True, False: False, "是": True, "否": False, "yes": True, "no": False,
+                             "true": True, "false": False, "1": True, "0": False}
+
+
+def slow(inp: m.Input, raw: object, problems: list[InputProblem]) -> object:
+    """The shared reader (:func:`starrules.values.coerce`), for every value the fast
+    path of compiled code does not take: same values, same messages."""
+    value, problem = coerce(inp, raw)
+    if problem:
+        problems.append(InputProblem(inp.name, raw, problem))
+    return value
+
+
 # Wide enough that no sum or product of declared inputs is ever rounded; any inexact
 # result is trapped, so a rounding the scheme did not ask for is an error, never silent.
 EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
 ZERO = Decimal(0)
+C = EXACT
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b,

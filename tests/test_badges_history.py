@@ -188,3 +188,25 @@ def test_invalid_or_ineligible_never_gets_a_level(people: int, punished: bool) -
     else:
         assert r.status == "rated"
     assert (r.level is None) == (r.status != "rated")
+
+
+def test_population_flags_and_selections_read_history() -> None:
+    # A quota makes the population stage evaluate flags again at the final level, and a
+    # selection's `among` reads history too: both must see the entity's own history.
+    # 甲 (70) and 乙 (65) are both one-star by the band; 50% of 2 = 1 place: 乙 moves to 0.
+    # 甲 was flagged 授牌 in 2023, so "去年授牌" holds for it; 乙 has no history.
+    scheme = starrules.loads("""
+scheme "h" version "1"
+levels stars 0..1
+input 名称 : id
+input 得分 : score 0..100
+band 得分 { 1: [60, ..)  0: else }
+quota "一星不超过50%" { level 1 at most 50% }
+flag "授牌" when level == 1
+flag "去年授牌" when flagged "授牌" within 1 period
+select "去年授牌者" { top 1 among flagged "授牌" within 1 period flag "复查" }
+""")
+    history = {"甲": [{"period": 2023, "level": 1, "flags": ["授牌"]}]}
+    rating = scheme.rate([{"名称": "甲", "得分": 70}, {"名称": "乙", "得分": 65}], period=2024, history=history)
+    flags = {o.id: o.flags for o in rating.outcomes}
+    assert flags == {"甲": ("授牌", "去年授牌", "复查"), "乙": ()}
