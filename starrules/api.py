@@ -16,6 +16,7 @@ from typing import Any
 from starrules import interpreter, population
 from starrules import model as m
 from starrules.checker import check, lower
+from starrules.compiler import Compiled, compile_program
 from starrules.diagnostics import Diagnostic
 from starrules.errors import StarCheckError
 from starrules.parser import parse
@@ -30,6 +31,14 @@ class Scheme:
         self.program = program
         self.source = source
         self.warnings = warnings
+        self._compiled: Compiled | None = None
+
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled evaluator (made on first use): same results, no trace, faster."""
+        if self._compiled is None:
+            self._compiled = compile_program(self.program)
+        return self._compiled
 
     @property
     def title(self) -> str:
@@ -57,24 +66,51 @@ class Scheme:
         return self.program.levels
 
     def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True, period: int | None = None,
-                 history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
+                 history: Iterable[Past | Mapping[str, Any]] | None = None, engine: str = "auto") -> Result:
         """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs.
 
         ``period`` is the period (year) being rated: required when the scheme reads
         ``history`` (its earlier outcomes) and checked against the scheme's ``in force``.
+        ``engine``: ``"reference"`` (the interpreter, with the trace), ``"compiled"``
+        (no trace, faster), or ``"auto"``: the interpreter when a trace is asked for.
         """
+        if _engine(engine, trace) == "compiled":
+            return self.compiled.evaluate(inputs, period=period, history=history)
         return interpreter.evaluate(self.program, inputs, trace=trace, period=period, history=history)
 
     def rate(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
-             history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None) -> Rating:
+             history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
+             trace: bool = False, engine: str = "auto") -> Rating:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
-        entity's id to its earlier outcomes."""
-        return population.rate(self.program, records, period=period, history=history)
+        entity's id to its earlier outcomes. The compiled engine is used unless a trace
+        (or ``engine="reference"``) is asked for."""
+        evaluator = None
+        if _engine(engine, trace) == "compiled":
+            compiled = self.compiled
+
+            def evaluator(record: Mapping[str, object], period: int | None, past: tuple[Past, ...]) -> Result:
+                return compiled.evaluate(record, period=period, history=past)
+
+        return population.rate(self.program, records, trace=trace, period=period, history=history,
+                               evaluator=evaluator)
 
     def __repr__(self) -> str:
         return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"
+
+
+ENGINES = ("auto", "reference", "compiled")
+
+
+def _engine(engine: str, trace: bool) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "compiled" and trace:
+        raise ValueError("the compiled engine keeps no trace: ask for trace=False, or engine='reference'")
+    if engine == "auto":
+        return "reference" if trace else "compiled"
+    return engine
 
 
 def loads(text: str, name: str = "<string>") -> Scheme:

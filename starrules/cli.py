@@ -3,6 +3,7 @@
     starrules check FILE...                 diagnostics on stderr; exit 1 on errors
     starrules run SCHEME DATA [-o OUT]      one result row per input row, in order
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
+    starrules compile --emit python SCHEME  the code the compiled evaluator runs
 
 Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
 A user's mistake never ends in a traceback.
@@ -70,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
     _history_args(r)
     r.set_defaults(func=cmd_run)
+
+    c2 = sub.add_parser("compile", help="show the Python the compiled evaluator runs for a scheme")
+    c2.add_argument("scheme", metavar="SCHEME")
+    c2.add_argument("--emit", choices=["python"], default="python")
+    c2.set_defaults(func=cmd_compile)
 
     e = sub.add_parser("explain", help="explain one entity's result step by step")
     e.add_argument("scheme", metavar="SCHEME")
@@ -217,6 +223,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(summary.splitlines()[1:]), file=sys.stderr)
     print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
           f"ineligible: {counts['ineligible']}", file=sys.stderr)
+    return 0
+
+
+# ---- compile -------------------------------------------------------------------------
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    sys.stdout.write(load(args.scheme).compiled.source)
     return 0
 
 
