@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check-schemes wheel-check clean
+.PHONY: demo test bench wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 	$(BIN)/ruff check starrules tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest starrules tests
+
+# Speed, measured (never asserted): writes docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run.py --entities 20000 --population 1000000 --write
 
 # Builds the wheel and installs it in a scratch venv: the grammar must ship inside it.
 wheel-check: $(STAMP)

@@ -297,7 +297,8 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: boo
     place = {id(e): i + 1 for i, e in enumerate(ranked)}
     for e in entities:
         res = e.result
-        flags = interpreter.flags_at(program, res, e.rank, e.history) + tuple(e.flags)
+        own = res.flags if e.rank == res.level_rank else interpreter.flags_at(program, res, e.rank, e.history)
+        flags = own + tuple(e.flags)
         reason = e.moves[-1].rule if e.moves else res.reason
         outcomes[e.row] = Outcome(
             e.row, "rated", res.id, res.groups, levels.value(e.rank), levels.label(e.rank), res.level, reason,
@@ -394,15 +395,22 @@ def _final_counts(program: m.Program, reports: list[QuotaReport], entities: list
     """A later quota may undo what an earlier one did: each quota's report is checked
     again against the final levels, and says so when they no longer meet it."""
     by_name = {q.name: q for q in program.quotas}
+    finals: dict[str, dict[str | None, int]] = {}  # quota -> group -> count on its levels
+    for q in program.quotas:
+        field = q.apportion_by or q.per
+        counts: dict[str | None, int] = {}
+        for e in entities:
+            if _in_scope(q, e.rank):
+                group = None if field is None else str(e.result.inputs[field])
+                counts[group] = counts.get(group, 0) + 1
+        finals[q.name] = counts
     out = []
     for r in reports:
         q = by_name.get(r.rule) if r.kind == "quota" else None
         if q is None or q.bound is None or (r.note and r.note.startswith("not applied")):
             out.append(r)
             continue
-        field = q.apportion_by or q.per
-        members = [e for e in entities if field is None or str(e.result.inputs[field]) == r.group]
-        final = sum(1 for e in members if _in_scope(q, e.rank))
+        final = finals[q.name].get(r.group, 0)
         if final != r.after:
             met = {"at most": final <= r.target, "at least": final >= r.target,
                    "exactly": final == r.target, "about": None}[q.bound]

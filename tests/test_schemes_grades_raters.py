@@ -11,13 +11,13 @@ is in its comment.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from example_data import header, read_rows
 
 import starrules
 from starrules.cli import load_history
@@ -25,19 +25,6 @@ from starrules.cli import load_history
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "schemes" / "examples"
 D = Decimal
-
-
-def read_rows(path: Path, id_field: str) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    ids = [r[id_field] for r in rows]
-    assert len(ids) == len(set(ids)), "an id appears twice in the CSV"
-    return rows
-
-
-def header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return next(csv.reader(f))
 
 
 # =====================================================================================

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from example_data import read_rows
 
 import starrules
 
@@ -44,14 +45,6 @@ class Exp:
 def rated(id_: str, total: str, band: int, before: int, level: int, reason: str | None = None,
           flags: tuple[str, ...] = ()) -> Exp:
     return Exp(id_, "rated", total, band, before, level, reason, flags)
-
-
-def read_rows(path: Path, id_field: str) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    ids = [r[id_field] for r in rows]
-    assert len(ids) == len(set(ids)), "an id appears twice in the CSV"
-    return rows
 
 
 def check_outcome(o: starrules.Outcome, exp: Exp, label: list[str]) -> None:
