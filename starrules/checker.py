@@ -451,7 +451,7 @@ class _Checker:
             top: int | None = spec.high if isinstance(spec, n.CountType) else None
         elif isinstance(target, n.BadgesDecl):
             ref = m.Ref("score", name, decl.score.span)
-            top = len(target.badges)
+            top = self._most_badges(target)
         elif target is not None or name in self.inputs:
             self.error("E201", decl.score.span, f"'level from' needs a count of stars, and '{name}' is not one",
                        "count stars with a 'badges' block, or use a band")
@@ -469,6 +469,34 @@ class _Checker:
             self.error("E401", decl.span, f"'{name}' can count {shown} stars, more than the top level {high}",
                        f"write 'levels stars 0..{top if top is not None else high}', or map counts with a band")
         return m.Band(ref, (), None, decl.span, direct=True)
+
+    def _most_badges(self, decl: n.BadgesDecl) -> int:
+        """The most stars one entity can win. Stars limited by 'for' to some choices of
+        one input (a category's star set) are counted per choice; any other 'for' is
+        assumed to allow every star."""
+        field: str | None = None
+        allowed: list[set[str] | None] = []
+        for badge in decl.badges:
+            cond = badge.applies
+            names: set[str] | None = None
+            subject: n.Expr | None = None
+            if isinstance(cond, n.Compare) and cond.op == "==" and isinstance(cond.right, n.Name):
+                subject, names = cond.left, {cond.right.id}
+            elif isinstance(cond, n.Contains) and not cond.negated and isinstance(cond.collection, n.SetLiteral):
+                subject = cond.item
+                names = {x.id for x in cond.collection.items if isinstance(x, n.Name)}
+            if cond is None:
+                allowed.append(None)
+                continue
+            if not isinstance(subject, n.Name) or (field is not None and subject.id != field) \
+                    or subject.id not in self.inputs or self.inputs[subject.id].type.kind != "enum":
+                return len(decl.badges)
+            field = subject.id
+            allowed.append(names)
+        if field is None:
+            return len(decl.badges)
+        members = self.inputs[field].type.members
+        return max(sum(1 for a in allowed if a is None or member in a) for member in members)
 
     def _band_coverage(self, decl: n.BandDecl, ranges: list[m.BandRange], else_rank: int | None) -> None:
         """Gaps and overlaps over the whole number line, each with a witness value."""

@@ -406,14 +406,14 @@ def _final_counts(program: m.Program, reports: list[QuotaReport], entities: list
         finals[q.name] = counts
     out = []
     for r in reports:
-        q = by_name.get(r.rule) if r.kind == "quota" else None
-        if q is None or q.bound is None or (r.note and r.note.startswith("not applied")):
+        quota = by_name.get(r.rule) if r.kind == "quota" else None
+        if quota is None or quota.bound is None or (r.note and r.note.startswith("not applied")):
             out.append(r)
             continue
-        final = finals[q.name].get(r.group, 0)
+        final = finals[quota.name].get(r.group, 0)
         if final != r.after:
             met = {"at most": final <= r.target, "at least": final >= r.target,
-                   "exactly": final == r.target, "about": None}[q.bound]
+                   "exactly": final == r.target, "about": None}[quota.bound]
             note = f"a later quota changed it: {final} at the end"
             out.append(attrs.evolve(r, after=final, met=met, note=f"{r.note}; {note}" if r.note else note))
         else:

@@ -210,3 +210,29 @@ select "去年授牌者" { top 1 among flagged "授牌" within 1 period flag "�
     rating = scheme.rate([{"名称": "甲", "得分": 70}, {"名称": "乙", "得分": 65}], period=2024, history=history)
     flags = {o.id: o.flags for o in rating.outcomes}
     assert flags == {"甲": ("授牌", "去年授牌", "复查"), "乙": ()}
+
+
+def test_level_from_counts_a_category_star_set_per_choice() -> None:
+    # 甲 and 乙 are for everyone, 丙 only for 农村, 丁 only for 机关: one entity can win at
+    # most 3 of the 4 stars, so levels 0..3 are enough and 0..2 are not.
+    text = """
+scheme "x"
+levels stars 0..3
+input 类别 : one of {农村, 机关}
+input a : bool
+input b : bool
+input c : bool
+input d : bool
+badges 星数 {
+  "甲": a
+  "乙": b
+  "丙": c for 类别 == 农村
+  "丁": d for 类别 in {机关}
+}
+level from 星数
+"""
+    scheme = starrules.loads(text)
+    assert scheme.evaluate({"类别": "农村", "a": "是", "b": "是", "c": "是", "d": "是"}).level == 3
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads(text.replace("levels stars 0..3", "levels stars 0..2"))
+    assert "can count 3 stars, more than the top level 2" in info.value.diagnostics[0].message
