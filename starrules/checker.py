@@ -19,6 +19,7 @@ import attrs
 
 from starrules import model as m
 from starrules import nodes as n
+from starrules.analysis import Ranges
 from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
@@ -167,7 +168,45 @@ class _Checker:
             rules=rules,
             population=population,
         )
+        self._reachability(program, bands[0] if bands else None,
+                           [d for d in st if isinstance(d, n.PopulationRule)])
+        diagnostics = sort_diagnostics(self.diags)
         return diagnostics, program
+
+    # ---- reachability ------------------------------------------------------
+
+    def _reachability(self, program: m.Program, band: n.BandDecl | None, pops: list[n.PopulationRule]) -> None:
+        """Warnings: levels the band never gives over the scores' reachable range, and
+        quotas that ask for at least some of a level no entity's own rating reaches."""
+        ranges = Ranges(program)
+        reachable = ranges.reachable_ranks()
+        if reachable is None or band is None or program.band is None:
+            return
+        levels = program.levels
+        x = ranges.of(program.band.score)
+        span_text = f"{fmt_number(x.lo) if x.lo.is_finite() else '-∞'} to {fmt_number(x.hi) if x.hi.is_finite() else '∞'}"
+        for rank in range(len(levels.values)):
+            if rank in reachable:
+                continue
+            entry = next((e for e in band.entries if not band.direct and self._names_rank(e.level, rank)), None)
+            where = entry.span if entry is not None else band.span
+            self.warning("W401", where, f"no entity can reach {levels.label(rank)}: "
+                         f"{program.band.score.name} runs from {span_text}",
+                         "check the band's ends against the scores' declared ranges, or drop the level")
+        for decl, rule in zip(pops, program.population, strict=False):
+            if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None:
+                continue
+            hits = {"==": {rule.rank}, ">=": set(range(rule.rank, len(levels.values))),
+                    "<=": set(range(rule.rank + 1))}[rule.scope] & reachable
+            if not hits:
+                move = "lowering" if rule.scope == "<=" else "raising"
+                self.warning("W502", decl.name.span, f"no entity's own rating reaches the levels of '{rule.name}' "
+                             f"({program.band.score.name} runs from {span_text})",
+                             f"it can only be met by {move} entities; check the level and the band")
+
+    def _names_rank(self, ref: n.LevelRef, rank: int) -> bool:
+        return self.levels is not None and ref.value in self.levels.values \
+            and self.levels.values.index(ref.value) == rank
 
     # ---- levels ------------------------------------------------------------
 

@@ -1,0 +1,170 @@
+"""Static analysis over the declared input domains: the range every score can take.
+
+Takes the checked :class:`~starrules.model.Program`; gives the closed interval each score
+can reach (interval arithmetic over the declared ranges of the inputs, sound but not
+always tight: the true range lies inside), and from it the levels a band can give. The
+checker uses it to warn about levels no entity can reach and quotas that ask for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from starrules import model as m
+from starrules import nodes as n
+
+INF = Decimal("Infinity")
+
+
+def _mul(a: Decimal, b: Decimal) -> Decimal:
+    return Decimal(0) if a == 0 or b == 0 else a * b  # 0 × ∞ is 0 here: no occurrence, no points
+
+
+@attrs.frozen
+class Interval:
+    """[lo, hi]; an unbounded end is -Infinity or Infinity."""
+
+    lo: Decimal
+    hi: Decimal
+
+    def hull(self, other: Interval) -> Interval:
+        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
+
+    def __add__(self, other: Interval) -> Interval:
+        lo = -INF if -INF in (self.lo, other.lo) else self.lo + other.lo
+        hi = INF if INF in (self.hi, other.hi) else self.hi + other.hi
+        return Interval(lo, hi)
+
+    def __neg__(self) -> Interval:
+        return Interval(-self.hi, -self.lo)
+
+    def __mul__(self, other: Interval) -> Interval:
+        products = [_mul(a, b) for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
+        return Interval(min(products), max(products))
+
+    def meets(self, low: Decimal | None, low_closed: bool, high: Decimal | None, high_closed: bool) -> bool:
+        """Whether some value of the interval lies in the band [low, high] (ends as declared)."""
+        if low is not None and (self.hi < low or (self.hi == low and not low_closed)):
+            return False
+        return not (high is not None and (self.lo > high or (self.lo == high and not high_closed)))
+
+
+ZERO = Interval(Decimal(0), Decimal(0))
+EVERYTHING = Interval(-INF, INF)
+
+
+def _point(v: Decimal) -> Interval:
+    return Interval(v, v)
+
+
+def input_range(inp: m.Input) -> Interval:
+    spec = inp.spec
+    if isinstance(spec, n.ScoreType):
+        return Interval(spec.low, spec.high)
+    if isinstance(spec, n.CountType):
+        return Interval(Decimal(spec.low), INF if spec.high is None else Decimal(spec.high))
+    if isinstance(spec, n.PercentType):
+        return Interval(Decimal(0), Decimal(1))
+    return EVERYTHING
+
+
+class Ranges:
+    """The interval of every score of a program, computed in dependency order."""
+
+    def __init__(self, program: m.Program) -> None:
+        self.program = program
+        self.inputs = {i.name: input_range(i) for i in program.inputs}
+        self.scores: dict[str, Interval] = {}
+        for score in program.scores:
+            self.scores[score.name] = self._score(score)
+
+    def _score(self, score: m.Score) -> Interval:
+        if score.expr is not None:
+            return self.of(score.expr)
+        if score.kind == "badges":
+            return Interval(Decimal(0), Decimal(len(score.entries)))
+        total = ZERO
+        for entry in score.entries:
+            total = total + self.of(entry.expr)
+        if score.cap is not None:
+            total = Interval(min(total.lo, score.cap), min(total.hi, score.cap))
+        return total
+
+    def of(self, e: m.Expr) -> Interval:
+        handler: Callable[[Any], Interval] | None = getattr(self, "_" + type(e).__name__, None)
+        return handler(e) if handler is not None else EVERYTHING
+
+    def _Number(self, e: n.Number) -> Interval:  # noqa: N802
+        return _point(e.value)
+
+    def _Percent(self, e: n.Percent) -> Interval:  # noqa: N802
+        return _point(e.value)
+
+    def _Ref(self, e: m.Ref) -> Interval:  # noqa: N802
+        return self.inputs[e.name] if e.kind == "input" else self.scores.get(e.name, EVERYTHING)
+
+    def _BinOp(self, e: n.BinOp) -> Interval:  # noqa: N802
+        a, b = self.of(e.left), self.of(e.right)
+        return a + b if e.op == "+" else a + (-b) if e.op == "-" else a * b
+
+    def _Each(self, e: n.Each) -> Interval:  # noqa: N802
+        return self.of(e.amount) * self.of(e.count)
+
+    def _Neg(self, e: n.Neg) -> Interval:  # noqa: N802
+        return -self.of(e.operand)
+
+    def _When(self, e: n.When) -> Interval:  # noqa: N802
+        return self.of(e.value).hull(ZERO)
+
+    def _IfElse(self, e: n.IfElse) -> Interval:  # noqa: N802
+        return self.of(e.then).hull(self.of(e.otherwise))
+
+    def _Call(self, e: n.Call) -> Interval:  # noqa: N802
+        parts = [self.of(a) for a in e.args]
+        if e.func == "sum":
+            total = ZERO
+            for p in parts:
+                total = total + p
+            return total
+        if e.func in ("max", "min"):
+            pick = max if e.func == "max" else min
+            return Interval(pick(p.lo for p in parts), pick(p.hi for p in parts))
+        return EVERYTHING
+
+    def _Weighted(self, e: n.Weighted) -> Interval:  # noqa: N802
+        total = sum((w.value for w in e.weights), Decimal(0))
+        result = ZERO
+        for w, a in zip(e.weights, e.args, strict=True):
+            # a share w / total of each rater's range; outward rounding keeps it sound
+            result = result + self.of(a) * Interval(w.value / total, w.value / total)
+        if e.round_to is not None:  # rounding moves a value by at most half a step
+            half = e.round_to / 2
+            result = result + Interval(-half, half)
+        return result
+
+    def _Table(self, e: n.Table) -> Interval:  # noqa: N802
+        values = [t.value for t in e.entries] + [Decimal(0)]
+        if e.kind == "each_of":
+            return Interval(sum((v for v in values if v < 0), Decimal(0)), sum((v for v in values if v > 0), Decimal(0)))
+        return Interval(min(values), max(values))
+
+    def reachable_ranks(self) -> set[int] | None:
+        """The levels the band (or 'level from') can give, before any override; None when
+        the band's score is unbounded both ways and nothing can be said."""
+        band = self.program.band
+        if band is None:
+            return None
+        x = self.of(band.score)
+        if band.direct:
+            values = self.program.levels.values
+            lo = 0 if x.lo.is_infinite() else max(0, int(x.lo))
+            hi = len(values) - 1 if x.hi.is_infinite() else min(len(values) - 1, int(x.hi))
+            return {values.index(v) for v in values if isinstance(v, int) and lo <= v <= hi}
+        ranks = {r.rank for r in band.ranges if x.meets(r.low, r.low_closed, r.high, r.high_closed)}
+        if band.else_rank is not None:
+            ranks.add(band.else_rank)
+        return ranks

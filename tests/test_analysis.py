@@ -1,0 +1,94 @@
+"""Reachable ranges of scores, and the warnings built on them (W401, W502)."""
+
+from __future__ import annotations
+
+import glob
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import starrules
+from starrules.analysis import INF, Interval, Ranges
+from starrules.testing import inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMES = sorted(glob.glob(str(ROOT / "schemes" / "*.star")))
+
+
+def test_anyang_ranges_by_hand() -> None:
+    ranges = Ranges(starrules.load(ROOT / "schemes" / "anyang.star").program)
+    # ten areas of 0..10
+    assert ranges.scores["基础分"] == Interval(Decimal(0), Decimal(100))
+    # two take-the-highest tables of 3/5/8 (or none): 0..8 each
+    assert ranges.scores["加分"] == Interval(Decimal(0), Decimal(16))
+    # counts have no upper bound, so the penalty has none either
+    assert ranges.scores["扣分"] == Interval(Decimal(0), INF)
+    assert ranges.scores["得分"] == Interval(-INF, Decimal(116))
+
+
+def test_weighted_and_capped_ranges_by_hand() -> None:
+    scheme = starrules.loads("""
+scheme "x"
+levels stars 0..1
+input a : score 60..100
+input b : score 0..50
+input n : count 0..4
+score w = weighted 3:7 (a, b)
+bonus 加分 at most 5 { "每次2分": 2 each n }
+total t = w + 加分
+band t { 1: [50, ..)  0: (.., 50) }
+""")
+    ranges = Ranges(scheme.program)
+    # 0.3 × [60, 100] + 0.7 × [0, 50] = [18, 65]
+    assert ranges.scores["w"] == Interval(Decimal(18), Decimal(65))
+    # 2 × [0, 4] = [0, 8], capped at 5
+    assert ranges.scores["加分"] == Interval(Decimal(0), Decimal(5))
+    assert ranges.scores["t"] == Interval(Decimal(18), Decimal(70))
+
+
+UNREACHABLE = """
+scheme "x"
+levels stars 0..2
+input 名称 : id
+input 分 : score 0..80
+total 得分 = 分
+band 得分 {
+  2: [90, ..)
+  1: [60, 90)
+  0: (.., 60)
+}
+quota "二星不少于10%" { level 2 at least 10% }
+"""
+
+
+def test_unreachable_level_and_quota_warn() -> None:
+    # 得分 runs 0..80, so [90, ..) is never reached: 2星 cannot be given (line 8), and the
+    # at-least quota on it (line 12) can only be met by raising entities.
+    scheme = starrules.loads(UNREACHABLE)
+    assert [(w.code, w.span.line) for w in scheme.warnings] == [("W401", 8), ("W502", 12)]
+    assert "runs from 0 to 80" in scheme.warnings[0].message
+
+
+def test_bundled_schemes_reach_every_level() -> None:
+    for path in SCHEMES:
+        assert starrules.load(path).warnings == [], path
+
+
+@pytest.mark.parametrize("path", SCHEMES, ids=[Path(p).name for p in SCHEMES])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_score_lies_in_its_range(path: str, data: st.DataObject) -> None:
+    scheme = starrules.load(path)
+    ranges = Ranges(scheme.program)
+    force = scheme.program.in_force
+    period = (force[1] or 2024) if force else (2024 if scheme.program.uses_history else None)
+    result = scheme.evaluate(data.draw(inputs(scheme)), trace=False, period=period)
+    for name, value in result.scores.items():
+        r = ranges.scores[name]
+        assert r.lo <= value <= r.hi, (name, value, r)
+    if result.rated:
+        assert result.band_level is not None
+        assert scheme.levels.values.index(result.band_level) in (ranges.reachable_ranks() or set())
