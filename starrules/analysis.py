@@ -9,7 +9,7 @@ checker uses it to warn about levels no entity can reach and quotas that ask for
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 import attrs
@@ -18,6 +18,9 @@ from starrules import model as m
 from starrules import nodes as n
 
 INF = Decimal("Infinity")
+# Scheme numbers have at most 30 digits; products of a few stay far inside 400. A result
+# that would need more is rounded, which only matters for ranges no rating reaches.
+WIDE = Context(prec=400, Emax=10**6, Emin=-(10**6))
 
 
 def _mul(a: Decimal, b: Decimal) -> Decimal:
@@ -79,8 +82,9 @@ class Ranges:
         self.program = program
         self.inputs = {i.name: input_range(i) for i in program.inputs}
         self.scores: dict[str, Interval] = {}
-        for score in program.scores:
-            self.scores[score.name] = self._score(score)
+        with localcontext(WIDE):  # exact for any numbers a scheme can declare
+            for score in program.scores:
+                self.scores[score.name] = self._score(score)
 
     def _score(self, score: m.Score) -> Interval:
         if score.expr is not None:
@@ -96,7 +100,8 @@ class Ranges:
 
     def of(self, e: m.Expr) -> Interval:
         handler: Callable[[Any], Interval] | None = getattr(self, "_" + type(e).__name__, None)
-        return handler(e) if handler is not None else EVERYTHING
+        with localcontext(WIDE):
+            return handler(e) if handler is not None else EVERYTHING
 
     def _Number(self, e: n.Number) -> Interval:  # noqa: N802
         return _point(e.value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from starrules import model as m
 from starrules import nodes as n
@@ -27,10 +27,13 @@ def fmt_number(value: Decimal | int | None) -> str:
     if value is None:
         return ""
     d = Decimal(value)
+    if not d.is_finite():
+        return "∞" if d > 0 else "-∞"
     if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
-    text = format(d.normalize(), "f")
-    return text
+        return str(int(d))
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, len(d.as_tuple().digits) + 2)
+        return format(d.normalize(), "f")
 
 
 def fmt_percent(ratio: Decimal) -> str:
