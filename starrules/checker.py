@@ -23,7 +23,7 @@ from starrules.analysis import Ranges
 from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
-from starrules.values import MAX_DIGITS, fmt_number, range_problem, too_many_digits
+from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
 _ORDER_OPS = ("<", "<=", ">", ">=")
@@ -142,6 +142,7 @@ class _Checker:
             if (rule := self._population_rule(d, band)) is not None
         )
         self._quotas_together([q for q in population if q.kind == "quota"])
+        examples = self._examples([d for d in st if isinstance(d, n.ExampleDecl)], scores)
 
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
@@ -159,6 +160,7 @@ class _Checker:
             version=version,
             in_force=(first, last) if first is not None else None,
             uses_history=self.uses_history,
+            examples=examples,
             source_name=self.tree.source_name,
             levels=self.levels,
             inputs=tuple(self.inputs.values()),
@@ -172,6 +174,102 @@ class _Checker:
                            [d for d in st if isinstance(d, n.PopulationRule)])
         diagnostics = sort_diagnostics(self.diags)
         return diagnostics, program
+
+    # ---- examples ----------------------------------------------------------
+
+    def _examples(self, decls: list[n.ExampleDecl], scores: dict[str, m.Score]) -> tuple[m.Example, ...]:
+        out = []
+        names: dict[str, n.ExampleDecl] = {}
+        for decl in decls:
+            if decl.name.value in names:
+                self.error("E102", decl.name.span, f"two examples are named '{decl.name.value}'",
+                           f"the first is on line {names[decl.name.value].span.line}; give each its own name")
+            names[decl.name.value] = decl
+            given = []
+            seen: set[str] = set()
+            for name, value in decl.given:
+                if name.id in seen:
+                    self.error("E102", name.span, f"the example gives '{name.id}' twice")
+                seen.add(name.id)
+                inp = self.inputs.get(name.id)
+                if inp is None:
+                    self._unknown(name, "an input")
+                    continue
+                raw = self._example_value(value, inp)
+                if raw is not None:
+                    given.append((name.id, raw))
+            checks = [c for e in decl.expect if (c := self._check(e, scores)) is not None]
+            out.append(m.Example(decl.name.value, tuple(given), decl.period, tuple(checks), decl.span))
+        return tuple(out)
+
+    def _example_value(self, e: n.Expr, inp: m.Input) -> object | None:
+        """A literal of an example as the raw value a data file would hold."""
+        raw: object
+        if isinstance(e, n.Number):
+            raw = fmt_number(e.value)
+        elif isinstance(e, n.Percent):
+            raw = fmt_number(e.value * 100) + "%"
+        elif isinstance(e, n.Bool):
+            raw = e.value
+        elif isinstance(e, (n.Name, n.String)):
+            raw = e.id if isinstance(e, n.Name) else e.value
+        elif isinstance(e, n.SetLiteral):
+            raw = [x.id for x in e.items if isinstance(x, n.Name)]
+        else:
+            self.error("E201", _span_of(e), f"an example gives values, not calculations: write the value of '{inp.name}'")
+            return None
+        _, problem = coerce(inp, raw)
+        if problem:
+            self.error("E301", _span_of(e), f"the example's value for '{inp.name}' does not fit its declaration",
+                       f"expected {problem}")
+            return None
+        return raw
+
+    def _check(self, e: n.Expectation, scores: dict[str, m.Score]) -> m.Check | None:
+        span = e.span
+        if isinstance(e.key, n.LevelExpr):
+            assert isinstance(e.value, n.LevelRef)
+            const = self._level_const(e.value)
+            return m.Check("level", "level", const.rank, const.label, span) if const else None
+        key = e.key.id
+        value = e.value
+        numeric_input = key in self.inputs and self.inputs[key].type.kind in ("number", "count", "percent")
+        if key in scores or key == "total" or numeric_input:
+            if key == "total":
+                key = next((s.name for s in scores.values() if s.kind == "total"), key)
+            number = value.value if isinstance(value, (n.Number, n.Percent)) else None
+            if number is None or not (key in scores or numeric_input):
+                self.error("E201", span, f"expect {key} = a number", "e.g. expect 得分 = 93.5")
+                return None
+            kind = "score" if key in scores else "input"
+            return m.Check(kind, key, number, fmt_number(number), span)
+        if key == "status":
+            word = value.id if isinstance(value, n.Name) else None
+            if word not in ("rated", "invalid", "ineligible"):
+                self.error("E201", span, "a status is rated, invalid or ineligible")
+                return None
+            return m.Check("status", key, word, word, span)
+        if key == "reason":
+            if not isinstance(value, n.String):
+                self.error("E201", span, 'a reason is a quoted text: the name of a rule, e.g. reason = "..."')
+                return None
+            return m.Check("reason", key, value.value, value.value, span)
+        if key in ("flags", "badges"):
+            if not isinstance(value, tuple):
+                self.error("E201", span, f'{key} are a list of names: {key} = ["..."]')
+                return None
+            known = self.flag_names if key == "flags" else [
+                b.label.value for d in self.tree.statements if isinstance(d, n.BadgesDecl) for b in d.badges]
+            for item in value:
+                if item.value not in known:
+                    close = did_you_mean(item.value, known)
+                    self.error("E101", item.span, f"there is no {key[:-1]} named '{item.value}'",
+                               f"did you mean '{close}'?" if close else None)
+            names = tuple(sorted(x.value for x in value))
+            return m.Check(key, key, names, "[" + ", ".join(names) + "]", span)
+        self._unknown(e.key, "a score, or level, status, reason, flags or badges",
+                      ["level", "status", "reason", "flags", "badges", "total"])
+        return None
 
     # ---- reachability ------------------------------------------------------
 

@@ -4,6 +4,7 @@
     starrules run SCHEME DATA [-o OUT]      one result row per input row, in order
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
+    starrules test FILE...                  run the examples written inside schemes
 
 Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
 A user's mistake never ends in a traceback.
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
     _history_args(r)
     r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("test", help="run the examples written inside scheme files")
+    t.add_argument("files", nargs="+", metavar="FILE")
+    t.set_defaults(func=cmd_test)
 
     c2 = sub.add_parser("compile", help="show the Python the compiled evaluator runs for a scheme")
     c2.add_argument("scheme", metavar="SCHEME")
@@ -224,6 +229,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
           f"ineligible: {counts['ineligible']}", file=sys.stderr)
     return 0
+
+
+# ---- test ----------------------------------------------------------------------------
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from starrules.examples import run_examples
+
+    failed = passed = 0
+    for name in args.files:
+        try:
+            scheme = load(name)
+        except StarDiagnosticError as exc:
+            print(exc.render(), file=sys.stderr)
+            failed += 1
+            continue
+        outcomes = run_examples(scheme)
+        if not outcomes:
+            print(f"{name}: no examples")
+        for o in outcomes:
+            print(o.describe(name))
+        passed += sum(1 for o in outcomes if o.passed)
+        failed += sum(1 for o in outcomes if not o.passed)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 # ---- compile -------------------------------------------------------------------------

@@ -207,6 +207,31 @@ class PopRule:
 
 
 @attrs.frozen
+class Check:
+    """One expectation of an example: ``kind`` is score, level, status, reason, flags or
+    badges; ``key`` the score's name (else the kind); ``value`` the expected value (a
+    Decimal, a level's rank, a text, or a tuple of names); ``text`` as written."""
+
+    kind: str
+    key: str
+    value: object
+    text: str
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
+class Example:
+    """A checked example: the raw inputs (as a data file would give them), the period,
+    and what the scheme must give."""
+
+    name: str
+    given: tuple[tuple[str, object], ...]
+    period: int | None
+    checks: tuple[Check, ...]
+    span: Span = attrs.field(eq=False, default=Span.unknown())
+
+
+@attrs.frozen
 class Program:
     title: str
     version: str | None
@@ -220,6 +245,7 @@ class Program:
     population: tuple[PopRule, ...] = ()
     in_force: tuple[int, int | None] | None = None  # the first and last period, if declared
     uses_history: bool = False
+    examples: tuple[Example, ...] = ()
 
     def rules_of(self, kind: str) -> tuple[RuleIR, ...]:
         return tuple(r for r in self.rules if r.kind == kind)

@@ -619,9 +619,35 @@ class PopulationRule:
     span: Span = _span()
 
 
+# ---- examples ------------------------------------------------------------------
+
+
+@attrs.frozen
+class Expectation:
+    """``得分 = 93.5``, ``level = 5``, ``status = invalid``, ``reason = "..."``,
+    ``flags = ["..."]``, ``badges = [...]``: ``key`` as written, ``value`` an
+    expression (a literal) or, for lists, a tuple of texts."""
+
+    key: Name | LevelExpr
+    value: Expr | LevelRef | tuple[String, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExampleDecl:
+    """``example "名" { given {...} period 2024 expect ... }``: inputs and the outcome
+    the scheme must give for them."""
+
+    name: String
+    given: tuple[tuple[Name, Expr], ...]
+    period: int | None
+    expect: tuple[Expectation, ...]
+    span: Span = _span()
+
+
 Statement = (
     SchemeDecl | StarLevels | GradeLevels | InputDecl | ScoreDecl | RuleGroup | BadgesDecl | BandDecl | Rule
-    | PopulationRule
+    | PopulationRule | ExampleDecl
 )
 
 

@@ -24,7 +24,7 @@ from starrules.errors import StarSyntaxError
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
-    "require disqualify veto cap demote flag quota select badges level"
+    "require disqualify veto cap demote flag quota select badges level example"
 ).split()
 
 # Punctuation typed with a Chinese input method, read as its ASCII twin outside strings.
@@ -532,6 +532,48 @@ class _ToAst(Transformer[Token, Any]):
 
     def q_cap(self, meta: Any, level: n.LevelRef) -> n.QCap:
         return n.QCap(level, _span(meta))
+
+    # examples
+    @v_args(meta=True)
+    def example_decl(self, meta: Any, children: list[Any]) -> n.ExampleDecl:
+        name, *clauses = children
+        given: list[tuple[n.Name, n.Expr]] = []
+        period: int | None = None
+        expect: list[n.Expectation] = []
+        for kind, value in clauses:
+            if kind == "given":
+                given += value
+            elif kind == "period":
+                period = value
+            else:
+                expect += value
+        return n.ExampleDecl(_string(name), tuple(given), period, tuple(expect), _span(meta))
+
+    @v_args(meta=True)
+    def ex_given(self, meta: Any, children: list[tuple[n.Name, n.Expr]]) -> tuple[str, Any]:
+        return "given", children
+
+    def ex_period(self, meta: Any, year: Token) -> tuple[str, Any]:
+        return "period", int(year)
+
+    @v_args(meta=True)
+    def ex_expect(self, meta: Any, children: list[n.Expectation]) -> tuple[str, Any]:
+        return "expect", children
+
+    def given_entry(self, meta: Any, name: Token, value: n.Expr) -> tuple[n.Name, n.Expr]:
+        return _name(name), value
+
+    def expect_value(self, meta: Any, key: Token, value: n.Expr) -> n.Expectation:
+        return n.Expectation(_name(key), value, _span(meta))
+
+    @v_args(meta=True)
+    def expect_names(self, meta: Any, children: list[Token | None]) -> n.Expectation:
+        key, *names = children
+        assert key is not None
+        return n.Expectation(_name(key), tuple(_string(t) for t in names if t is not None), _span(meta))
+
+    def expect_level(self, meta: Any, level: n.LevelRef) -> n.Expectation:
+        return n.Expectation(n.LevelExpr(_span(meta)), level, _span(meta))
 
     # expressions
     def if_else(self, meta: Any, c: n.Expr, a: n.Expr, b: n.Expr) -> n.IfElse:
