@@ -23,6 +23,7 @@ from starrules.analysis import Ranges
 from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
+from starrules.result import STATUSES
 from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
@@ -245,7 +246,7 @@ class _Checker:
             return m.Check(kind, key, number, fmt_number(number), span)
         if key == "status":
             word = value.id if isinstance(value, n.Name) else None
-            if word not in ("rated", "invalid", "ineligible"):
+            if word not in STATUSES:
                 self.error("E201", span, "a status is rated, invalid or ineligible")
                 return None
             return m.Check("status", key, word, word, span)

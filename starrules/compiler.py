@@ -407,7 +407,3 @@ class _Gen:
         self.emit("rank = new", line, 2)
 
 
-def emitted_python(program: m.Program) -> str:
-    return compile_program(program).source
-
-

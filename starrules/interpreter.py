@@ -249,12 +249,6 @@ def _(e: n.HistoryLevel, env: _Env) -> bool:
 # ---- showing expressions with their values ----------------------------------------
 
 
-def _val(value: object, typ_kind: str | None = None) -> str:
-    if typ_kind == "percent" and isinstance(value, Decimal):
-        return fmt_number(value * 100) + "%"
-    return fmt_value(value)
-
-
 @_shows(n.Number)
 def _(e: n.Number, env: _Env) -> str:
     return fmt_number(e.value)
