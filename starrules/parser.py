@@ -29,7 +29,7 @@ STATEMENT_KEYWORDS = (
 
 # Punctuation typed with a Chinese input method, read as its ASCII twin outside strings.
 # Each replacement is one character for one, so columns stay where they were.
-FULL_WIDTH = str.maketrans("：，（）％＝＜＞［］｛｝【】；－＋　", ":,()%=<>[]{}[];-+ ")
+FULL_WIDTH = str.maketrans("：，（）％＝＜＞［］｛｝【】－＋　", ":,()%=<>[]{}[]-+ ")
 
 
 def grammar_text() -> str:
