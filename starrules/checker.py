@@ -55,6 +55,19 @@ def finite_decimal(q: Fraction) -> bool:
     return d == 1
 
 
+@attrs.frozen
+class _Gap:
+    """Scores no band holds: from low to high (None: unbounded), each end open or closed."""
+
+    low: Decimal | None
+    low_closed: bool
+    high: Decimal | None
+    high_closed: bool
+    span: Span
+    message: str
+    hint: str
+
+
 @attrs.define
 class _Scope:
     """What an expression may read: ``rule`` names the construct for messages."""
@@ -71,6 +84,7 @@ class _Checker:
         self.inputs: dict[str, m.Input] = {}
         self.score_decls: dict[str, n.ScoreDecl | n.RuleGroup | n.BadgesDecl] = {}
         self.uses_history = False
+        self.gaps: list[_Gap] = []  # band gaps: errors where the band's score can fall in them
         self.score_types: dict[str, m.Type] = {}
         self.levels: m.Levels | None = None
         self.deps: dict[str, set[str]] = {}
@@ -132,8 +146,10 @@ class _Checker:
         for dup_band in bands[1:]:
             self.error("E102", dup_band.span, "a second 'band' block", "keep only one")
         if not bands:
-            self.error("E405", Span(1, 1, 1, 2), "the file has no 'band' block, so no level can be given",
-                       "add one, e.g.: band 得分 { 5: [90, ..)  4: [80, 90)  0: (.., 80) }")
+            self.error("E405", header[0].span if header else Span(1, 1, 1, 2),
+                       "the file has no 'band' block nor 'level from', so no level can be given",
+                       "add one, e.g.: band 得分 { 5: [90, ..)  4: [80, 90)  0: (.., 80) }\n"
+                       "or, for a count of badge stars: level from 星数")
 
         rules = self._rules([d for d in st if isinstance(d, n.Rule)])
         if total is None and band is not None:
@@ -147,7 +163,9 @@ class _Checker:
 
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
-            return diagnostics, None
+            for gap in self.gaps:  # without a model no range is known: every gap counts
+                self.error("E401", gap.span, gap.message, gap.hint)
+            return sort_diagnostics(self.diags), None
         title = header[0].title.value if header else ""
         version = header[0].version.value if header and header[0].version else None
         first = header[0].first_period if header else None
@@ -174,7 +192,7 @@ class _Checker:
         self._reachability(program, bands[0] if bands else None,
                            [d for d in st if isinstance(d, n.PopulationRule)])
         diagnostics = sort_diagnostics(self.diags)
-        return diagnostics, program
+        return diagnostics, (None if any(d.is_error for d in diagnostics) else program)
 
     # ---- examples ----------------------------------------------------------
 
@@ -278,6 +296,12 @@ class _Checker:
         """Warnings: levels the band never gives over the scores' reachable range, and
         quotas that ask for at least some of a level no entity's own rating reaches."""
         ranges = Ranges(program)
+        if program.band is not None:
+            x = ranges.of(program.band.score)
+            for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
+                low = gap.low if gap.low is not None else None
+                if x.meets(low, gap.low_closed, gap.high, gap.high_closed):
+                    self.error("E401", gap.span, gap.message, gap.hint)
         reachable = ranges.reachable_ranks()
         if reachable is None or band is None or program.band is None:
             return
@@ -662,22 +686,24 @@ class _Checker:
                 if else_rank is not None:
                     continue
                 witness = a.high if b.low == a.high else _between(a.high, b.low)
-                self.error("E401", b.span,
-                           f"a score of {fmt_number(witness)} falls in no band "
-                           f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
-                           f"close the gap: start this band where the one below ends, "
-                           f"e.g. [{fmt_number(a.high)}, ...) if {fmt_number(a.high)} belongs here")
+                lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)})" if a.low is not None else \
+                    f"(.., {fmt_number(b.low)})"
+                self.gaps.append(_Gap(a.high, not a.high_closed, b.low, not b.low_closed, b.span,
+                                      f"a score of {fmt_number(witness)} falls in no band "
+                                      f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
+                                      f"make the bands meet: end the lower one where this one starts, "
+                                      f"{label(a.rank)}: {lower}"))
         if else_rank is None and srt:
             first, last = srt[0], srt[-1]
             if first.low is not None:
-                self.error("E401", first.span,
-                           f"a score below {fmt_number(first.low)} falls in no band",
-                           f"add a lowest band, e.g. 0: (.., {fmt_number(first.low)}), or '0: else'")
+                self.gaps.append(_Gap(None, False, first.low, not first.low_closed, first.span,
+                                      f"a score below {fmt_number(first.low)} falls in no band",
+                                      f"add a lowest band, e.g. 0: (.., {fmt_number(first.low)}), or '0: else'"))
             if last.high is not None and not any(r.high is None for r in srt):
-                self.error("E401", last.span,
-                           f"a score above {fmt_number(last.high)} falls in no band",
-                           f"bonuses can lift a score past {fmt_number(last.high)}: "
-                           f"write [{fmt_number(last.low) if last.low is not None else '..'}, ..) for the top band")
+                top = f"[{fmt_number(last.low) if last.low is not None else '..'}, ..)"
+                self.gaps.append(_Gap(last.high, not last.high_closed, None, False, last.span,
+                                      f"a score above {fmt_number(last.high)} falls in no band",
+                                      f"write {top} for the top band"))
         if not srt and else_rank is None and decl.entries:
             self.error("E401", decl.span, "the band block gives no level to any score")
 
@@ -1067,7 +1093,9 @@ class _Checker:
             if not ok:
                 hint = None
                 if {lt.kind, rt.kind} in ({"percent", "number"}, {"percent", "count"}):
-                    hint = "write the number as a percentage, e.g. 60%"
+                    plain = next((x for x in (e.left, e.right) if isinstance(x, n.Number)), None)
+                    shown = fmt_number(plain.value) if plain is not None else "60"
+                    hint = f"write the number as a percentage: {shown}%"
                 self.error("E201", e.span, f"'{e.op}' compares numbers, but got {lt.describe()} and {rt.describe()}", hint)
         else:
             same = (lt.numeric and rt.numeric) or lt == rt or (

@@ -1025,18 +1025,21 @@ def test_e401_gap_between_bands_has_a_witness() -> None:
         "  0: (.., 80)",
         "}",
     ), "E401")
-    # nothing holds 89 < s < 90; the middle, 89.5, is the witness
+    # nothing holds 89 < s < 90; the middle, 89.5, is the witness; the fix is to end the
+    # four-star band where five stars start: [80, 90)
     assert "89.5" in d.message
     assert d.span.line in (5, 6)
-    assert d.hint is not None and "89" in d.hint
+    assert d.hint is not None and "4星: [80, 90)" in d.hint
 
 
 def test_e401_integer_ranges_as_the_text_writes_them() -> None:
     # "90—100分为五星级，80—89分为四星级" written literally: 89.5 falls between 4 and 5, and
     # bonuses can lift a total past 100, where no band is either.
+    # (the total is the score plus a bonus of up to 8, so it can reach 108)
     diags = errors(
-        'scheme "整数区间"', "levels stars 0..5", "input s : score 0..100 step 0.5",
-        "band s {",
+        'scheme "整数区间"', "levels stars 0..5", "input s : score 0..100 step 0.5", "input b : count 0..1",
+        "total t = s + 8 each b",
+        "band t {",
         "  5: [90, 100]",
         "  4: [80, 89]",
         "  0: (.., 80)",
@@ -1046,15 +1049,22 @@ def test_e401_integer_ranges_as_the_text_writes_them() -> None:
     gap = [d for d in diags if "89.5" in d.message]
     top = [d for d in diags if "above 100" in d.message]
     assert len(gap) == 1 and len(top) == 1 and len(diags) == 2
-    assert gap[0].span.line in (5, 6) and top[0].span.line == 5
+    assert gap[0].span.line in (7, 8) and top[0].span.line == 7
 
 
 def test_e401_top_band_closed_above() -> None:
+    # s + b reaches 105, past the closed top of [90, 100]
     d = only(errors(
-        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100",
-        "band s { 5: [90, 100]  0: (.., 90) }",
+        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100", "input b : score 0..5",
+        "band t { 5: [90, 100]  0: (.., 90) }", "total t = s + b",
     ), "E401")
-    assert d.span.line == 4 and "100" in d.message and d.hint is not None and "[90, ..)" in d.hint
+    assert d.span.line == 5 and "100" in d.message and d.hint is not None and "[90, ..)" in d.hint
+
+
+def test_no_gap_where_the_score_cannot_go() -> None:
+    # s runs 0..100: nothing lies above the closed top, and nothing below 60 but (.., 60)
+    scheme = load('scheme "x"', "levels stars 0..1", "input s : score 0..100", "band s { 1: [60, 100]  0: [0, 60) }")
+    assert scheme.warnings == []
 
 
 def test_e402_overlapping_bands_name_the_shared_value() -> None:
