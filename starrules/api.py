@@ -18,7 +18,7 @@ from starrules import model as m
 from starrules.checker import check, lower
 from starrules.compiler import Compiled, compile_program
 from starrules.diagnostics import Diagnostic
-from starrules.errors import StarCheckError
+from starrules.errors import StarCheckError, StarError
 from starrules.parser import parse
 from starrules.population import Rating
 from starrules.result import Past, Result
@@ -124,7 +124,19 @@ def loads(text: str, name: str = "<string>") -> Scheme:
     return Scheme(program, text, [d for d in diagnostics if not d.is_error])
 
 
+def read_scheme_text(path: str | PathLike[str]) -> str:
+    """A scheme file's text: UTF-8 (with or without a BOM), else GB18030, which Chinese
+    editors save by default ("ANSI")."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise StarError(f"{path} is neither UTF-8 nor GB18030 text: save it as UTF-8") from None
+
+
 def load(path: str | PathLike[str]) -> Scheme:
-    """Read a ``.star`` file (UTF-8) and load it."""
-    p = Path(path)
-    return loads(p.read_text(encoding="utf-8-sig"), str(path))
+    """Read a ``.star`` file (UTF-8 or GB18030) and load it."""
+    return loads(read_scheme_text(path), str(path))

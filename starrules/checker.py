@@ -217,6 +217,11 @@ class _Checker:
                 raw = self._example_value(value, inp)
                 if raw is not None:
                     given.append((name.id, raw))
+            unknown = any(name.id not in self.inputs for name, _ in decl.given)  # already reported
+            for inp in self.inputs.values():
+                if not unknown and inp.name not in seen and not inp.has_default and inp.type.kind != "set":
+                    self.error("E601", decl.name.span, f"the example '{decl.name.value}' gives no value for '{inp.name}'",
+                               f"add it to 'given', e.g. {inp.name}: ..., or give the input a default")
             checks = [c for e in decl.expect if (c := self._check(e, scores)) is not None]
             out.append(m.Example(decl.name.value, tuple(given), decl.period, tuple(checks), decl.span))
         return tuple(out)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from starrules.api import Scheme, load
+from starrules.api import Scheme, load, read_scheme_text
 from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, csv_text, read_rows, write_atomic
 from starrules.diagnostics import did_you_mean, render
@@ -129,8 +129,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     report: list[dict[str, Any]] = []
     for name in args.files:
         try:
-            source = Path(name).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            source = read_scheme_text(name)
+        except (OSError, StarError) as exc:
             print(f"error: cannot read {name}: {exc}", file=sys.stderr)
             failed = True
             continue
@@ -274,7 +274,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     index = next((i for i, r in enumerate(rows) if _row_id(scheme, r) == wanted), None)
     if index is None:
         ids = [_row_id(scheme, r) for r in rows]
-        close = did_you_mean(wanted, ids)
+        containing = [i for i in ids if wanted in i]
+        close = containing[0] if len(containing) == 1 else did_you_mean(wanted, ids)
         hint = f"; did you mean '{close}'?" if close else ""
         raise DataError(f"no row of {args.data} has the id '{wanted}'{hint}")
     row = rows[index]

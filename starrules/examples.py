@@ -86,7 +86,7 @@ def _compare(check: m.Check, r: Result) -> str | None:
         if r.level_rank != check.value:
             got = r.level_label if r.rated else f"no level ({r.status}: {r.reason})"
             return f"level: expected {check.text}, got {got}" + _steps(
-                r, stages=("band", "demote", "cap", "veto", "require", "disqualify"))
+                r, stages=("badge", "band", "demote", "cap", "veto", "require", "disqualify"))
         return None
     if check.kind == "status":
         if r.status != check.value:

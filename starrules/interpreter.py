@@ -482,7 +482,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
         raise EvaluationError(f"{band.score.name} = {fmt_number(x)} falls in no band")
     band_rank = rank
     if want_trace:
-        detail = (f"{fmt_number(x)} stars won → {levels.label(rank)}" if band.direct
+        detail = (f"{fmt_number(x)} {'star' if x == 1 else 'stars'} won → {levels.label(rank)}" if band.direct
                   else f"{band.score.name} {fmt_number(x)} in {where} → {levels.label(rank)}")
         steps.append(TraceStep("band", band.score.name, line, levels.value(rank), detail))
 
@@ -597,8 +597,9 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
                 else:
                     verdict = f"{show(entry.expr, env)} → {'won' if held else 'not won'}{how}"
                 steps.append(TraceStep("badge", entry.label, entry.span.line, held, verdict, held))
+            count = f"{len(won)} star won" if len(won) == 1 else f"{len(won)} stars won"
             steps.append(TraceStep("score", score.name, score.span.line, Decimal(len(won)),
-                                   f"{len(won)} stars won: {'、'.join(won) or 'none'}"))
+                                   f"{count}: {'、'.join(won) or 'none'}"))
         return Decimal(len(won))
     subtotal = ZERO
     for entry in score.entries:

@@ -42,6 +42,8 @@ class TraceStep:
 
     def describe(self) -> str:
         mark = {True: "✔ ", False: "· ", None: ""}[self.applied]
+        if self.stage == "require":  # a precondition: ✔ when it holds, ✘ when it fails
+            mark = "✘ " if self.applied else "✔ "
         return f"[{self.stage}] {mark}{self.name} (line {self.line}): {self.detail}"
 
 

@@ -96,3 +96,11 @@ def test_pytest_collects_examples_from_star_files(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stdout
     assert "1 failed, 1 passed" in proc.stdout
     assert "level: expected 1星, got 2星" in proc.stdout
+
+
+def test_an_example_must_give_every_input_without_a_default() -> None:
+    # 满意率 has no default and the example does not give it; 通报 has a default
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads(SMALL + '\nexample "缺" { given { 名称: 甲, 分: 95 } expect level = 2 }\n')
+    (d,) = info.value.diagnostics
+    assert d.code == "E601" and "gives no value for '满意率'" in d.message
