@@ -5,6 +5,7 @@
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
     starrules test FILE...                  run the examples written inside schemes
+    starrules fmt [--check] FILE...         the one canonical layout
 
 Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
 A user's mistake never ends in a traceback.
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
     _history_args(r)
     r.set_defaults(func=cmd_run)
+
+    f = sub.add_parser("fmt", help="lay scheme files out in the one canonical layout")
+    f.add_argument("files", nargs="+", metavar="FILE", help="scheme files, or - for standard input")
+    f.add_argument("--check", action="store_true",
+                   help="change nothing; list the files that would change; exit 1 if any")
+    f.set_defaults(func=cmd_fmt)
 
     t = sub.add_parser("test", help="run the examples written inside scheme files")
     t.add_argument("files", nargs="+", metavar="FILE")
@@ -229,6 +236,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
           f"ineligible: {counts['ineligible']}", file=sys.stderr)
     return 0
+
+
+# ---- fmt -----------------------------------------------------------------------------
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from starrules.formatter import format_paths
+
+    return format_paths(args.files, check=args.check)
 
 
 # ---- test ----------------------------------------------------------------------------

@@ -248,3 +248,22 @@ def test_explain_tells_the_quota_step_in_words(capsys: pytest.CaptureFixture[str
     # its flags are told at the final level: 授牌表彰 is for five-star branches only
     assert "flags at the final level: none" in out
     assert "[flag]" not in out
+
+
+def test_fmt_check_and_rewrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    messy = tmp_path / "messy.star"
+    messy.write_text('scheme "x"\nlevels stars 0..1\ninput  分 :score 0..10  # 分数\nband 分{1:[5,..) 0:(..,5)}\n',
+                     encoding="utf-8")
+    assert main(["fmt", "--check", str(messy)]) == 1
+    assert str(messy) in capsys.readouterr().out
+    before = starrules_parse(messy)
+    assert main(["fmt", str(messy)]) == 0
+    assert main(["fmt", "--check", str(messy)]) == 0
+    text = messy.read_text(encoding="utf-8")
+    assert "# 分数" in text and starrules_parse(messy) == before
+
+
+def starrules_parse(path: Path) -> object:
+    from starrules import parse
+
+    return parse(path.read_text(encoding="utf-8"))
