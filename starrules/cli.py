@@ -6,6 +6,7 @@
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
     starrules test FILE...                  run the examples written inside schemes
     starrules fmt [--check] FILE...         the one canonical layout
+    starrules diff OLD NEW [DATA]           the entities whose outcome a new version changes
 
 Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
 A user's mistake never ends in a traceback.
@@ -79,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--check", action="store_true",
                    help="change nothing; list the files that would change; exit 1 if any")
     f.set_defaults(func=cmd_fmt)
+
+    d = sub.add_parser("diff", help="compare two versions of a scheme: on data, or on generated records")
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    d.add_argument("data", metavar="DATA", nargs="?", help="rate these rows with both (default: generate records)")
+    d.add_argument("--encoding", default=None)
+    _history_args(d)
+    d.set_defaults(func=cmd_diff)
 
     t = sub.add_parser("test", help="run the examples written inside scheme files")
     t.add_argument("files", nargs="+", metavar="FILE")
@@ -236,6 +245,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
           f"ineligible: {counts['ineligible']}", file=sys.stderr)
     return 0
+
+
+# ---- diff ----------------------------------------------------------------------------
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from starrules.diffing import diff, render_differences
+
+    old, new = load(args.old), load(args.new)
+    if args.data:
+        records: list[Any] | None = [row.values for row in read_rows(args.data, args.encoding)[1]]
+        history: Any = load_history(args.history) if args.history else None
+    else:
+        records, history = None, None
+    found = diff(old, new, records, period=args.period, history=history)
+    print(render_differences(found))
+    return 1 if found else 0
 
 
 # ---- fmt -----------------------------------------------------------------------------

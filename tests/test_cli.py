@@ -267,3 +267,16 @@ def starrules_parse(path: Path) -> object:
     from starrules import parse
 
     return parse(path.read_text(encoding="utf-8"))
+
+
+def test_diff_on_data(files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scheme, data = files
+    # raising the three-star line from 90 to 93: 甲 (92) drops to two stars, the rest keep theirs
+    new = tmp_path / "new.star"
+    new.write_text(SCHEME.replace("3: [90, ..)  2: [75, 90)", "3: [93, ..)  2: [75, 93)"), encoding="utf-8")
+    assert main(["diff", str(scheme), str(new), str(data)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("1 difference")
+    assert "甲" in out and "乙" not in out.split("\n\n")[1]
+    assert main(["diff", str(scheme), str(scheme), str(data)]) == 0
+    assert "no differences" in capsys.readouterr().out
