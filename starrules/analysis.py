@@ -173,3 +173,90 @@ class Ranges:
         if band.else_rank is not None:
             ranks.add(band.else_rank)
         return ranks
+
+
+# ---- conditions: always, never, or it depends ---------------------------------------
+
+_ORDER = {"<", "<=", ">", ">=", "==", "!="}
+
+
+def truth(ranges: Ranges, e: m.Expr) -> bool | None:
+    """Whether a condition holds for every entity (True), for none (False), or depends
+    (None), judged over the declared ranges. Sound: True and False are certain."""
+    if isinstance(e, n.Bool):
+        return e.value
+    if isinstance(e, n.Not):
+        inner = truth(ranges, e.operand)
+        return None if inner is None else not inner
+    if isinstance(e, (n.And, n.Or)):
+        a, b = truth(ranges, e.left), truth(ranges, e.right)
+        if isinstance(e, n.And):
+            return False if False in (a, b) else (True if a is True and b is True else None)
+        return True if True in (a, b) else (False if a is False and b is False else None)
+    if isinstance(e, n.Compare) and e.op in _ORDER and not _is_level(e.left) and not _is_level(e.right):
+        left, right = ranges.of(e.left), ranges.of(e.right)
+        if EVERYTHING in (left, right):
+            return None
+        return _compare(e.op, left, right)
+    return None
+
+
+def _is_level(e: m.Expr) -> bool:
+    return isinstance(e, (n.LevelExpr, m.LevelConst))
+
+
+def _compare(op: str, a: Interval, b: Interval) -> bool | None:
+    if op == "<":
+        return True if a.hi < b.lo else False if a.lo >= b.hi else None
+    if op == "<=":
+        return True if a.hi <= b.lo else False if a.lo > b.hi else None
+    if op == ">":
+        return _compare("<", b, a)
+    if op == ">=":
+        return _compare("<=", b, a)
+    if op == "==":
+        if a.lo == a.hi == b.lo == b.hi:
+            return True
+        return False if a.hi < b.lo or b.hi < a.lo else None
+    equal = _compare("==", a, b)
+    return None if equal is None else not equal
+
+
+def expressions(program: m.Program) -> list[tuple[str, m.Expr]]:
+    """Every expression of a program, with what it belongs to (for finding references)."""
+    out: list[tuple[str, m.Expr]] = []
+    for s in program.scores:
+        if s.expr is not None:
+            out.append((f"score {s.name}", s.expr))
+        for entry in s.entries:
+            out.append((f"score {s.name}", entry.expr))
+            if entry.applies is not None:
+                out.append((f"score {s.name}", entry.applies))
+    if program.band is not None:
+        out.append(("band", program.band.score))
+    for r in program.rules:
+        out.append((f"{r.kind} {r.name}", r.condition))
+    for p in program.population:
+        if p.among is not None:
+            out.append((f"{p.kind} {p.name}", p.among))
+        for k in p.keys + p.tiebreak:
+            out.append((f"{p.kind} {p.name}", k.ref))
+    return out
+
+
+def references(e: object) -> set[tuple[str, str]]:
+    """The inputs and scores an expression reads, as (kind, name)."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(x: object) -> None:
+        if isinstance(x, m.Ref):
+            found.add((x.kind, x.name))
+        elif attrs.has(type(x)):
+            for name in attrs.fields_dict(type(x)):  # type: ignore[arg-type]
+                walk(getattr(x, name))
+        elif isinstance(x, tuple):
+            for value in x:
+                walk(value)
+
+    walk(e)
+    return found

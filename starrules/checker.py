@@ -19,7 +19,7 @@ import attrs
 
 from starrules import model as m
 from starrules import nodes as n
-from starrules.analysis import Ranges
+from starrules.analysis import Ranges, expressions, references, truth
 from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
@@ -307,6 +307,7 @@ class _Checker:
                 low = gap.low if gap.low is not None else None
                 if x.meets(low, gap.low_closed, gap.high, gap.high_closed):
                     self.error("E401", gap.span, gap.message, gap.hint)
+        self._lint(program, ranges)
         reachable = ranges.reachable_ranks()
         if reachable is None or band is None or program.band is None:
             return
@@ -331,6 +332,39 @@ class _Checker:
                 self.warning("W502", decl.name.span, f"no entity's own rating reaches the levels of '{rule.name}' "
                              f"({program.band.score.name} runs from {span_text})",
                              f"it can only be met by {move} entities; check the level and the band")
+
+    def _lint(self, program: m.Program, ranges: Ranges) -> None:
+        """Warnings: inputs and scores nobody reads; conditions that always or never hold."""
+        used: set[tuple[str, str]] = set()
+        for _, expr in expressions(program):
+            used |= references(expr)
+        used |= {("input", f) for p in program.population for f in (p.per, p.minimum_per, p.apportion_by) if f}
+        for inp in program.inputs:
+            if inp.role == "value" and ("input", inp.name) not in used:
+                self.warning("W301", inp.span, f"the input '{inp.name}' is declared but nothing reads it",
+                             "use it in a score or a rule, or remove it (a column to carry along: declare it text)")
+        for score in program.scores:
+            if ("score", score.name) not in used and score.name != program.total:
+                self.warning("W302", score.span, f"the score '{score.name}' is computed but nothing reads it",
+                             "use it in the total, a band or a rule, or remove it")
+        for rule in program.rules:
+            held = truth(ranges, rule.condition)
+            if held is None:
+                continue
+            what = f"{rule.kind} '{rule.name}'"
+            if held:
+                self.warning("W303", rule.span, f"the condition of {what} holds for every entity",
+                             "check the constant against the inputs' declared ranges")
+            else:
+                self.warning("W304", rule.span, f"the condition of {what} holds for no entity: the rule never applies",
+                             "check the constant against the inputs' declared ranges")
+        reachable = ranges.reachable_ranks()
+        if reachable:
+            for rule in program.rules_of("cap"):
+                assert rule.rank is not None
+                if max(reachable) <= rule.rank:
+                    self.warning("W305", rule.span, f"cap '{rule.name}' can never lower a level: no band gives more "
+                                 f"than {program.levels.label(max(reachable))}", "check the cap's level")
 
     def _names_rank(self, ref: n.LevelRef, rank: int) -> bool:
         return self.levels is not None and ref.value in self.levels.values \

@@ -92,3 +92,35 @@ def test_every_score_lies_in_its_range(path: str, data: st.DataObject) -> None:
     if result.rated:
         assert result.band_level is not None
         assert scheme.levels.values.index(result.band_level) in (ranges.reachable_ranks() or set())
+
+
+LINT = """
+scheme "x"
+levels stars 0..2
+input 分 : score 0..80
+input 备用 : count
+input 满意率 : percent
+score 闲置 = 分 + 1
+total 得分 = 分
+band 得分 { 2: [70, ..)  1: [60, 70)  0: (.., 60) }
+veto "满意率超过100%" when 满意率 > 100%
+cap "永远" at most 1 when 分 >= 0
+cap "无用" at most 2 when 满意率 < 50%
+"""
+
+
+def test_lint_warnings_by_hand() -> None:
+    # 备用 is read by nothing (W301, line 5); 闲置 is computed and read by nothing (W302,
+    # line 7); a rate above 100% cannot happen, so the veto never applies (W304, line 10);
+    # 分 >= 0 holds for every score in 0..80 (W303, line 11); the top level is 2, so a cap
+    # at 2 can never lower anything (W305, line 12).
+    scheme = starrules.loads(LINT)
+    assert sorted((w.code, w.span.line) for w in scheme.warnings) == [
+        ("W301", 5), ("W302", 7), ("W303", 11), ("W304", 10), ("W305", 12)]
+
+
+def test_conditions_that_depend_are_not_flagged() -> None:
+    scheme = starrules.loads(LINT.replace("满意率 > 100%", "满意率 > 90%").replace("分 >= 0", "分 >= 75")
+                             .replace("at most 2", "at most 1").replace("score 闲置 = 分 + 1\n", "")
+                             .replace("input 备用 : count\n", ""))
+    assert scheme.warnings == []
