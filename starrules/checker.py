@@ -308,7 +308,7 @@ class _Checker:
                 if x.meets(low, gap.low_closed, gap.high, gap.high_closed):
                     self.error("E401", gap.span, gap.message, gap.hint)
         self._lint(program, ranges)
-        reachable = ranges.reachable_ranks()
+        reachable = _with_overrides(program, ranges.reachable_ranks())
         if reachable is None or band is None or program.band is None:
             return
         levels = program.levels
@@ -610,8 +610,10 @@ class _Checker:
             self._unknown(decl.score, "a score")
         ranges: list[m.BandRange] = []
         else_rank: int | None = None
+        refused = False  # an entry already reported: gaps around it would only repeat it
         for entry in decl.entries:
             const = self._level_const(entry.level)
+            refused |= const is None
             if entry.is_else:
                 if else_rank is not None:
                     self.error("E102", entry.span, "a second 'else' band", "keep only one")
@@ -625,12 +627,13 @@ class _Checker:
             ):
                 self.error("E403", entry.span, f"the interval {_interval_text(lo, hi)} holds no score",
                            "write the lower end first, e.g. [80, 90)")
+                refused = True
                 continue
             if const is not None:
                 ranges.append(m.BandRange(const.rank, lo.value, lo.closed and lo.value is not None,
                                           hi.value, hi.closed and hi.value is not None,
                                           _interval_text(lo, hi), entry.span))
-        if self.levels is not None:  # without levels every entry was already refused
+        if self.levels is not None and not refused:  # without levels every entry was already refused
             self._band_coverage(decl, ranges, else_rank)
         if ref is None:
             return None
@@ -1341,6 +1344,22 @@ class _Checker:
                 self.error("E201", entry.span, "table entries are points, not percentages")
             seen.add(entry.key.id)
         return out, m.NUMBER
+
+
+def _with_overrides(program: m.Program, band_ranks: set[int] | None) -> set[int] | None:
+    """The levels an entity's own rating can end at: the band's, and what demotions,
+    caps and vetoes can make of them."""
+    if band_ranks is None:
+        return None
+    out = set(band_ranks)
+    for rule in program.overrides:
+        if rule.kind == "demote" and rule.steps is not None:
+            out |= {max(0, r - rule.steps) for r in out}
+        elif rule.kind == "cap" and rule.rank is not None:
+            out |= {min(r, rule.rank) for r in out}
+        elif rule.kind == "veto":
+            out.add(0)
+    return out
 
 
 def _span_of(e: object) -> Span:
