@@ -207,23 +207,26 @@ def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
     expected = set(e.expected)
     if str(tok) == "-" and "COMMA" in expected:
         return "write a band as an interval with a comma, e.g. [90, 100] or [80, 90)"
+    if tok.type in ("INT", "DECIMAL") and expected & {"LSQB", "LPAR"} and "ELSE" in expected:
+        return f"write the band as an interval in brackets, e.g. [{tok}, 100] or [{tok}, ..)"
     if tok.type in ("INT", "DECIMAL") and "PERCENT" in expected and "INT" not in expected:
         return "a share needs its percent sign: 60%"
+    if tok.type == "NAME":  # a misspelt keyword is likelier than a missing bracket
+        close = _close_keyword(str(tok))
+        if close:
+            return f"did you mean the keyword '{close}'?"
     if tok.type == "NAME" and expected & {"RBRACE", "RPAR", "RSQB"}:
         closing = {"RBRACE": "}", "RPAR": ")", "RSQB": "]"}
         missing = " or ".join(f"'{closing[x]}'" for x in sorted(expected & set(closing)))
         return f"a bracket may be missing: close the open one with {missing} before this"
-    if tok.type == "NAME":
-        close = _close_keyword(str(tok))
-        if close:
-            return f"did you mean the keyword '{close}'?"
     return None
 
 
 def _close_keyword(word: str) -> str | None:
     import difflib
 
-    keywords = STATEMENT_KEYWORDS + ["when", "each", "highest", "lookup", "weighted", "most"]
+    keywords = STATEMENT_KEYWORDS + ["when", "each", "highest", "lookup", "weighted", "most", "least", "given",
+                                     "expect", "round", "rank", "among", "minimum", "within", "throughout"]
     m = difflib.get_close_matches(word, keywords, n=1, cutoff=0.75)
     return m[0] if m else None
 
