@@ -9,8 +9,9 @@ Both run the same single pass, so what checks clean always lowers.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -495,6 +496,16 @@ class _Checker:
             return None
         return value
 
+    @contextlib.contextmanager
+    def _reading(self, name: str) -> Iterator[None]:
+        """Record the scores read while checking score ``name``, for dependency order."""
+        self._current_deps = set()
+        try:
+            yield
+        finally:
+            self.deps.setdefault(name, set()).update(self._current_deps)
+            self._current_deps = None
+
     def _declare_score(self, decl: n.ScoreDecl | n.RuleGroup | n.BadgesDecl) -> None:
         name = decl.name.id
         if name in self.inputs:
@@ -509,64 +520,58 @@ class _Checker:
             self.score_types[name] = m.COUNT if isinstance(decl, n.BadgesDecl) else m.NUMBER
 
     def _score(self, decl: n.ScoreDecl) -> m.Score:
-        self._current_deps = set()
-        scope = _Scope(f"score '{decl.name.id}'")
-        expr, typ = self._expr(decl.expr, scope)
-        if typ is not None and not typ.numeric:
-            self.error("E203", _span_of(decl.expr), f"the score '{decl.name.id}' must be a number, not {typ.describe()}",
-                       "a yes/no item is scored with 'when', e.g. 20 when 达标")
-        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
-        self._current_deps = None
+        with self._reading(decl.name.id):
+            scope = _Scope(f"score '{decl.name.id}'")
+            expr, typ = self._expr(decl.expr, scope)
+            if typ is not None and not typ.numeric:
+                self.error("E203", _span_of(decl.expr), f"the score '{decl.name.id}' must be a number, not {typ.describe()}",
+                           "a yes/no item is scored with 'when', e.g. 20 when 达标")
         return m.Score(decl.name.id, "total" if decl.is_total else "score", expr, span=decl.span)
 
     def _group(self, decl: n.RuleGroup) -> m.Score:
-        self._current_deps = set()
-        entries = []
-        labels: set[str] = set()
-        for entry in decl.entries:
-            if entry.label.value in labels:
-                self.error("E102", entry.label.span, f"two entries of '{decl.name.id}' are labelled '{entry.label.value}'",
-                           "give each entry its own label")
-            labels.add(entry.label.value)
-            scope = _Scope(f"{decl.kind} '{entry.label.value}'")
-            expr, typ = self._expr(entry.expr, scope)
-            if typ is not None and not typ.numeric:
-                self.error("E203", _span_of(entry.expr),
-                           f"the {decl.kind} '{entry.label.value}' must be a number of points, not {typ.describe()}",
-                           "e.g. 5 when 条件, or 3 each 次数")
-            entries.append(m.GroupEntry(entry.label.value, expr, entry.span))
-        if decl.cap is not None and decl.cap.value < 0:
-            self.error("E302", decl.cap.span, "a cap on points must not be negative")
-        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
-        self._current_deps = None
+        with self._reading(decl.name.id):
+            entries = []
+            labels: set[str] = set()
+            for entry in decl.entries:
+                if entry.label.value in labels:
+                    self.error("E102", entry.label.span, f"two entries of '{decl.name.id}' are labelled '{entry.label.value}'",
+                               "give each entry its own label")
+                labels.add(entry.label.value)
+                scope = _Scope(f"{decl.kind} '{entry.label.value}'")
+                expr, typ = self._expr(entry.expr, scope)
+                if typ is not None and not typ.numeric:
+                    self.error("E203", _span_of(entry.expr),
+                               f"the {decl.kind} '{entry.label.value}' must be a number of points, not {typ.describe()}",
+                               "e.g. 5 when 条件, or 3 each 次数")
+                entries.append(m.GroupEntry(entry.label.value, expr, entry.span))
+            if decl.cap is not None and decl.cap.value < 0:
+                self.error("E302", decl.cap.span, "a cap on points must not be negative")
         return m.Score(decl.name.id, decl.kind, None, tuple(entries),
                        decl.cap.value if decl.cap else None, decl.span)
 
     def _badges(self, decl: n.BadgesDecl) -> m.Score:
-        self._current_deps = set()
-        entries = []
-        labels: set[str] = set()
-        for badge in decl.badges:
-            if badge.label.value in labels:
-                self.error("E102", badge.label.span, f"two stars of '{decl.name.id}' are named '{badge.label.value}'",
-                           "give each star its own name")
-            labels.add(badge.label.value)
-            scope = _Scope(f"star '{badge.label.value}'")
-            cond, typ = self._expr(badge.condition, scope)
-            if typ is not None and typ.kind != "bool":
-                self.error("E202", _span_of(badge.condition),
-                           f"the star '{badge.label.value}' is won on a yes/no condition, not {typ.describe()}",
-                           "e.g. 民主测评 > 90%")
-            applies: m.Expr | None = None
-            if badge.applies is not None:
-                applies, at = self._expr(badge.applies, scope)
-                if at is not None and at.kind != "bool":
-                    self.error("E202", _span_of(badge.applies),
-                               f"'for' says which entities the star is for, with a yes/no condition, not {at.describe()}",
-                               "e.g. for 类别 in {农村, 社区}")
-            entries.append(m.GroupEntry(badge.label.value, cond, badge.span, badge.from_records, applies))
-        self.deps.setdefault(decl.name.id, set()).update(self._current_deps)
-        self._current_deps = None
+        with self._reading(decl.name.id):
+            entries = []
+            labels: set[str] = set()
+            for badge in decl.badges:
+                if badge.label.value in labels:
+                    self.error("E102", badge.label.span, f"two stars of '{decl.name.id}' are named '{badge.label.value}'",
+                               "give each star its own name")
+                labels.add(badge.label.value)
+                scope = _Scope(f"star '{badge.label.value}'")
+                cond, typ = self._expr(badge.condition, scope)
+                if typ is not None and typ.kind != "bool":
+                    self.error("E202", _span_of(badge.condition),
+                               f"the star '{badge.label.value}' is won on a yes/no condition, not {typ.describe()}",
+                               "e.g. 民主测评 > 90%")
+                applies: m.Expr | None = None
+                if badge.applies is not None:
+                    applies, at = self._expr(badge.applies, scope)
+                    if at is not None and at.kind != "bool":
+                        self.error("E202", _span_of(badge.applies),
+                                   f"'for' says which entities the star is for, with a yes/no condition, not {at.describe()}",
+                                   "e.g. for 类别 in {农村, 社区}")
+                entries.append(m.GroupEntry(badge.label.value, cond, badge.span, badge.from_records, applies))
         return m.Score(decl.name.id, "badges", None, tuple(entries), None, decl.span)
 
     def _order_scores(self, scores: dict[str, m.Score]) -> list[str]:
