@@ -30,6 +30,7 @@ from starrules import model as m
 from starrules import nodes as n
 from starrules.errors import EvaluationError
 from starrules.result import Past, Result
+from starrules.values import MAX_DIGITS
 
 
 @attrs.frozen
@@ -276,8 +277,9 @@ class _Gen:
     def module(self) -> str:
         p = self.p
         body_start = len(self.lines)
-        self.emit("def evaluate(raw, period=None, history=None):", indent=0)
-        self.emit("check_period(PROGRAM, period)")
+        self.emit("def exact(raw, period=None, history=None):", indent=0)
+        if p.in_force is not None or p.uses_history:
+            self.emit("check_period(PROGRAM, period)")
         self.emit("problems = []")
         self.emit("get = raw.get")
         for i, inp in enumerate(p.inputs):
@@ -318,6 +320,18 @@ class _Gen:
         badges = " + ".join(badge_vars) if badge_vars else "()"
         self.emit(f"return Result('rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, {total}, "
                   f"{{{scores}}}, tuple(flags), (), ident, groups, inputs, limit, {badges}, tuple(vetoes), period)")
+        self.emit("")
+        self.emit("")
+        fast_start = len(self.lines)
+        try:
+            _Fast(self).function()
+            self.fast = True
+        except _NoFast as exc:  # a construct the fast path does not take: the exact path alone
+            del self.lines[fast_start:]
+            self.line_map = {k: v for k, v in self.line_map.items() if k <= fast_start}
+            self.emit(f"# no scaled-integer fast path: {exc}", indent=0)
+            self.emit("evaluate = exact", indent=0)
+            self.fast = False
         body = self.lines[body_start:]
         header = [
             f"# starrules compiled evaluator for {p.title!r} version {p.version!r}",
@@ -325,7 +339,8 @@ class _Gen:
             "# appears only as a string literal. PROGRAM (the checked model) and INPUTS (its input",
             "# declarations) are handed in by the compiler.",
             "from starrules.runtime import (C, D, ZERO, ONE, HUNDRED, BOOLS, EMPTY, Result, InputError, slow,",
-            "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level)",
+            "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level,",
+            "    Lazy, Memo, Slow, input_memo, table_memo, div_half_up, div_exact, big)",
             "",
             f"VALUES = {tuple(p.levels.values)!r}",
             f"LABELS = {tuple(p.levels.labels)!r}",
@@ -407,3 +422,420 @@ class _Gen:
         self.emit("rank = new", line, 2)
 
 
+
+
+# ---- the fast path: scaled integers ------------------------------------------------
+
+
+class _NoFast(Exception):  # noqa: N818 - a signal, not an error
+    """A construct the scaled-integer fast path does not take."""
+
+
+def _places(d: Decimal) -> int:
+    """Decimal places of a number: 8.5 -> 1, 10 -> 0."""
+    exponent = d.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def _int_at(d: Decimal, scale: int) -> int:
+    return int(d.scaleb(scale))
+
+
+def _align(code: str, scale: int, to: int) -> str:
+    if scale == to:
+        return code
+    if code.lstrip("-").isdigit():  # a constant: scaled here, not at run time
+        return str(int(code) * 10 ** (to - scale))
+    return f"({code} * {10 ** (to - scale)})"
+
+
+def input_scale(inp: m.Input) -> int | None:
+    """The scale of an input on the fast path: the decimal places its declaration
+    allows (a score in steps of 0.1: 1; a count: 0; a percentage: hundredths of a
+    percent, 4), None for inputs that are not numbers. A value with more places than
+    that goes to the exact path."""
+    spec = inp.spec
+    extra = [_places(inp.default)] if isinstance(inp.default, Decimal) else []
+    if isinstance(spec, n.ScoreType):
+        given = [_places(spec.low), _places(spec.high), *extra]
+        if spec.step is not None:
+            return max(_places(spec.step), *given)
+        return max(2, *given)
+    if isinstance(spec, n.CountType):
+        return 0
+    if isinstance(spec, n.PercentType):
+        return max([4, *extra])
+    return None
+
+
+def input_bound(inp: m.Input, scale: int | None) -> int | None:
+    """A bound on the absolute value of a numeric input, scaled: from its declared range,
+    else from the digits the reader accepts (``values.MAX_DIGITS``)."""
+    if scale is None:
+        return None
+    spec = inp.spec
+    default = abs(_int_at(inp.default, scale)) if isinstance(inp.default, Decimal) else 0
+    if isinstance(spec, n.ScoreType):
+        return max(abs(_int_at(spec.low, scale)), abs(_int_at(spec.high, scale)), default)
+    unit = int(10 ** scale)
+    if isinstance(spec, n.CountType) and spec.high is not None:
+        return max(abs(spec.high), abs(spec.low), default) * unit
+    if isinstance(spec, n.PercentType):
+        return max(unit, default)
+    return int(10 ** (MAX_DIGITS + 1)) * unit
+
+
+_BIG = 10 ** 80  # the reference computes to 80 significant digits (runtime.EXACT)
+_Code = tuple[str, "int | None", "int | None"]
+
+
+class _Fast:
+    """Emits the fast path into the generator's lines: the body of ``evaluate``, which
+    falls back to ``exact`` on anything it does not take (see ``runtime.Slow``)."""
+
+    def __init__(self, gen: _Gen) -> None:
+        self.g = gen
+        self.p = gen.p
+        self.in_scales = [input_scale(inp) for inp in self.p.inputs]
+        self.in_bounds = [input_bound(inp, scale) for inp, scale in zip(self.p.inputs, self.in_scales, strict=True)]
+        self.score_scales: list[int] = []
+        self.score_bounds: list[int] = []
+
+    # ---- expressions -----------------------------------------------------------------
+    # Each handler gives (code, scale, bound): the Python expression, the power of ten its
+    # integer is scaled by, and a bound on its absolute value; scale and bound are None
+    # for values that are not numbers. The reference interpreter computes to at most 80
+    # significant digits and stops beyond; where the bound says a value could reach
+    # that, the code checks it at run time (``big``) and leaves such an entity to the
+    # exact path, which gives the reference's answer (or its error).
+
+    def expr(self, e: m.Expr) -> _Code:
+        method = getattr(self, "f_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"the compiler's fast path has no handler for {type(e).__name__}")
+        code, scale, bound = method(e)
+        if bound is not None and bound >= _BIG:
+            code = f"big({code})"
+            bound = _BIG
+        return code, scale, bound
+
+    def num(self, e: m.Expr) -> tuple[str, int, int]:
+        code, scale, bound = self.expr(e)
+        if scale is None or bound is None:
+            raise _NoFast(f"a number was expected at line {e.span.line}")
+        return code, scale, bound
+
+    def cond(self, e: m.Expr) -> str:
+        return self.expr(e)[0]
+
+    def f_Number(self, e: n.Number) -> _Code:  # noqa: N802
+        scale = _places(e.value)
+        value = _int_at(e.value, scale)
+        return str(value), scale, abs(value)
+
+    f_Percent = f_Number  # noqa: N815
+
+    def f_Bool(self, e: n.Bool) -> _Code:  # noqa: N802
+        return ("True" if e.value else "False"), None, None
+
+    def f_String(self, e: n.String) -> _Code:  # noqa: N802
+        return repr(e.value), None, None
+
+    def f_Ref(self, e: m.Ref) -> _Code:  # noqa: N802
+        if e.kind == "input":
+            i = self.g.inputs[e.name]
+            return f"v{i}", self.in_scales[i], self.in_bounds[i]
+        j = self.g.scores[e.name]
+        return f"s{j}", self.score_scales[j], self.score_bounds[j]
+
+    def f_Member(self, e: m.Member) -> _Code:  # noqa: N802
+        return repr(e.value), None, None
+
+    def f_LevelConst(self, e: m.LevelConst) -> _Code:  # noqa: N802
+        return str(int(e.rank)), None, None
+
+    def f_LevelExpr(self, e: n.LevelExpr) -> _Code:  # noqa: N802
+        return "level", None, None
+
+    def f_SetLiteral(self, e: n.SetLiteral) -> _Code:  # noqa: N802
+        return self.g.x_SetLiteral(e), None, None
+
+    def f_BinOp(self, e: n.BinOp) -> _Code:  # noqa: N802
+        (a, sa, ba), (b, sb, bb) = self.num(e.left), self.num(e.right)
+        if e.op == "*":
+            return f"({a} * {b})", sa + sb, ba * bb
+        t = max(sa, sb)
+        return f"({_align(a, sa, t)} {e.op} {_align(b, sb, t)})", t, ba * 10 ** (t - sa) + bb * 10 ** (t - sb)
+
+    def f_Each(self, e: n.Each) -> _Code:  # noqa: N802
+        (a, sa, ba), (c, sc, bc) = self.num(e.amount), self.num(e.count)
+        return f"({a} * {c})", sa + sc, ba * bc
+
+    def f_Neg(self, e: n.Neg) -> _Code:  # noqa: N802
+        a, sa, ba = self.num(e.operand)
+        return f"(-{a})", sa, ba
+
+    def f_Compare(self, e: n.Compare) -> _Code:  # noqa: N802
+        (a, sa, _), (b, sb, _) = self.expr(e.left), self.expr(e.right)
+        if (sa is None) != (sb is None):
+            raise _NoFast(f"a comparison of a number with a value that is not one (line {e.span.line})")
+        if sa is not None and sb is not None:
+            t = max(sa, sb)
+            a, b = _align(a, sa, t), _align(b, sb, t)
+        return f"({a} {e.op} {b})", None, None
+
+    def f_Contains(self, e: n.Contains) -> _Code:  # noqa: N802
+        (item, si, _), (coll, _, _) = self.expr(e.item), self.expr(e.collection)
+        if si is not None:
+            raise _NoFast(f"a number looked up in a set (line {e.span.line})")
+        return f"({item} {'not in' if e.negated else 'in'} {coll})", None, None
+
+    def f_And(self, e: n.And) -> _Code:  # noqa: N802
+        return f"({self.cond(e.left)} and {self.cond(e.right)})", None, None
+
+    def f_Or(self, e: n.Or) -> _Code:  # noqa: N802
+        return f"({self.cond(e.left)} or {self.cond(e.right)})", None, None
+
+    def f_Not(self, e: n.Not) -> _Code:  # noqa: N802
+        return f"(not {self.cond(e.operand)})", None, None
+
+    def f_When(self, e: n.When) -> _Code:  # noqa: N802
+        v, sv, bv = self.num(e.value)
+        return f"({v} if {self.cond(e.condition)} else 0)", sv, bv
+
+    def f_IfElse(self, e: n.IfElse) -> _Code:  # noqa: N802
+        (a, sa, ba), (b, sb, bb) = self.expr(e.then), self.expr(e.otherwise)
+        if (sa is None) != (sb is None):
+            raise _NoFast(f"branches of different kinds (line {e.span.line})")
+        if sa is not None and sb is not None and ba is not None and bb is not None:
+            t = max(sa, sb)
+            code = f"({_align(a, sa, t)} if {self.cond(e.condition)} else {_align(b, sb, t)})"
+            return code, t, max(ba * 10 ** (t - sa), bb * 10 ** (t - sb))
+        return f"({a} if {self.cond(e.condition)} else {b})", None, None
+
+    def f_Call(self, e: n.Call) -> _Code:  # noqa: N802
+        if e.func in ("all", "any"):
+            return f"{e.func}(({''.join(self.cond(a) + ', ' for a in e.args)}))", None, None
+        parts = [self.num(a) for a in e.args]
+        if not parts:
+            return "0", 0, 0
+        t = max(s for _, s, _ in parts)
+        args = [_align(c, s, t) for c, s, _ in parts]
+        bounds = [b * 10 ** (t - s) for _, s, b in parts]
+        if e.func == "sum":
+            return "(" + " + ".join(args) + ")", t, sum(bounds)
+        return (f"{e.func}({', '.join(args)})" if len(args) > 1 else args[0]), t, max(bounds)
+
+    def f_Weighted(self, e: n.Weighted) -> _Code:  # noqa: N802
+        sw = max(_places(w.value) for w in e.weights)
+        ws = [_int_at(w.value, sw) for w in e.weights]
+        total = sum(ws)
+        if total <= 0 or any(w < 0 for w in ws):
+            raise _NoFast(f"weights that are not positive (line {e.span.line})")
+        parts = [self.num(a) for a in e.args]
+        sa = max(s for _, s, _ in parts)
+        top = max(b * 10 ** (sa - s) for _, s, b in parts)
+        num = " + ".join(f"{w} * {_align(c, s, sa)}" for w, (c, s, _) in zip(ws, parts, strict=True))
+        # the combined value is (num / total) / 10**sa, exactly
+        if e.round_to is not None:
+            sr = _places(e.round_to)
+            r = _int_at(e.round_to, sr)
+            # round_half_up(combined / round_to) * round_to, in units of 10**-sr
+            code = f"(div_half_up({self.guard(f'({num}) * {10 ** sr}', total * top * 10 ** sr)}, " \
+                   f"{total * r * 10 ** sa}) * {r})"
+            return code, sr, (top * 10 ** sr // (r * 10 ** sa) + 1) * r
+        twos = fives = 0
+        rest = total
+        while rest % 2 == 0:
+            rest //= 2
+            twos += 1
+        while rest % 5 == 0:
+            rest //= 5
+            fives += 1
+        places = max(twos, fives)
+        code = f"div_exact({self.guard(f'({num}) * {10 ** places}', total * top * 10 ** places)}, {total})"
+        return code, sa + places, top * 10 ** places
+
+    def guard(self, code: str, bound: int) -> str:
+        return f"big({code})" if bound >= _BIG else code
+
+    def f_Table(self, e: n.Table) -> _Code:  # noqa: N802
+        st = max((_places(t.value) for t in e.entries), default=0)
+        values = [_int_at(t.value, st) for t in e.entries]
+        table = "{" + "".join(f"{t.key.id!r}: {v}, " for t, v in zip(e.entries, values, strict=True)) + "}"
+        subject = self.cond(e.subject)
+        top = max((abs(v) for v in values), default=0)
+        if e.kind == "lookup":
+            return f"{self.g.const(table)}.get({subject}, 0)", st, top
+        bound = top * len(values) if e.kind == "each_of" else top
+        return f"{self.g.const(f'table_memo({e.kind!r}, {table})')}[{subject}]", st, bound
+
+    def f_Vetoed(self, e: n.Vetoed) -> _Code:  # noqa: N802
+        return self.g.x_Vetoed(e), None, None
+
+    def f_Flagged(self, e: n.Flagged) -> _Code:  # noqa: N802
+        return self.g.x_Flagged(e), None, None
+
+    def f_HistoryLevel(self, e: n.HistoryLevel) -> _Code:  # noqa: N802
+        return self.g.x_HistoryLevel(e), None, None
+
+    # ---- the function ---------------------------------------------------------------
+
+    def emit(self, text: str, star_line: int | None = None, indent: int = 2) -> None:
+        self.g.emit(text, star_line, indent)
+
+    def function(self) -> None:
+        p, g = self.p, self.g
+        g.emit("def evaluate(raw, period=None, history=None):", indent=0)
+        g.emit("try:")
+        if p.in_force is not None or p.uses_history:
+            self.emit("check_period(PROGRAM, period)")
+        self.emit("get = raw.get")
+        for i, inp in enumerate(p.inputs):
+            self.read_input(i, inp)
+        if p.uses_history:
+            self.emit("hist = read_history(PROGRAM, history)")
+        values = "(" + "".join(f"v{i}, " for i in range(len(p.inputs))) + ")"
+        for rule in p.rules_of("require") + p.rules_of("disqualify"):
+            test = self.cond(rule.condition)
+            test = f"not {test}" if rule.kind == "require" else test
+            status = "invalid" if rule.kind == "require" else "ineligible"
+            self.emit(f"if {test}:", rule.span.line)
+            self.emit(f"return FAST(LAZY, {status!r}, None, None, None, None, {rule.name!r}, (), None, (), (), "
+                      f"period, {values}, (), None)", rule.span.line, 3)
+        badge_vars: list[str] = []
+        for j, score in enumerate(p.scores):
+            self.score(j, score, badge_vars)
+        band = p.band
+        assert band is not None
+        x, sx, _ = self.num(band.score)
+        bounds = [b for r in band.ranges for b in (r.low, r.high) if b is not None]
+        sb = max([sx, *(_places(b) for b in bounds)])
+        line = band.span.line
+        self.emit(f"x = {_align(x, sx, sb)}", line)
+        if band.direct:
+            whole = "x" if sb == 0 else f"(x // {10 ** sb} if x >= 0 else -(-x // {10 ** sb}))"
+            self.emit(f"rank = VALUES.index({whole})", line)
+        else:
+            first = True
+            for r in band.ranges:
+                conds = []
+                if r.low is not None:
+                    conds.append(f"x {'>=' if r.low_closed else '>'} {_int_at(r.low, sb)}")
+                if r.high is not None:
+                    conds.append(f"x {'<=' if r.high_closed else '<'} {_int_at(r.high, sb)}")
+                self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", r.span.line)
+                self.emit(f"rank = {int(r.rank)}", r.span.line, 3)
+                first = False
+            if band.else_rank is not None:
+                fallback = f"rank = {int(band.else_rank)}"
+            else:
+                fallback = "raise Slow"
+            if first:
+                self.emit(fallback, line)
+            else:
+                self.emit("else:", line)
+                self.emit(fallback, line, 3)
+        self.emit("band_rank = rank", line)
+        self.emit("reason = None")
+        self.emit("limit = None")
+        has_veto = any(r.kind == "veto" for r in p.overrides)
+        if has_veto:
+            self.emit("vetoes = []")
+        for rule in p.overrides:
+            self.override(rule)
+        flag_rules = p.rules_of("flag")
+        if flag_rules:
+            self.emit("level = rank")
+            self.emit("flags = []")
+            for rule in flag_rules:
+                self.emit(f"if {self.cond(rule.condition)}:", rule.span.line)
+                self.emit(f"flags.append({rule.name!r})", rule.span.line, 3)
+        scores = "(" + "".join(f"s{j}, " for j in range(len(p.scores))) + ")"
+        if p.total in g.scores:
+            total, total_scale = f"s{g.scores[p.total]}", self.score_scales[g.scores[p.total]]
+        else:
+            total, total_scale = "x", sb
+        badges = " + ".join(badge_vars) if badge_vars else "()"
+        self.emit(f"return FAST(LAZY, 'rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, "
+                  f"{'tuple(flags)' if flag_rules else '()'}, limit, {badges}, {'tuple(vetoes)' if has_veto else '()'}, "
+                  f"period, {values}, {scores}, {total})")
+        g.emit("except Exception:  # anything the fast path does not take: the exact path decides")
+        g.emit("return exact(raw, period, history)", indent=2)
+        # how results turn the scaled integers back into the values the reference gives
+        lazy = (f"Lazy({tuple(inp.name for inp in p.inputs)!r}, {tuple(self.in_scales)!r}, "
+                f"{tuple(s.name for s in p.scores)!r}, {tuple(self.score_scales)!r}, {total_scale!r}, "
+                f"{g.inputs[p.id_field] if p.id_field else None!r}, "
+                f"{tuple((name, g.inputs[name]) for name in p.group_fields)!r})")
+        g.const_index["LAZY"] = "LAZY"
+        g.consts.append(f"LAZY = {lazy}")
+        g.consts.append("FAST = Result.fast")
+
+    def read_input(self, i: int, inp: m.Input) -> None:
+        line = inp.span.line
+        memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
+        if isinstance(inp.spec, n.TextType):
+            self.emit(f"v{i} = get({inp.name!r})", line)
+            self.emit(f"if v{i}.__class__ is not str or not v{i} or v{i}.strip() != v{i}:", line)
+            self.emit(f"v{i} = {memo}.read(v{i})", line, 3)
+        elif isinstance(inp.spec, n.SetType):
+            self.emit(f"r = get({inp.name!r})", line)
+            self.emit(f"v{i} = {memo}[r] if r is None or r.__class__ is str else {memo}.read(r)", line)
+        else:
+            self.emit(f"v{i} = {memo}[get({inp.name!r})]", line)
+
+    def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
+        line = score.span.line
+        if score.expr is not None:
+            code, scale, bound = self.num(score.expr)
+            self.score_scales.append(scale)
+            self.score_bounds.append(bound)
+            self.emit(f"s{j} = {code}", line)
+            return
+        if score.kind == "badges":
+            self.emit(f"b{j} = []", line)
+            for entry in score.entries:
+                cond = self.cond(entry.expr)
+                if entry.applies is not None:
+                    cond = f"{self.cond(entry.applies)} and {cond}"
+                self.emit(f"if {cond}:", entry.span.line)
+                self.emit(f"b{j}.append({entry.label!r})", entry.span.line, 3)
+            self.score_scales.append(0)
+            self.score_bounds.append(len(score.entries))
+            self.emit(f"s{j} = len(b{j})", line)
+            badge_vars.append(f"tuple(b{j})")
+            return
+        parts = [self.num(entry.expr) for entry in score.entries]
+        scales = [s for _, s, _ in parts] + ([_places(score.cap)] if score.cap is not None else [])
+        t = max(scales, default=0)
+        self.score_scales.append(t)
+        bound = sum(b * 10 ** (t - s) for _, s, b in parts)
+        total = self.guard(" + ".join(_align(c, s, t) for c, s, _ in parts) or "0", bound)
+        self.score_bounds.append(min(bound, _BIG))
+        self.emit(f"s{j} = {total}", line)
+        if score.cap is not None:
+            cap = _int_at(score.cap, t)
+            self.emit(f"if s{j} > {cap}:", line)
+            self.emit(f"s{j} = {cap}", line, 3)
+
+    def override(self, rule: m.RuleIR) -> None:
+        line = rule.span.line
+        self.emit(f"if {self.cond(rule.condition)}:", line)
+        if rule.kind == "demote":
+            assert rule.steps is not None
+            self.emit("if rank > 0:", line, 3)
+            self.emit(f"rank = max(0, rank - {int(rule.steps)})", line, 4)
+            self.emit(f"reason = {rule.name!r}", line, 4)
+        elif rule.kind == "cap":
+            assert rule.rank is not None
+            cap = int(rule.rank)
+            self.emit(f"limit = {cap} if limit is None or limit > {cap} else limit", line, 3)
+            self.emit(f"if rank > {cap}:", line, 3)
+            self.emit(f"rank = {cap}", line, 4)
+            self.emit(f"reason = {rule.name!r}", line, 4)
+        else:
+            self.emit("rank = 0", line, 3)
+            self.emit("limit = 0", line, 3)
+            self.emit(f"vetoes.append({rule.name!r})", line, 3)
+            self.emit(f"reason = {rule.name!r}", line, 3)

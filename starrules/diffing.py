@@ -55,7 +55,7 @@ from starrules.errors import StarError
 from starrules.population import Outcome
 from starrules.result import Result, TraceStep
 from starrules.testing import _FALSE, _grid, _near_constants, _Polarity, thresholds, value_of
-from starrules.values import coerce
+from starrules.values import coerce, fmt_number
 
 __all__ = ["Difference", "Verdict", "diff", "render_differences"]
 
@@ -81,7 +81,7 @@ class Verdict:
         if self.reason:
             what += f" ({self.reason})"
         if self.total is not None:
-            what += f", total {self.total}"
+            what += f", total {fmt_number(self.total)}"
         if self.flags:
             what += f", flags {'、'.join(self.flags)}"
         return what

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from typing import Any
 
 import attrs
@@ -47,7 +47,41 @@ class TraceStep:
         return f"[{self.stage}] {mark}{self.name} (line {self.line}): {self.detail}"
 
 
-@attrs.frozen
+class Lazy:
+    """How to read a compiled evaluator's raw values back as the values the reference
+    interpreter gives: made once per compiled scheme and shared by its results. The
+    compiled fast path keeps numbers as scaled integers (``scales``: the number of
+    decimal places, None for values that are not numbers); a result turns them into
+    exact ``Decimal``s only when asked."""
+
+    __slots__ = ("group_index", "id_index", "input_names", "input_scales", "score_names", "score_scales",
+                 "total_scale")
+
+    def __init__(self, input_names: tuple[str, ...], input_scales: tuple[int | None, ...],
+                 score_names: tuple[str, ...], score_scales: tuple[int, ...], total_scale: int | None,
+                 id_index: int | None, group_index: tuple[tuple[str, int], ...]) -> None:
+        self.input_names = input_names
+        self.input_scales = input_scales
+        self.score_names = score_names
+        self.score_scales = score_scales
+        self.total_scale = total_scale
+        self.id_index = id_index
+        self.group_index = group_index
+
+
+def unscale(value: int, scale: int) -> Decimal:
+    """A scaled integer as the exact Decimal it stands for, without trailing zeros after
+    the point (``85, 1`` -> ``8.5``; ``80, 1`` -> ``8``)."""
+    while scale and not value % 10:
+        value //= 10
+        scale -= 1
+    return Decimal(value).scaleb(-scale, _EXACT) if scale else Decimal(value)
+
+
+_EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, Overflow])
+_UNSET: Any = object()
+
+
 class Result:
     """The outcome for one entity.
 
@@ -57,25 +91,145 @@ class Result:
     demotions. ``scores`` maps every score's name to its exact value; ``inputs`` the
     input values as read. ``limit_rank`` is the highest level the entity's vetoes and
     caps allow (None where none applied): a quota never raises it above that.
+
+    Results are values: compare them with ``==``; treat them as read-only. A result of
+    the compiled evaluator keeps its numbers as scaled integers and makes ``inputs``,
+    ``scores``, ``total``, ``id`` and ``groups`` on first use (the same values the
+    reference interpreter gives), which keeps a population of a million small.
     """
 
-    status: str
-    level: int | str | None
-    level_rank: int | None
-    level_label: str | None
-    band_level: int | str | None
-    reason: str | None
-    total: Decimal | None
-    scores: dict[str, Decimal]
-    flags: tuple[str, ...]
-    trace: tuple[TraceStep, ...]
-    id: str | None = None
-    groups: dict[str, str] = attrs.field(factory=dict)
-    inputs: dict[str, object] = attrs.field(factory=dict, repr=False)
-    limit_rank: int | None = None  # the highest level a veto or cap allows; None: no limit
-    badges: tuple[str, ...] = ()  # the badge stars won
-    vetoes: tuple[str, ...] = ()  # the vetoes that applied
-    period: int | None = None
+    __slots__ = ("_groups", "_id", "_inputs", "_lazy", "_raw", "_scores", "_total", "badges", "band_level",
+                 "flags", "level", "level_label", "level_rank", "limit_rank", "period", "reason", "status", "trace",
+                 "vetoes")
+
+    def __init__(self, status: str, level: int | str | None, level_rank: int | None, level_label: str | None,
+                 band_level: int | str | None, reason: str | None, total: Decimal | None,
+                 scores: dict[str, Decimal], flags: tuple[str, ...], trace: tuple[TraceStep, ...],
+                 id: str | None = None, groups: dict[str, str] | None = None,
+                 inputs: dict[str, object] | None = None, limit_rank: int | None = None,
+                 badges: tuple[str, ...] = (), vetoes: tuple[str, ...] = (), period: int | None = None) -> None:
+        self.status = status
+        self.level = level
+        self.level_rank = level_rank
+        self.level_label = level_label
+        self.band_level = band_level
+        self.reason = reason
+        self._total = total
+        self._scores = scores
+        self.flags = flags
+        self.trace = trace
+        self._id = id
+        self._groups = {} if groups is None else groups
+        self._inputs = {} if inputs is None else inputs
+        self.limit_rank = limit_rank
+        self.badges = badges
+        self.vetoes = vetoes
+        self.period = period
+        self._lazy: Lazy | None = None
+        self._raw: tuple[Any, ...] = ()
+
+    @classmethod
+    def fast(cls, lazy: Lazy, status: str, level: int | str | None, level_rank: int | None,
+             level_label: str | None, band_level: int | str | None, reason: str | None,
+             flags: tuple[str, ...], limit_rank: int | None, badges: tuple[str, ...], vetoes: tuple[str, ...],
+             period: int | None, values: tuple[Any, ...], scores: tuple[int, ...], total: int | None) -> Result:
+        """A result of the compiled fast path (``values``, ``scores`` and ``total`` as
+        the scaled integers ``lazy`` describes)."""
+        self = cls.__new__(cls)
+        self.status = status
+        self.level = level
+        self.level_rank = level_rank
+        self.level_label = level_label
+        self.band_level = band_level
+        self.reason = reason
+        self.flags = flags
+        self.trace = ()
+        self.limit_rank = limit_rank
+        self.badges = badges
+        self.vetoes = vetoes
+        self.period = period
+        self._lazy = lazy
+        self._raw = (values, scores, total)
+        self._total = self._scores = self._id = self._groups = self._inputs = _UNSET
+        return self
+
+    # ---- the values a compiled result makes on first use ---------------------------
+
+    @property
+    def inputs(self) -> dict[str, object]:
+        if self._inputs is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            self._inputs = {name: (unscale(v, s) if s is not None else v)
+                            for name, s, v in zip(lazy.input_names, lazy.input_scales, self._raw[0], strict=True)}
+        return self._inputs
+
+    @property
+    def scores(self) -> dict[str, Decimal]:
+        if self._scores is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            if self.status != "rated":
+                self._scores = {}
+            else:
+                self._scores = {name: unscale(v, s)
+                                for name, s, v in zip(lazy.score_names, lazy.score_scales, self._raw[1], strict=True)}
+        return self._scores
+
+    @property
+    def total(self) -> Decimal | None:
+        if self._total is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            raw = self._raw[2]
+            self._total = None if raw is None or lazy.total_scale is None else unscale(raw, lazy.total_scale)
+        return self._total
+
+    @property
+    def id(self) -> str | None:
+        if self._id is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            self._id = None if lazy.id_index is None else str(self._raw[0][lazy.id_index])
+        return self._id
+
+    @property
+    def groups(self) -> dict[str, str]:
+        if self._groups is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            self._groups = {g: str(self._raw[0][i]) for g, i in lazy.group_index}
+        return self._groups
+
+    def group(self, name: str) -> str:
+        """One group key's value, without making the ``groups`` dict."""
+        if self._groups is _UNSET:
+            lazy = self._lazy
+            assert lazy is not None
+            for g, i in lazy.group_index:
+                if g == name:
+                    return str(self._raw[0][i])
+        return self.groups[name]
+
+    FIELDS = ("status", "level", "level_rank", "level_label", "band_level", "reason", "total", "scores", "flags",
+              "trace", "id", "groups", "inputs", "limit_rank", "badges", "vetoes", "period")
+
+    def replace(self, **changes: Any) -> Result:
+        """A copy with some fields changed (``attrs.evolve`` for results)."""
+        values = {f: getattr(self, f) for f in self.FIELDS}
+        values.update(changes)
+        return Result(**values)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.FIELDS if f != "inputs")
+        return f"Result({shown})"
 
     @property
     def rated(self) -> bool:

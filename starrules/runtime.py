@@ -17,7 +17,7 @@ import attrs
 
 from starrules import model as m
 from starrules.errors import InputError, InputProblem, PeriodError
-from starrules.result import Past, Result
+from starrules.result import Lazy, Past, Result
 from starrules.values import coerce
 
 __all__ = [
@@ -25,21 +25,30 @@ __all__ = [
     "COMPARE",
     "EXACT",
     "HUNDRED",
+    "MEMO_LIMIT",
     "ONE",
     "ZERO",
     "C",
     "D",
     "InputError",
+    "Lazy",
+    "Memo",
     "Result",
+    "Slow",
+    "big",
     "check_period",
+    "div_exact",
+    "div_half_up",
     "each_of",
     "flagged",
     "highest",
     "history_level",
+    "input_memo",
     "lookup",
     "read_history",
     "round_half_up",
     "slow",
+    "table_memo",
     "to_decimal",
     "vetoed",
     "weighted",
@@ -192,3 +201,93 @@ def history_level(history: Sequence[Past], period: int | None, periods: int, op:
         if not COMPARE[op](values.index(past.level), rank):
             return False
     return True
+
+
+# ---- the compiled fast path: scaled integers --------------------------------------
+#
+# The fast path of compiled code keeps every number as an integer scaled by a power of
+# ten the compiler fixed from the declarations (a score in steps of 0.1: tenths). It
+# takes only what it can compute exactly so; anything else (a value with more decimal
+# places than its scale, a bad value, a division that does not come out) raises
+# ``Slow``, and the entity is evaluated again on the exact Decimal path, which gives
+# the reference interpreter's answer or its error. Reading an input is one dict
+# lookup: each input has a ``Memo`` from the raw text to the value as read.
+
+MEMO_LIMIT = 50_000  # values remembered per input; more are read each time
+
+
+class Slow(Exception):  # noqa: N818 - a signal, not an error
+    """The fast path does not take this entity: the exact path decides."""
+
+
+class Memo(dict[Any, Any]):
+    """Raw value -> value as read, remembered for texts (and None): a spreadsheet column
+    holds few distinct values, so reading one is a dict lookup. ``read`` reads without
+    remembering (numbers and lists from JSON, whose equal values may differ in type:
+    ``True == 1``). A value the declaration refuses raises :class:`Slow`."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, raw: Any) -> Any:
+        value = self.read(raw)
+        if (raw is None or raw.__class__ is str or raw.__class__ is frozenset) and len(self) < MEMO_LIMIT:
+            self[raw] = value
+        return value
+
+
+def _scaled(d: Decimal, scale: int) -> int:
+    n = d.scaleb(scale, EXACT)
+    if n != n.to_integral_value():
+        raise Slow
+    return int(n)
+
+
+def input_memo(inp: m.Input, scale: int | None) -> Memo:
+    """The reader of one input for the fast path: numbers as integers scaled by
+    ``10**scale``, other values as the reference interpreter reads them."""
+
+    def read(raw: object) -> object:
+        value, problem = coerce(inp, raw)
+        if problem:
+            raise Slow
+        if scale is not None:
+            assert isinstance(value, Decimal)
+            return _scaled(value, scale)
+        return value
+
+    return Memo(read)
+
+
+def table_memo(kind: str, table: Mapping[str, int]) -> Memo:
+    """``highest`` or ``each_of`` over a table of scaled integers, remembered per set."""
+    if kind == "highest":
+        return Memo(lambda members: max((table[x] for x in members if x in table), default=0))
+    return Memo(lambda members: sum(table[x] for x in members if x in table))
+
+
+def div_half_up(num: int, den: int) -> int:
+    """num / den rounded half away from zero (den > 0), as ``round_half_up`` does."""
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
+
+
+def div_exact(num: int, den: int) -> int:
+    q, r = divmod(num, den)
+    if r:
+        raise Slow
+    return q
+
+
+_BIG = 10**80
+
+
+def big(value: int) -> int:
+    """A value on the fast path that may be too long for the reference's 80 digits."""
+    if -_BIG < value < _BIG:
+        return value
+    raise Slow

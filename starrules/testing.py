@@ -481,9 +481,9 @@ def check_determinism(scheme: Scheme, record: Mapping[str, object], *, period: i
                 raise _failure(scheme, who, f"{how}, the outcome differs: {_brief(first)} then {_brief(other)}",
                                traces=[("first", first), ("then", other)])
             continue
-        mine = attrs.evolve(first, trace=()) if how == "by the compiled engine" else first
+        mine = first.replace(trace=()) if how == "by the compiled engine" else first
         if mine != other:
-            fields = [f.name for f in attrs.fields(Result) if getattr(mine, f.name) != getattr(other, f.name)]
+            fields = [f for f in Result.FIELDS if getattr(mine, f) != getattr(other, f)]
             raise _failure(scheme, who, f"{how}, the result differs in {', '.join(fields)}",
                            traces=[("first", first), ("then", other)])
 
@@ -857,7 +857,7 @@ def _entity_traces(scheme: Scheme, records: Sequence[Mapping[str, object]], outc
             result = exc
         if isinstance(result, Result) and o.moves:
             moves = tuple(TraceStep(mv.kind, mv.rule, mv.line, mv.after, mv.why, True) for mv in o.moves)
-            result = attrs.evolve(result, trace=result.trace + moves, level=o.level, level_label=o.level_label)
+            result = result.replace(trace=result.trace + moves, level=o.level, level_label=o.level_label)
         out.append((f"trace of {o.id!r} (row {o.row})", result))
     return out
 

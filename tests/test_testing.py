@@ -390,7 +390,7 @@ def broken(monkeypatch: pytest.MonkeyPatch, change: Callable[[Result, Mapping[st
 
 
 def at(scheme: Scheme, result: Result, level: int) -> Result:
-    return attrs.evolve(result, level=level, level_rank=level, level_label=scheme.levels.label(level))
+    return result.replace(level=level, level_rank=level, level_label=scheme.levels.label(level))
 
 
 def test_the_invariants_pass_on_the_sound_evaluator() -> None:
@@ -406,7 +406,7 @@ def test_check_determinism_fails_when_results_vary(monkeypatch: pytest.MonkeyPat
 
     def flaky(result: Result, record: Mapping[str, object]) -> Result:
         calls.append(1)
-        return attrs.evolve(result, total=result.total + len(calls) if result.total is not None else None)
+        return result.replace(total=result.total + len(calls) if result.total is not None else None)
 
     scheme = broken(monkeypatch, flaky)
     with pytest.raises(AssertionError) as caught:
@@ -432,7 +432,7 @@ def test_check_veto_dominance_fails_when_a_veto_does_not_win(monkeypatch: pytest
 
 def test_check_veto_dominance_fails_when_the_trace_hides_a_veto(monkeypatch: pytest.MonkeyPatch) -> None:
     def hide(result: Result, record: Mapping[str, object]) -> Result:
-        return attrs.evolve(result, trace=tuple(s for s in result.trace if s.stage != "veto"))
+        return result.replace(trace=tuple(s for s in result.trace if s.stage != "veto"))
 
     with pytest.raises(AssertionError, match="condition is True but the trace shows no step"):
         check_veto_dominance(broken(monkeypatch, hide), branch(民主评议满意率="40%"))
@@ -454,7 +454,7 @@ def test_check_caps_fails_when_a_cap_is_exceeded(monkeypatch: pytest.MonkeyPatch
 
 def test_check_caps_fails_when_the_limit_is_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_limit(result: Result, record: Mapping[str, object]) -> Result:
-        return attrs.evolve(result, limit_rank=None)
+        return result.replace(limit_rank=None)
 
     with pytest.raises(AssertionError, match="a quota could lift it past the cap"):
         check_caps(broken(monkeypatch, no_limit), branch(换届情况="逾期"))
@@ -466,7 +466,7 @@ def test_check_demotion_never_raises_fails_on_a_raise(monkeypatch: pytest.Monkey
             return result
         band = ANYANG.levels.values.index(result.band_level)
         steps = tuple(attrs.evolve(s, value=band + 1) if s.stage == "demote" else s for s in result.trace)
-        return attrs.evolve(at(ANYANG, result, band + 1), trace=steps)
+        return at(ANYANG, result, band + 1).replace(trace=steps)
 
     scheme = broken(monkeypatch, raise_instead)
     with pytest.raises(AssertionError) as caught:
@@ -480,7 +480,7 @@ def test_check_demotion_never_raises_fails_on_a_raise(monkeypatch: pytest.Monkey
 def test_check_demotion_never_raises_fails_when_a_demotion_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     def skip(result: Result, record: Mapping[str, object]) -> Result:
         steps = tuple(s for s in result.trace if s.stage != "demote")
-        return attrs.evolve(at(ANYANG, result, ANYANG.levels.values.index(result.band_level)), trace=steps)
+        return at(ANYANG, result, ANYANG.levels.values.index(result.band_level)).replace(trace=steps)
 
     with pytest.raises(AssertionError, match="the demotions that hold take it down to 二星级, yet it is rated 三星级"):
         check_demotion_never_raises(broken(monkeypatch, skip), branch("8.5", 缺席次数="3"))

@@ -1,0 +1,205 @@
+"""The compiled evaluator's fast path: scaled integers, remembered readers, lazy results.
+
+The fast path computes on integers scaled by the decimal places the declarations allow
+and hands anything else to the exact Decimal path. These tests pin the edges of that
+promise: each case is one where the integers could go wrong (more places than the scale,
+a division that does not come out, numbers longer than the reference's 80 digits, JSON
+values whose equal hashes differ in type), and each expected value is worked out by hand.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import starrules
+from starrules import compiler, model
+from starrules.result import unscale
+
+RATERS = """scheme "两级评分"
+levels stars 0..2
+input 名称 : id
+input 自评 : score 0..100
+input 乡镇评 : score 0..100
+input 满意率 : percent
+input 次数 : count
+input 合格 : bool
+score 综合 = weighted 3:7 (自评, 乡镇评)
+score 平均 = weighted 1:2 (自评, 乡镇评) round 0.01
+score 总分 = 综合 + 满意率 * 10 - 次数 * 0.5
+band 总分 { 2: [90, ..)  1: [60, 90)  0: (.., 60) }
+veto "不合格" when not 合格
+"""
+
+
+def both(scheme: starrules.Scheme, record: dict[str, Any]) -> tuple[Any, Any]:
+    def run(engine: str) -> Any:
+        try:
+            return scheme.evaluate(record, trace=engine == "reference", engine=engine)
+        except starrules.StarError as exc:
+            return type(exc).__name__, str(exc)
+
+    return run("compiled"), run("reference")
+
+
+def same(a: Any, b: Any) -> None:
+    if isinstance(a, tuple):
+        assert a == b
+        return
+    for field in starrules.Result.FIELDS:
+        if field != "trace":
+            assert getattr(a, field) == getattr(b, field), field
+
+
+def test_every_model_node_has_a_fast_path_handler() -> None:
+    for cls in model.EXPR_NODES:
+        assert hasattr(compiler._Fast, "f_" + cls.__name__), f"no fast-path handler for {cls.__name__}"
+
+
+def test_scales_come_from_the_declarations() -> None:
+    scheme = starrules.loads(RATERS)
+    scales = dict(zip(scheme.compiled.program.inputs, (compiler.input_scale(i) for i in scheme.inputs), strict=True))
+    by_name = {i.name: s for i, s in scales.items()}
+    # a score without a step: hundredths; a percentage: hundredths of a percent (4 places
+    # of the fraction); a count: whole numbers; texts and yes/no are not numbers
+    assert by_name == {"名称": None, "自评": 2, "乡镇评": 2, "满意率": 4, "次数": 0, "合格": None}
+    assert "no scaled-integer fast path" not in scheme.compiled.source
+
+
+def test_weighted_sums_and_rounding_by_hand() -> None:
+    scheme = starrules.loads(RATERS)
+    record = {"名称": "甲村", "自评": "95", "乡镇评": "80.5", "满意率": "90%", "次数": "3", "合格": "是"}
+    got, ref = both(scheme, record)
+    same(got, ref)
+    # 3:7 of 95 and 80.5 = (285 + 563.5) / 10 = 84.85; 1:2 = (95 + 161) / 3 = 85.333… → 85.33;
+    # total = 84.85 + 0.9 × 10 − 3 × 0.5 = 92.35 → two stars
+    assert got.scores == {"综合": Decimal("84.85"), "平均": Decimal("85.33"), "总分": Decimal("92.35")}
+    assert got.level == 2 and got.total == Decimal("92.35")
+
+
+def test_half_up_rounding_of_a_negative_free_tie() -> None:
+    scheme = starrules.loads(RATERS)
+    # 1:2 of 0.01 and 0.01 is 0.01 exactly; of 0.01 and 0.02: 0.05 / 3 = 0.01666… → 0.02
+    got, ref = both(scheme, {"名称": "乙", "自评": "0.01", "乡镇评": "0.02", "满意率": "0%", "次数": "0", "合格": "是"})
+    same(got, ref)
+    assert got.scores["平均"] == Decimal("0.02")
+
+
+def test_more_places_than_the_scale_go_to_the_exact_path() -> None:
+    scheme = starrules.loads(RATERS)
+    # 80.555 has three places, one more than a score without a step keeps on the fast
+    # path: the exact path takes it. 3:7 of 95 and 80.555 = (285 + 563.885) / 10 = 84.8885
+    record = {"名称": "丙", "自评": "95", "乡镇评": "80.555", "满意率": "90.125%", "次数": "0", "合格": "是"}
+    got, ref = both(scheme, record)
+    same(got, ref)
+    # 84.8885 + 0.90125 × 10 = 93.90100 → 93.901
+    assert got.scores["综合"] == Decimal("84.8885") and got.total == Decimal("93.901")
+
+
+def test_the_integer_divisions() -> None:
+    from starrules.runtime import Slow, div_exact, div_half_up
+
+    # half away from zero, as round_half_up: 5/2 = 2.5 → 3, 7/3 = 2.33 → 2, -5/2 → -3
+    assert [div_half_up(5, 2), div_half_up(7, 3), div_half_up(-5, 2), div_half_up(-7, 3), div_half_up(0, 9)] == \
+        [3, 2, -3, -2, 0]
+    assert div_exact(84, 4) == 21
+    with pytest.raises(Slow):  # 5/3 has no exact decimal: the exact path decides
+        div_exact(5, 3)
+
+
+def test_json_values_of_every_python_type() -> None:
+    scheme = starrules.loads(RATERS)
+    # JSON gives numbers and booleans, not texts; True == 1 in Python, so the remembered
+    # readers must never take one for the other: 合格 True is yes; 次数 True is refused.
+    record: dict[str, Any] = {"名称": 7, "自评": 95, "乡镇评": 80.5, "满意率": "90%", "次数": 1, "合格": True}
+    got, ref = both(scheme, record)
+    same(got, ref)
+    assert got.id == "7" and got.level == 2
+    bad = dict(record, 次数=True)
+    got_bad, ref_bad = both(scheme, bad)
+    assert got_bad == ref_bad and got_bad[0] == "InputError"
+    # the same raw text twice: the second read comes from the memo, with the same answer
+    again, _ = both(scheme, record)
+    same(again, got)
+
+
+def test_bad_values_give_the_reference_messages() -> None:
+    scheme = starrules.loads(RATERS)
+    record = {"名称": " ", "自评": "101", "乡镇评": "八十", "满意率": "0.9", "次数": "-1", "合格": "也许"}
+    got, ref = both(scheme, record)
+    assert got == ref and got[0] == "InputError"
+
+
+def test_results_make_their_values_when_asked() -> None:
+    scheme = starrules.load("schemes/anyang.star")
+    record = {"支部名称": "甲", "所属单位": "乙", "民主评议满意率": "95%",
+              **dict.fromkeys(["组织健全", "制度完善落实", "战斗堡垒作用", "党员模范带头", "服务满意度",
+                               "党建引领群团", "遵章守纪", "设施配套", "落实上级工作", "服务意识群众基础"], "8.5")}
+    got, ref = both(scheme, record)
+    same(got, ref)
+    # ten areas of 8.5 = 85, no bonus, no penalty: four stars
+    assert got.total == Decimal(85) and got.level == 4
+    assert got.inputs["组织健全"] == Decimal("8.5") and got.inputs["民主评议满意率"] == Decimal("0.95")
+    assert got.groups == {"所属单位": "乙"} and got.id == "甲"
+    assert got == scheme.evaluate(record, trace=False, engine="compiled")
+
+
+def test_unscale() -> None:
+    assert unscale(85, 1) == Decimal("8.5") and str(unscale(80, 1)) == "8" and str(unscale(0, 3)) == "0"
+    assert str(unscale(-1234, 2)) == "-12.34" and str(unscale(7, 0)) == "7"
+
+
+@settings(max_examples=150, deadline=None)
+@given(own=st.decimals(0, 100, places=3), town=st.decimals(0, 100, places=2),
+       sat=st.decimals(0, 100, places=3), count=st.integers(0, 50), ok=st.booleans())
+def test_fast_and_exact_agree_on_numbers_of_any_places(own: Decimal, town: Decimal, sat: Decimal, count: int,
+                                                       ok: bool) -> None:
+    scheme = starrules.loads(RATERS)
+    record = {"名称": "甲", "自评": str(own), "乡镇评": str(town), "满意率": f"{sat}%", "次数": str(count),
+              "合格": "是" if ok else "否"}
+    got, ref = both(scheme, record)
+    same(got, ref)
+
+
+def test_an_equal_weighting_adds_a_decimal_place() -> None:
+    # weights 1:1 divide by 2, which needs one more decimal place than the inputs: 4 and
+    # 7 (steps of 1... no step: scale 2) give (4 + 7) / 2 = 5.5
+    text = """scheme "零权重"
+levels stars 0..1
+input a : score 0..10
+input b : score 0..10
+score w = weighted 1:1 (a, b)
+band w { 1: [5, ..)  0: (.., 5) }
+"""
+    scheme = starrules.loads(text)
+    got, ref = both(scheme, {"a": "4", "b": "7"})
+    same(got, ref)
+    assert got.scores["w"] == Decimal("5.5") and got.level == 1
+
+
+@pytest.mark.parametrize("memo_limit", [0, 3])
+def test_memo_limit_only_changes_speed(monkeypatch: pytest.MonkeyPatch, memo_limit: int) -> None:
+    from starrules import runtime
+
+    monkeypatch.setattr(runtime, "MEMO_LIMIT", memo_limit)
+    scheme = starrules.loads(RATERS)
+    for own in ("10", "20", "30", "40", "10"):
+        got, ref = both(scheme, {"名称": "甲", "自评": own, "乡镇评": "50", "满意率": "50%", "次数": "0", "合格": "是"})
+        same(got, ref)
+
+
+def test_a_scheme_the_fast_path_does_not_take_runs_on_the_exact_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Any) -> None:
+        raise compiler._NoFast("not this one")
+
+    monkeypatch.setattr(compiler._Fast, "function", refuse)
+    scheme = starrules.loads(RATERS)
+    assert "no scaled-integer fast path: not this one" in scheme.compiled.source
+    record = {"名称": "甲村", "自评": "95", "乡镇评": "80.5", "满意率": "90%", "次数": "3", "合格": "是"}
+    got, ref = both(scheme, record)
+    same(got, ref)
+    assert got.total == Decimal("92.35")
