@@ -1,7 +1,7 @@
 """The command line: a thin layer over the API.
 
     starrules check FILE...                 diagnostics on stderr; exit 1 on errors
-    starrules run SCHEME DATA [-o OUT]      one result row per input row, in order (CSV, JSON, JSONL, XLSX)
+    starrules run SCHEME DATA [-o OUT]      one result row per input row, in order
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
     starrules test FILE...                  run the examples written inside schemes
