@@ -15,24 +15,25 @@ A user's mistake never ends in a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from starrules.api import Scheme, load, read_scheme_text
 from starrules.checker import check as check_tree
-from starrules.data import DataError, Row, csv_text, read_rows, write_atomic
+from starrules.data import DataError, Row, load_mapping, read_rows, read_table, require_openpyxl, write_atomic
 from starrules.diagnostics import did_you_mean, render
 from starrules.errors import StarDiagnosticError, StarError
+from starrules.output import OUTPUT_FORMATS, Results, output_format, write_results
 from starrules.parser import parse
 from starrules.population import Rating
-from starrules.result import jsonable
 from starrules.values import fmt_number
-
-RESULT_COLUMNS = ["id", "level", "level_label", "total", "status", "reason", "flags", "level_before_quotas", "rank"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,11 +67,18 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="rate every row of a data file")
     r.add_argument("scheme", metavar="SCHEME")
-    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), JSON or JSONL")
-    r.add_argument("-o", "--output", metavar="OUT", help="write results here (default: standard output)")
-    r.add_argument("--format", choices=["csv", "json"], default=None,
-                   help="output format (default: from the file name, else csv)")
-    r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
+    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), XLSX, JSON or JSONL")
+    r.add_argument("-o", "--output", metavar="OUT",
+                   help="write results here, atomically (default: standard output)")
+    r.add_argument("--format", choices=list(OUTPUT_FORMATS), default=None,
+                   help="output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx; else csv)")
+    r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect UTF-8 or GB18030)")
+    r.add_argument("--sheet", metavar="NAME", default=None, help="the workbook's sheet to read (default: the first)")
+    r.add_argument("--map", metavar="FILE", dest="mapping", default=None,
+                   help="rename the data's columns to input names: a CSV (column,input) or a JSON object")
+    r.add_argument("--strict", action="store_true",
+                   help="fail (exit 1, nothing written) if any row is invalid, listing every problem")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress report on stderr")
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
     _history_args(r)
     r.set_defaults(func=cmd_run)
@@ -202,48 +210,94 @@ def _row_id(scheme: Scheme, row: Row) -> str:
     return str(value).strip()
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    scheme = load(args.scheme)
-    header, rows = read_rows(args.data, args.encoding)
-    _missing_columns(scheme, header, sys.stderr)
-    rating = _rate(scheme, rows, sys.stderr, args)
+PROGRESS_FROM = 10_000  # rows: smaller runs take a moment and need no progress report
+PROGRESS_EVERY = 1_000
+SHOWN_PROBLEMS = 100  # on stderr, when not --strict; the output lists them all
 
-    fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "csv")
-    records: list[dict[str, Any]] = []
-    for row, o in zip(rows, rating.outcomes, strict=True):
-        records.append({
-            "row": row.number, "id": o.id or _row_id(scheme, row), "groups": o.groups,
-            "level": o.level, "level_label": o.level_label,
-            "level_before": o.level_before, "rank": o.rank, "total": jsonable(o.total), "status": o.status,
-            "reason": o.reason, "flags": list(o.flags),
-            "badges": list(o.result.badges) if o.result else [], "vetoes": list(o.result.vetoes) if o.result else []})
+
+def _progress(enabled: bool, total: int, verb: str, err: TextIO) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """Wraps an iteration over the rows to report on stderr, on one line rewritten with a
+    carriage return, every PROGRESS_EVERY rows; the line is cleared at the end."""
+    def wrap(items: Iterator[Any]) -> Iterator[Any]:
+        if not enabled:
+            yield from items
+            return
+        for done, item in enumerate(items, start=1):
+            if done % PROGRESS_EVERY == 0:
+                print(f"\r{verb} {done:,} of {total:,} rows", end="", file=err, flush=True)
+            yield item
+        print("\r" + " " * (len(verb) + 40) + "\r", end="", file=err, flush=True)
+
+    return wrap
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """A SIGTERM (``kill PID``) ends the run as Ctrl-C does, by an exception, so that a
+    half-written temporary file is removed on the way out (a SIGKILL cannot be caught:
+    it leaves the temporary file, never a half-written target)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    with _terminated_as_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    err = sys.stderr
+    scheme = load(args.scheme)
+    fmt = output_format(args.output, args.format)
+    if fmt == "xlsx":
+        require_openpyxl()  # before the work, not after it
+        if not args.output:
+            raise DataError("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx")
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    table = read_table(args.data, args.encoding, sheet=args.sheet, mapping=mapping,
+                       inputs=[i.name for i in scheme.inputs])
+    for warning in table.warnings:
+        print(f"warning: {warning}", file=err)
+    _missing_columns(scheme, list(table.header), err)
+    total = len(table.rows)
+    show = total > PROGRESS_FROM and not args.quiet and err.isatty()
+    history = load_history(args.history) if args.history else None
+    records = _progress(show, total, "rated", err)(iter(table.records))
+    rating = scheme.rate(records, period=args.period, history=history)
+    results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
+                      source=table.source)
+    problems = list(results.problems())
     counts = rating.counts()
-    if fmt == "json":
-        text = json.dumps({
-            "scheme": {"title": scheme.title, "version": scheme.version, "file": scheme.source_name,
-                       "sha256": scheme.sha256},
-            "period": args.period,
-            "counts": counts,
-            "results": records,
-            "quotas": [r.to_dict() for r in rating.reports],
-        }, ensure_ascii=False, indent=2) + "\n"
-    else:
-        groups = list(scheme.program.group_fields)
-        text = csv_text(RESULT_COLUMNS[:1] + groups + RESULT_COLUMNS[1:], (
-            [r["id"], *(r["groups"].get(g, "") for g in groups), r["level"], r["level_label"], r["total"],
-             r["status"], r["reason"], "、".join(r["flags"]), r["level_before"], r["rank"]]
-            for r in records))
-    if args.output:
-        write_atomic(args.output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    else:
-        sys.stdout.write(text)
+    if args.strict and counts["invalid"]:
+        for p in problems:
+            print(p, file=err)
+        print(f"error: {counts['invalid']} of {counts['rows']} rows are invalid (--strict): "
+              f"{len(problems)} problem(s) above; no results written", file=err)
+        return 1
+    values = [p for p in problems if p.column]  # the requirements that fail are told in the output's reason
+    for p in values[:SHOWN_PROBLEMS]:
+        print(p, file=err)
+    if len(values) > SHOWN_PROBLEMS:
+        print(f"... and {len(values) - SHOWN_PROBLEMS} more: the output lists every invalid row with its reasons",
+              file=err)
+    write_results(results, args.output, fmt, wrap=_progress(show, total, "written", err))
     summary = rating.summary()
     if args.summary:
         write_atomic(args.summary, summary + "\n")
     elif rating.reports:
-        print("\n".join(summary.splitlines()[1:]), file=sys.stderr)
+        print("\n".join(summary.splitlines()[1:]), file=err)
     print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
-          f"ineligible: {counts['ineligible']}", file=sys.stderr)
+          f"ineligible: {counts['ineligible']}", file=err)
     return 0
 
 

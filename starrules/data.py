@@ -1,24 +1,36 @@
-"""Reading entity data (CSV, JSON, JSON Lines) and writing results, losing nothing.
+"""Reading entity data (CSV, XLSX, JSON, JSON Lines) and writing files, losing nothing.
 
-Takes a data file; gives its rows as ``Row`` values (the row's number in the file and
-its cells by column name). CSV files may be UTF-8, UTF-8 with a BOM, or GB18030 (the
-usual export of Chinese office software); the encoding is detected unless given.
-Results are written atomically: to a temporary file, then renamed over the target.
+Takes a data file; gives a :class:`Table`: its rows as :class:`Row` values (the row's
+number in the file and its cells by column name), with the file's columns renamed to the
+scheme's input names where a mapping says so. CSV files may be UTF-8, UTF-8 with a BOM,
+or GB18030 (the usual export of Chinese office software); the encoding is detected
+unless given. XLSX workbooks need the optional ``openpyxl`` (``starrules[xlsx]``).
+
+Files are written atomically (:func:`atomic_file`, :func:`write_atomic`): to a temporary
+file beside the target, then renamed over it, so a reader sees the old file or the new
+one, never half of one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import IO, Any
 
 import attrs
 
+from starrules.diagnostics import did_you_mean
 from starrules.errors import StarError
+from starrules.values import fmt_number
 
 
 class DataError(StarError):
@@ -27,8 +39,44 @@ class DataError(StarError):
 
 @attrs.frozen
 class Row:
-    number: int  # the line of the file the row starts on (the header is line 1)
+    number: int  # the line of the file the row starts on (the header is line 1); the sheet's row; a JSON item's place
     values: Mapping[str, object]
+
+
+@attrs.frozen
+class CellError:
+    """A spreadsheet cell holding a formula's error (``#DIV/0!``, ``#N/A``...): no input
+    accepts it, so the row comes out invalid with the error shown."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+@attrs.frozen
+class Table:
+    """The rows of a data file, with their columns named as the scheme names its inputs.
+
+    ``header`` lists the columns in the file's order under those names; ``renamed`` maps
+    each name a mapping gave to the file's own header (for messages); ``warnings`` says
+    what a mapping named that the file lacks.
+    """
+
+    source: str
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    renamed: Mapping[str, str] = attrs.field(factory=dict)
+    sheet: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def records(self) -> list[Mapping[str, object]]:
+        """The rows' values, as ``Scheme.rate`` takes them."""
+        return [row.values for row in self.rows]
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
@@ -45,20 +93,76 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     raise DataError("the file is neither UTF-8 nor GB18030 text; give --encoding")  # pragma: no cover
 
 
+INPUT_FORMATS = {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                 ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
 def read_rows(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[list[str], list[Row]]:
-    """The column names and the rows of a CSV, JSON (a list of objects) or JSONL file."""
+    """The column names and the rows of a CSV, XLSX (its first sheet), JSON (a list of
+    objects) or JSONL file."""
+    table = read_table(path, encoding)
+    return list(table.header), list(table.rows)
+
+
+def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, sheet: str | None = None,
+               mapping: Mapping[str, str] | None = None, inputs: Collection[str] | None = None) -> Table:
+    """Read a data file: CSV, XLSX, JSON or JSONL, by its suffix (anything else is read as CSV).
+
+    ``encoding`` is the text encoding (detected when None; not used for XLSX), ``sheet``
+    the workbook's sheet (the first when None), ``mapping`` renames the file's columns
+    (its header -> an input name; see :func:`load_mapping`). ``inputs``, the scheme's
+    input names, lets the mapping be checked against them: a name no input has is an
+    error, as is a column that gives an input twice.
+    """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = decode(raw, encoding)
+    name = str(path)
     suffix = p.suffix.lower()
-    if suffix == ".json":
-        return _json_rows(text, str(path))
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(text, str(path))
-    return _csv_rows(text, str(path))
+    kind = INPUT_FORMATS.get(suffix, "csv")
+    if sheet is not None and kind != "xlsx":
+        raise DataError(f"--sheet is for workbooks (.xlsx); {name} is not one")
+    if kind == "xlsx":
+        header, rows, sheet = _xlsx_rows(p, sheet)
+    else:
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
+        text = decode(raw, encoding)
+        if kind == "json":
+            header, rows = _json_rows(text, name)
+        elif kind == "jsonl":
+            header, rows = _jsonl_rows(text, name)
+        else:
+            header, rows = _csv_rows(text, name)
+    return _mapped(name, header, rows, mapping or {}, inputs, sheet)
+
+
+def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str, str],
+            inputs: Collection[str] | None, sheet: str | None) -> Table:
+    if inputs is not None:
+        for target in sorted(set(mapping.values()) - set(inputs)):
+            close = did_you_mean(target, list(inputs))
+            hint = f"; did you mean '{close}'?" if close else ""
+            raise DataError(f"the mapping names '{target}', which is not an input of the scheme{hint}")
+    present = [h for h in header if h]
+    warnings = tuple(f"the mapping names the column '{h}', which {name} does not have"
+                     for h in mapping if h not in present)
+    renamed = {target: source for source, target in mapping.items() if source in present and source != target}
+    for target, source in renamed.items():
+        if target in present and target not in mapping:
+            raise DataError(f"{name}: the column '{source}' is mapped to '{target}', but the file has a "
+                            f"column '{target}' as well: map or remove one of them")
+    names = [mapping.get(h, h) if h else h for h in header]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(names, start=1):
+        if not h:
+            continue
+        if h in seen and (inputs is None or h in inputs):
+            raise DataError(f"{name}: the columns {seen[h]} and {i} both give '{h}': remove or rename one")
+        seen.setdefault(h, i)
+    if renamed:
+        rows = [Row(r.number, {mapping.get(k, k): v for k, v in r.values.items()}) for r in rows]
+    return Table(name, tuple(names), tuple(rows), renamed, sheet, warnings)
 
 
 def _csv_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
@@ -93,7 +197,7 @@ def _check_object(obj: object, where: str) -> Mapping[str, object]:
 
 def _json_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=Decimal)  # 0.1 stays exactly 0.1, and 20 digits stay 20
     except json.JSONDecodeError as exc:
         raise DataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(data, list):
@@ -108,7 +212,7 @@ def _jsonl_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise DataError(f"{name}, line {i}: not valid JSON ({exc.msg})") from None
         rows.append(Row(i, _check_object(obj, f"{name}, line {i}")))
@@ -119,19 +223,193 @@ def _columns(rows: Sequence[Row]) -> list[str]:
     return list(dict.fromkeys(k for r in rows for k in r.values))
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Write text to path so that a reader sees the old file or the new one, never half."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+# ---- workbooks ------------------------------------------------------------------------
+
+
+XLSX_HINT = "install starrules[xlsx] (pip install 'starrules[xlsx]'), which brings openpyxl"
+
+
+def require_openpyxl() -> Any:
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+        import openpyxl
+    except ImportError:
+        raise DataError(f"reading and writing .xlsx workbooks needs openpyxl: {XLSX_HINT}") from None
+    return openpyxl
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row], str]:
+    openpyxl = require_openpyxl()
+    from zipfile import BadZipFile
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (BadZipFile, KeyError, ValueError) as exc:
+        raise DataError(f"{path} is not an .xlsx workbook ({exc})") from None
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            close = did_you_mean(sheet, names)
+            hint = f"; did you mean '{close}'?" if close else ""
+            raise DataError(f"{path} has no sheet '{sheet}'{hint} (its sheets: {', '.join(names)})")
+        ws.reset_dimensions()  # some writers record wrong dimensions: read every row there is
+        lines = enumerate(ws.iter_rows(), start=1)
+        header: list[str] = []
+        for _, first in lines:  # the first row with anything written in it is the header
+            header = ["" if c.value is None else str(c.value).strip() for c in first]
+            if any(header):
+                break
+        if not any(header):
+            raise DataError(f"the sheet '{ws.title}' of {path} is empty: it needs a header row with the input names")
+        rows: list[Row] = []
+        for number, line in lines:
+            values = [_cell(c) for c in line]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            rows.append(Row(number, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h}))
+        return header, rows, str(ws.title)
+    finally:
+        wb.close()
+
+
+def _cell(cell: Any) -> object:
+    """A cell's value as the scheme's inputs read it. A number formatted as a percentage
+    (the cell shows 85%, and holds 0.85) is read as the text it shows, ``85%``; a date
+    as its ISO text; a formula's error as a :class:`CellError`."""
+    value = cell.value
+    if value is None:
+        return None
+    if getattr(cell, "data_type", None) == "e":
+        return CellError(str(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "%" in str(getattr(cell, "number_format", "") or ""):
+            ratio = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            return fmt_number(ratio * 100) + "%"
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    return value
+
+
+# ---- column mappings ------------------------------------------------------------------
+
+
+def load_mapping(path: str | os.PathLike[str], encoding: str | None = None) -> dict[str, str]:
+    """A column mapping from a file: a JSON object ``{"the file's header": "input name"}``,
+    or a CSV of two columns, the file's header then the input name, under a header row
+    of its own (``column,input`` or ``表头,输入项``: any words; it is skipped)."""
+    p = Path(path)
+    name = str(path)
+    try:
+        text = decode(p.read_bytes(), encoding)
+    except OSError as exc:
+        raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
+    out: dict[str, str] = {}
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise DataError(f'{name}: expected an object of texts, {{"the file\'s header": "input name", ...}}')
+        pairs = [(i, k, v) for i, (k, v) in enumerate(data.items(), start=1)]
+        where = "entry"
+    else:
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise DataError(f"{name}: {exc}") from None
+        pairs = []
+        for i, cells in enumerate(lines[1:], start=2):
+            cells = [c.strip() for c in cells]
+            while cells and not cells[-1]:
+                cells.pop()
+            if not cells:
+                continue
+            if len(cells) != 2 or not all(cells):
+                raise DataError(f"{name}, line {i}: expected two cells, the data's column and the input it gives")
+            pairs.append((i, cells[0], cells[1]))
+        where = "line"
+    targets: dict[str, str] = {}
+    for i, source, target in pairs:
+        source, target = source.strip(), target.strip()
+        if not source or not target:
+            raise DataError(f"{name}, {where} {i}: a column and an input name must both be written")
+        if source in out:
+            raise DataError(f"{name}, {where} {i}: the column '{source}' is mapped twice")
+        if target in targets:
+            raise DataError(f"{name}, {where} {i}: the columns '{targets[target]}' and '{source}' "
+                            f"are both mapped to '{target}'")
+        out[source] = target
+        targets[target] = source
+    return out
+
+
+# ---- writing ---------------------------------------------------------------------------
+
+
+PAUSE_ENV = "STARRULES_TEST_PAUSE_BEFORE_RENAME"
+
+
+def _pause_for_tests(tmp: str) -> None:
+    """For tests of interrupted writes only: with ``STARRULES_TEST_PAUSE_BEFORE_RENAME``
+    set to a path, the writer, its temporary file complete but not yet renamed, writes
+    that temporary file's path to the marker path and waits (up to 60 s) until the marker
+    is removed, so that a test can interrupt it at exactly that point."""
+    marker = os.environ.get(PAUSE_ENV)
+    if not marker:
+        return
+    Path(marker + ".part").write_text(tmp, encoding="utf-8")
+    os.replace(marker + ".part", marker)  # the marker appears with its text, never empty
+    deadline = time.monotonic() + 60
+    while Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _new_file_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], binary: bool = False, encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """A file to write ``path`` through: a temporary file beside it, renamed over it when
+    the block ends without an error, removed when it ends with one (or is interrupted)."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, _new_file_mode(target))
+        f: IO[Any]
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
+        _pause_for_tests(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Write text to path so that a reader sees the old file or the new one, never half."""
+    with atomic_file(path, encoding=encoding) as f:
+        f.write(text)
 
 
 def csv_text(header: Sequence[str], rows: Iterator[Sequence[object]] | Sequence[Sequence[object]]) -> str:

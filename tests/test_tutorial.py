@@ -431,8 +431,8 @@ rows in: 2, rated: 2, invalid: 0, ineligible: 0
 ```
 
 ```csv output=甲/结果.csv
-id,level,level_label,total,status,reason,flags,level_before_quotas,rank
-子,1,1星,7,rated,,,1,1
+row,id,level,level_label,total,status,reason,flags,level_before_quotas,rank,scheme,scheme_version,period,scheme_sha256
+2,子,1,1星,7,rated,,,1,1,甲,,,52d19a2b9ffd262a4b1cedf1be4bb315a75ac97ec5f87962f275092ed69d5eac
 ...
 ```
 """

@@ -1,0 +1,380 @@
+"""The results of a population run, written as CSV, JSON, JSON Lines or an XLSX workbook.
+
+Takes a scheme, the rows it rated and its :class:`~starrules.population.Rating`; gives
+:class:`Results`, one line per input row in input order (rated, ineligible or invalid:
+nothing is dropped), and writes them atomically (:func:`starrules.data.atomic_file`).
+
+Every output says which scheme made it: its title, version, period and the sha256 of its
+text. JSON and the workbook say it once (the workbook on its ``scheme`` sheet); CSV and
+JSON Lines say it on every line (the last four columns of CSV), so that a sorted, filtered
+or concatenated file still ties each line to its scheme. A spreadsheet reads the CSV as
+a plain table: no comment line above the header.
+
+The columns: the row's number in the data file, the id, the groups, the level, the total,
+status and reason, the flags, the level before the quotas and the rank; then one column
+per score, bonus and penalty (its value), one per rule, quota and selection (``✔`` where
+it applied to the row), and the scheme's columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import IO, Any, TextIO
+
+import attrs
+
+from starrules import interpreter, runtime
+from starrules.api import Scheme
+from starrules.data import DataError, Row, atomic_file, require_openpyxl
+from starrules.errors import InputError, value_missing
+from starrules.population import Outcome, Rating
+from starrules.result import Past, jsonable
+from starrules.values import fmt_number
+
+OUTPUT_FORMATS = ("csv", "json", "jsonl", "xlsx")
+OUTPUT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+APPLIED = "✔"
+META_COLUMNS = ("scheme", "scheme_version", "period", "scheme_sha256")
+SHEETS = ("results", "summary", "invalid", "scheme")
+
+Wrap = Callable[[Iterator[Any]], Iterator[Any]]
+
+
+def output_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
+    """The format asked for (``fmt``), else the one the file's suffix names, else CSV."""
+    if fmt is not None:
+        if fmt not in OUTPUT_FORMATS:
+            raise DataError(f"the output format must be one of {', '.join(OUTPUT_FORMATS)}, not {fmt!r}")
+        return fmt
+    if path is None:
+        return "csv"
+    return OUTPUT_SUFFIXES.get(os.path.splitext(str(path))[1].lower(), "csv")
+
+
+@attrs.frozen
+class Problem:
+    """Why one row is invalid: a value that does not fit its input (``column`` the data's
+    column as its header writes it, ``input`` the scheme's name for it, ``value`` what was written, ``expected``
+    what the declaration allows), or a requirement (``require``) that does not hold."""
+
+    row: int
+    id: str
+    column: str
+    input: str
+    value: object
+    expected: str
+
+    @property
+    def shown(self) -> str:
+        return "(missing)" if value_missing(self.value) else repr(self.value)
+
+    @property
+    def what(self) -> str:
+        """The problem in words, without its row."""
+        if not self.column:
+            return self.expected
+        where = "history" if self.input == "history" else f"column {self.column}"
+        if self.column != self.input:
+            where += f" (→ {self.input})"
+        return f"{where}: {self.shown} is not valid; expected {self.expected}"
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.what}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "id": self.id, "column": self.column, "input": self.input,
+                "value": None if value_missing(self.value) else jsonable(self.value), "expected": self.expected}
+
+
+class Results:
+    """A rating ready to write: one line per input row, in order.
+
+    ``rows`` are the rated rows as read (their numbers in the file are shown; plain
+    records are numbered from 1); ``renamed`` maps an input's name to the data's column
+    that gave it (see :class:`starrules.data.Table`); ``history`` is what the rating was
+    given, needed to tell which caps and demotions applied.
+    """
+
+    def __init__(self, scheme: Scheme, rating: Rating, rows: Sequence[Row | Mapping[str, object]], *,
+                 period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
+                 renamed: Mapping[str, str] | None = None, source: str | None = None) -> None:
+        if len(rows) != len(rating.outcomes):
+            raise ValueError(f"{len(rows)} rows but {len(rating.outcomes)} outcomes: rate exactly these rows")
+        self.scheme = scheme
+        self.rating = rating
+        self.rows = [r if isinstance(r, Row) else Row(i + 1, r) for i, r in enumerate(rows)]
+        self.period = period
+        self.history = history
+        self.renamed = dict(renamed or {})
+        self.source = source
+        program = scheme.program
+        self.groups = list(program.group_fields)
+        self.scores = [s for s in program.scores if s.name != program.total]
+        self.rules = list(dict.fromkeys(
+            [(r.kind, r.name) for r in program.rules] + [(p.kind, p.name) for p in program.population]))
+        self.badges = any(s.kind == "badges" for s in program.scores)
+
+    # ---- what every output says ----
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        s = self.scheme
+        return {"title": s.title, "version": s.version, "file": s.source_name, "sha256": s.sha256}
+
+    def counts(self) -> dict[str, int]:
+        """Rows in, rated, invalid, ineligible, and rated rows by level: rows in is always
+        the sum of the three statuses."""
+        return self.rating.counts()
+
+    @property
+    def columns(self) -> list[str]:
+        return (["row", "id", *self.groups, "level", "level_label", "total", "status", "reason", "flags",
+                 "level_before_quotas", "rank"] + (["badges"] if self.badges else [])
+                + [f"{s.kind}:{s.name}" for s in self.scores] + [f"{k}:{n}" for k, n in self.rules]
+                + list(META_COLUMNS))
+
+    # ---- per row ----
+
+    def _id(self, row: Row, o: Outcome) -> str:
+        if o.id:
+            return o.id
+        field = self.scheme.program.id_field
+        value = row.values.get(field) if field else None
+        if value is None or str(value).strip() == "":
+            return f"row {row.number}"
+        return str(value).strip()
+
+    def _groups(self, row: Row, o: Outcome) -> dict[str, str]:
+        if o.result is not None:
+            return dict(o.result.groups)
+        values = row.values  # a row whose inputs could not be read: its groups as written
+        return {g: "" if value_missing(values.get(g)) else str(values.get(g)).strip() for g in self.groups}
+
+    def _past(self, o: Outcome) -> tuple[Past, ...]:
+        if not self.history or o.id is None:
+            return ()
+        try:
+            return runtime.read_history(self.scheme.program, self.history.get(o.id, ()))
+        except InputError:  # pragma: no cover - the rating read the same history
+            return ()
+
+    def applied(self, o: Outcome) -> set[tuple[str, str]]:
+        """The rules, quotas and selections that applied to a row, as (kind, name):
+        the requirement it failed or the disqualification it met; the vetoes, caps and
+        demotions whose conditions held; its flags; the quotas and selections that moved
+        or picked it."""
+        if o.status != "rated":
+            kind = "disqualify" if o.status == "ineligible" else "require"
+            return {(kind, o.reason)} if o.reason and not o.problems else set()
+        res = o.result
+        assert res is not None
+        program = self.scheme.program
+        out = {("veto", v) for v in res.vetoes}
+        conditional = program.rules_of("demote") + program.rules_of("cap")
+        if conditional:
+            past = self._past(o)
+            out |= {(r.kind, r.name) for r in conditional if interpreter.holds(program, res, r.condition, None, past)}
+        out |= {("flag", f) for f in o.flags}
+        out |= {("select", s.name) for s in program.selections if s.flag is not None and s.flag in o.flags}
+        out |= {(mv.kind, mv.rule) for mv in o.moves}
+        return out
+
+    def problems_of(self, row: Row, o: Outcome) -> list[Problem]:
+        ident = self._id(row, o)
+        if o.problems:
+            return [Problem(row.number, ident, self.renamed.get(p.field, p.field), p.field, p.value, p.expected)
+                    for p in o.problems]
+        if o.status == "invalid":
+            return [Problem(row.number, ident, "", "", None, f"the requirement '{o.reason}' does not hold")]
+        return []
+
+    def problems(self) -> Iterator[Problem]:
+        """Every problem of every invalid row, in order."""
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            if o.status == "invalid":
+                yield from self.problems_of(row, o)
+
+    def _reason(self, row: Row, o: Outcome) -> str | None:
+        if o.problems:
+            return "; ".join(p.what for p in self.problems_of(row, o))
+        return o.reason
+
+    def lines(self) -> Iterator[list[object]]:
+        """One list of values per row, under :attr:`columns`: numbers as ``Decimal``,
+        levels as the scheme writes them, absent values as None."""
+        meta = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            applied = self.applied(o)
+            line: list[object] = [row.number, self._id(row, o), *self._groups(row, o).values(),
+                                  o.level, o.level_label, o.total, o.status, self._reason(row, o), "、".join(o.flags),
+                                  o.level_before, o.rank]
+            if self.badges:
+                line.append("、".join(res.badges) if res else None)
+            line += [res.scores.get(s.name) if res else None for s in self.scores]
+            line += [APPLIED if rule in applied else None for rule in self.rules]
+            yield line + meta
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One JSON-ready dict per row; numbers are texts, so no digit is lost."""
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            applied = self.applied(o)
+            yield {
+                "row": row.number, "id": self._id(row, o), "groups": self._groups(row, o),
+                "level": o.level, "level_label": o.level_label, "level_before": o.level_before, "rank": o.rank,
+                "total": jsonable(o.total), "status": o.status, "reason": self._reason(row, o),
+                "flags": list(o.flags), "badges": list(res.badges) if res else [],
+                "vetoes": list(res.vetoes) if res else [],
+                "scores": {s.name: jsonable(res.scores.get(s.name)) for s in self.scores} if res else {},
+                "rules": [f"{k}:{n}" for k, n in self.rules if (k, n) in applied],
+                "problems": [p.to_dict() for p in self.problems_of(row, o)],
+            }
+
+    # ---- per group ----
+
+    def level_table(self) -> tuple[list[str], list[list[object]]]:
+        """Rows, statuses and rated rows by level, over all and per group (levels
+        highest first)."""
+        levels = self.rating.levels
+        labels = list(reversed(levels.labels))
+        header = ["group_by", "group", "rows", "rated", "invalid", "ineligible", *labels]
+        keys: list[tuple[str, str]] = [("", "all")]
+        for g in self.groups:
+            keys += [(g, v) for v in sorted({self._groups(r, o)[g] for r, o in zip(self.rows, self.rating.outcomes)})]
+        tally: dict[tuple[str, str], dict[str, int]] = {k: dict.fromkeys(header[2:], 0) for k in keys}
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            groups = self._groups(row, o)
+            for key in [("", "all")] + [(g, groups[g]) for g in self.groups]:
+                t = tally[key]
+                t["rows"] += 1
+                t[o.status] += 1
+                if o.status == "rated" and o.level_label is not None:
+                    t[o.level_label] += 1
+        return header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
+
+    QUOTA_COLUMNS = ("rule", "kind", "line", "group", "text", "base", "target", "before", "after", "met", "enforced",
+                     "note")
+
+    def quota_table(self) -> list[list[object]]:
+        out: list[list[object]] = []
+        for r in self.rating.reports:
+            met = {True: "met", False: "NOT MET", None: "target"}[r.met]
+            out.append([r.rule, r.kind, r.line, r.group or "all", r.text, r.base, r.target, r.before, r.after,
+                        met if r.kind == "quota" else "", "yes" if r.enforced else "report only", r.note])
+        return out
+
+    def to_dict(self, wrap: Wrap | None = None) -> dict[str, Any]:
+        records = self.records()
+        header, levels = self.level_table()
+        return {
+            "scheme": self.meta,
+            "period": self.period,
+            "counts": self.counts(),
+            "results": list(wrap(records) if wrap else records),
+            "levels": [dict(zip(header, row)) for row in levels],
+            "quotas": [r.to_dict() for r in self.rating.reports],
+        }
+
+
+# ---- writers ---------------------------------------------------------------------------
+
+
+def _text(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return fmt_number(value)
+    return value
+
+
+def write_csv(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(results.columns)
+    lines = results.lines()
+    for line in wrap(lines) if wrap else lines:
+        w.writerow([_text(v) for v in line])
+
+
+def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
+    json.dump(results.to_dict(wrap), f, ensure_ascii=False, indent=2)
+    f.write("\n")
+
+
+def write_jsonl(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
+    scheme = {k: v for k, v in results.meta.items() if k != "file"}
+    records = results.records()
+    for rec in wrap(records) if wrap else records:
+        f.write(json.dumps({**rec, "scheme": scheme, "period": results.period}, ensure_ascii=False) + "\n")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, (dict, list, tuple)):  # pragma: no cover - no such column
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None:
+    """Four sheets: ``results`` (a line per row), ``summary`` (levels per group, then the
+    quotas and selections per group), ``invalid`` (a line per problem of each invalid row)
+    and ``scheme`` (the scheme's name, version, period, sha256 and the counts)."""
+    openpyxl = require_openpyxl()
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("results")
+    ws.freeze_panes = "C2"
+    ws.append(results.columns)
+    lines = results.lines()
+    for line in wrap(lines) if wrap else lines:
+        ws.append([_cell(v) for v in line])
+
+    ws = wb.create_sheet("summary")
+    header, levels = results.level_table()
+    ws.append(header)
+    for row in levels:
+        ws.append(row)
+    if results.rating.reports:
+        ws.append([])
+        ws.append(list(Results.QUOTA_COLUMNS))
+        for row in results.quota_table():
+            ws.append(row)
+
+    ws = wb.create_sheet("invalid")
+    ws.append(["row", "id", "column", "input", "value", "expected"])
+    for p in results.problems():
+        ws.append([p.row, p.id, p.column, p.input, None if value_missing(p.value) else str(p.value), p.expected])
+
+    ws = wb.create_sheet("scheme")
+    meta = results.meta
+    for key, value in [("scheme", meta["title"]), ("scheme_version", meta["version"]), ("scheme_file", meta["file"]),
+                       ("scheme_sha256", meta["sha256"]), ("period", results.period), ("data", results.source),
+                       *results.counts().items()]:
+        ws.append([key, value])
+    wb.save(f)
+
+
+def write_results(results: Results, path: str | os.PathLike[str] | None = None, fmt: str | None = None, *,
+                  stream: TextIO | None = None, wrap: Wrap | None = None) -> str:
+    """Write the results to ``path`` atomically (else to ``stream``, standard output by
+    default) in ``fmt`` (else the format ``path``'s suffix names, else CSV); gives the
+    format written. A CSV file starts with a byte-order mark, so that spreadsheets read
+    it as UTF-8; on a stream it does not. ``wrap`` wraps the iteration over the rows
+    (for progress reports)."""
+    fmt = output_format(path, fmt)
+    if fmt == "xlsx":
+        if path is None:
+            raise DataError("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx")
+        with atomic_file(path, binary=True) as f:
+            write_xlsx(f, results, wrap)
+        return fmt
+    writer = {"csv": write_csv, "json": write_json, "jsonl": write_jsonl}[fmt]
+    if path is None:
+        writer(stream or sys.stdout, results, wrap)
+        return fmt
+    with atomic_file(path, encoding="utf-8-sig" if fmt == "csv" else "utf-8") as f:
+        writer(f, results, wrap)
+    return fmt
