@@ -449,8 +449,13 @@ def _chromium() -> str:
     return path
 
 
-def _browse(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
+@pytest.fixture
+def chromium() -> str:
+    return _chromium()
+
+
+def _browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
     return done
@@ -473,8 +478,8 @@ def anyang_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_browser_renders_charts_and_explanations(anyang_page: Path, tmp_path: Path) -> None:
-    done = _browse(tmp_path, "--dump-dom", anyang_page.as_uri())
+def test_browser_renders_charts_and_explanations(chromium: str, anyang_page: Path, tmp_path: Path) -> None:
+    done = _browse(chromium, tmp_path, "--dump-dom", anyang_page.as_uri())
     soup = BeautifulSoup(done.stdout, "html.parser")
     assert soup.title.get_text() == "安阳市直机关基层服务型党组织星级评定 · 评定结果"
     charts = soup.select("svg.chart")
@@ -491,11 +496,11 @@ def test_browser_renders_charts_and_explanations(anyang_page: Path, tmp_path: Pa
     assert "五星级一般不超过总数的10% (line 131)" in first and "moved to 四星级" in first
 
 
-def test_browser_screenshot_artefact(anyang_page: Path, tmp_path: Path) -> None:
+def test_browser_screenshot_artefact(chromium: str, anyang_page: Path, tmp_path: Path) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     png = ARTEFACTS / "report.png"
     png.unlink(missing_ok=True)
-    _browse(tmp_path, f"--screenshot={png}", "--window-size=1280,2000", anyang_page.as_uri())
+    _browse(chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", anyang_page.as_uri())
     head = png.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
     assert struct.unpack(">II", head[16:24]) == (1280, 2000)
@@ -503,9 +508,9 @@ def test_browser_screenshot_artefact(anyang_page: Path, tmp_path: Path) -> None:
     assert "build/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()  # the artefact is never committed
 
 
-def test_browser_prints_on_a4(anyang_page: Path, tmp_path: Path) -> None:
+def test_browser_prints_on_a4(chromium: str, anyang_page: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
-    _browse(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", anyang_page.as_uri())
+    _browse(chromium, tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", anyang_page.as_uri())
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     # A4 is 210 × 297 mm = 595.28 × 841.89 pt; Chromium rounds to whole device pixels
