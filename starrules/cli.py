@@ -3,6 +3,7 @@
     starrules check FILE...                 diagnostics on stderr; exit 1 on errors
     starrules run SCHEME DATA [-o OUT]      one result row per input row, in order
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
+    starrules report SCHEME DATA -o R.html  a self-contained HTML report, printable for 公示
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
     starrules test FILE...                  run the examples written inside schemes
     starrules fmt [--check] FILE...         the one canonical layout
@@ -113,6 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--encoding", default=None)
     _history_args(e)
     e.set_defaults(func=cmd_explain)
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report: charts, flags, every row explained")
+    rp.add_argument("scheme", metavar="SCHEME")
+    rp.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), JSON or JSONL")
+    rp.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the HTML file to write")
+    rp.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
+    _history_args(rp)
+    rp.set_defaults(func=cmd_report)
     return p
 
 
@@ -398,6 +407,35 @@ def cmd_explain(args: argparse.Namespace) -> int:
               f"flags{when}: {'、'.join(outcome.flags) or 'none'}")
     else:
         print(result.explain().splitlines()[-1])
+    return 0
+
+
+# ---- report --------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from starrules.report import render_report
+
+    scheme = load(args.scheme)
+    header, rows = read_rows(args.data, args.encoding)
+    _missing_columns(scheme, header, sys.stderr)
+    history = load_history(args.history) if args.history else None
+    rating = scheme.rate([row.values for row in rows], period=args.period, history=history, trace=True)
+    for row, outcome in zip(rows, rating.outcomes, strict=True):
+        for p in outcome.problems:
+            shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
+            print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=sys.stderr)
+    inputs = [("数据 SHA-256", hashlib.sha256(Path(args.data).read_bytes()).hexdigest()),
+              ("编码 Encoding", args.encoding or "detected")]
+    inputs += [("往期结果 History", path) for path in args.history]
+    text = render_report(scheme, rating, data_name=args.data, row_numbers=[row.number for row in rows],
+                         period=args.period, inputs=inputs)
+    write_atomic(args.output, text)
+    counts = rating.counts()
+    print(f"wrote {args.output}; rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
+          f"ineligible: {counts['ineligible']}", file=sys.stderr)
     return 0
 
 
