@@ -86,13 +86,7 @@ class Scheme:
         the result does not depend on the order of the records. ``history`` maps an
         entity's id to its earlier outcomes. The compiled engine is used unless a trace
         (or ``engine="reference"``) is asked for."""
-        evaluator = None
-        if _engine(engine, trace) == "compiled":
-            compiled = self.compiled
-
-            def evaluator(record: Mapping[str, object], period: int | None, past: tuple[Past, ...]) -> Result:
-                return compiled.evaluate(record, period=period, history=past)
-
+        evaluator = self.compiled.evaluate if _engine(engine, trace) == "compiled" else None
         return population.rate(self.program, records, trace=trace, period=period, history=history,
                                evaluator=evaluator)
 

@@ -18,6 +18,7 @@ tie-break keys (the id by default) and then in the entity's own values.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +31,7 @@ from starrules import interpreter, runtime
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
-from starrules.result import Past, Result, jsonable
+from starrules.result import Lazy, Past, Result, jsonable
 from starrules.values import fmt_number, fmt_value
 
 
@@ -46,26 +47,117 @@ class Move:
     why: str
 
 
-@attrs.frozen
+_UNSET: Any = object()
+
+
 class Outcome:
     """One record's outcome. ``row`` is its position in the input (0-based);
     ``level_before`` the level its own evaluation gave, ``level`` the level after the
-    quotas; ``rank`` its place (1 = best) in the scheme's main ranking of rated entities."""
+    quotas; ``rank`` its place (1 = best) in the scheme's main ranking of rated entities;
+    ``moves`` what the quotas and selections did to it; ``result`` its own evaluation
+    (None for a record whose inputs are bad: ``problems`` says why).
 
-    row: int
-    status: str
-    id: str | None
-    groups: dict[str, str]
-    level: int | str | None
-    level_label: str | None
-    level_before: int | str | None
-    reason: str | None
-    total: Decimal | None
-    flags: tuple[str, ...]
-    rank: int | None
-    moves: tuple[Move, ...]
+    Outcomes are values: compare them with ``==``, treat them as read-only. ``id``,
+    ``groups`` and ``total`` come from ``result`` when there is one, made on first use.
+    """
+
+    __slots__ = ("_canonical", "_groups", "_id", "_total", "at", "flags", "history", "level", "level_before",
+                 "level_label", "limit", "moves", "problems", "rank", "reason", "result", "row", "sel_flags",
+                 "status")
+
+    # while the quotas apply (rated entities only): the level rank now, the highest its
+    # vetoes and caps allow, its earlier outcomes, and the flags selections gave it
+    at: int
+    limit: int | None
+    history: tuple[Past, ...]
+    sel_flags: tuple[str, ...]
     result: Result | None
-    problems: tuple[InputProblem, ...] = ()
+
+    FIELDS = ("row", "status", "id", "groups", "level", "level_label", "level_before", "reason", "total", "flags",
+              "rank", "moves", "result", "problems")
+
+    def __init__(self, row: int, status: str, id: str | None, groups: dict[str, str] | None,
+                 level: int | str | None, level_label: str | None, level_before: int | str | None,
+                 reason: str | None, total: Decimal | None, flags: tuple[str, ...], rank: int | None,
+                 moves: tuple[Move, ...], result: Result | None, problems: tuple[InputProblem, ...] = ()) -> None:
+        self.row = row
+        self.status = status
+        self._id = id
+        self._groups = groups
+        self.level = level
+        self.level_label = level_label
+        self.level_before = level_before
+        self.reason = reason
+        self._total = total
+        self.flags = flags
+        self.rank = rank
+        self.moves = moves
+        self.result = result
+        self.problems = problems
+        self._canonical: tuple[Any, ...] | None = None
+
+    @classmethod
+    def _of(cls, row: int, result: Result, history: tuple[Past, ...]) -> Outcome:
+        """A rated entity, before the quotas: its level rank in ``at``, the highest level
+        its vetoes and caps allow in ``limit``."""
+        self = cls.__new__(cls)
+        self.row = row
+        self.status = "rated"
+        self.result = result
+        self._id = self._groups = self._total = _UNSET
+        self.at = result.level_rank or 0
+        self.limit = result.limit_rank
+        self.history = history
+        self.moves = ()
+        self.sel_flags = ()
+        self.problems = ()
+        self._canonical = None
+        return self
+
+    @property
+    def id(self) -> str | None:
+        return self.result.id if self._id is _UNSET and self.result is not None else self._id
+
+    @property
+    def groups(self) -> dict[str, str]:
+        if self._groups is _UNSET and self.result is not None:
+            return self.result.groups
+        return self._groups or {}
+
+    @property
+    def total(self) -> Decimal | None:
+        if self._total is _UNSET and self.result is not None:
+            return self.result.total
+        return self._total
+
+    def replace(self, **changes: Any) -> Outcome:
+        """A copy with some fields changed (``attrs.evolve`` for outcomes)."""
+        values = {f: getattr(self, f) for f in self.FIELDS}
+        values.update(changes)
+        return Outcome(**values)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Outcome:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.FIELDS if f != "result")
+        return f"Outcome({shown})"
+
+    def value(self, ref: m.Ref) -> Any:
+        assert self.result is not None
+        return self.result.inputs[ref.name] if ref.kind == "input" else self.result.scores[ref.name]
+
+    @property
+    def canonical(self) -> tuple[Any, ...]:
+        """The last resort of every ranking: the entity's own values, as text."""
+        if self._canonical is None:
+            assert self.result is not None
+            self._canonical = tuple(sorted((k, fmt_value(v)) for k, v in self.result.inputs.items()))
+        return self._canonical
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,27 +264,12 @@ class _Desc:
         return hash(self.v)
 
 
-@attrs.define(eq=False)
-class _Entity:
-    row: int
-    result: Result
-    rank: int
-    limit: int | None
-    moves: list[Move] = attrs.Factory(list)
-    flags: list[str] = attrs.Factory(list)
-    history: tuple[Past, ...] = ()
-    _canonical: tuple[Any, ...] | None = None
+_Entity = Outcome  # a rated entity while the quotas apply
 
-    def value(self, ref: m.Ref) -> Any:
-        return self.result.inputs[ref.name] if ref.kind == "input" else self.result.scores[ref.name]
 
-    @property
-    def canonical(self) -> tuple[Any, ...]:
-        """The last resort of every ranking: the entity's own values, as text."""
-        if self._canonical is None:
-            inputs = self.result.inputs
-            self._canonical = tuple(sorted((k, fmt_value(v)) for k, v in inputs.items()))
-        return self._canonical
+def _rated(e: _Entity) -> Result:
+    """A rated entity's own result (never None)."""
+    return e.result  # type: ignore[return-value]
 
 
 class _Last:
@@ -220,17 +297,73 @@ def _key_part(value: Any, descending: bool) -> Any:
     return _Desc(text) if descending else text
 
 
-def _order(keys: tuple[m.SortKey, ...], tiebreak: tuple[m.SortKey, ...]) -> Callable[[_Entity], tuple[Any, ...]]:
-    def key(e: _Entity) -> tuple[Any, ...]:
-        return (tuple(_key_part(e.value(k.ref), k.descending) for k in keys),
-                tuple(_key_part(e.value(k.ref), k.descending) for k in tiebreak),
-                _Last(e))
+def _part(k: m.SortKey, lazy: Lazy | None) -> Callable[[_Entity], Any]:
+    """One key of a ranking for an entity: its value, negated (or reversed) when the
+    ranking is best first. When every entity comes from the compiled fast path
+    (``lazy``), numbers compare as the scaled integers it keeps, all at one scale."""
+    ref, descending = k.ref, k.descending
+    if lazy is not None:
+        if ref.kind == "input":
+            i = lazy.input_index[ref.name]
+            if lazy.input_scales[i] is not None:
+                return (lambda e: -e.result._values[i]) if descending else (lambda e: e.result._values[i])  # type: ignore[union-attr]
+            return (lambda e: _Desc(str(e.result._values[i]))) if descending else (lambda e: str(e.result._values[i]))  # type: ignore[union-attr]
+        j = lazy.score_index[ref.name]
+        return (lambda e: -e.result._scaled[j]) if descending else (lambda e: e.result._scaled[j])  # type: ignore[union-attr]
+    return lambda e: _key_part(e.value(ref), descending)
 
-    return key
+
+class _Ranking:
+    """What every ranking of one population shares: ``lazy`` when every entity comes
+    from the compiled fast path (numbers then compare as its scaled integers), and
+    ``unique`` the id field when no two entities share an id (a ranking that ends in it
+    is then total, and the entities' own values are never needed)."""
+
+    __slots__ = ("lazy", "unique")
+
+    def __init__(self, lazy: Lazy | None, unique: str | None) -> None:
+        self.lazy = lazy
+        self.unique = unique
+
+    @classmethod
+    def of(cls, program: m.Program, entities: list[_Entity]) -> _Ranking:
+        lazy = entities[0].result._lazy if entities and entities[0].result is not None else None
+        if lazy is not None and any(e.result is None or e.result._lazy is not lazy for e in entities):
+            lazy = None
+        unique = None
+        if program.id_field is not None:
+            if lazy is not None and lazy.id_index is not None:
+                i = lazy.id_index
+                ids = {str(e.result._values[i]) for e in entities}  # type: ignore[union-attr]
+            else:
+                ids = {str(e.id) for e in entities}
+            unique = program.id_field if len(ids) == len(entities) else None
+        return cls(lazy, unique)
 
 
-def _primary(keys: tuple[m.SortKey, ...]) -> Callable[[_Entity], tuple[Any, ...]]:
-    return lambda e: tuple(_key_part(e.value(k.ref), k.descending) for k in keys)
+def _order(keys: tuple[m.SortKey, ...], tiebreak: tuple[m.SortKey, ...],
+           ctx: _Ranking | None = None) -> Callable[[_Entity], tuple[Any, ...]]:
+    lazy = ctx.lazy if ctx else None
+    parts = [_part(k, lazy) for k in keys + tiebreak]
+    if ctx and ctx.unique and any(k.ref.kind == "input" and k.ref.name == ctx.unique for k in keys + tiebreak):
+        if len(parts) == 1:
+            return lambda e: (parts[0](e),)
+        if len(parts) == 2:
+            p0, p1 = parts
+            return lambda e: (p0(e), p1(e))
+        return lambda e: tuple(p(e) for p in parts)
+    if len(parts) == 1:
+        (p0,) = parts
+        return lambda e: (p0(e), _Last(e))
+    if len(parts) == 2:
+        p0, p1 = parts
+        return lambda e: (p0(e), p1(e), _Last(e))
+    return lambda e: (*(p(e) for p in parts), _Last(e))
+
+
+def _primary(keys: tuple[m.SortKey, ...], lazy: Lazy | None = None) -> Callable[[_Entity], tuple[Any, ...]]:
+    parts = [_part(k, lazy) for k in keys]
+    return lambda e: tuple(p(e) for p in parts)
 
 
 def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int:
@@ -253,58 +386,81 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: boo
          evaluator: Evaluator | None = None) -> Rating:
     """``evaluator`` rates one record (the compiled one, by default the reference
     interpreter); ``trace`` asks the reference interpreter for every entity's trace."""
+    # A population makes millions of small objects and no reference cycles: the cyclic
+    # collector would only scan them again and again (a third of the time of a large run).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _rate(program, records, trace, period, history, evaluator)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool, period: int | None,
+          history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None, evaluator: Evaluator | None) -> Rating:
     runtime.check_period(program, period)
     if evaluator is None or trace:
         def evaluator(record: Mapping[str, object], period: int | None, past: tuple[Past, ...]) -> Result:
             return interpreter.evaluate(program, record, trace=trace, period=period, history=past)
-    outcomes: list[Outcome | None] = []
+    outcomes: list[Outcome] = []
     entities: list[_Entity] = []
+    reads_history = program.uses_history and bool(history)
+    read_history = runtime.read_history
+    past: tuple[Past, ...] = ()
     for row, record in enumerate(records):
         try:
-            ident = _raw_id(program, record)
-            past = runtime.read_history(program, history.get(ident, ()) if history and ident is not None else ())
+            if reads_history:
+                assert history is not None
+                ident = _raw_id(program, record)
+                past = read_history(program, history.get(ident, ()) if ident is not None else ())
             result = evaluator(record, period, past)
         except InputError as exc:
             ident = _raw_id(program, record)
-            groups = {g: str(record.get(g, "")) for g in program.group_fields}
+            groups = {g: _text(record.get(g)) for g in program.group_fields}
             outcomes.append(Outcome(row, "invalid", ident, groups, None, None, None, str(exc), None, (), None, (),
                                     None, tuple(exc.problems)))
             continue
-        if not result.rated:
-            outcomes.append(Outcome(row, result.status, result.id, result.groups, None, None, None, result.reason,
+        if result.status != "rated":
+            outcomes.append(Outcome(row, result.status, _UNSET, _UNSET, None, None, None, result.reason,
                                     None, (), None, (), result))
             continue
-        assert result.level_rank is not None
-        entities.append(_Entity(row, result, result.level_rank, result.limit_rank, history=past))
-        outcomes.append(None)
+        e = Outcome._of(row, result, past)
+        entities.append(e)
+        outcomes.append(e)
 
     levels = program.levels
+    ctx = _Ranking.of(program, entities)
     reports: list[QuotaReport] = []
     for sel in program.selections:
         if sel.cap is not None:
-            reports += _select(program, sel, entities)
+            reports += _select(program, sel, entities, ctx)
     for quota in program.quotas:
-        reports += _quota(program, quota, entities)
+        reports += _quota(program, quota, entities, ctx)
     for sel in program.selections:
         if sel.cap is None:
-            reports += _select(program, sel, entities)
+            reports += _select(program, sel, entities, ctx)
     reports = _final_counts(program, reports, entities)
 
     main_keys = program.quotas[0].keys if program.quotas else (
         (m.SortKey(program.band.score, True),) if program.band else ())
     id_key = (m.SortKey(m.Ref("input", program.id_field), False),) if program.id_field else ()
-    ranked = sorted(entities, key=_order(main_keys, id_key))
-    place = {id(e): i + 1 for i, e in enumerate(ranked)}
-    for e in entities:
+    entities.sort(key=_order(main_keys, id_key, ctx))
+    values, labels = levels.values, levels.labels
+    for place, e in enumerate(entities, start=1):
         res = e.result
-        own = res.flags if e.rank == res.level_rank else interpreter.flags_at(program, res, e.rank, e.history)
-        flags = own + tuple(e.flags)
-        reason = e.moves[-1].rule if e.moves else res.reason
-        outcomes[e.row] = Outcome(
-            e.row, "rated", res.id, res.groups, levels.value(e.rank), levels.label(e.rank), res.level, reason,
-            res.total, flags, place[id(e)], tuple(e.moves), res)
-    assert all(o is not None for o in outcomes)
-    return Rating(tuple(o for o in outcomes if o is not None), tuple(reports), levels)
+        assert res is not None
+        at = e.at
+        own = res.flags if at == res.level_rank else interpreter.flags_at(program, res, at, e.history)
+        e.flags = own + e.sel_flags if e.sel_flags else own
+        e.reason = e.moves[-1].rule if e.moves else res.reason
+        e.level, e.level_label, e.level_before, e.rank = values[at], labels[at], res.level, place
+    return Rating(tuple(outcomes), tuple(reports), levels)
+
+
+def _text(value: object) -> str:
+    """A group key's cell as text: a missing cell is empty, not "None"."""
+    return "" if value is None else str(value).strip()
 
 
 def _raw_id(program: m.Program, record: Mapping[str, object]) -> str | None:
@@ -318,14 +474,33 @@ def _groups(entities: list[_Entity], field: str | None) -> dict[str | None, list
     if field is None:
         return {None: list(entities)}
     out: dict[str | None, list[_Entity]] = {}
-    for e in entities:
-        out.setdefault(str(e.result.inputs[field]), []).append(e)
+    lazy = entities[0].result._lazy if entities and entities[0].result is not None else None
+    i = lazy.input_index.get(field) if lazy is not None else None
+    if lazy is not None and i is not None and lazy.input_scales[i] is None:  # a text: as the fast path read it
+        for e in entities:
+            r = _rated(e)
+            out.setdefault(str(r._values[i]) if r._lazy is lazy else r.text(field), []).append(e)
+    else:
+        for e in entities:
+            out.setdefault(_rated(e).text(field), []).append(e)
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _bounds(q: m.PopRule, top: int) -> tuple[int, int]:
+    """The level ranks a quota counts, lowest and highest."""
+    assert q.rank is not None
+    return {"==": (q.rank, q.rank), ">=": (q.rank, top), "<=": (0, q.rank)}[q.scope]
 
 
 def _in_scope(q: m.PopRule, rank: int) -> bool:
     assert q.rank is not None
-    return {"==": rank == q.rank, ">=": rank >= q.rank, "<=": rank <= q.rank}[q.scope]
+    return rank == q.rank if q.scope == "==" else rank >= q.rank if q.scope == ">=" else rank <= q.rank
+
+
+def _count(q: m.PopRule, members: list[_Entity], top: int) -> int:
+    """How many of ``members`` are at the levels the quota counts."""
+    lo, hi = _bounds(q, top)
+    return sum(1 for e in members if lo <= e.at <= hi)
 
 
 def _scope_text(q: m.PopRule, levels: m.Levels) -> str:
@@ -339,15 +514,15 @@ def _amount_text(q: m.PopRule) -> str:
 
 
 def _move(e: _Entity, to: int, rule: m.PopRule, levels: m.Levels, why: str) -> None:
-    e.moves.append(Move(rule.name, rule.kind, rule.span.line, levels.label(e.rank), levels.label(to), why))
-    e.rank = to
+    e.moves += (Move(rule.name, rule.kind, rule.span.line, levels.label(e.at), levels.label(to), why),)
+    e.at = to
 
 
 def _ordinal(i: int) -> str:
     return f"{i}{'th' if 10 <= i % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(i % 10, 'th')}"
 
 
-def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[QuotaReport]:
+def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Ranking) -> list[QuotaReport]:
     levels = program.levels
     assert q.rank is not None and q.bound is not None
     if q.apportion_by is not None:
@@ -357,7 +532,7 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[Qu
         try:
             shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
         except ApportionmentError as exc:  # e.g. Huntington-Hill with fewer places than groups
-            before = sum(1 for e in entities if _in_scope(q, e.rank))
+            before = _count(q, entities, levels.top)
             return [QuotaReport(q.name, "quota", q.span.line, None, how, len(entities), whole, before, before,
                                 q.enforced, False, f"not applied: {exc}")]
         targets = {g: shares[str(g)] for g in groups}
@@ -365,21 +540,21 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity]) -> list[Qu
         groups = _groups(entities, q.per)
         targets = {g: share_count(q.amount, q.percent, len(es), q.rounding) for g, es in groups.items()}
         how = ""
-    order = _order(q.keys, q.tiebreak)
-    primary = _primary(q.keys)
+    order = _order(q.keys, q.tiebreak, ctx)
+    primary = _primary(q.keys, ctx.lazy)
     reports = []
     for g, members in groups.items():
         target = targets[g]
         scope = _scope_text(q, levels)
         where = "overall" if g is None else f"in {g}"
-        before = sum(1 for e in members if _in_scope(q, e.rank))
+        before = _count(q, members, levels.top)
         note: str | None = None
         if q.enforced and q.bound in ("at most", "exactly") and before > target:
             note = _cut(q, members, target, order, primary, levels, where)
-        count = sum(1 for e in members if _in_scope(q, e.rank))
+        count = _count(q, members, levels.top)
         if q.enforced and q.bound in ("at least", "exactly") and count < target:
             note = _fill(q, members, target, count, order, levels, where) or note
-        after = sum(1 for e in members if _in_scope(q, e.rank))
+        after = _count(q, members, levels.top)
         met: bool | None = {"at most": after <= target, "at least": after >= target,
                             "exactly": after == target, "about": None}[q.bound]
         share = f"{_amount_text(q)} of {len(members)}" if not how else how
@@ -399,9 +574,10 @@ def _final_counts(program: m.Program, reports: list[QuotaReport], entities: list
     for q in program.quotas:
         field = q.apportion_by or q.per
         counts: dict[str | None, int] = {}
+        lo, hi = _bounds(q, program.levels.top)
         for e in entities:
-            if _in_scope(q, e.rank):
-                group = None if field is None else str(e.result.inputs[field])
+            if lo <= e.at <= hi:
+                group = None if field is None else _rated(e).text(field)
                 counts[group] = counts.get(group, 0) + 1
         finals[q.name] = counts
     out = []
@@ -425,7 +601,7 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
          primary: Callable[[_Entity], Any], levels: m.Levels, where: str) -> str | None:
     """Overflow of an at-most quota: the lowest-ranked move one level out of its scope."""
     assert q.rank is not None
-    cands = sorted((e for e in members if _in_scope(q, e.rank)), key=order)
+    cands = sorted((e for e in members if _in_scope(q, e.at)), key=order)
     if q.scope == "<=":  # too many at the bottom: the best of them rise
         cands.reverse()
     protected: list[_Entity] = []
@@ -457,7 +633,7 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         if id(e) in keep_set:
             continue
         if not 0 <= to <= levels.top or (e.limit is not None and to > e.limit):
-            notes.append(f"{e.result.id or e.row} cannot move beyond {levels.label(e.rank)}")
+            notes.append(f"{e.id or e.row} cannot move beyond {levels.label(e.at)}")
             continue
         taken = (f", {len(protected)} of them kept by the minimum of {q.minimum} per {q.minimum_per}"
                  if protected else "")
@@ -473,9 +649,9 @@ def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: 
     assert q.rank is not None
     need = target - count
     if q.scope == "<=":  # too few at the bottom: the lowest-ranked above it come down
-        pool = sorted((e for e in members if e.rank > q.rank), key=order, reverse=True)
+        pool = sorted((e for e in members if e.at > q.rank), key=order, reverse=True)
     else:  # too few at (or above) the level: the best-ranked below it go up, within their caps
-        pool = sorted((e for e in members if e.rank < q.rank and (e.limit is None or e.limit >= q.rank)), key=order)
+        pool = sorted((e for e in members if e.at < q.rank and (e.limit is None or e.limit >= q.rank)), key=order)
     side = "above" if q.scope == "<=" else "below"
     for pos, e in enumerate(pool[:need], start=1):
         why = (f"{_ordinal(pos)} in line {side} {_scope_text(q, levels)} {where}, which needs {target} "
@@ -487,15 +663,15 @@ def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: 
     return None
 
 
-def _select(program: m.Program, s: m.PopRule, entities: list[_Entity]) -> list[QuotaReport]:
+def _select(program: m.Program, s: m.PopRule, entities: list[_Entity], ctx: _Ranking) -> list[QuotaReport]:
     levels = program.levels
-    order = _order(s.keys, s.tiebreak)
-    primary = _primary(s.keys)
+    order = _order(s.keys, s.tiebreak, ctx)
+    primary = _primary(s.keys, ctx.lazy)
     reports = []
     for g, members in _groups(entities, s.per).items():
         n = share_count(s.amount, s.percent, len(members), s.rounding)
         pool = [e for e in members
-                if s.among is None or interpreter.holds(program, e.result, s.among, e.rank, e.history)]
+                if s.among is None or interpreter.holds(program, _rated(e), s.among, e.at, e.history)]
         ranked = sorted(pool, key=order, reverse=s.end == "bottom")
         chosen = ranked[:n]
         if s.ties != "break" and 0 < n < len(ranked) and primary(ranked[n - 1]) == primary(ranked[n]):
@@ -505,10 +681,10 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity]) -> list[Q
         where = "overall" if g is None else f"in {g}"
         for pos, e in enumerate(chosen, start=1):
             if s.flag is not None:
-                e.flags.append(s.flag)
+                e.sel_flags += (s.flag,)
             elif s.cap is not None:
                 e.limit = s.cap if e.limit is None else min(e.limit, s.cap)
-                if e.rank > s.cap:
+                if e.at > s.cap:
                     _move(e, s.cap, s, levels,
                           f"{_ordinal(pos)} from the {s.end} {where} ({s.name}): at most {levels.label(s.cap)}")
         effect = f"flag {s.flag}" if s.flag is not None else f"at most {levels.label(s.cap or 0)}"

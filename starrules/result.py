@@ -54,8 +54,8 @@ class Lazy:
     decimal places, None for values that are not numbers); a result turns them into
     exact ``Decimal``s only when asked."""
 
-    __slots__ = ("group_index", "id_index", "input_names", "input_scales", "score_names", "score_scales",
-                 "total_scale")
+    __slots__ = ("group_index", "id_index", "input_index", "input_names", "input_scales", "score_index",
+                 "score_names", "score_scales", "total_scale")
 
     def __init__(self, input_names: tuple[str, ...], input_scales: tuple[int | None, ...],
                  score_names: tuple[str, ...], score_scales: tuple[int, ...], total_scale: int | None,
@@ -67,6 +67,8 @@ class Lazy:
         self.total_scale = total_scale
         self.id_index = id_index
         self.group_index = group_index
+        self.input_index = {name: i for i, name in enumerate(input_names)}
+        self.score_index = {name: j for j, name in enumerate(score_names)}
 
 
 def unscale(value: int, scale: int) -> Decimal:
@@ -98,7 +100,7 @@ class Result:
     reference interpreter gives), which keeps a population of a million small.
     """
 
-    __slots__ = ("_groups", "_id", "_inputs", "_lazy", "_raw", "_scores", "_total", "badges", "band_level",
+    __slots__ = ("_groups", "_id", "_inputs", "_lazy", "_scaled", "_scores", "_total", "_values", "_x", "badges", "band_level",
                  "flags", "level", "level_label", "level_rank", "limit_rank", "period", "reason", "status", "trace",
                  "vetoes")
 
@@ -126,7 +128,9 @@ class Result:
         self.vetoes = vetoes
         self.period = period
         self._lazy: Lazy | None = None
-        self._raw: tuple[Any, ...] = ()
+        self._values: tuple[Any, ...] = ()
+        self._scaled: tuple[int, ...] = ()
+        self._x: int | None = None
 
     @classmethod
     def fast(cls, lazy: Lazy, status: str, level: int | str | None, level_rank: int | None,
@@ -149,7 +153,9 @@ class Result:
         self.vetoes = vetoes
         self.period = period
         self._lazy = lazy
-        self._raw = (values, scores, total)
+        self._values = values
+        self._scaled = scores
+        self._x = total
         self._total = self._scores = self._id = self._groups = self._inputs = _UNSET
         return self
 
@@ -161,7 +167,7 @@ class Result:
             lazy = self._lazy
             assert lazy is not None
             self._inputs = {name: (unscale(v, s) if s is not None else v)
-                            for name, s, v in zip(lazy.input_names, lazy.input_scales, self._raw[0], strict=True)}
+                            for name, s, v in zip(lazy.input_names, lazy.input_scales, self._values, strict=True)}
         return self._inputs
 
     @property
@@ -173,7 +179,7 @@ class Result:
                 self._scores = {}
             else:
                 self._scores = {name: unscale(v, s)
-                                for name, s, v in zip(lazy.score_names, lazy.score_scales, self._raw[1], strict=True)}
+                                for name, s, v in zip(lazy.score_names, lazy.score_scales, self._scaled, strict=True)}
         return self._scores
 
     @property
@@ -181,7 +187,7 @@ class Result:
         if self._total is _UNSET:
             lazy = self._lazy
             assert lazy is not None
-            raw = self._raw[2]
+            raw = self._x
             self._total = None if raw is None or lazy.total_scale is None else unscale(raw, lazy.total_scale)
         return self._total
 
@@ -190,7 +196,7 @@ class Result:
         if self._id is _UNSET:
             lazy = self._lazy
             assert lazy is not None
-            self._id = None if lazy.id_index is None else str(self._raw[0][lazy.id_index])
+            self._id = None if lazy.id_index is None else str(self._values[lazy.id_index])
         return self._id
 
     @property
@@ -198,18 +204,17 @@ class Result:
         if self._groups is _UNSET:
             lazy = self._lazy
             assert lazy is not None
-            self._groups = {g: str(self._raw[0][i]) for g, i in lazy.group_index}
+            self._groups = {g: str(self._values[i]) for g, i in lazy.group_index}
         return self._groups
 
-    def group(self, name: str) -> str:
-        """One group key's value, without making the ``groups`` dict."""
-        if self._groups is _UNSET:
-            lazy = self._lazy
-            assert lazy is not None
-            for g, i in lazy.group_index:
-                if g == name:
-                    return str(self._raw[0][i])
-        return self.groups[name]
+    def text(self, name: str) -> str:
+        """An input's value as text (a group key), without making the ``inputs`` dict."""
+        lazy = self._lazy
+        if lazy is not None and self._inputs is _UNSET:
+            i = lazy.input_index[name]
+            scale = lazy.input_scales[i]
+            return str(self._values[i]) if scale is None else str(unscale(self._values[i], scale))
+        return str(self.inputs[name])
 
     FIELDS = ("status", "level", "level_rank", "level_label", "band_level", "reason", "total", "scores", "flags",
               "trace", "id", "groups", "inputs", "limit_rank", "badges", "vetoes", "period")

@@ -539,7 +539,7 @@ def test_the_population_invariants_pass_on_the_sound_evaluator() -> None:
 
 def test_check_quotas_fails_when_the_overflow_stays(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_moves(rating: Rating, rows: list[Mapping[str, object]]) -> Rating:
-        outcomes = tuple(attrs.evolve(o, level=o.level_before) for o in rating.outcomes)
+        outcomes = tuple(o.replace(level=o.level_before) for o in rating.outcomes)
         return attrs.evolve(rating, outcomes=outcomes)
 
     with pytest.raises(AssertionError) as caught:
@@ -564,7 +564,7 @@ def test_check_quotas_fails_when_a_report_hides_a_shortfall(monkeypatch: pytest.
 def test_check_quotas_fails_when_a_capped_entity_rises(monkeypatch: pytest.MonkeyPatch) -> None:
     def lift(rating: Rating, rows: list[Mapping[str, object]]) -> Rating:
         return attrs.evolve(rating, outcomes=tuple(
-            attrs.evolve(o, level=5, level_label="五星级") if o.result is not None and o.result.limit_rank is not None
+            o.replace(level=5, level_label="五星级") if o.result is not None and o.result.limit_rank is not None
             else o
             for o in rating.outcomes))
 
@@ -576,7 +576,7 @@ def test_check_quotas_fails_when_a_capped_entity_rises(monkeypatch: pytest.Monke
 
 def test_check_order_independence_fails_when_order_matters(monkeypatch: pytest.MonkeyPatch) -> None:
     def first_is_last(rating: Rating, rows: list[Mapping[str, object]]) -> Rating:
-        first = attrs.evolve(rating.outcomes[0], level=0, level_label="不定星级")
+        first = rating.outcomes[0].replace(level=0, level_label="不定星级")
         return attrs.evolve(rating, outcomes=(first, *rating.outcomes[1:]))
 
     scheme = broken_rate(monkeypatch, first_is_last)
