@@ -15,7 +15,7 @@ from typing import Any
 
 from starrules import interpreter, population
 from starrules import model as m
-from starrules.checker import check, lower
+from starrules.checker import check_and_lower
 from starrules.compiler import Compiled, compile_program
 from starrules.diagnostics import Diagnostic
 from starrules.errors import StarCheckError, StarError
@@ -110,11 +110,10 @@ def _engine(engine: str, trace: bool) -> str:
 def loads(text: str, name: str = "<string>") -> Scheme:
     """Parse and check a scheme's text; raises StarSyntaxError or StarCheckError."""
     tree = parse(text, name)
-    diagnostics = check(tree)
+    diagnostics, program = check_and_lower(tree)
     errors = [d for d in diagnostics if d.is_error]
-    if errors:
+    if errors or program is None:
         raise StarCheckError(errors, text)
-    program = lower(tree, text)
     return Scheme(program, text, [d for d in diagnostics if not d.is_error])
 
 

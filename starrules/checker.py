@@ -38,6 +38,12 @@ def check(tree: n.SchemeFile) -> list[Diagnostic]:
     return _Checker(tree).run()[0]
 
 
+def check_and_lower(tree: n.SchemeFile) -> tuple[list[Diagnostic], m.Program | None]:
+    """Every diagnostic, and the checked model when there is no error: one pass."""
+    diagnostics, program = _Checker(tree).run()
+    return diagnostics, (None if any(d.is_error for d in diagnostics) else program)
+
+
 def lower(tree: n.SchemeFile, source: str = "") -> m.Program:
     """The checked model; raises StarCheckError with every error if there is any."""
     diagnostics, program = _Checker(tree).run()

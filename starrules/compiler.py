@@ -68,7 +68,24 @@ def compile_program(program: m.Program) -> Compiled:
     # the checked model itself is handed in, not written out: input declarations for the
     # shared reader, the model for periods and history
     namespace: dict[str, Any] = {"PROGRAM": program, "INPUTS": program.inputs}
-    exec(compile(source, _FILENAME, "exec"), namespace)
+    lines = source.split("\n")
+    start, end = gen.exact_lines
+    if not gen.fast:
+        exec(compile(source, _FILENAME, "exec"), namespace)
+        return Compiled(program, source, namespace["evaluate"], gen.line_map)
+    # The exact path runs only for what the fast path does not take: it is compiled on
+    # first use (most populations never need it), at the line numbers of ``source``.
+    eager = "\n".join(lines[:start] + [""] * (end - start) + lines[end:])
+    later = "\n" * start + "\n".join(lines[start:end])
+
+    def exact(raw: Mapping[str, object], period: int | None = None, history: Any = None) -> Result:
+        if namespace["exact"] is exact:
+            exec(compile(later, _FILENAME, "exec"), namespace)
+        real: Callable[..., Result] = namespace["exact"]
+        return real(raw, period, history)
+
+    exec(compile(eager, _FILENAME, "exec"), namespace)
+    namespace["exact"] = exact
     return Compiled(program, source, namespace["evaluate"], gen.line_map)
 
 
@@ -205,73 +222,6 @@ class _Gen:
         assert isinstance(e.level, m.LevelConst)
         return f"history_level(hist, period, {int(e.periods)}, {e.op!r}, {int(e.level.rank)}, VALUES)"
 
-    # ---- inputs ------------------------------------------------------------------
-
-    def read_input(self, i: int, inp: m.Input) -> None:
-        v = f"v{i}"
-        line = inp.span.line
-        self.emit(f"r = get({inp.name!r})", line)
-        slow = f"{v} = slow(INPUTS[{i}], r, problems)"
-        spec = inp.spec
-        empty = None
-        if inp.has_default:
-            empty = self.const(f"INPUTS[{i}].default")
-        elif isinstance(spec, n.SetType):
-            empty = "EMPTY"
-        if empty is not None:  # a blank cell takes the default (a set: no choices)
-            self.emit('if r is None or r == "":', line)
-            self.emit(f"{v} = {empty}", line, 2)
-            self.emit("else:", line)
-            self.indent += 1
-        self._read(v, slow, spec, inp, line)
-        if empty is not None:
-            self.indent -= 1
-
-    def _read(self, v: str, slow: str, spec: n.TypeSpec, inp: m.Input, line: int) -> None:
-        if isinstance(spec, n.ScoreType):
-            lo, hi = self.dec(spec.low), self.dec(spec.high)
-            offset = v if spec.low == 0 else f"C.subtract({v}, {lo})"
-            on_step = f" and not C.remainder({offset}, {self.dec(spec.step)})" if spec.step else ""
-            self.emit('if r.__class__ is str and len(r) <= 30 and r.replace(".", "", 1).isdigit():', line)
-            self.emit(f"{v} = D(r)", line, 2)
-            self.emit(f"if not ({lo} <= {v} <= {hi}{on_step}):", line, 2)
-            self.emit(slow, line, 3)
-            self.emit("else:", line)
-            self.emit(slow, line, 2)
-        elif isinstance(spec, n.CountType):
-            top = f" and {v} <= {spec.high}" if spec.high is not None else ""
-            self.emit("if r.__class__ is str and len(r) <= 30 and r.isdigit():", line)
-            self.emit(f"{v} = D(r)", line, 2)
-            self.emit(f"if not ({v} >= {spec.low}{top}):", line, 2)
-            self.emit(slow, line, 3)
-            self.emit("else:", line)
-            self.emit(slow, line, 2)
-        elif isinstance(spec, n.PercentType):
-            self.emit('if r.__class__ is str and len(r) <= 30 and r[-1:] == "%" and r[:-1].replace(".", "", 1).isdigit():',
-                      line)
-            self.emit(f"{v} = C.divide(D(r[:-1]), HUNDRED)", line, 2)
-            self.emit(f"if {v} > ONE:", line, 2)
-            self.emit(slow, line, 3)
-            self.emit("else:", line)
-            self.emit(slow, line, 2)
-        elif isinstance(spec, n.BoolType):
-            self.emit(f"{v} = BOOLS.get(r) if r.__class__ is str or r.__class__ is bool else None", line)
-            self.emit(f"if {v} is None:", line)
-            self.emit(slow, line, 2)
-        elif isinstance(spec, n.EnumType):
-            members = self.const(f"frozenset({sorted(inp.type.members)!r})")
-            self.emit(f"if r.__class__ is str and r in {members}:", line)
-            self.emit(f"{v} = r", line, 2)
-            self.emit("else:", line)
-            self.emit(slow, line, 2)
-        elif isinstance(spec, n.TextType):
-            self.emit("if r.__class__ is str and r and r.strip() == r:", line)
-            self.emit(f"{v} = r", line, 2)
-            self.emit("else:", line)
-            self.emit(slow, line, 2)
-        else:  # sets: the shared reader
-            self.emit(slow, line)
-
     # ---- the module --------------------------------------------------------------
 
     def module(self) -> str:
@@ -280,12 +230,9 @@ class _Gen:
         self.emit("def exact(raw, period=None, history=None):", indent=0)
         if p.in_force is not None or p.uses_history:
             self.emit("check_period(PROGRAM, period)")
-        self.emit("problems = []")
-        self.emit("get = raw.get")
-        for i, inp in enumerate(p.inputs):
-            self.read_input(i, inp)
-        self.emit("if problems:")
-        self.emit("raise InputError(problems)", indent=2)
+        # every input through the reference's reader: the same values, the same messages
+        first = p.inputs[0].span.line if p.inputs else None
+        self.emit("(" + "".join(f"v{i}, " for i in range(len(p.inputs))) + ") = read_values(INPUTS, raw)", first)
         self.emit("hist = read_history(PROGRAM, history)" if p.uses_history else "hist = ()")
         names = "".join(f"{inp.name!r}: v{i}, " for i, inp in enumerate(p.inputs))
         self.emit(f"inputs = {{{names}}}")
@@ -333,12 +280,13 @@ class _Gen:
             self.emit("evaluate = exact", indent=0)
             self.fast = False
         body = self.lines[body_start:]
+        self.exact_lines = (0, fast_start - body_start)  # shifted by the header below
         header = [
             f"# starrules compiled evaluator for {p.title!r} version {p.version!r}",
             f"# from {p.source_name!r}; generated code: do not edit. Every name of the scheme",
             "# appears only as a string literal. PROGRAM (the checked model) and INPUTS (its input",
             "# declarations) are handed in by the compiler.",
-            "from starrules.runtime import (C, D, ZERO, ONE, HUNDRED, BOOLS, EMPTY, Result, InputError, slow,",
+            "from starrules.runtime import (C, D, ZERO, Result, read_values,",
             "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level,",
             "    Lazy, Memo, Slow, input_memo, table_memo, div_half_up, div_exact, big)",
             "",
@@ -349,6 +297,7 @@ class _Gen:
             "",
         ]
         shift = len(header)
+        self.exact_lines = (shift, shift + self.exact_lines[1])
         self.line_map = {k + shift - body_start: v for k, v in self.line_map.items()}
         return "\n".join(header + body) + "\n"
 

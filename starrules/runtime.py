@@ -46,6 +46,7 @@ __all__ = [
     "input_memo",
     "lookup",
     "read_history",
+    "read_values",
     "round_half_up",
     "slow",
     "table_memo",
@@ -136,6 +137,22 @@ def read_history(program: m.Program, items: Iterable[Past | Mapping[str, Any]] |
     if problems:
         raise InputError(problems)
     return tuple(sorted(out, key=lambda p: p.period))
+
+
+def read_values(inputs: Sequence[m.Input], raw: Mapping[str, object]) -> tuple[object, ...]:
+    """Every input read from ``raw`` as the reference interpreter reads it; raises
+    InputError listing every bad one."""
+    values: list[object] = []
+    problems: list[InputProblem] = []
+    get = raw.get
+    for inp in inputs:
+        value, problem = coerce(inp, get(inp.name))
+        if problem:
+            problems.append(InputProblem(inp.name, get(inp.name), problem))
+        values.append(value)
+    if problems:
+        raise InputError(problems)
+    return tuple(values)
 
 
 def to_decimal(q: Fraction) -> Decimal:
