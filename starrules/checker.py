@@ -21,7 +21,7 @@ import attrs
 from starrules import model as m
 from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
-from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
+from starrules.diagnostics import Diagnostic, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
 from starrules.nodes import Span
 from starrules.result import STATUSES
@@ -287,9 +287,9 @@ class _Checker:
                 b.label.value for d in self.tree.statements if isinstance(d, n.BadgesDecl) for b in d.badges]
             for item in value:
                 if item.value not in known:
-                    close = did_you_mean(item.value, known)
+                    close = suggestion(item.value, known)
                     self.error("E101", item.span, f"there is no {key[:-1]} named '{item.value}'",
-                               f"did you mean '{close}'?" if close else None)
+                               close)
             names = tuple(sorted(x.value for x in value))
             return m.Check(key, key, names, "[" + ", ".join(names) + "]", span)
         self._unknown(e.key, "a score, or level, status, reason, flags or badges",
@@ -408,8 +408,8 @@ class _Checker:
         if levels.stars:
             hint = f"levels run {levels.values[0]}..{levels.values[-1]}"
         else:
-            close = did_you_mean(str(ref.value), [str(v) for v in levels.values])
-            hint = f"did you mean '{close}'?" if close else "grades are: " + ", ".join(map(str, levels.values))
+            close = suggestion(str(ref.value), [str(v) for v in levels.values])
+            hint = close or "grades are: " + ", ".join(map(str, levels.values))
         self.error("E104", ref.span, f"'{ref.value}' is not one of the levels", hint)
         return None
 
@@ -969,8 +969,8 @@ class _Checker:
 
     def _unknown(self, name: n.Name, what: str, extra: Iterable[str] = ()) -> None:
         pool = list(self.inputs) + list(self.score_decls) + list(extra)
-        close = did_you_mean(name.id, pool)
-        hint = f"did you mean '{close}'?" if close else f"declare it first, e.g.: input {name.id} : score 0..10"
+        close = suggestion(name.id, pool)
+        hint = close or f"declare it first, e.g.: input {name.id} : score 0..10"
         self.error("E101", name.span, f"'{name.id}' is not defined; expected {what}", hint)
 
     def _expr(self, e: n.Expr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -982,18 +982,18 @@ class _Checker:
     def _x_Vetoed(self, e: n.Vetoed, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         self._history(e.periods, e.span)
         if e.name is not None and e.name.value not in self.veto_names:
-            close = did_you_mean(e.name.value, self.veto_names)
+            close = suggestion(e.name.value, self.veto_names)
             self.error("E101", e.name.span, f"there is no veto named '{e.name.value}'",
-                       f"did you mean '{close}'?" if close else "name one of the scheme's vetoes, or leave the name out")
+                       close or "name one of the scheme's vetoes, or leave the name out")
         return e, m.BOOL
 
     def _x_Flagged(self, e: n.Flagged, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         self._history(e.periods, e.span)
         flags = self.flag_names
         if e.name.value not in flags:
-            close = did_you_mean(e.name.value, flags)
+            close = suggestion(e.name.value, flags)
             self.error("E101", e.name.span, f"there is no flag named '{e.name.value}'",
-                       f"did you mean '{close}'?" if close else "name one of the scheme's flags")
+                       close or "name one of the scheme's flags")
         return e, m.BOOL
 
     def _x_HistoryLevel(self, e: n.HistoryLevel, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1116,9 +1116,9 @@ class _Checker:
                 and other.id not in self.inputs and other.id not in self.score_decls:
             if other.id in typ.members:
                 return m.Member(other.id, other.span), typ
-            close = did_you_mean(other.id, typ.members)
+            close = suggestion(other.id, typ.members)
             self.error("E106", other.span, f"'{other.id}' is not one of the choices {{{', '.join(typ.members)}}}",
-                       f"did you mean '{close}'?" if close else None)
+                       close)
             return other, None
         return self._expr(other, scope)
 
@@ -1262,9 +1262,9 @@ class _Checker:
         out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
         types = [t for _, t in lowered]
         if e.func not in FUNCTIONS:
-            close = did_you_mean(e.func, FUNCTIONS)
+            close = suggestion(e.func, FUNCTIONS)
             self.error("E105", e.span, f"there is no function '{e.func}'",
-                       f"did you mean '{close}'?" if close else "functions are: " + ", ".join(sorted(FUNCTIONS)))
+                       close or "functions are: " + ", ".join(sorted(FUNCTIONS)))
             return out, None
         if any(t is None for t in types):
             return out, None
@@ -1340,9 +1340,9 @@ class _Checker:
         seen: set[str] = set()
         for entry in e.entries:
             if entry.key.id not in st.members:
-                close = did_you_mean(entry.key.id, st.members)
+                close = suggestion(entry.key.id, st.members)
                 self.error("E106", entry.key.span, f"'{entry.key.id}' is not one of the choices of '{written.id}'",
-                           f"did you mean '{close}'?" if close else "choices are: " + ", ".join(st.members))
+                           close or "choices are: " + ", ".join(st.members))
             if entry.key.id in seen:
                 self.error("E102", entry.key.span, f"'{entry.key.id}' is given twice")
             if entry.percent:

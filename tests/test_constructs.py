@@ -859,6 +859,29 @@ def test_e106_not_one_of_the_choices() -> None:
     assert d.span.line == 5 and d.hint is not None and "按期" in d.hint
 
 
+def test_e106_names_every_choice_equally_close() -> None:
+    d = only(errors(
+        'scheme "选项"', "levels stars 0..5", "input 得分 : score 0..100",
+        "input 换届 : one of {按期, 逾期, 逾期超过一年} default 按期",
+        'cap "超期换届" at most 4 when 换届 == 超期',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E106")
+    # 超期 is one character away from 按期 and from 逾期 (and shares no first character with
+    # either): neither is closer, so both are named, not the first in sorted order.
+    assert d.hint == "did you mean '按期' or '逾期'?"
+
+
+def test_e101_names_every_name_equally_close() -> None:
+    d = only(errors(
+        'scheme "拼错"', "levels stars 0..1",
+        "input 基础分 : score 0..10", "input 基础值 : score 0..10",
+        "score 得分 = 基础份 + 基础值",
+        "band 得分 { 1: [5, ..)  0: else }",
+    ), "E101")
+    # 基础份 is one character from 基础分 and from 基础值; both share 基础, so it is a tie.
+    assert d.hint == "did you mean '基础值' or '基础分'?"
+
+
 def test_e106_table_key_not_a_choice() -> None:
     d = only(errors(
         'scheme "选项"', "levels stars 0..1", f"input 表彰 : {SET}",
