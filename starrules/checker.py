@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -407,6 +408,9 @@ class _Checker:
             return m.LevelConst(rank, levels.label(rank), ref.span)
         if levels.stars:
             hint = f"levels run {levels.values[0]}..{levels.values[-1]}"
+            meant = _stars_named(str(ref.value), levels)
+            if meant is not None:
+                hint = f"write {meant}: a star level is written as its number of stars ({hint})"
         else:
             close = suggestion(str(ref.value), [str(v) for v in levels.values])
             hint = close or "grades are: " + ", ".join(map(str, levels.values))
@@ -1365,6 +1369,34 @@ def _with_overrides(program: m.Program, band_ranks: set[int] | None) -> set[int]
         elif rule.kind == "veto":
             out.add(0)
     return out
+
+
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_STARS_WORD = re.compile(r"^(?P<n>\d+|[零〇一二两三四五六七八九十]+)\s*(?:星级?|颗星)$")
+
+
+def _stars_named(text: str, levels: m.Levels) -> int | None:
+    """The star level a word names: one of the level labels (三星级 declared for 3), or a
+    number of stars written in words (三星级, 三星, 3星, 十星级)."""
+    if text in levels.labels:
+        value = levels.values[levels.labels.index(text)]
+        return value if isinstance(value, int) else None
+    found = _STARS_WORD.match(text)
+    if found is None:
+        return None
+    word = found["n"]
+    if word.isdigit():
+        count = int(word)
+    elif "十" in word:  # 十, 十五, 二十, 二十五
+        tens, _, units = word.partition("十")
+        if len(tens) > 1 or len(units) > 1:
+            return None
+        count = (_NUMERALS.get(tens, -100) if tens else 1) * 10 + (_NUMERALS.get(units, -100) if units else 0)
+    elif len(word) == 1:
+        count = _NUMERALS[word]
+    else:
+        return None
+    return count if count in levels.values else None
 
 
 def _span_of(e: object) -> Span:

@@ -831,6 +831,33 @@ def test_e104_level_that_is_not_declared() -> None:
     assert d.span.line == 4 and d.hint is not None and "0..5" in d.hint
 
 
+@pytest.mark.parametrize(("labels", "written", "meant"), [
+    ('{ 3: "三星级" }', "三星级", 3),    # the label declared for 3
+    ('{ 4: "优秀" }', "优秀", 4),        # any declared label names its level
+    ("", "三星级", 3),                   # 三 is 3 in words, though no label says so
+    ("", "两星", 2),
+    ("", "五颗星", 5),
+])
+def test_e104_level_written_as_its_label_says_which_number(labels: str, written: str, meant: int) -> None:
+    d = only(errors(
+        'scheme "级别"', f"levels stars 0..5 {labels}", "input 得分 : score 0..100",
+        f'cap "超过一年不换届" at most {written} when 得分 < 10',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E104")
+    assert d.span.line == 4 and d.hint is not None
+    assert d.hint.startswith(f"write {meant}: a star level is written as its number of stars"), d.hint
+
+
+def test_e104_a_word_naming_no_level_keeps_the_range_hint() -> None:
+    # 七星级 is seven stars, which levels 0..5 do not have: no number to suggest.
+    d = only(errors(
+        'scheme "级别"', "levels stars 0..5", "input 得分 : score 0..100",
+        'cap "七星" at most 七星级 when 得分 < 10',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E104")
+    assert d.hint == "levels run 0..5"
+
+
 def test_e104_misspelt_grade() -> None:
     d = only(errors(
         'scheme "级别"', "levels grades 不合格 < 合格 < 优秀", "input 得分 : score 0..100",
