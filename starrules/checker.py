@@ -66,8 +66,19 @@ class _Gap:
     high: Decimal | None
     high_closed: bool
     span: Span
-    message: str
+    message: str  # for a gap between two bands, only "(between A and B)": see text()
     hint: str
+    between: bool = False
+
+    def text(self, witness: Decimal | None = None) -> str:
+        """The message; a gap between two bands shows a score that falls in it (by default
+        the middle of the gap)."""
+        if not self.between:
+            return self.message
+        if witness is None:
+            witness = _between(self.low, self.high) if self.low != self.high else self.low
+        assert witness is not None  # a gap between two bands has both ends
+        return f"a score of {fmt_number(witness)} falls in no band {self.message}"
 
 
 @attrs.define
@@ -166,7 +177,7 @@ class _Checker:
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
             for gap in self.gaps:  # without a model no range is known: every gap counts
-                self.error("E401", gap.span, gap.message, gap.hint)
+                self.error("E401", gap.span, gap.text(), gap.hint)
             return sort_diagnostics(self.diags), None
         title = header[0].title.value if header else ""
         version = header[0].version.value if header and header[0].version else None
@@ -304,11 +315,11 @@ class _Checker:
         quotas that ask for at least some of a level no entity's own rating reaches."""
         ranges = Ranges(program)
         if program.band is not None:
-            x = ranges.of(program.band.score)
             for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
-                low = gap.low if gap.low is not None else None
-                if x.meets(low, gap.low_closed, gap.high, gap.high_closed):
-                    self.error("E401", gap.span, gap.message, gap.hint)
+                # a score the band's score can take (within its range, on its steps) in the gap
+                witness = ranges.value_in(program.band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
+                if witness is not None:
+                    self.error("E401", gap.span, gap.text(witness), gap.hint)
         self._lint(program, ranges)
         reachable = _with_overrides(program, ranges.reachable_ranks())
         if reachable is None or band is None or program.band is None:
@@ -736,14 +747,12 @@ class _Checker:
             elif b.low > a.high or (b.low == a.high and not a.high_closed and not b.low_closed):
                 if else_rank is not None:
                     continue
-                witness = a.high if b.low == a.high else _between(a.high, b.low)
                 lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)})" if a.low is not None else \
                     f"(.., {fmt_number(b.low)})"
                 self.gaps.append(_Gap(a.high, not a.high_closed, b.low, not b.low_closed, b.span,
-                                      f"a score of {fmt_number(witness)} falls in no band "
                                       f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
                                       f"make the bands meet: end the lower one where this one starts, "
-                                      f"{label(a.rank)}: {lower}"))
+                                      f"{label(a.rank)}: {lower}", between=True))
         if else_rank is None and srt:
             first, last = srt[0], srt[-1]
             if first.low is not None:

@@ -1102,6 +1102,39 @@ def test_e401_integer_ranges_as_the_text_writes_them() -> None:
     assert gap[0].span.line in (7, 8) and top[0].span.line == 7
 
 
+def test_e401_witness_is_a_score_the_steps_allow() -> None:
+    # s is a whole number (step 1): [80, 89) leaves 89 <= s < 90 in no band, and the only
+    # whole number there is 89, so 89 is the score shown, not the middle 89.5.
+    d = only(errors(
+        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100 step 1",
+        "band s { 5: [90, ..)  4: [80, 89)  0: (.., 80) }",
+    ), "E401")
+    assert d.message.startswith("a score of 89 falls in no band"), d.message
+
+
+def test_no_gap_between_whole_numbers() -> None:
+    # [80, 89] then [90, ..): nothing holds 89 < s < 90, but a whole-number score (step 1),
+    # even plus 3 points per count, is never there: every score falls in a band.
+    scheme = load('scheme "整数"', "levels stars 0..2", "input s : score 0..100 step 1", "input n : count 0..3",
+                  "total t = s + 3 each n", "band t { 2: [90, ..)  1: [80, 89]  0: (.., 80) }")
+    assert scheme.warnings == []
+
+
+@pytest.mark.parametrize(("total", "witness"), [
+    ("s + 0.5 each n", "89.5"),               # whole numbers and halves: 89.5 lies in (89, 90)
+    ("s + 0.3 each n", "89.5"),               # steps of 0.1 (gcd of 1 and 0.3): the middle, 89.5
+    ("s + 0.25", "89.25"),                    # a quarter past whole numbers: only 89.25 in (89, 90)
+    ("weighted 1:1 (s, s2)", "89.5"),         # half of a whole number plus half of one
+    ("weighted 1:2 (s, s2) round 0.01", "89.5"),  # rounded to hundredths: the middle is one
+])
+def test_e401_witness_on_the_grid_of_a_computed_total(total: str, witness: str) -> None:
+    d = only(errors(
+        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100 step 1", "input s2 : score 0..100 step 1",
+        "input n : count 0..3", f"total t = {total}", "band t { 5: [90, ..)  4: [80, 89]  0: (.., 80) }",
+    ), "E401")
+    assert d.message.startswith(f"a score of {witness} falls in no band"), d.message
+
+
 def test_e401_top_band_closed_above() -> None:
     # s + b reaches 105, past the closed top of [90, 100]
     d = only(errors(
