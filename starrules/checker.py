@@ -829,13 +829,21 @@ class _Checker:
         pick: n.QPick | None = get(n.QPick)
         effect = get(n.QFlag)
         if decl.kind == "quota" and target is None:
+            top = self.levels.values[-1] if self.levels is not None else 5
             self.error("E501", decl.name.span, f"the {what} does not say which level it bounds",
-                       "add a line such as: level 5 at most 10%")
+                       f"add a line such as: level {top} at most 10%")
             return None
         if decl.kind == "select" and (pick is None or effect is None):
-            missing = "which entities it picks (e.g. bottom 10%)" if pick is None else \
-                "what happens to them (flag \"整顿\" or cap at most 4)"
-            self.error("E501", decl.name.span, f"the {what} does not say {missing}")
+            values = self.levels.values if self.levels is not None else (4, 5)
+            below_top = values[-2] if len(values) > 1 else values[0]
+            if pick is None:
+                missing = "which entities it picks (e.g. bottom 10%)"
+                hint = "add a line such as: bottom 10%  (or: top 3)  to say whom it picks"
+            else:
+                missing = f"what happens to them (flag \"整顿\" or cap at most {below_top})"
+                hint = (f'add a line such as: flag "整顿" to mark them, '
+                        f"or: cap at most {below_top} to hold them at {below_top} or below")
+            self.error("E501", decl.name.span, f"the {what} does not say {missing}", hint)
             return None
 
         amount = target.amount if target is not None else pick.amount if pick is not None else None
