@@ -1205,6 +1205,57 @@ def test_all_syntax_errors_of_a_file_are_reported_at_once() -> None:
     assert diags[1].hint is not None and "when" in diags[1].hint
 
 
+def test_e001_a_brace_never_closed_is_named_with_its_line() -> None:
+    diags = errors(
+        'scheme "括号"',                                   # 1
+        "levels stars 0..1",                               # 2
+        "input 表彰 : set of {市级, 省级}",                # 3
+        "bonus 加分 {",                                    # 4  never closed
+        '  "表彰": highest 表彰 { 市级: 3, 省级: 5 }',    # 5  the last entry
+        "total 得分 = 加分",                               # 6  the next statement
+        "band 得分 { 1: [5, ..)  0: else }",               # 7
+    )
+    d = only(diags, "E001")
+    # "bonus 加分 " is 9 characters: the brace is column 10 of line 4
+    assert (d.span.line, d.span.column) == (4, 10)
+    assert d.message == "the '{' on line 4 is never closed"
+    assert d.hint == "close it with '}' after its last entry (line 5), before line 6"
+
+
+def test_e001_a_brace_open_at_the_end_of_the_file() -> None:
+    d = only(errors(
+        'scheme "括号"', "levels stars 0..5", "input s : score 0..100", "band s { 5: [90, ..)  0: (.., 90) }",
+        'quota "五星" {',                                  # 5
+        "  level 5 at most 10%",                           # 6
+    ), "E001")
+    # 'quota "五星" ' is 11 characters: the brace is column 12
+    assert (d.span.line, d.span.column) == (5, 12)
+    assert d.hint == "close it with '}' after its last entry (line 6), before the end of the file"
+
+
+def test_e001_braces_in_texts_and_comments_are_not_brackets() -> None:
+    d = only(errors(
+        'scheme "括号"', "levels stars 0..1", "input s : score 0..100",
+        'flag "标记{" when s > 50  # 注释 {',              # 4: neither brace opens anything
+        "band s { 1: [5, ..)  0: else",                    # 5  never closed
+    ), "E001")
+    assert (d.span.line, d.message) == (5, "the '{' on line 5 is never closed")
+
+
+def test_e001_clauses_of_a_block_on_their_own_lines_are_not_statements() -> None:
+    # A quota and a selection written a clause a line (their 'level', 'cap' and 'flag'
+    # lines begin like statements), and one slip elsewhere: that slip is the only error.
+    d = only(errors(
+        'scheme "多行"', "levels stars 0..5", "input 名称 : id", "input s : score 0..100",
+        "band s { 5: [90, ..)  0: (.., 90) }",
+        'quota "五星" {', "  level 5 at most 10%", "  round floor", "}",
+        'select "倒排" {', "  bottom 10%", '  flag "整顿"', "}",
+        'select "封顶" {', "  bottom 1", "  cap at most 4", "}",
+        'veto "v" when s < < 3',                           # 18
+    ), "E001")
+    assert d.span.line == 18
+
+
 # ==== rendering under Chinese ====================================================================================
 
 def test_render_puts_the_caret_under_chinese_names() -> None:
