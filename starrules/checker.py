@@ -24,6 +24,7 @@ from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
 from starrules.diagnostics import Diagnostic, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
+from starrules.feasibility import Bound, smallest_conflict
 from starrules.nodes import Span
 from starrules.result import STATUSES
 from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
@@ -311,8 +312,9 @@ class _Checker:
     # ---- reachability ------------------------------------------------------
 
     def _reachability(self, program: m.Program, band: n.BandDecl | None, pops: list[n.PopulationRule]) -> None:
-        """Warnings: levels the band never gives over the scores' reachable range, and
-        quotas that ask for at least some of a level no entity's own rating reaches."""
+        """Band gaps where the score can fall (E401); levels the band never gives over the
+        scores' reachable range (W401); quotas that ask for at least some of a level no
+        entity's own rating reaches: an error when enforced (E504), else a warning (W502)."""
         ranges = Ranges(program)
         if program.band is not None:
             for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
@@ -336,15 +338,22 @@ class _Checker:
                          f"{program.band.score.name} runs from {span_text}",
                          "check the band's ends against the scores' declared ranges, or drop the level")
         for decl, rule in zip(pops, program.population, strict=False):
-            if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None:
+            if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None or not rule.amount:
                 continue
             hits = {"==": {rule.rank}, ">=": set(range(rule.rank, len(levels.values))),
                     "<=": set(range(rule.rank + 1))}[rule.scope] & reachable
-            if not hits:
-                move = "lowering" if rule.scope == "<=" else "raising"
+            if hits:
+                continue
+            move = "lower" if rule.scope == "<=" else "raise"
+            runs = f"{program.band.score.name} runs from {span_text}"
+            if rule.enforced:
+                self.error("E504", decl.name.span, f"'{rule.name}' would {move} entities to "
+                           f"{self._levels_text(rule)}, which no entity's own rating reaches ({runs})",
+                           "check the level and the band against the scores' ranges; "
+                           "a quota that is only a target says 'report only'")
+            else:
                 self.warning("W502", decl.name.span, f"no entity's own rating reaches the levels of '{rule.name}' "
-                             f"({program.band.score.name} runs from {span_text})",
-                             f"it can only be met by {move} entities; check the level and the band")
+                             f"({runs})", "it moves nobody, so only another quota can meet it; check the level and the band")
 
     def _lint(self, program: m.Program, ranges: Ranges) -> None:
         """Warnings: inputs and scores nobody reads; conditions that always or never hold."""
@@ -967,24 +976,119 @@ class _Checker:
         return tuple(out[0]), tiebreak
 
     def _quotas_together(self, quotas: list[m.PopRule]) -> None:
-        """Quotas that cannot all hold: at-least shares on disjoint levels over 100%,
-        or an at-most below an at-least on the same levels."""
-        overall = [q for q in quotas if q.per is None and q.apportion_by is None and q.percent and q.enforced]
-        floors = [q for q in overall if q.bound in ("at least", "exactly") and q.scope == "=="]
-        total = sum((q.amount for q in floors), Decimal(0))
-        if total > 1:
-            last = floors[-1]
+        """Enforced quotas that cannot all hold, whatever the number of entities rated
+        (E503): bounds on nested or disjoint levels, over all and per group (see
+        :mod:`starrules.feasibility`), and a per-group minimum above the quota's own count."""
+        if self.levels is None:
+            return
+        size = len(self.levels.values)
+        held = [q for q in quotas if q.enforced and q.rank is not None and q.bound in ("at most", "at least", "exactly")]
+        for q in held:
+            if q.minimum and q.minimum_per and not q.percent and q.bound in ("at most", "exactly") and q.minimum > q.amount:
+                where = f" in each {q.per}" if q.per else ""
+                self.error("E503", q.span, f"'{q.name}' keeps the best {q.minimum} of each {q.minimum_per} "
+                           f"at {self._levels_text(q)} by its minimum, but allows {q.bound} "
+                           f"{fmt_number(q.amount)} there{where}: whenever it must move entities, the minimum "
+                           "keeps more than it allows", f"lower the minimum to {fmt_number(q.amount)} or less, "
+                           f"or raise the count to {q.minimum} or more")
+        reported: set[frozenset[int]] = set()
+        scopes: list[tuple[str | None, list[Bound]]] = [(None, self._bounds(held, None))]
+        scopes += [(key, self._bounds(held, key)) for key in dict.fromkeys(q.per for q in held if q.per)]
+        for key, bounds in scopes:
+            while True:
+                conflict = smallest_conflict(bounds, size)
+                if not conflict:
+                    break
+                if frozenset(conflict) not in reported:
+                    reported.add(frozenset(conflict))
+                    self._report_conflict([held[i] for i in conflict], key)
+                last = max(conflict, key=lambda i: held[i].span.line)
+                bounds = [b for b in bounds if b.source != last]
+
+    def _bounds(self, quotas: list[m.PopRule], key: str | None) -> list[Bound]:
+        """The bounds the quotas set on the whole population (``key`` None) or on any one
+        group of ``key``, counts and shares read exactly. A share per group bounds the
+        whole population by the same share; an at-least count per group bounds it by that
+        count (there is at least one group); an at-most count over all bounds every group."""
+        out: list[Bound] = []
+        top = len(self.levels.values) - 1 if self.levels is not None else 0
+        for i, q in enumerate(quotas):
+            assert q.rank is not None
+            low, high = {"==": (q.rank, q.rank), ">=": (q.rank, top), "<=": (0, q.rank)}[q.scope]
+            amount = Fraction(q.amount)
+            count, share = (Fraction(0), amount) if q.percent else (amount, Fraction(0))
+            whole = q.per is None  # over all, or apportioned among groups from a count over all
+            sides = [side for side, bounds in ((True, ("at least", "exactly")), (False, ("at most", "exactly")))
+                     if q.bound in bounds]
+            for lower in sides:
+                if key is None and (whole or q.percent or lower):
+                    out.append(Bound(i, low, high, lower, count, share))
+                elif key is not None and (q.per == key or (whole and not q.percent and not lower)):
+                    out.append(Bound(i, low, high, lower, count, share))
+        return out
+
+    def _levels_text(self, q: m.PopRule) -> str:
+        assert self.levels is not None and q.rank is not None
+        label = self.levels.label(q.rank)
+        return {"==": label, ">=": f"{label} or above", "<=": f"{label} or below"}[q.scope]
+
+    def _quota_text(self, q: m.PopRule) -> str:
+        """'at least 2 at 五星级 in each 支部': what a quota asks."""
+        bound = q.bound or ""
+        amount = f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
+        where = f" in each {q.per}" if q.per else f" over all (apportioned by {q.apportion_by})" if q.apportion_by else ""
+        return f"{bound} {amount} at {self._levels_text(q)}{where}"
+
+    def _report_conflict(self, group: list[m.PopRule], key: str | None) -> None:
+        assert self.levels is not None
+        top = len(self.levels.values) - 1
+        group = sorted(group, key=lambda q: q.span.line)
+        last = group[-1]
+
+        def levels_of(q: m.PopRule) -> set[int]:
+            assert q.rank is not None
+            return {"==": {q.rank}, ">=": set(range(q.rank, top + 1)), "<=": set(range(q.rank + 1))}[q.scope]
+
+        def asks(q: m.PopRule) -> bool:
+            return q.bound in ("at least", "exactly")
+
+        def allows(q: m.PopRule) -> bool:
+            return q.bound in ("at most", "exactly")
+
+        named = [f"'{q.name}' (line {q.span.line})" for q in group]
+        lines = "\n".join(f"line {q.span.line}: {self._quota_text(q)}" for q in group)
+        if len(group) == 2:
+            a, b = group
+            pair = next(((lo, hi) for lo, hi in ((a, b), (b, a)) if asks(lo) and allows(hi)
+                         and levels_of(lo) <= levels_of(hi)), None)
+            if pair is not None:
+                lo, hi = pair
+                within = "" if levels_of(lo) == levels_of(hi) else f", which include {self._levels_text(lo)}"
+                self.error("E503", last.span,
+                           f"'{lo.name}' (line {lo.span.line}) asks for {self._quota_text(lo)}, but "
+                           f"'{hi.name}' (line {hi.span.line}) allows {self._quota_text(hi)}{within}",
+                           "no number of entities can meet both: one of the two must change")
+                return
+        if all(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
+                                                 for x, y in itertools.combinations(group, 2)) \
+                and all(q.percent for q in group):
+            total = sum((q.amount for q in group), Decimal(0))
             self.error("E503", last.span, f"these quotas ask for at least {fmt_number(total * 100)}% of all entities "
                        "on different levels, more than 100%",
-                       "lower the shares; they must add up to 100% or less: "
-                       + ", ".join(f"'{q.name}'" for q in floors))
-        for lo in overall:
-            for hi in overall:
-                if lo.bound in ("at least", "exactly") and hi.bound in ("at most", "exactly") and lo is not hi \
-                        and (lo.scope, lo.rank) == (hi.scope, hi.rank) and lo.amount > hi.amount:
-                    self.error("E503", lo.span, f"'{lo.name}' asks for at least {fmt_number(lo.amount * 100)}% "
-                               f"but '{hi.name}' allows at most {fmt_number(hi.amount * 100)}% on the same levels",
-                               "one of the two shares must change")
+                       "lower the shares; they must add up to 100% or less: " + ", ".join(named))
+            return
+        if not any(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
+                                                   for x, y in itertools.combinations(group, 2)) \
+                and all(q.percent and q.per is None and q.apportion_by is None for q in group):
+            total = sum((q.amount for q in group), Decimal(0))
+            self.error("E503", last.span, f"these quotas allow at most {fmt_number(total * 100)}% of all entities "
+                       "on levels that between them hold every entity, less than 100%",
+                       "raise the shares; they must add up to 100% or more: " + ", ".join(named))
+            return
+        scope = "whatever the number of entities" if key is None else f"in any {key}, whatever its size"
+        self.error("E503", last.span, f"these quotas cannot all hold, {scope}: "
+                   + ", ".join(named[:-1]) + " and " + named[-1],
+                   "no number of entities can meet them together; one of them must change:\n" + lines)
 
     # ---- expressions -------------------------------------------------------
 

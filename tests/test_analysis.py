@@ -108,12 +108,22 @@ quota "二星不少于10%" { level 2 at least 10% }
 """
 
 
-def test_unreachable_level_and_quota_warn() -> None:
+def test_unreachable_level_and_report_only_quota_warn() -> None:
     # 得分 runs 0..80, so [90, ..) is never reached: 2星 cannot be given (line 8), and the
-    # at-least quota on it (line 12) can only be met by raising entities.
-    scheme = starrules.loads(UNREACHABLE)
+    # report-only at-least quota on it (line 12) moves nobody: it can never be met by itself.
+    scheme = starrules.loads(UNREACHABLE.replace("at least 10% }", "at least 10%  report only }"))
     assert [(w.code, w.span.line) for w in scheme.warnings] == [("W401", 8), ("W502", 12)]
     assert "runs from 0 to 80" in scheme.warnings[0].message
+
+
+def test_enforced_quota_on_an_unreachable_level_is_an_error() -> None:
+    # The same quota enforced would raise entities to 2星, which their scores never earn.
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads(UNREACHABLE)
+    (d,) = info.value.diagnostics
+    assert (d.code, d.span.line) == ("E504", 12)
+    assert d.message == "'二星不少于10%' would raise entities to 2星, which no entity's own rating reaches " \
+        "(得分 runs from 0 to 80)"
 
 
 def test_bundled_schemes_reach_every_level() -> None:
