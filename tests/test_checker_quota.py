@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import starrules
 from starrules import StarCheckError, StarSyntaxError
-from starrules.feasibility import Bound, feasible, smallest_conflict
+from starrules.feasibility import Bound, feasible, smallest_conflict, spread
 
 HEAD = (
     'scheme "配额检查" version "1"',                                                       # 1
@@ -270,17 +270,25 @@ def met_by_some_spread(bounds: list[Bound], n: int) -> bool:
     return False
 
 
-@settings(max_examples=300, deadline=None)
-@given(bounds=st.lists(BOUND, max_size=5))
-def test_feasibility_is_never_wrong_about_cannot(bounds: list[Bound]) -> None:
+@settings(max_examples=400, deadline=None)
+@given(bounds=st.lists(BOUND, max_size=6))
+def test_feasibility_against_brute_force_and_its_own_witness(bounds: list[Bound]) -> None:
     # Sound: a population that meets the bounds (searched up to 20 entities) means the
-    # test must not say they cannot hold; and what it says cannot hold, no population meets.
+    # test must not say they cannot hold.
     verdict = feasible(bounds, LEVELS)
     found = any(met_by_some_spread(bounds, n) for n in range(1, 21))
     if found:
         assert verdict is True
-    if verdict is False:
-        assert not found
+    # Complete over the reals: when it says they can hold, the spread it gives meets them.
+    solution = spread(bounds, LEVELS)
+    assert (solution is not None) == verdict
+    if solution is not None:
+        n = sum(solution)
+        assert n >= 1 and all(x >= 0 for x in solution)
+        for bd in bounds:
+            held = sum(solution[bd.low:bd.high + 1])
+            limit = bd.count + bd.share * n
+            assert held >= limit if bd.lower else held <= limit, (bd, solution)
     conflict = smallest_conflict(bounds, LEVELS)
     if conflict is not None:  # the smallest set cannot hold, and each of its quotas is needed
         kept = [b for b in bounds if b.source in conflict]
