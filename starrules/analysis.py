@@ -178,8 +178,8 @@ INTEGERS = Grid(Fraction(0), Fraction(1))
 
 def input_grid(inp: m.Input) -> Grid | None:
     spec = inp.spec
-    if isinstance(spec, n.ScoreType):
-        return Grid(_exact(spec.low), _exact(spec.step)) if spec.step else None
+    if isinstance(spec, n.ScoreType):  # (a step that is not positive is refused, E302)
+        return Grid(_exact(spec.low), _exact(spec.step)) if spec.step is not None and spec.step > 0 else None
     if isinstance(spec, n.CountType):
         return INTEGERS
     return None
@@ -259,6 +259,8 @@ class Ranges:
             if e.round_to is not None:  # rounded half up to multiples of the step
                 return Grid(Fraction(0), _exact(e.round_to))
             total = sum((_exact(w.value) for w in e.weights), Fraction(0))
+            if len(e.weights) != len(e.args):  # refused (E303)
+                return None
             combined: Grid | None = _grid_point(Decimal(0))
             for w, arg in zip(e.weights, e.args, strict=True):
                 part = self.grid(arg)
@@ -343,6 +345,8 @@ class Ranges:
         return EVERYTHING
 
     def _Weighted(self, e: n.Weighted) -> Interval:  # noqa: N802
+        if len(e.weights) != len(e.args):  # refused (E303); ranges are still asked for its gaps
+            return EVERYTHING
         total = sum((w.value for w in e.weights), Decimal(0))
         result = ZERO
         for w, a in zip(e.weights, e.args, strict=True):

@@ -177,8 +177,21 @@ class _Checker:
 
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
-            for gap in self.gaps:  # without a model no range is known: every gap counts
-                self.error("E401", gap.span, gap.text(), gap.hint)
+            # No model, but the ranges and steps of what did check still say which gaps the
+            # score can fall in; where even they cannot be worked out, every gap counts.
+            ranges: Ranges | None = None
+            if self.levels is not None and band is not None:
+                partial = m.Program(title="", version=None, in_force=None, uses_history=self.uses_history,
+                                    examples=(), source_name=self.tree.source_name, levels=self.levels,
+                                    inputs=tuple(self.inputs.values()), scores=tuple(scores[x] for x in ordered),
+                                    total=total, band=band, rules=rules, population=population)
+                with contextlib.suppress(ArithmeticError):  # e.g. weights refused for adding up to 0
+                    ranges = Ranges(partial)
+            for gap in self.gaps:
+                witness = None if ranges is None or band is None else \
+                    ranges.value_in(band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
+                if ranges is None or witness is not None:
+                    self.error("E401", gap.span, gap.text(witness), gap.hint)
             return sort_diagnostics(self.diags), None
         title = header[0].title.value if header else ""
         version = header[0].version.value if header and header[0].version else None

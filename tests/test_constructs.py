@@ -1135,6 +1135,17 @@ def test_e401_witness_on_the_grid_of_a_computed_total(total: str, witness: str) 
     assert d.message.startswith(f"a score of {witness} falls in no band"), d.message
 
 
+@pytest.mark.parametrize(("step", "gap"), [("1", None), ("0.1", "89.5")])
+def test_e401_with_another_error_still_respects_the_steps(step: str, gap: str | None) -> None:
+    # An unknown name elsewhere (E101) leaves no model, but the band's score is still known:
+    # a whole-number score never falls between [80, 89] and [90, ..); one in tenths does.
+    diags = errors('scheme "缺口"', "levels stars 0..2", f"input s : score 0..100 step {step}",
+                   "band s { 2: [90, ..)  1: [80, 89]  0: (.., 80) }", 'flag "标记" when 未声明 > 1')
+    assert [d.code for d in diags] == (["E401", "E101"] if gap else ["E101"])
+    if gap:
+        assert diags[0].message.startswith(f"a score of {gap} falls in no band")
+
+
 def test_e401_top_band_closed_above() -> None:
     # s + b reaches 105, past the closed top of [90, 100]
     d = only(errors(
