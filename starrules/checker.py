@@ -894,6 +894,10 @@ class _Checker:
         minimum_per = self._group_key(minimum_clause.per) if minimum_clause else None
         apportion_clause: n.QApportion | None = get(n.QApportion)
         apportion_by = self._group_key(apportion_clause.by) if apportion_clause else None
+        # a group key already refused: the quota is not checked further (read over all, it
+        # would clash with other quotas for no reason of its own)
+        ok &= not ((per_clause and per_clause.group and per is None) or (minimum_clause and minimum_per is None)
+                   or (apportion_clause and apportion_by is None))
         if apportion_clause is not None and per_clause is not None and per_clause.group is not None:
             self.error("E502", apportion_clause.span, "a quota is either per group or apportioned among groups, not both",
                        "'apportion by G' already applies the quota within each group of G")

@@ -304,3 +304,11 @@ def test_feasibility_by_hand() -> None:
     assert feasible([Bound(0, 2, 2, True, share=Fraction(3, 5)), Bound(1, 1, 1, True, share=Fraction(2, 5))], 3) is True
     # at least 5 at level 2, at most 10%: from 50 entities on
     assert feasible([Bound(0, 2, 2, True, count=Fraction(5)), Bound(1, 2, 2, False, share=Fraction(1, 10))], 3) is True
+
+
+def test_a_refused_group_key_does_not_make_the_quota_clash_over_all() -> None:
+    # 支布 is not declared (E101). Read over all, 'at least 2' would clash with 'at most 1';
+    # it is not read at all, so the one error is the name.
+    d = only(errors('quota "每支部至少2名五星" { level 5 at least 2 per 支布 }', 'quota "五星至多1名" { level 5 at most 1 }'),
+             "E101")
+    assert d.hint == "did you mean '支部'?"
