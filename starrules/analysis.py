@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Context, Decimal, localcontext
+from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import attrs
@@ -56,6 +58,31 @@ class Interval:
         return not (high is not None and (self.lo > high or (self.lo == high and not high_closed)))
 
 
+def _add(a: Grid | None, b: Grid | None) -> Grid | None:
+    return None if a is None or b is None else a + b
+
+
+def _union(a: Grid | None, b: Grid | None) -> Grid | None:
+    return None if a is None or b is None else a.union(b)
+
+
+def _tighter(a: Decimal | None, a_closed: bool, b: Decimal | None, b_closed: bool,
+             pick: Callable[[Decimal, Decimal], Decimal]) -> tuple[Decimal | None, bool]:
+    """Of two ends of the same side (None: unbounded), the one ``pick`` (max for low ends,
+    min for high ends) keeps; on a tie the end is closed only if both are."""
+    if a is None or b is None:
+        return (b, b_closed) if a is None else (a, a_closed)
+    if a == b:
+        return a, a_closed and b_closed
+    return (a, a_closed) if pick(a, b) == a else (b, b_closed)
+
+
+def _decimal(q: Fraction) -> Decimal:
+    """A fraction as a Decimal: exact when it has a finite decimal expansion, else to 28 places."""
+    with localcontext(WIDE):
+        return Decimal(q.numerator) / Decimal(q.denominator)
+
+
 ZERO = Interval(Decimal(0), Decimal(0))
 EVERYTHING = Interval(-INF, INF)
 
@@ -75,16 +102,102 @@ def input_range(inp: m.Input) -> Interval:
     return EVERYTHING
 
 
+@attrs.frozen
+class Grid:
+    """The values a number can take lie on ``offset + k * step`` for whole k: a score input
+    declared ``step 0.1`` from 0 is on 0 + 0.1k, a count on 0 + 1k; ``step`` 0 is a single
+    value. Sums of values on grids lie on the grid of the greatest common step, so the
+    band's score has one too. None (where a grid is expected) means any value."""
+
+    offset: Fraction
+    step: Fraction
+
+    def __attrs_post_init__(self) -> None:
+        if self.step:  # the offset reduced to [0, step), so equal grids compare equal
+            object.__setattr__(self, "offset", self.offset % self.step)
+
+    def union(self, other: Grid) -> Grid:
+        """The coarsest grid holding the values of both."""
+        return Grid(self.offset, _gcd(_gcd(self.step, other.step), other.offset - self.offset))
+
+    def __add__(self, other: Grid) -> Grid:
+        return Grid(self.offset + other.offset, _gcd(self.step, other.step))
+
+    def __neg__(self) -> Grid:
+        return Grid(-self.offset, self.step)
+
+    def __mul__(self, other: Grid) -> Grid:
+        # (a + sx)(b + ty) = ab + a·ty + b·sx + st·xy
+        return Grid(self.offset * other.offset,
+                    _gcd(_gcd(self.offset * other.step, other.offset * self.step), self.step * other.step))
+
+    def nearest(self, target: Fraction, lo: Fraction | None, lo_closed: bool,
+                hi: Fraction | None, hi_closed: bool) -> Fraction | None:
+        """The value of the grid nearest ``target`` (the lower on a tie) within the given
+        ends (None: unbounded), or None when no value of the grid lies between them."""
+        def inside(v: Fraction) -> bool:
+            return (lo is None or v > lo or (lo_closed and v == lo)) and \
+                (hi is None or v < hi or (hi_closed and v == hi))
+
+        if not self.step:
+            return self.offset if inside(self.offset) else None
+        k = (target - self.offset) // self.step
+        below, above = self.offset + k * self.step, self.offset + (k + 1) * self.step
+        if lo is not None:  # the first value of the grid at or past the low end
+            first = self.offset + -((self.offset - lo) // self.step) * self.step
+            if first == lo and not lo_closed:
+                first += self.step
+            below, above = max(below, first), max(above, first)
+        if hi is not None:
+            last = self.offset + ((hi - self.offset) // self.step) * self.step
+            if last == hi and not hi_closed:
+                last -= self.step
+            below, above = min(below, last), min(above, last)
+        best = below if abs(target - below) <= abs(above - target) else above
+        return best if inside(best) else None
+
+
+def _gcd(a: Fraction, b: Fraction) -> Fraction:
+    """The greatest common step of two exact numbers: every multiple of either is a whole
+    multiple of it (gcd(0.3, 0.5) = 0.1; gcd(x, 0) = |x|)."""
+    a, b = abs(a), abs(b)
+    den = a.denominator * b.denominator // gcd(a.denominator, b.denominator)
+    return Fraction(gcd(int(a * den), int(b * den)), den)
+
+
+def _exact(v: Decimal) -> Fraction:
+    return Fraction(v)
+
+
+def _grid_point(v: Decimal) -> Grid:
+    return Grid(_exact(v), Fraction(0))
+
+
+INTEGERS = Grid(Fraction(0), Fraction(1))
+
+
+def input_grid(inp: m.Input) -> Grid | None:
+    spec = inp.spec
+    if isinstance(spec, n.ScoreType):  # (a step that is not positive is refused, E302)
+        return Grid(_exact(spec.low), _exact(spec.step)) if spec.step is not None and spec.step > 0 else None
+    if isinstance(spec, n.CountType):
+        return INTEGERS
+    return None
+
+
 class Ranges:
-    """The interval of every score of a program, computed in dependency order."""
+    """The interval of every score of a program, computed in dependency order, and the
+    grid its values lie on (see :class:`Grid`)."""
 
     def __init__(self, program: m.Program) -> None:
         self.program = program
         self.inputs = {i.name: input_range(i) for i in program.inputs}
         self.scores: dict[str, Interval] = {}
+        self.grids: dict[str, Grid | None] = {}
         with localcontext(WIDE):  # exact for any numbers a scheme can declare
             for score in program.scores:
                 self.scores[score.name] = self._score(score)
+                self.grids[score.name] = self._score_grid(score)
 
     def _score(self, score: m.Score) -> Interval:
         if score.expr is not None:
@@ -97,6 +210,97 @@ class Ranges:
         if score.cap is not None:
             total = Interval(min(total.lo, score.cap), min(total.hi, score.cap))
         return total
+
+    def _score_grid(self, score: m.Score) -> Grid | None:
+        if score.expr is not None:
+            return self.grid(score.expr)
+        if score.kind == "badges":
+            return INTEGERS
+        total: Grid | None = _grid_point(Decimal(0))
+        for entry in score.entries:
+            total = _add(total, self.grid(entry.expr))
+        if score.cap is not None:  # the capped sum is the sum or the cap
+            total = _union(total, _grid_point(score.cap))
+        return total
+
+    def grid(self, e: m.Expr) -> Grid | None:
+        """The grid the values of a number lie on; None when it can be any value."""
+        if isinstance(e, (n.Number, n.Percent)):
+            return _grid_point(e.value)
+        if isinstance(e, m.Ref):
+            if e.kind == "input":
+                inp = next((i for i in self.program.inputs if i.name == e.name), None)
+                return input_grid(inp) if inp is not None else None
+            return self.grids.get(e.name)
+        if isinstance(e, n.BinOp):
+            a, b = self.grid(e.left), self.grid(e.right)
+            if e.op == "+":
+                return _add(a, b)
+            if e.op == "-":
+                return _add(a, None if b is None else -b)
+            return None if a is None or b is None else a * b
+        if isinstance(e, n.Each):
+            a, b = self.grid(e.amount), self.grid(e.count)
+            return None if a is None or b is None else a * b
+        if isinstance(e, n.Neg):
+            inner = self.grid(e.operand)
+            return None if inner is None else -inner
+        if isinstance(e, n.When):  # the value, or 0
+            return _union(self.grid(e.value), _grid_point(Decimal(0)))
+        if isinstance(e, n.IfElse):
+            return _union(self.grid(e.then), self.grid(e.otherwise))
+        if isinstance(e, n.Call) and e.func in ("sum", "max", "min"):
+            grids = [self.grid(a) for a in e.args]
+            out = grids[0]
+            for g in grids[1:]:
+                out = _add(out, g) if e.func == "sum" else _union(out, g)
+            return out
+        if isinstance(e, n.Weighted):
+            if e.round_to is not None:  # rounded half up to multiples of the step
+                return Grid(Fraction(0), _exact(e.round_to))
+            total = sum((_exact(w.value) for w in e.weights), Fraction(0))
+            if len(e.weights) != len(e.args):  # refused (E303)
+                return None
+            combined: Grid | None = _grid_point(Decimal(0))
+            for w, arg in zip(e.weights, e.args, strict=True):
+                part = self.grid(arg)
+                combined = _add(combined, None if part is None else part * Grid(_exact(w.value) / total, Fraction(0)))
+            return combined
+        if isinstance(e, n.Table):  # one entry, a sum of entries, or 0: multiples of their common step
+            step = Fraction(0)
+            for t in e.entries:
+                step = _gcd(step, _exact(t.value))
+            return Grid(Fraction(0), step)
+        return None
+
+    def value_in(self, e: m.Expr, low: Decimal | None, low_closed: bool,
+                 high: Decimal | None, high_closed: bool) -> Decimal | None:
+        """A value the number can take between ``low`` and ``high`` (ends as declared; None:
+        unbounded) that lies within its range and on its grid: the one nearest the middle of
+        what is left, or None when there is none. Sound: None is certain."""
+        x = self.of(e)
+        lo, lo_closed = _tighter(low, low_closed, None if x.lo.is_infinite() else x.lo, True, max)
+        hi, hi_closed = _tighter(high, high_closed, None if x.hi.is_infinite() else x.hi, True, min)
+        if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_closed and hi_closed))):
+            return None
+        if lo is not None and hi is not None:
+            target = (_exact(lo) + _exact(hi)) / 2
+        elif lo is not None:
+            target = _exact(lo) + (0 if lo_closed else 1)
+        elif hi is not None:
+            target = _exact(hi) - (0 if hi_closed else 1)
+        else:
+            target = Fraction(0)
+        grid = self.grid(e)
+        if grid is None:
+            found = target
+        else:
+            point = grid.nearest(target, None if lo is None else _exact(lo), lo_closed,
+                                 None if hi is None else _exact(hi), hi_closed)
+            if point is None:
+                return None
+            found = point
+        return _decimal(found)
 
     def of(self, e: m.Expr) -> Interval:
         handler: Callable[[Any], Interval] | None = getattr(self, "_" + type(e).__name__, None)
@@ -141,6 +345,8 @@ class Ranges:
         return EVERYTHING
 
     def _Weighted(self, e: n.Weighted) -> Interval:  # noqa: N802
+        if len(e.weights) != len(e.args):  # refused (E303); ranges are still asked for its gaps
+            return EVERYTHING
         total = sum((w.value for w in e.weights), Decimal(0))
         result = ZERO
         for w, a in zip(e.weights, e.args, strict=True):

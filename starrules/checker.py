@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -21,8 +22,9 @@ import attrs
 from starrules import model as m
 from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
-from starrules.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
+from starrules.diagnostics import Diagnostic, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
+from starrules.feasibility import Bound, smallest_conflict
 from starrules.nodes import Span
 from starrules.result import STATUSES
 from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
@@ -71,8 +73,19 @@ class _Gap:
     high: Decimal | None
     high_closed: bool
     span: Span
-    message: str
+    message: str  # for a gap between two bands, only "(between A and B)": see text()
     hint: str
+    between: bool = False
+
+    def text(self, witness: Decimal | None = None) -> str:
+        """The message; a gap between two bands shows a score that falls in it (by default
+        the middle of the gap)."""
+        if not self.between:
+            return self.message
+        if witness is None:
+            witness = _between(self.low, self.high) if self.low != self.high else self.low
+        assert witness is not None  # a gap between two bands has both ends
+        return f"a score of {fmt_number(witness)} falls in no band {self.message}"
 
 
 @attrs.define
@@ -170,8 +183,21 @@ class _Checker:
 
         diagnostics = sort_diagnostics(self.diags)
         if any(d.is_error for d in diagnostics) or self.levels is None:
-            for gap in self.gaps:  # without a model no range is known: every gap counts
-                self.error("E401", gap.span, gap.message, gap.hint)
+            # No model, but the ranges and steps of what did check still say which gaps the
+            # score can fall in; where even they cannot be worked out, every gap counts.
+            ranges: Ranges | None = None
+            if self.levels is not None and band is not None:
+                partial = m.Program(title="", version=None, in_force=None, uses_history=self.uses_history,
+                                    examples=(), source_name=self.tree.source_name, levels=self.levels,
+                                    inputs=tuple(self.inputs.values()), scores=tuple(scores[x] for x in ordered),
+                                    total=total, band=band, rules=rules, population=population)
+                with contextlib.suppress(ArithmeticError):  # e.g. weights refused for adding up to 0
+                    ranges = Ranges(partial)
+            for gap in self.gaps:
+                witness = None if ranges is None or band is None else \
+                    ranges.value_in(band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
+                if ranges is None or witness is not None:
+                    self.error("E401", gap.span, gap.text(witness), gap.hint)
             return sort_diagnostics(self.diags), None
         title = header[0].title.value if header else ""
         version = header[0].version.value if header and header[0].version else None
@@ -293,9 +319,9 @@ class _Checker:
                 b.label.value for d in self.tree.statements if isinstance(d, n.BadgesDecl) for b in d.badges]
             for item in value:
                 if item.value not in known:
-                    close = did_you_mean(item.value, known)
+                    close = suggestion(item.value, known)
                     self.error("E101", item.span, f"there is no {key[:-1]} named '{item.value}'",
-                               f"did you mean '{close}'?" if close else None)
+                               close)
             names = tuple(sorted(x.value for x in value))
             return m.Check(key, key, names, "[" + ", ".join(names) + "]", span)
         self._unknown(e.key, "a score, or level, status, reason, flags or badges",
@@ -305,15 +331,16 @@ class _Checker:
     # ---- reachability ------------------------------------------------------
 
     def _reachability(self, program: m.Program, band: n.BandDecl | None, pops: list[n.PopulationRule]) -> None:
-        """Warnings: levels the band never gives over the scores' reachable range, and
-        quotas that ask for at least some of a level no entity's own rating reaches."""
+        """Band gaps where the score can fall (E401); levels the band never gives over the
+        scores' reachable range (W401); quotas that ask for at least some of a level no
+        entity's own rating reaches: an error when enforced (E504), else a warning (W502)."""
         ranges = Ranges(program)
         if program.band is not None:
-            x = ranges.of(program.band.score)
             for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
-                low = gap.low if gap.low is not None else None
-                if x.meets(low, gap.low_closed, gap.high, gap.high_closed):
-                    self.error("E401", gap.span, gap.message, gap.hint)
+                # a score the band's score can take (within its range, on its steps) in the gap
+                witness = ranges.value_in(program.band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
+                if witness is not None:
+                    self.error("E401", gap.span, gap.text(witness), gap.hint)
         self._lint(program, ranges)
         reachable = _with_overrides(program, ranges.reachable_ranks())
         if reachable is None or band is None or program.band is None:
@@ -330,15 +357,22 @@ class _Checker:
                          f"{program.band.score.name} runs from {span_text}",
                          "check the band's ends against the scores' declared ranges, or drop the level")
         for decl, rule in zip(pops, program.population, strict=False):
-            if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None:
+            if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None or not rule.amount:
                 continue
             hits = {"==": {rule.rank}, ">=": set(range(rule.rank, len(levels.values))),
                     "<=": set(range(rule.rank + 1))}[rule.scope] & reachable
-            if not hits:
-                move = "lowering" if rule.scope == "<=" else "raising"
+            if hits:
+                continue
+            move = "lower" if rule.scope == "<=" else "raise"
+            runs = f"{program.band.score.name} runs from {span_text}"
+            if rule.enforced:
+                self.error("E504", decl.name.span, f"'{rule.name}' would {move} entities to "
+                           f"{self._levels_text(rule)}, which no entity's own rating reaches ({runs})",
+                           "check the level and the band against the scores' ranges; "
+                           "a quota that is only a target says 'report only'")
+            else:
                 self.warning("W502", decl.name.span, f"no entity's own rating reaches the levels of '{rule.name}' "
-                             f"({program.band.score.name} runs from {span_text})",
-                             f"it can only be met by {move} entities; check the level and the band")
+                             f"({runs})", "it moves nobody, so only another quota can meet it; check the level and the band")
 
     def _lint(self, program: m.Program, ranges: Ranges) -> None:
         """Warnings: inputs and scores nobody reads; conditions that always or never hold."""
@@ -413,9 +447,12 @@ class _Checker:
             return m.LevelConst(rank, levels.label(rank), ref.span)
         if levels.stars:
             hint = f"levels run {levels.values[0]}..{levels.values[-1]}"
+            meant = _stars_named(str(ref.value), levels)
+            if meant is not None:
+                hint = f"write {meant}: a star level is written as its number of stars ({hint})"
         else:
-            close = did_you_mean(str(ref.value), [str(v) for v in levels.values])
-            hint = f"did you mean '{close}'?" if close else "grades are: " + ", ".join(map(str, levels.values))
+            close = suggestion(str(ref.value), [str(v) for v in levels.values])
+            hint = close or "grades are: " + ", ".join(map(str, levels.values))
         self.error("E104", ref.span, f"'{ref.value}' is not one of the levels", hint)
         return None
 
@@ -738,14 +775,12 @@ class _Checker:
             elif b.low > a.high or (b.low == a.high and not a.high_closed and not b.low_closed):
                 if else_rank is not None:
                     continue
-                witness = a.high if b.low == a.high else _between(a.high, b.low)
                 lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)})" if a.low is not None else \
                     f"(.., {fmt_number(b.low)})"
                 self.gaps.append(_Gap(a.high, not a.high_closed, b.low, not b.low_closed, b.span,
-                                      f"a score of {fmt_number(witness)} falls in no band "
                                       f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
                                       f"make the bands meet: end the lower one where this one starts, "
-                                      f"{label(a.rank)}: {lower}"))
+                                      f"{label(a.rank)}: {lower}", between=True))
         if else_rank is None and srt:
             first, last = srt[0], srt[-1]
             if first.low is not None:
@@ -822,13 +857,21 @@ class _Checker:
         pick: n.QPick | None = get(n.QPick)
         effect = get(n.QFlag)
         if decl.kind == "quota" and target is None:
+            top = self.levels.values[-1] if self.levels is not None else 5
             self.error("E501", decl.name.span, f"the {what} does not say which level it bounds",
-                       "add a line such as: level 5 at most 10%")
+                       f"add a line such as: level {top} at most 10%")
             return None
         if decl.kind == "select" and (pick is None or effect is None):
-            missing = "which entities it picks (e.g. bottom 10%)" if pick is None else \
-                "what happens to them (flag \"整顿\" or cap at most 4)"
-            self.error("E501", decl.name.span, f"the {what} does not say {missing}")
+            values = self.levels.values if self.levels is not None else (4, 5)
+            below_top = values[-2] if len(values) > 1 else values[0]
+            if pick is None:
+                missing = "which entities it picks (e.g. bottom 10%)"
+                hint = "add a line such as: bottom 10%  (or: top 3)  to say whom it picks"
+            else:
+                missing = f"what happens to them (flag \"整顿\" or cap at most {below_top})"
+                hint = (f'add a line such as: flag "整顿" to mark them, '
+                        f"or: cap at most {below_top} to hold them at {below_top} or below")
+            self.error("E501", decl.name.span, f"the {what} does not say {missing}", hint)
             return None
 
         amount = target.amount if target is not None else pick.amount if pick is not None else None
@@ -857,6 +900,10 @@ class _Checker:
         minimum_per = self._group_key(minimum_clause.per) if minimum_clause else None
         apportion_clause: n.QApportion | None = get(n.QApportion)
         apportion_by = self._group_key(apportion_clause.by) if apportion_clause else None
+        # a group key already refused: the quota is not checked further (read over all, it
+        # would clash with other quotas for no reason of its own)
+        ok &= not ((per_clause and per_clause.group and per is None) or (minimum_clause and minimum_per is None)
+                   or (apportion_clause and apportion_by is None))
         if apportion_clause is not None and per_clause is not None and per_clause.group is not None:
             self.error("E502", apportion_clause.span, "a quota is either per group or apportioned among groups, not both",
                        "'apportion by G' already applies the quota within each group of G")
@@ -952,31 +999,126 @@ class _Checker:
         return tuple(out[0]), tiebreak
 
     def _quotas_together(self, quotas: list[m.PopRule]) -> None:
-        """Quotas that cannot all hold: at-least shares on disjoint levels over 100%,
-        or an at-most below an at-least on the same levels."""
-        overall = [q for q in quotas if q.per is None and q.apportion_by is None and q.percent and q.enforced]
-        floors = [q for q in overall if q.bound in ("at least", "exactly") and q.scope == "=="]
-        total = sum((q.amount for q in floors), Decimal(0))
-        if total > 1:
-            last = floors[-1]
+        """Enforced quotas that cannot all hold, whatever the number of entities rated
+        (E503): bounds on nested or disjoint levels, over all and per group (see
+        :mod:`starrules.feasibility`), and a per-group minimum above the quota's own count."""
+        if self.levels is None:
+            return
+        size = len(self.levels.values)
+        held = [q for q in quotas if q.enforced and q.rank is not None and q.bound in ("at most", "at least", "exactly")]
+        for q in held:
+            if q.minimum and q.minimum_per and not q.percent and q.bound in ("at most", "exactly") and q.minimum > q.amount:
+                where = f" in each {q.per}" if q.per else ""
+                self.error("E503", q.span, f"'{q.name}' keeps the best {q.minimum} of each {q.minimum_per} "
+                           f"at {self._levels_text(q)} by its minimum, but allows {q.bound} "
+                           f"{fmt_number(q.amount)} there{where}: whenever it must move entities, the minimum "
+                           "keeps more than it allows", f"lower the minimum to {fmt_number(q.amount)} or less, "
+                           f"or raise the count to {q.minimum} or more")
+        reported: set[frozenset[int]] = set()
+        scopes: list[tuple[str | None, list[Bound]]] = [(None, self._bounds(held, None))]
+        scopes += [(key, self._bounds(held, key)) for key in dict.fromkeys(q.per for q in held if q.per)]
+        for key, bounds in scopes:
+            while True:
+                conflict = smallest_conflict(bounds, size)
+                if not conflict:
+                    break
+                if frozenset(conflict) not in reported:
+                    reported.add(frozenset(conflict))
+                    self._report_conflict([held[i] for i in conflict], key)
+                last = max(conflict, key=lambda i: held[i].span.line)
+                bounds = [b for b in bounds if b.source != last]
+
+    def _bounds(self, quotas: list[m.PopRule], key: str | None) -> list[Bound]:
+        """The bounds the quotas set on the whole population (``key`` None) or on any one
+        group of ``key``, counts and shares read exactly. A share per group bounds the
+        whole population by the same share; an at-least count per group bounds it by that
+        count (there is at least one group); an at-most count over all bounds every group."""
+        out: list[Bound] = []
+        top = len(self.levels.values) - 1 if self.levels is not None else 0
+        for i, q in enumerate(quotas):
+            assert q.rank is not None
+            low, high = {"==": (q.rank, q.rank), ">=": (q.rank, top), "<=": (0, q.rank)}[q.scope]
+            amount = Fraction(q.amount)
+            count, share = (Fraction(0), amount) if q.percent else (amount, Fraction(0))
+            whole = q.per is None  # over all, or apportioned among groups from a count over all
+            sides = [side for side, bounds in ((True, ("at least", "exactly")), (False, ("at most", "exactly")))
+                     if q.bound in bounds]
+            for lower in sides:
+                if key is None and (whole or q.percent or lower):
+                    out.append(Bound(i, low, high, lower, count, share))
+                elif key is not None and (q.per == key or (whole and not q.percent and not lower)):
+                    out.append(Bound(i, low, high, lower, count, share))
+        return out
+
+    def _levels_text(self, q: m.PopRule) -> str:
+        assert self.levels is not None and q.rank is not None
+        label = self.levels.label(q.rank)
+        return {"==": label, ">=": f"{label} or above", "<=": f"{label} or below"}[q.scope]
+
+    def _quota_text(self, q: m.PopRule) -> str:
+        """'at least 2 at 五星级 in each 支部': what a quota asks."""
+        bound = q.bound or ""
+        amount = f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
+        where = f" in each {q.per}" if q.per else f" over all (apportioned by {q.apportion_by})" if q.apportion_by else ""
+        return f"{bound} {amount} at {self._levels_text(q)}{where}"
+
+    def _report_conflict(self, group: list[m.PopRule], key: str | None) -> None:
+        assert self.levels is not None
+        top = len(self.levels.values) - 1
+        group = sorted(group, key=lambda q: q.span.line)
+        last = group[-1]
+
+        def levels_of(q: m.PopRule) -> set[int]:
+            assert q.rank is not None
+            return {"==": {q.rank}, ">=": set(range(q.rank, top + 1)), "<=": set(range(q.rank + 1))}[q.scope]
+
+        def asks(q: m.PopRule) -> bool:
+            return q.bound in ("at least", "exactly")
+
+        def allows(q: m.PopRule) -> bool:
+            return q.bound in ("at most", "exactly")
+
+        named = [f"'{q.name}' (line {q.span.line})" for q in group]
+        lines = "\n".join(f"line {q.span.line}: {self._quota_text(q)}" for q in group)
+        if len(group) == 2:
+            a, b = group
+            pair = next(((lo, hi) for lo, hi in ((a, b), (b, a)) if asks(lo) and allows(hi)
+                         and levels_of(lo) <= levels_of(hi)), None)
+            if pair is not None:
+                lo, hi = pair
+                within = "" if levels_of(lo) == levels_of(hi) else f", which include {self._levels_text(lo)}"
+                self.error("E503", last.span,
+                           f"'{lo.name}' (line {lo.span.line}) asks for {self._quota_text(lo)}, but "
+                           f"'{hi.name}' (line {hi.span.line}) allows {self._quota_text(hi)}{within}",
+                           "no number of entities can meet both: one of the two must change")
+                return
+        if all(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
+                                                 for x, y in itertools.combinations(group, 2)) \
+                and all(q.percent for q in group):
+            total = sum((q.amount for q in group), Decimal(0))
             self.error("E503", last.span, f"these quotas ask for at least {fmt_number(total * 100)}% of all entities "
                        "on different levels, more than 100%",
-                       "lower the shares; they must add up to 100% or less: "
-                       + ", ".join(f"'{q.name}'" for q in floors))
-        for lo in overall:
-            for hi in overall:
-                if lo.bound in ("at least", "exactly") and hi.bound in ("at most", "exactly") and lo is not hi \
-                        and (lo.scope, lo.rank) == (hi.scope, hi.rank) and lo.amount > hi.amount:
-                    self.error("E503", lo.span, f"'{lo.name}' asks for at least {fmt_number(lo.amount * 100)}% "
-                               f"but '{hi.name}' allows at most {fmt_number(hi.amount * 100)}% on the same levels",
-                               "one of the two shares must change")
+                       "lower the shares; they must add up to 100% or less: " + ", ".join(named))
+            return
+        if not any(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
+                                                   for x, y in itertools.combinations(group, 2)) \
+                and all(q.percent and q.per is None and q.apportion_by is None for q in group):
+            total = sum((q.amount for q in group), Decimal(0))
+            self.error("E503", last.span, f"these quotas allow at most {fmt_number(total * 100)}% of all entities "
+                       "on levels that between them hold every entity, less than 100%",
+                       "raise the shares; they must add up to 100% or more: " + ", ".join(named))
+            return
+        scope = "whatever the number of entities" if key is None else f"in any {key}, whatever its size"
+        self.error("E503", last.span, f"these quotas cannot all hold, {scope}: "
+                   + ", ".join(named[:-1]) + " and " + named[-1],
+                   "no number of entities can meet them together; one of them must change:\n" + lines)
 
     # ---- expressions -------------------------------------------------------
 
     def _unknown(self, name: n.Name, what: str, extra: Iterable[str] = ()) -> None:
         pool = list(self.inputs) + list(self.score_decls) + list(extra)
-        close = did_you_mean(name.id, pool)
-        hint = f"did you mean '{close}'?" if close else f"declare it first, e.g.: input {name.id} : score 0..10"
+        close = suggestion(name.id, pool)
+        hint = close or f"declare it first, e.g.: input {name.id} : score 0..10"
         self.error("E101", name.span, f"'{name.id}' is not defined; expected {what}", hint)
 
     def _expr(self, e: n.Expr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -988,18 +1130,18 @@ class _Checker:
     def _x_Vetoed(self, e: n.Vetoed, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         self._history(e.periods, e.span)
         if e.name is not None and e.name.value not in self.veto_names:
-            close = did_you_mean(e.name.value, self.veto_names)
+            close = suggestion(e.name.value, self.veto_names)
             self.error("E101", e.name.span, f"there is no veto named '{e.name.value}'",
-                       f"did you mean '{close}'?" if close else "name one of the scheme's vetoes, or leave the name out")
+                       close or "name one of the scheme's vetoes, or leave the name out")
         return e, m.BOOL
 
     def _x_Flagged(self, e: n.Flagged, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         self._history(e.periods, e.span)
         flags = self.flag_names
         if e.name.value not in flags:
-            close = did_you_mean(e.name.value, flags)
+            close = suggestion(e.name.value, flags)
             self.error("E101", e.name.span, f"there is no flag named '{e.name.value}'",
-                       f"did you mean '{close}'?" if close else "name one of the scheme's flags")
+                       close or "name one of the scheme's flags")
         return e, m.BOOL
 
     def _x_HistoryLevel(self, e: n.HistoryLevel, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1122,9 +1264,9 @@ class _Checker:
                 and other.id not in self.inputs and other.id not in self.score_decls:
             if other.id in typ.members:
                 return m.Member(other.id, other.span), typ
-            close = did_you_mean(other.id, typ.members)
+            close = suggestion(other.id, typ.members)
             self.error("E106", other.span, f"'{other.id}' is not one of the choices {{{', '.join(typ.members)}}}",
-                       f"did you mean '{close}'?" if close else None)
+                       close)
             return other, None
         return self._expr(other, scope)
 
@@ -1268,9 +1410,9 @@ class _Checker:
         out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
         types = [t for _, t in lowered]
         if e.func not in FUNCTIONS:
-            close = did_you_mean(e.func, FUNCTIONS)
+            close = suggestion(e.func, FUNCTIONS)
             self.error("E105", e.span, f"there is no function '{e.func}'",
-                       f"did you mean '{close}'?" if close else "functions are: " + ", ".join(sorted(FUNCTIONS)))
+                       close or "functions are: " + ", ".join(sorted(FUNCTIONS)))
             return out, None
         if any(t is None for t in types):
             return out, None
@@ -1346,9 +1488,9 @@ class _Checker:
         seen: set[str] = set()
         for entry in e.entries:
             if entry.key.id not in st.members:
-                close = did_you_mean(entry.key.id, st.members)
+                close = suggestion(entry.key.id, st.members)
                 self.error("E106", entry.key.span, f"'{entry.key.id}' is not one of the choices of '{written.id}'",
-                           f"did you mean '{close}'?" if close else "choices are: " + ", ".join(st.members))
+                           close or "choices are: " + ", ".join(st.members))
             if entry.key.id in seen:
                 self.error("E102", entry.key.span, f"'{entry.key.id}' is given twice")
             if entry.percent:
@@ -1371,6 +1513,34 @@ def _with_overrides(program: m.Program, band_ranks: set[int] | None) -> set[int]
         elif rule.kind == "veto":
             out.add(0)
     return out
+
+
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_STARS_WORD = re.compile(r"^(?P<n>\d+|[零〇一二两三四五六七八九十]+)\s*(?:星级?|颗星)$")
+
+
+def _stars_named(text: str, levels: m.Levels) -> int | None:
+    """The star level a word names: one of the level labels (三星级 declared for 3), or a
+    number of stars written in words (三星级, 三星, 3星, 十星级)."""
+    if text in levels.labels:
+        value = levels.values[levels.labels.index(text)]
+        return value if isinstance(value, int) else None
+    found = _STARS_WORD.match(text)
+    if found is None:
+        return None
+    word = found["n"]
+    if word.isdigit():
+        count = int(word)
+    elif "十" in word:  # 十, 十五, 二十, 二十五
+        tens, _, units = word.partition("十")
+        if len(tens) > 1 or len(units) > 1:
+            return None
+        count = (_NUMERALS.get(tens, -100) if tens else 1) * 10 + (_NUMERALS.get(units, -100) if units else 0)
+    elif len(word) == 1:
+        count = _NUMERALS[word]
+    else:
+        return None
+    return count if count in levels.values else None
 
 
 def _span_of(e: object) -> Span:

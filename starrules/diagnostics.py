@@ -105,28 +105,47 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt name, if any is close enough.
+def close_matches(name: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates closest to a misspelt name, if any is close enough, in sorted order.
 
     Chinese names are short, so closeness is counted in characters: at most a third
-    of the longer name may differ (at least one character). Ties go to the candidate
-    sharing the longer beginning with the name, then to the first in sorted order.
+    of the longer name may differ (at least one character). Among equally distant
+    candidates, those sharing the longer beginning with the name are closer; candidates
+    still equally close are all given (超期 is as close to 按期 as to 逾期).
     """
-    best: tuple[int, int, str] | None = None
-    for cand in sorted(set(candidates)):
+    best: tuple[int, int] | None = None
+    found: list[str] = []
+    pool = sorted(set(candidates))
+    for cand in pool:
         if cand == name:
             continue
         dist = edit_distance(name, cand)
         if dist > max(1, max(len(name), len(cand)) // 3):
             continue
         prefix = next((i for i, (x, y) in enumerate(zip(name, cand)) if x != y), min(len(name), len(cand)))
-        key = (dist, -prefix, cand)
+        key = (dist, -prefix)
         if best is None or key < best:
-            best = key
-    if best is None:  # a transposition or a case slip in a longer name
-        matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.75)
-        return matches[0] if matches else None
-    return best[2]
+            best, found = key, [cand]
+        elif key == best:
+            found.append(cand)
+    if not found:  # a transposition or a case slip in a longer name
+        return difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
+    return found
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt name (the first in sorted order on a tie)."""
+    matches = close_matches(name, candidates)
+    return matches[0] if matches else None
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming every closest candidate: "did you mean '按期' or '逾期'?"."""
+    matches = [f"'{c}'" for c in close_matches(name, candidates)]
+    if not matches:
+        return None
+    listed = matches[0] if len(matches) == 1 else ", ".join(matches[:-1]) + " or " + matches[-1]
+    return f"did you mean {listed}?"
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -103,10 +103,52 @@ _STATEMENT_START = re.compile(
 )
 
 
+# Keywords that also begin clauses inside a block (a quota's `level 5 at most 10%`, a
+# selection's `cap at most 4` and `flag "整顿"`): there they start no statement.
+_CLAUSE_KEYWORDS = {"level", "cap", "flag"}
+
+
+def _statement_starts(text: str) -> list[int]:
+    """Where the statements begin: a line starting with a statement keyword, outside any
+    block; or one starting with a keyword no block holds, which ends a block left open."""
+    starts: list[int] = []
+    depth = 0
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        found = _STATEMENT_START.match(line)
+        if found and (depth == 0 or found.group(1) not in _CLAUSE_KEYWORDS):
+            starts.append(pos)
+            depth = 0
+        for ch in _code(line):
+            depth = depth + 1 if ch == "{" else max(depth - 1, 0) if ch == "}" else depth
+        pos += len(line)
+    return starts
+
+
+def _code(line: str) -> str:
+    """A line with its quoted texts blanked and its comment cut (braces there are not
+    brackets); what is left keeps its columns."""
+    return re.sub(r'"[^"\n]*"?', lambda q: " " * len(q.group()), line).split("#", 1)[0]
+
+
+def _unclosed_brace(text: str, lo: int, hi: int) -> int | None:
+    """The position of the innermost '{' that text[lo:hi] opens and does not close."""
+    stack: list[int] = []
+    pos = lo
+    for line in text[lo:hi].splitlines(keepends=True):
+        for i, ch in enumerate(_code(line)):
+            if ch == "{":
+                stack.append(pos + i)
+            elif ch == "}" and stack:
+                stack.pop()
+        pos += len(line)
+    return stack[-1] if stack else None
+
+
 def _collect_errors(text: str, source_name: str) -> list[Diagnostic]:
     """Every statement is parsed alone (the rest blanked out, so positions hold) to
     report one error per broken statement rather than only the first of the file."""
-    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
+    starts = _statement_starts(text)
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = list(zip(starts, starts[1:] + [len(text)]))
@@ -116,7 +158,10 @@ def _collect_errors(text: str, source_name: str) -> list[Diagnostic]:
         try:
             _lark().parse(chunk)
         except UnexpectedInput as e:
-            out.append(_diagnostic(e, text, source_name))
+            ended = isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END")
+            brace = _unclosed_brace(text, lo, hi) if ended else None
+            out.append(_diagnostic(e, text, source_name) if brace is None
+                       else _unclosed(text, brace, lo, hi, source_name))
     if not out:  # the statements parse alone but not together: report the whole error
         try:
             _lark().parse(text)
@@ -190,6 +235,17 @@ def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
         if expected:
             hint = "expected " + _describe_expected(set(expected))
     return Diagnostic("E001", "error", span, message, hint, source_name)
+
+
+def _unclosed(text: str, brace: int, lo: int, hi: int, source_name: str) -> Diagnostic:
+    """A '{' the statement never closes: named with its line, and where to close it."""
+    line = text.count("\n", 0, brace) + 1
+    column = brace - text.rfind("\n", 0, brace)
+    last = _last_token_span(text, text.count("\n", 0, max(hi - 1, lo)) + 1, 1)
+    following = "the end of the file" if hi >= len(text) else f"line {text.count(chr(10), 0, hi) + 1}"
+    return Diagnostic("E001", "error", n.Span(line, column, line, column + 1),
+                      f"the '{{' on line {line} is never closed",
+                      f"close it with '}}' after its last entry (line {last.line}), before {following}", source_name)
 
 
 def _last_token_span(text: str, line: int, column: int) -> n.Span:

@@ -831,6 +831,33 @@ def test_e104_level_that_is_not_declared() -> None:
     assert d.span.line == 4 and d.hint is not None and "0..5" in d.hint
 
 
+@pytest.mark.parametrize(("labels", "written", "meant"), [
+    ('{ 3: "三星级" }', "三星级", 3),    # the label declared for 3
+    ('{ 4: "优秀" }', "优秀", 4),        # any declared label names its level
+    ("", "三星级", 3),                   # 三 is 3 in words, though no label says so
+    ("", "两星", 2),
+    ("", "五颗星", 5),
+])
+def test_e104_level_written_as_its_label_says_which_number(labels: str, written: str, meant: int) -> None:
+    d = only(errors(
+        'scheme "级别"', f"levels stars 0..5 {labels}", "input 得分 : score 0..100",
+        f'cap "超过一年不换届" at most {written} when 得分 < 10',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E104")
+    assert d.span.line == 4 and d.hint is not None
+    assert d.hint.startswith(f"write {meant}: a star level is written as its number of stars"), d.hint
+
+
+def test_e104_a_word_naming_no_level_keeps_the_range_hint() -> None:
+    # 七星级 is seven stars, which levels 0..5 do not have: no number to suggest.
+    d = only(errors(
+        'scheme "级别"', "levels stars 0..5", "input 得分 : score 0..100",
+        'cap "七星" at most 七星级 when 得分 < 10',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E104")
+    assert d.hint == "levels run 0..5"
+
+
 def test_e104_misspelt_grade() -> None:
     d = only(errors(
         'scheme "级别"', "levels grades 不合格 < 合格 < 优秀", "input 得分 : score 0..100",
@@ -857,6 +884,29 @@ def test_e106_not_one_of_the_choices() -> None:
         "band 得分 { 5: [90, ..)  0: else }",
     ), "E106")
     assert d.span.line == 5 and d.hint is not None and "按期" in d.hint
+
+
+def test_e106_names_every_choice_equally_close() -> None:
+    d = only(errors(
+        'scheme "选项"', "levels stars 0..5", "input 得分 : score 0..100",
+        "input 换届 : one of {按期, 逾期, 逾期超过一年} default 按期",
+        'cap "超期换届" at most 4 when 换届 == 超期',
+        "band 得分 { 5: [90, ..)  0: else }",
+    ), "E106")
+    # 超期 is one character away from 按期 and from 逾期 (and shares no first character with
+    # either): neither is closer, so both are named, not the first in sorted order.
+    assert d.hint == "did you mean '按期' or '逾期'?"
+
+
+def test_e101_names_every_name_equally_close() -> None:
+    d = only(errors(
+        'scheme "拼错"', "levels stars 0..1",
+        "input 基础分 : score 0..10", "input 基础值 : score 0..10",
+        "score 得分 = 基础份 + 基础值",
+        "band 得分 { 1: [5, ..)  0: else }",
+    ), "E101")
+    # 基础份 is one character from 基础分 and from 基础值; both share 基础, so it is a tie.
+    assert d.hint == "did you mean '基础值' or '基础分'?"
 
 
 def test_e106_table_key_not_a_choice() -> None:
@@ -1052,6 +1102,50 @@ def test_e401_integer_ranges_as_the_text_writes_them() -> None:
     assert gap[0].span.line in (7, 8) and top[0].span.line == 7
 
 
+def test_e401_witness_is_a_score_the_steps_allow() -> None:
+    # s is a whole number (step 1): [80, 89) leaves 89 <= s < 90 in no band, and the only
+    # whole number there is 89, so 89 is the score shown, not the middle 89.5.
+    d = only(errors(
+        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100 step 1",
+        "band s { 5: [90, ..)  4: [80, 89)  0: (.., 80) }",
+    ), "E401")
+    assert d.message.startswith("a score of 89 falls in no band"), d.message
+
+
+def test_no_gap_between_whole_numbers() -> None:
+    # [80, 89] then [90, ..): nothing holds 89 < s < 90, but a whole-number score (step 1),
+    # even plus 3 points per count, is never there: every score falls in a band.
+    scheme = load('scheme "整数"', "levels stars 0..2", "input s : score 0..100 step 1", "input n : count 0..3",
+                  "total t = s + 3 each n", "band t { 2: [90, ..)  1: [80, 89]  0: (.., 80) }")
+    assert scheme.warnings == []
+
+
+@pytest.mark.parametrize(("total", "witness"), [
+    ("s + 0.5 each n", "89.5"),               # whole numbers and halves: 89.5 lies in (89, 90)
+    ("s + 0.3 each n", "89.5"),               # steps of 0.1 (gcd of 1 and 0.3): the middle, 89.5
+    ("s + 0.25", "89.25"),                    # a quarter past whole numbers: only 89.25 in (89, 90)
+    ("weighted 1:1 (s, s2)", "89.5"),         # half of a whole number plus half of one
+    ("weighted 1:2 (s, s2) round 0.01", "89.5"),  # rounded to hundredths: the middle is one
+])
+def test_e401_witness_on_the_grid_of_a_computed_total(total: str, witness: str) -> None:
+    d = only(errors(
+        'scheme "缺口"', "levels stars 0..5", "input s : score 0..100 step 1", "input s2 : score 0..100 step 1",
+        "input n : count 0..3", f"total t = {total}", "band t { 5: [90, ..)  4: [80, 89]  0: (.., 80) }",
+    ), "E401")
+    assert d.message.startswith(f"a score of {witness} falls in no band"), d.message
+
+
+@pytest.mark.parametrize(("step", "gap"), [("1", None), ("0.1", "89.5")])
+def test_e401_with_another_error_still_respects_the_steps(step: str, gap: str | None) -> None:
+    # An unknown name elsewhere (E101) leaves no model, but the band's score is still known:
+    # a whole-number score never falls between [80, 89] and [90, ..); one in tenths does.
+    diags = errors('scheme "缺口"', "levels stars 0..2", f"input s : score 0..100 step {step}",
+                   "band s { 2: [90, ..)  1: [80, 89]  0: (.., 80) }", 'flag "标记" when 未声明 > 1')
+    assert [d.code for d in diags] == (["E401", "E101"] if gap else ["E101"])
+    if gap:
+        assert diags[0].message.startswith(f"a score of {gap} falls in no band")
+
+
 def test_e401_top_band_closed_above() -> None:
     # s + b reaches 105, past the closed top of [90, 100]
     d = only(errors(
@@ -1120,6 +1214,57 @@ def test_all_syntax_errors_of_a_file_are_reported_at_once() -> None:
     assert [d.code for d in diags] == ["E001", "E001"]
     assert [d.span.line for d in diags] == [4, 6]
     assert diags[1].hint is not None and "when" in diags[1].hint
+
+
+def test_e001_a_brace_never_closed_is_named_with_its_line() -> None:
+    diags = errors(
+        'scheme "括号"',                                   # 1
+        "levels stars 0..1",                               # 2
+        "input 表彰 : set of {市级, 省级}",                # 3
+        "bonus 加分 {",                                    # 4  never closed
+        '  "表彰": highest 表彰 { 市级: 3, 省级: 5 }',    # 5  the last entry
+        "total 得分 = 加分",                               # 6  the next statement
+        "band 得分 { 1: [5, ..)  0: else }",               # 7
+    )
+    d = only(diags, "E001")
+    # "bonus 加分 " is 9 characters: the brace is column 10 of line 4
+    assert (d.span.line, d.span.column) == (4, 10)
+    assert d.message == "the '{' on line 4 is never closed"
+    assert d.hint == "close it with '}' after its last entry (line 5), before line 6"
+
+
+def test_e001_a_brace_open_at_the_end_of_the_file() -> None:
+    d = only(errors(
+        'scheme "括号"', "levels stars 0..5", "input s : score 0..100", "band s { 5: [90, ..)  0: (.., 90) }",
+        'quota "五星" {',                                  # 5
+        "  level 5 at most 10%",                           # 6
+    ), "E001")
+    # 'quota "五星" ' is 11 characters: the brace is column 12
+    assert (d.span.line, d.span.column) == (5, 12)
+    assert d.hint == "close it with '}' after its last entry (line 6), before the end of the file"
+
+
+def test_e001_braces_in_texts_and_comments_are_not_brackets() -> None:
+    d = only(errors(
+        'scheme "括号"', "levels stars 0..1", "input s : score 0..100",
+        'flag "标记{" when s > 50  # 注释 {',              # 4: neither brace opens anything
+        "band s { 1: [5, ..)  0: else",                    # 5  never closed
+    ), "E001")
+    assert (d.span.line, d.message) == (5, "the '{' on line 5 is never closed")
+
+
+def test_e001_clauses_of_a_block_on_their_own_lines_are_not_statements() -> None:
+    # A quota and a selection written a clause a line (their 'level', 'cap' and 'flag'
+    # lines begin like statements), and one slip elsewhere: that slip is the only error.
+    d = only(errors(
+        'scheme "多行"', "levels stars 0..5", "input 名称 : id", "input s : score 0..100",
+        "band s { 5: [90, ..)  0: (.., 90) }",
+        'quota "五星" {', "  level 5 at most 10%", "  round floor", "}",
+        'select "倒排" {', "  bottom 10%", '  flag "整顿"', "}",
+        'select "封顶" {', "  bottom 1", "  cap at most 4", "}",
+        'veto "v" when s < < 3',                           # 18
+    ), "E001")
+    assert d.span.line == 18
 
 
 # ==== rendering under Chinese ====================================================================================
