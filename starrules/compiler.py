@@ -254,6 +254,7 @@ class _Gen:
         self.emit("reason = None")
         self.emit("limit = None")
         self.emit("vetoes = []")
+        self.emit("held = []")
         for rule in p.overrides:
             self.override(rule)
         self.emit("level = rank")
@@ -266,7 +267,8 @@ class _Gen:
         total = f"s{self.scores[p.total]}" if p.total in self.scores else band_score
         badges = " + ".join(badge_vars) if badge_vars else "()"
         self.emit(f"return Result('rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, {total}, "
-                  f"{{{scores}}}, tuple(flags), (), ident, groups, inputs, limit, {badges}, tuple(vetoes), period)")
+                  f"{{{scores}}}, tuple(flags), (), ident, groups, inputs, limit, {badges}, tuple(vetoes), period, "
+                  "tuple(held))")
         self.emit("")
         self.emit("")
         fast_start = len(self.lines)
@@ -354,6 +356,8 @@ class _Gen:
     def override(self, rule: m.RuleIR) -> None:
         line = rule.span.line
         self.emit(f"if {self.expr(rule.condition)}:", line)
+        if rule.kind != "veto":
+            self.emit(f"held.append({rule.name!r})", line, 2)
         if rule.kind == "demote":
             assert rule.steps is not None
             self.emit(f"new = max(0, rank - {int(rule.steps)})", line, 2)
@@ -692,6 +696,9 @@ class _Fast:
         has_veto = any(r.kind == "veto" for r in p.overrides)
         if has_veto:
             self.emit("vetoes = []")
+        has_held = any(r.kind != "veto" for r in p.overrides)
+        if has_held:
+            self.emit("held = []")
         for rule in p.overrides:
             self.override(rule)
         flag_rules = p.rules_of("flag")
@@ -709,7 +716,7 @@ class _Fast:
         badges = " + ".join(badge_vars) if badge_vars else "()"
         self.emit(f"return FAST(LAZY, 'rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, "
                   f"{'tuple(flags)' if flag_rules else '()'}, limit, {badges}, {'tuple(vetoes)' if has_veto else '()'}, "
-                  f"period, {values}, {scores}, {total})")
+                  f"period, {values}, {scores}, {total}{', tuple(held)' if has_held else ''})")
         g.emit("except Exception:  # anything the fast path does not take: the exact path decides")
         g.emit("return exact(raw, period, history)", indent=2)
         # how results turn the scaled integers back into the values the reference gives
@@ -771,6 +778,8 @@ class _Fast:
     def override(self, rule: m.RuleIR) -> None:
         line = rule.span.line
         self.emit(f"if {self.cond(rule.condition)}:", line)
+        if rule.kind != "veto":
+            self.emit(f"held.append({rule.name!r})", line, 3)
         if rule.kind == "demote":
             assert rule.steps is not None
             self.emit("if rank > 0:", line, 3)

@@ -491,6 +491,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
     reason: str | None = None
     limit: int | None = None
     vetoes: list[str] = []
+    conditions_held: list[str] = []
     for rule in program.overrides:
         hit = bool(eval_expr(rule.condition, env))
         before = rank
@@ -500,6 +501,8 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
                 limit = _override(rule, levels.top if limit is None else limit)
             if rule.kind == "veto":
                 vetoes.append(rule.name)
+            else:
+                conditions_held.append(rule.name)
             # the reason is the rule that fixed the level: a veto whenever it applies,
             # a cap or a demotion when it changed the level
             if rank != before or rule.kind == "veto":
@@ -531,6 +534,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
         badges=tuple(b for s in program.scores if s.kind == "badges" for b in _won(s, env)),
         vetoes=tuple(vetoes),
         period=period,
+        held=tuple(conditions_held),
     )
 
 

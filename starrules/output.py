@@ -28,7 +28,7 @@ from typing import IO, Any, TextIO
 
 import attrs
 
-from starrules import interpreter, runtime
+from starrules import runtime
 from starrules.api import Scheme
 from starrules.data import DataError, Row, atomic_file, require_openpyxl
 from starrules.errors import InputError, value_missing
@@ -175,10 +175,9 @@ class Results:
         assert res is not None
         program = self.scheme.program
         out = {("veto", v) for v in res.vetoes}
-        conditional = program.rules_of("demote") + program.rules_of("cap")
-        if conditional:
-            past = self._past(o)
-            out |= {(r.kind, r.name) for r in conditional if interpreter.holds(program, res, r.condition, None, past)}
+        if res.held:
+            kinds = {r.name: r.kind for r in program.rules_of("demote") + program.rules_of("cap")}
+            out |= {(kinds[name], name) for name in res.held}
         out |= {("flag", f) for f in o.flags}
         out |= {("select", s.name) for s in program.selections if s.flag is not None and s.flag in o.flags}
         out |= {(mv.kind, mv.rule) for mv in o.moves}

@@ -93,6 +93,8 @@ class Result:
     demotions. ``scores`` maps every score's name to its exact value; ``inputs`` the
     input values as read. ``limit_rank`` is the highest level the entity's vetoes and
     caps allow (None where none applied): a quota never raises it above that.
+    ``vetoes`` names the vetoes that applied; ``held`` the demotions and caps whose
+    conditions held, whether or not they changed the level.
 
     Results are values: compare them with ``==``; treat them as read-only. A result of
     the compiled evaluator keeps its numbers as scaled integers and makes ``inputs``,
@@ -101,15 +103,16 @@ class Result:
     """
 
     __slots__ = ("_groups", "_id", "_inputs", "_lazy", "_scaled", "_scores", "_total", "_values", "_x", "badges", "band_level",
-                 "flags", "level", "level_label", "level_rank", "limit_rank", "period", "reason", "status", "trace",
-                 "vetoes")
+                 "flags", "held", "level", "level_label", "level_rank", "limit_rank", "period", "reason", "status",
+                 "trace", "vetoes")
 
     def __init__(self, status: str, level: int | str | None, level_rank: int | None, level_label: str | None,
                  band_level: int | str | None, reason: str | None, total: Decimal | None,
                  scores: dict[str, Decimal], flags: tuple[str, ...], trace: tuple[TraceStep, ...],
                  id: str | None = None, groups: dict[str, str] | None = None,
                  inputs: dict[str, object] | None = None, limit_rank: int | None = None,
-                 badges: tuple[str, ...] = (), vetoes: tuple[str, ...] = (), period: int | None = None) -> None:
+                 badges: tuple[str, ...] = (), vetoes: tuple[str, ...] = (), period: int | None = None,
+                 held: tuple[str, ...] = ()) -> None:
         self.status = status
         self.level = level
         self.level_rank = level_rank
@@ -127,6 +130,7 @@ class Result:
         self.badges = badges
         self.vetoes = vetoes
         self.period = period
+        self.held = held
         self._lazy: Lazy | None = None
         self._values: tuple[Any, ...] = ()
         self._scaled: tuple[int, ...] = ()
@@ -136,7 +140,8 @@ class Result:
     def fast(cls, lazy: Lazy, status: str, level: int | str | None, level_rank: int | None,
              level_label: str | None, band_level: int | str | None, reason: str | None,
              flags: tuple[str, ...], limit_rank: int | None, badges: tuple[str, ...], vetoes: tuple[str, ...],
-             period: int | None, values: tuple[Any, ...], scores: tuple[int, ...], total: int | None) -> Result:
+             period: int | None, values: tuple[Any, ...], scores: tuple[int, ...], total: int | None,
+             held: tuple[str, ...] = ()) -> Result:
         """A result of the compiled fast path (``values``, ``scores`` and ``total`` as
         the scaled integers ``lazy`` describes)."""
         self = cls.__new__(cls)
@@ -152,6 +157,7 @@ class Result:
         self.badges = badges
         self.vetoes = vetoes
         self.period = period
+        self.held = held
         self._lazy = lazy
         self._values = values
         self._scaled = scores
@@ -217,7 +223,7 @@ class Result:
         return str(self.inputs[name])
 
     FIELDS = ("status", "level", "level_rank", "level_label", "band_level", "reason", "total", "scores", "flags",
-              "trace", "id", "groups", "inputs", "limit_rank", "badges", "vetoes", "period")
+              "trace", "id", "groups", "inputs", "limit_rank", "badges", "vetoes", "period", "held")
 
     def replace(self, **changes: Any) -> Result:
         """A copy with some fields changed (``attrs.evolve`` for results)."""

@@ -203,3 +203,22 @@ def test_a_scheme_the_fast_path_does_not_take_runs_on_the_exact_path(monkeypatch
     got, ref = both(scheme, record)
     same(got, ref)
     assert got.total == Decimal("92.35")
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_held_names_the_caps_and_demotions_whose_conditions_held(engine: str) -> None:
+    scheme = starrules.load("schemes/anyang.star")
+    areas = ["组织健全", "制度完善落实", "战斗堡垒作用", "党员模范带头", "服务满意度",
+             "党建引领群团", "遵章守纪", "设施配套", "落实上级工作", "服务意识群众基础"]
+    record = {"支部名称": "甲", "所属单位": "乙", "民主评议满意率": "95%", "换届情况": "逾期",
+              **dict.fromkeys(areas, "7.5")}
+    got = scheme.evaluate(record, trace=engine == "reference", engine=engine)
+    # ten areas of 7.5 = 75: three stars; late re-election (逾期) caps at four stars, which
+    # holds but changes nothing: it is in `held`, not the reason
+    assert got.level == 3 and got.reason is None and got.limit_rank == 4
+    assert got.held == ("无特殊理由、无请示不按期换届，不得定为五星级",)
+    # three absences: 3 points each off (75 - 9 = 66: two stars), then down one star (to
+    # one) and capped at four; both held, the demotion is the reason
+    got = scheme.evaluate(dict(record, 换届情况="按期", 缺席次数="3"), trace=engine == "reference", engine=engine)
+    assert got.total == Decimal(66) and got.level == 1 and got.reason == "无故缺席累计3次及以上，降低一个星级"
+    assert got.held == ("无故缺席累计3次及以上，降低一个星级", "无故缺席累计3次及以上，不得定为五星级")
