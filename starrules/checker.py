@@ -1109,6 +1109,11 @@ class _Checker:
                        "raise the shares; they must add up to 100% or more: " + ", ".join(named))
             return
         scope = "whatever the number of entities" if key is None else f"in any {key}, whatever its size"
+        if len(named) == 1:
+            where = "once anything is rated" if key is None else f"in any {key} with anyone rated"
+            self.error("E503", last.span, f"this quota cannot hold {where}: {named[0]}",
+                       "it must change:\n" + lines)
+            return
         self.error("E503", last.span, f"these quotas cannot all hold, {scope}: "
                    + ", ".join(named[:-1]) + " and " + named[-1],
                    "no number of entities can meet them together; one of them must change:\n" + lines)

@@ -312,3 +312,15 @@ def test_a_refused_group_key_does_not_make_the_quota_clash_over_all() -> None:
     d = only(errors('quota "每支部至少2名五星" { level 5 at least 2 per 支布 }', 'quota "五星至多1名" { level 5 at most 1 }'),
              "E101")
     assert d.hint == "did you mean '支部'?"
+
+
+def test_a_single_quota_that_cannot_hold_is_named_alone() -> None:
+    # "at most 0" of the lowest level or above is at most 0 of everyone: no population
+    # with anyone rated meets it. One quota, so the message names it alone.
+    text = ('scheme "x"\nlevels grades 差 < 中\ninput 甲 : score 0..10\nband 甲 { 中: [5, ..)  差: (.., 5) }\n'
+            'quota "配额0" { level >= 差 at most 0 }\n')
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.loads(text)
+    message = str(info.value)
+    assert "error[E503]: this quota cannot hold once anything is rated: '配额0' (line 5)" in message
+    assert " and '" not in message
