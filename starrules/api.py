@@ -1,8 +1,9 @@
 """The public API: load a scheme, evaluate an entity.
 
 The pipeline, top to bottom: ``parse`` (text -> syntax tree), ``check``/``lower``
-(syntax tree -> diagnostics and the checked model), ``interpret`` (model + inputs ->
-result with trace).
+(syntax tree -> diagnostics and the checked model), then one of two engines (model +
+inputs -> result): the compiled evaluator (the default: fast, no trace) or the reference
+interpreter (``trace=True``: every step recorded). They give the same results.
 """
 
 from __future__ import annotations
@@ -65,18 +66,25 @@ class Scheme:
     def levels(self) -> m.Levels:
         return self.program.levels
 
-    def evaluate(self, inputs: Mapping[str, object], *, trace: bool = True, period: int | None = None,
+    def evaluate(self, inputs: Mapping[str, object], *, trace: bool | None = None, period: int | None = None,
                  history: Iterable[Past | Mapping[str, Any]] | None = None, engine: str = "auto") -> Result:
         """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs.
 
         ``period`` is the period (year) being rated: required when the scheme reads
         ``history`` (its earlier outcomes) and checked against the scheme's ``in force``.
-        ``engine``: ``"reference"`` (the interpreter, with the trace), ``"compiled"``
-        (no trace, faster), or ``"auto"``: the interpreter when a trace is asked for.
+
+        By default the compiled engine rates the entity: fast, and with no trace, so
+        ``result.trace`` is empty and ``result.explain()`` gives the outcome alone.
+        ``trace=True`` (or ``engine="reference"``) runs the reference interpreter, which
+        records every step. ``engine`` is ``"auto"`` (the default: the interpreter when a
+        trace is asked for, else compiled), ``"reference"`` or ``"compiled"``; with
+        ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
+        results but for the trace.
         """
-        if _engine(engine, trace) == "compiled":
+        chosen, want_trace = _engine(engine, trace)
+        if chosen == "compiled":
             return self.compiled.evaluate(inputs, period=period, history=history)
-        return interpreter.evaluate(self.program, inputs, trace=trace, period=period, history=history)
+        return interpreter.evaluate(self.program, inputs, trace=want_trace, period=period, history=history)
 
     def rate(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
              history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
@@ -84,10 +92,13 @@ class Scheme:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
-        entity's id to its earlier outcomes. The compiled engine is used unless a trace
-        (or ``engine="reference"``) is asked for."""
-        evaluator = self.compiled.evaluate if _engine(engine, trace) == "compiled" else None
-        return population.rate(self.program, records, trace=trace, period=period, history=history,
+        entity's id to its earlier outcomes. The compiled engine rates the entities
+        unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
+        entities' traces are kept only with ``trace=True`` (a population's traces are
+        large)."""
+        chosen, want_trace = _engine(engine, trace)
+        evaluator = self.compiled.evaluate if chosen == "compiled" else None
+        return population.rate(self.program, records, trace=want_trace, period=period, history=history,
                                evaluator=evaluator)
 
     def __repr__(self) -> str:
@@ -97,14 +108,16 @@ class Scheme:
 ENGINES = ("auto", "reference", "compiled")
 
 
-def _engine(engine: str, trace: bool) -> str:
+def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:
+    """The engine to run and whether it keeps a trace. ``trace`` None: a trace exactly
+    when the engine is the reference interpreter."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "compiled" and trace:
         raise ValueError("the compiled engine keeps no trace: ask for trace=False, or engine='reference'")
     if engine == "auto":
-        return "reference" if trace else "compiled"
-    return engine
+        engine = "reference" if trace else "compiled"
+    return engine, engine == "reference" and trace is not False
 
 
 def loads(text: str, name: str = "<string>") -> Scheme:

@@ -25,7 +25,7 @@ is ``docs/testing.md``.
 >>> scheme = starrules.load("schemes/anyang.star")
 >>> @given(record=inputs(scheme))
 ... def test_every_generated_record_is_rated(record):
-...     assert scheme.evaluate(record, trace=False).status == "rated"
+...     assert scheme.evaluate(record).status == "rated"
 >>> test_every_generated_record_is_rated()
 """
 

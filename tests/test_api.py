@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import starrules
-from starrules import interpreter, model
+from starrules import interpreter
 from starrules.parser import grammar_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,15 +41,62 @@ def test_grammar_is_the_one_file() -> None:
     assert grammar_text() == (ROOT / "grammars" / "star.lark").read_text(encoding="utf-8")
 
 
-def test_load_and_evaluate_grades() -> None:
+def test_load_and_evaluate_grades(engine: str) -> None:
     scheme = starrules.loads(SMALL, name="small.star")
     assert scheme.title == "示例" and scheme.version == "2024"
     # 0.3 × 89.9 + 0.7 × 90.1 = 26.97 + 63.07 = 90.04 -> [90, ..) -> 优秀
-    result = scheme.evaluate({"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"})
+    result = scheme.evaluate({"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"}, engine=engine)
     assert result.status == "rated"
     assert result.level == "优秀" and result.level_rank == 3
     assert result.total == Decimal("90.04")
     assert result.id == "A1" and result.groups == {"单位": "一支部"}
+
+
+def test_evaluate_runs_the_compiled_engine_unless_a_trace_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    scheme = starrules.loads(SMALL)
+    record = {"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"}
+    traced = scheme.evaluate(record, trace=True)
+    # trace=True, or engine="reference": the reference interpreter, with every step
+    # (the four inputs, the total, the band)
+    assert [s.stage for s in traced.trace] == ["input"] * 4 + ["total", "band"]
+    assert scheme.evaluate(record, engine="reference") == traced
+    # engine="reference" with trace=False: the interpreter, without the trace
+    assert scheme.evaluate(record, engine="reference", trace=False).trace == ()
+    # rate keeps the entities' traces only when asked, whichever engine runs
+    by_reference = scheme.rate([record], engine="reference").outcomes[0].result
+    with_traces = scheme.rate([record], trace=True).outcomes[0].result
+    assert by_reference is not None and with_traces is not None
+    assert by_reference.trace == () and with_traces.trace == traced.trace
+
+    def no_interpreter(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reference interpreter ran")
+
+    monkeypatch.setattr(interpreter, "evaluate", no_interpreter)
+    # by default, and with trace=False or engine="compiled": the compiled engine, no trace
+    plain = scheme.evaluate(record)
+    assert plain.trace == ()
+    assert plain == scheme.evaluate(record, trace=False) == scheme.evaluate(record, engine="compiled")
+    # equal to the interpreter's result but for the trace
+    assert plain.to_dict() == traced.to_dict(trace=False) | {"trace": []}
+    # rate runs the compiled engine by default too
+    assert scheme.rate([record]).outcomes[0].level == "优秀"
+    with pytest.raises(AssertionError, match="the reference interpreter ran"):
+        scheme.evaluate(record, trace=True)
+
+
+def test_explain_without_a_trace_gives_the_outcome_alone() -> None:
+    # A result of the compiled engine keeps no steps: explain() gives the outcome line,
+    # the same line that ends the reference engine's explanation.
+    scheme = starrules.loads(SMALL)
+    record = {"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"}
+    assert scheme.evaluate(record).explain() == "=> 优秀"
+    full = scheme.evaluate(record, trace=True).explain()
+    assert full.endswith("\n=> 优秀") and "[band]" in full
+    # an entity that is not rated: its status and reason
+    gated = starrules.loads(SMALL + 'require "自评不低于60分": 自评 >= 60\n')
+    low = {"编号": "B", "单位": "x", "自评": "59.9", "考评": "60"}
+    assert gated.evaluate(low).explain() == "=> invalid: 自评不低于60分"
+    assert gated.evaluate(low, trace=True).explain().endswith("\n=> invalid: 自评不低于60分")
 
 
 def test_load_from_path(tmp_path: Path) -> None:
@@ -60,30 +107,31 @@ def test_load_from_path(tmp_path: Path) -> None:
     assert len(scheme.sha256) == 64
 
 
-def test_to_dict_is_json_and_exact() -> None:
+def test_to_dict_is_json_and_exact(engine: str) -> None:
     scheme = starrules.loads(SMALL)
     # 0.3 × 59.9 + 0.7 × 60 = 17.97 + 42 = 59.97 -> 不合格
-    result = scheme.evaluate({"编号": "B", "单位": "x", "自评": "59.9", "考评": "60"})
+    result = scheme.evaluate({"编号": "B", "单位": "x", "自评": "59.9", "考评": "60"}, engine=engine)
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["total"] == "59.97"
     assert data["level"] == "不合格"
-    assert data["trace"][-1]["stage"] == "band"
+    # the trace: the reference engine keeps one (its last step the band), the compiled none
+    assert [step["stage"] for step in data["trace"][-1:]] == (["band"] if engine == "reference" else [])
 
 
-def test_input_error_names_field_value_and_expectation() -> None:
+def test_input_error_names_field_value_and_expectation(engine: str) -> None:
     scheme = starrules.loads(SMALL)
     with pytest.raises(starrules.InputError) as info:
-        scheme.evaluate({"编号": "C", "单位": "x", "自评": "100.5", "考评": "abc"})
+        scheme.evaluate({"编号": "C", "单位": "x", "自评": "100.5", "考评": "abc"}, engine=engine)
     err = info.value
     assert [p.field for p in err.problems] == ["自评", "考评"]
     assert err.field == "自评" and err.value == "100.5"
     assert "from 0 to 100" in err.expected
 
 
-def test_missing_input_is_an_input_error() -> None:
+def test_missing_input_is_an_input_error(engine: str) -> None:
     scheme = starrules.loads(SMALL)
     with pytest.raises(starrules.InputError) as info:
-        scheme.evaluate({"编号": "C", "单位": "x", "自评": "80"})
+        scheme.evaluate({"编号": "C", "单位": "x", "自评": "80"}, engine=engine)
     assert info.value.field == "考评"
     assert "missing" in info.value.expected
 
@@ -99,10 +147,7 @@ def test_syntax_and_check_errors_carry_all_diagnostics() -> None:
     assert [d.span.line for d in chk.value.diagnostics] == [4, 5]
 
 
-def test_every_model_node_has_a_handler_in_the_interpreter() -> None:
-    for cls in model.EXPR_NODES:
-        assert cls in interpreter._EVAL, f"no evaluation handler for {cls.__name__}"
-        assert cls in interpreter._SHOW, f"no trace handler for {cls.__name__}"
+# Every node class has a handler in both engines: tests/test_differential.py.
 
 
 def test_unknown_node_fails_loudly() -> None:
@@ -129,16 +174,16 @@ def test_huge_numbers_in_a_scheme_are_diagnostics_not_crashes() -> None:
     assert [d.code for d in info.value.diagnostics] == ["E302"]
 
 
-def test_numbers_with_commas_and_too_many_digits() -> None:
+def test_numbers_with_commas_and_too_many_digits(engine: str) -> None:
     scheme = starrules.loads('scheme "a"\nlevels stars 0..1\ninput 户数 : count\ninput 分 : score 0..10 step 0.1\n'
                              "band 分 {1: [5, ..) 0: else}\n")
     # "1,000" is thousands grouping: 1000 households
-    assert scheme.evaluate({"户数": "1,000", "分": "6"}).inputs["户数"] == 1000
+    assert scheme.evaluate({"户数": "1,000", "分": "6"}, engine=engine).inputs["户数"] == 1000
     # "8,5" is a decimal comma or a slip: refused, never read as 85 or 8.5
     with pytest.raises(starrules.InputError) as info:
-        scheme.evaluate({"户数": "10", "分": "8,5"})
+        scheme.evaluate({"户数": "10", "分": "8,5"}, engine=engine)
     assert info.value.field == "分"
     # 90 digits is no count anyone means: an input error, not an arithmetic one
     with pytest.raises(starrules.InputError) as info:
-        scheme.evaluate({"户数": "9" * 90, "分": "6"})
+        scheme.evaluate({"户数": "9" * 90, "分": "6"}, engine=engine)
     assert info.value.field == "户数"

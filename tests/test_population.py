@@ -32,7 +32,8 @@ from starrules import StarCheckError, StarSyntaxError
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# the property tests run under each engine: 60 populations each, 120 in all
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def lines(*text: str) -> str:
@@ -87,11 +88,11 @@ def report(rating: starrules.Rating, rule: str, group: str | None = None) -> sta
 
 # ==== 1. hand-worked examples ===================================================================
 
-def test_overflow_moves_the_lowest_ranked_down_and_cascades() -> None:
+def test_overflow_moves_the_lowest_ranked_down_and_cascades(engine: str) -> None:
     s = scheme('quota "五星不超过2" { level 5 at most 2 }',   # line 16
                'quota "四星不超过3" { level 4 at most 3 }')   # line 17
     rating = s.rate([rec("a1", 99), rec("a2", 95), rec("a3", 93), rec("a4", 91),
-                     rec("b1", 88), rec("b2", 85), rec("b3", 70)])
+                     rec("b1", 88), rec("b2", 85), rec("b3", 70)], engine=engine)
     # Own levels: a1..a4 90+ → 5; b1, b2 in [80, 90) → 4; b3 → 3.
     # 五星不超过2: 4 at 5, ranked by 得分 desc (the band's score, the default): a1 99, a2 95
     # keep; a3 93 and a4 91 move one level down, to 4.
@@ -125,12 +126,12 @@ def test_overflow_moves_the_lowest_ranked_down_and_cascades() -> None:
     assert (counts["rows"], counts["rated"], counts["5星"], counts["4星"], counts["3星"]) == (7, 7, 2, 3, 2)
 
 
-def test_quota_order_in_the_file_matters() -> None:
+def test_quota_order_in_the_file_matters(engine: str) -> None:
     # The same two quotas written the other way round: 四星不超过3 first sees b1, b2 at 4
     # (2 ≤ 3, nobody moves), then 五星不超过2 moves a3, a4 to 4, where nothing looks again.
     s = scheme('quota "四星不超过3" { level 4 at most 3 }', 'quota "五星不超过2" { level 5 at most 2 }')
     rating = s.rate([rec("a1", 99), rec("a2", 95), rec("a3", 93), rec("a4", 91),
-                     rec("b1", 88), rec("b2", 85), rec("b3", 70)])
+                     rec("b1", 88), rec("b2", 85), rec("b3", 70)], engine=engine)
     assert levels(rating) == {"a1": 5, "a2": 5, "a3": 4, "a4": 4, "b1": 4, "b2": 4, "b3": 3}
     # Its report is checked again against the final levels: 4 at four stars (a3, a4, b1,
     # b2) against 3 places, so it is not met, and the note says a later quota did it.
@@ -139,9 +140,9 @@ def test_quota_order_in_the_file_matters() -> None:
     assert four.note == "a later quota changed it: 4 at the end"
 
 
-def test_at_or_above_at_most_moves_the_overflow_to_the_level_below_k() -> None:
+def test_at_or_above_at_most_moves_the_overflow_to_the_level_below_k(engine: str) -> None:
     s = scheme('quota "四星及以上不超过2" { level >= 4 at most 2 }')
-    rating = s.rate([rec("a", 95), rec("b", 92), rec("c", 85), rec("d", 82), rec("e", 75)])
+    rating = s.rate([rec("a", 95), rec("b", 92), rec("c", 85), rec("d", 82), rec("e", 75)], engine=engine)
     # At or above 4: a 95, b 92 (5), c 85, d 82 (4): 4 > 2. a and b keep; c and d go to K−1 = 3.
     assert levels(rating) == {"a": 5, "b": 5, "c": 3, "d": 3, "e": 3}
     r = report(rating, "四星及以上不超过2")
@@ -149,18 +150,18 @@ def test_at_or_above_at_most_moves_the_overflow_to_the_level_below_k() -> None:
     assert r.text.startswith("4星 or above at most 2")
 
 
-def test_at_or_above_at_most_sends_a_top_level_entity_to_k_minus_1() -> None:
+def test_at_or_above_at_most_sends_a_top_level_entity_to_k_minus_1(engine: str) -> None:
     # Ranked by name (a text: ascending): a, b, c. At or above 4: all three; 1 place: a keeps
     # (at 4); b and c, both at 5, go to K−1 = 3 (not to 4: "for level >= K, to K−1").
     s = scheme('quota "四星及以上仅1个" { level >= 4 at most 1  rank by 名称 }')
-    rating = s.rate([rec("a", 85), rec("b", 95), rec("c", 92)])
+    rating = s.rate([rec("a", 85), rec("b", 95), rec("c", 92)], engine=engine)
     assert levels(rating) == {"a": 4, "b": 3, "c": 3}
     assert [(m.before, m.after) for m in by_id(rating)["b"].moves] == [("5星", "3星")]
 
 
-def test_at_or_below_at_most_raises_the_best_ranked() -> None:
+def test_at_or_below_at_most_raises_the_best_ranked(engine: str) -> None:
     s = scheme('quota "一星及以下不超过1" { level <= 1 at most 1 }')
-    rating = s.rate([rec("p", 55), rec("q", 52), rec("r", 40), rec("s", 75)])
+    rating = s.rate([rec("p", 55), rec("q", 52), rec("r", 40), rec("s", 75)], engine=engine)
     # At or below 1: p 55, q 52 (1), r 40 (0): 3 > 1. "for level <= K, the best-ranked rise
     # to K+1": r, the lowest-ranked, keeps its place at or below 1; p and q rise to 2.
     assert levels(rating) == {"p": 2, "q": 2, "r": 0, "s": 3}
@@ -171,9 +172,9 @@ def test_at_or_below_at_most_raises_the_best_ranked() -> None:
     assert out["p"].flags == () and out["q"].flags == () and out["r"].flags == ("整改",)
 
 
-def test_at_or_below_at_least_brings_the_lowest_ranked_above_down() -> None:
+def test_at_or_below_at_least_brings_the_lowest_ranked_above_down(engine: str) -> None:
     s = scheme('quota "一星及以下不少于2" { level <= 1 at least 2 }')
-    rating = s.rate([rec("p", 55), rec("q", 75), rec("r", 65), rec("s", 95)])
+    rating = s.rate([rec("p", 55), rec("q", 75), rec("r", 65), rec("s", 95)], engine=engine)
     # At or below 1: p only; 2 needed, 1 missing. Above 1, ranked: s 95, q 75, r 65; the
     # lowest-ranked, r, comes down to K = 1.
     assert levels(rating) == {"p": 1, "q": 3, "r": 1, "s": 5}
@@ -183,9 +184,9 @@ def test_at_or_below_at_least_brings_the_lowest_ranked_above_down() -> None:
     assert by_id(rating)["r"].flags == ("整改",)
 
 
-def test_at_least_raises_the_best_ranked_below_never_past_a_cap_or_veto() -> None:
+def test_at_least_raises_the_best_ranked_below_never_past_a_cap_or_veto(engine: str) -> None:
     s = scheme('quota "五星不少于3" { level 5 at least 3 }')
-    rating = s.rate([rec("a", 95), rec("b", 88, 超期="是"), rec("c", 86), rec("d", 89, 否决="是"), rec("e", 70)])
+    rating = s.rate([rec("a", 95), rec("b", 88, 超期="是"), rec("c", 86), rec("d", 89, 否决="是"), rec("e", 70)], engine=engine)
     # Own levels: a 5; b 4 (band 4, capped at 4 by 超期不得五星); c 4; d 0 (vetoed, band 4); e 3.
     # At 5: a only; 3 needed, 2 missing. Below 5, best first: d 89, b 88, c 86, e 70; d's veto
     # and b's cap forbid 5, so the next two, c and e, rise to 5 ("up to it"; e from 3).
@@ -201,9 +202,9 @@ def test_at_least_raises_the_best_ranked_below_never_past_a_cap_or_veto() -> Non
     assert (r.target, r.before, r.after, r.met, r.note) == (3, 1, 3, True, None)
 
 
-def test_at_least_that_cannot_be_filled_says_why() -> None:
+def test_at_least_that_cannot_be_filled_says_why(engine: str) -> None:
     s = scheme('quota "五星不少于3" { level 5 at least 3 }')
-    rating = s.rate([rec("a", 95), rec("b", 88, 超期="是"), rec("d", 89, 否决="是")])
+    rating = s.rate([rec("a", 95), rec("b", 88, 超期="是"), rec("d", 89, 否决="是")], engine=engine)
     # 2 missing; b is capped at 4 and d vetoed: nobody can rise.
     assert levels(rating) == {"a": 5, "b": 4, "d": 0}
     r = report(rating, "五星不少于3")
@@ -211,23 +212,23 @@ def test_at_least_that_cannot_be_filled_says_why() -> None:
     assert r.note is not None and "0 of the 2" in r.note
 
 
-def test_exactly_cuts_the_overflow_and_fills_the_shortfall() -> None:
+def test_exactly_cuts_the_overflow_and_fills_the_shortfall(engine: str) -> None:
     s = scheme('quota "五星恰为2" { level 5 exactly 2 }')
     # Over: a 95, b 93, c 91 at 5; 2 places: c, the lowest-ranked, moves to 4.
-    over = s.rate([rec("a", 95), rec("b", 93), rec("c", 91), rec("d", 85)])
+    over = s.rate([rec("a", 95), rec("b", 93), rec("c", 91), rec("d", 85)], engine=engine)
     assert levels(over) == {"a": 5, "b": 5, "c": 4, "d": 4}
     assert report(over, "五星恰为2").met is True
     # Under: a 95 at 5; 1 missing: the best below, b 85 (not c 83), rises to 5.
-    under = s.rate([rec("a", 95), rec("b", 85), rec("c", 83)])
+    under = s.rate([rec("a", 95), rec("b", 85), rec("c", 83)], engine=engine)
     assert levels(under) == {"a": 5, "b": 5, "c": 4}
     r = report(under, "五星恰为2")
     assert (r.before, r.after, r.met) == (1, 2, True)
 
 
-def test_about_only_reports() -> None:
+def test_about_only_reports(engine: str) -> None:
     s = scheme('quota "五星10%左右" { level 5 about 10% }')
     records = [rec(f"x{i}", score) for i, score in enumerate([99, 98, 97, 96, 85, 75, 65, 55, 45, 35])]
-    rating = s.rate(records)
+    rating = s.rate(records, engine=engine)
     # 10% of 10 = 1 (half-up, the default for about); 4 at 5; nobody moves, met is None.
     assert all(o.level == o.level_before and o.moves == () for o in rating.outcomes)
     r = report(rating, "五星10%左右")
@@ -235,9 +236,9 @@ def test_about_only_reports() -> None:
     assert "target" in rating.summary().splitlines()[2]
 
 
-def test_report_only_moves_nobody_and_says_not_met() -> None:
+def test_report_only_moves_nobody_and_says_not_met(engine: str) -> None:
     s = scheme('quota "五星不超过1" { level 5 at most 1  report only }')
-    rating = s.rate([rec("a", 95), rec("b", 93), rec("c", 91), rec("d", 80)])
+    rating = s.rate([rec("a", 95), rec("b", 93), rec("c", 91), rec("d", 80)], engine=engine)
     assert levels(rating) == {"a": 5, "b": 5, "c": 5, "d": 4}
     assert all(o.moves == () for o in rating.outcomes)
     r = report(rating, "五星不超过1")
@@ -263,19 +264,19 @@ TWENTY_FIVE = [rec(f"e{i:02d}", s) for i, s in enumerate(
     ("12%", "round floor", 3),      # 12% of 25 = 3 exactly, whatever the rounding
     ("12%", "round ceiling", 3),
 ])
-def test_rounding_of_a_share(share: str, rounding: str, count: int) -> None:
+def test_rounding_of_a_share(share: str, rounding: str, count: int, engine: str) -> None:
     s = scheme(f'quota "五星比例" {{ level 5 at most {share}  {rounding} }}')
-    rating = s.rate(TWENTY_FIVE)
+    rating = s.rate(TWENTY_FIVE, engine=engine)
     r = report(rating, "五星比例")
     assert (r.base, r.target, r.before, r.after) == (25, count, 5, count)
     # The best `count` keep five stars: e00 99, e01 98, ...
     assert [o.id for o in rating.outcomes if o.level == 5] == [f"e{i:02d}" for i in range(count)]
 
 
-def test_at_least_rounds_up_by_default() -> None:
+def test_at_least_rounds_up_by_default(engine: str) -> None:
     # level <= 1 at least 10% of 25 = 2.5 → ceiling 3 (the default for at least).
     # At or below 1: the five at 51..55; 5 ≥ 3: met, nobody moves.
-    rating = scheme('quota "一星以下不少于10%" { level <= 1 at least 10% }').rate(TWENTY_FIVE)
+    rating = scheme('quota "一星以下不少于10%" { level <= 1 at least 10% }').rate(TWENTY_FIVE, engine=engine)
     r = report(rating, "一星以下不少于10%")
     assert (r.target, r.before, r.after, r.met) == (3, 5, 5, True)
 
@@ -285,8 +286,8 @@ GROUPED = [rec("a1", 95, "甲"), rec("a2", 93, "甲"), rec("a3", 85, "甲"), rec
            rec("c1", 80, "丙")]
 
 
-def test_per_group_applies_within_each_group() -> None:
-    rating = scheme('quota "各单位五星不超过一半" { level 5 at most 50%  per 单位 }').rate(GROUPED)
+def test_per_group_applies_within_each_group(engine: str) -> None:
+    rating = scheme('quota "各单位五星不超过一半" { level 5 at most 50%  per 单位 }').rate(GROUPED, engine=engine)
     # 甲: 50% of 4 = 2; a1 95, a2 93 at 5: both keep.
     # 乙: 50% of 3 = 1.5 → 1; b1 97, b2 96, b3 91 at 5: b1 keeps, b2 and b3 go to 4.
     # 丙: 50% of 1 = 0.5 → 0; nobody at 5: met.
@@ -298,8 +299,8 @@ def test_per_group_applies_within_each_group() -> None:
         "ranked 2nd of 3 at 5星 in 乙 for 1 place (各单位五星不超过一半): moved to 4星"
 
 
-def test_over_all_is_not_per_group() -> None:
-    rating = scheme('quota "五星不超过一半" { level 5 at most 50%  over all }').rate(GROUPED)
+def test_over_all_is_not_per_group(engine: str) -> None:
+    rating = scheme('quota "五星不超过一半" { level 5 at most 50%  over all }').rate(GROUPED, engine=engine)
     # 50% of 8 = 4; at 5: b1 97, b2 96, a1 95, a2 93, b3 91: b3 goes to 4.
     assert levels(rating) == {"a1": 5, "a2": 5, "a3": 4, "a4": 2, "b1": 5, "b2": 5, "b3": 4, "c1": 4}
     (r,) = rating.reports
@@ -313,8 +314,8 @@ APPORTIONED = [rec("a1", 99, "甲"), rec("a2", 97, "甲"), rec("a3", 95, "甲"),
                rec("c1", 96, "丙")]
 
 
-def test_apportion_by_group_largest_remainder() -> None:
-    rating = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 }').rate(APPORTIONED)
+def test_apportion_by_group_largest_remainder(engine: str) -> None:
+    rating = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 }').rate(APPORTIONED, engine=engine)
     # 30% of 10 = 3 places over all. Largest remainder on 甲 7, 乙 2, 丙 1: exact shares 2.1,
     # 0.6, 0.3; floors 2, 0, 0 leave 1 place, to the largest remainder, 乙's 0.6: 甲 2, 乙 1, 丙 0.
     assert starrules.apportion({"甲": 7, "乙": 2, "丙": 1}, 3) == {"甲": 2, "乙": 1, "丙": 0}
@@ -326,8 +327,9 @@ def test_apportion_by_group_largest_remainder() -> None:
     assert by_id(rating)["c1"].level == 4
 
 
-def test_apportion_by_group_dhondt() -> None:
-    rating = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 using dhondt }').rate(APPORTIONED)
+def test_apportion_by_group_dhondt(engine: str) -> None:
+    s = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 using dhondt }')
+    rating = s.rate(APPORTIONED, engine=engine)
     # D'Hondt, 3 places: quotients 甲 7, 3.5, 2.33…; 乙 2, 1; 丙 1. The three largest are all 甲's:
     # 甲 3, 乙 0, 丙 0.
     assert starrules.apportion({"甲": 7, "乙": 2, "丙": 1}, 3, method="dhondt") == {"甲": 3, "乙": 0, "丙": 0}
@@ -341,8 +343,8 @@ def test_apportion_by_group_dhondt() -> None:
 MINIMUM = [rec("a1", 99, "甲"), rec("a2", 98, "甲"), rec("a3", 97, "甲"), rec("b1", 91, "乙"), rec("c1", 80, "丙")]
 
 
-def test_minimum_per_group_protects_the_best_of_each_group() -> None:
-    rating = scheme('quota "五星不超过2，每单位至少1名" { level 5 at most 2  minimum 1 per 单位 }').rate(MINIMUM)
+def test_minimum_per_group_protects_the_best_of_each_group(engine: str) -> None:
+    rating = scheme('quota "五星不超过2，每单位至少1名" { level 5 at most 2  minimum 1 per 单位 }').rate(MINIMUM, engine=engine)
     # At 5: a1, a2, a3, b1; 2 places. Protected first: the best of 甲 (a1) and of 乙 (b1);
     # 丙 has nobody at 5. That fills the 2 places: a2 and a3 go to 4 though they outrank b1.
     assert levels(rating) == {"a1": 5, "a2": 4, "a3": 4, "b1": 5, "c1": 4}
@@ -350,8 +352,8 @@ def test_minimum_per_group_protects_the_best_of_each_group() -> None:
     assert (r.target, r.before, r.after, r.met, r.note) == (2, 4, 2, True, None)
 
 
-def test_minimum_that_exceeds_the_count_is_not_met() -> None:
-    rating = scheme('quota "五星仅1名，每单位至少1名" { level 5 at most 1  minimum 1 per 单位 }').rate(MINIMUM)
+def test_minimum_that_exceeds_the_count_is_not_met(engine: str) -> None:
+    rating = scheme('quota "五星仅1名，每单位至少1名" { level 5 at most 1  minimum 1 per 单位 }').rate(MINIMUM, engine=engine)
     # The minimum protects a1 and b1: 2 places, more than the 1 allowed. Both keep the level;
     # a2 and a3 go to 4; the report says NOT met, with a note.
     assert levels(rating) == {"a1": 5, "a2": 4, "a3": 4, "b1": 5, "c1": 4}
@@ -370,8 +372,8 @@ TIED = [rec("a", 95), rec("b", 92), rec("c", 92), rec("d", 80)]
     ("keep", {"a": 5, "b": 5, "c": 5, "d": 4}, 3, False),    # both keep: 3 > 2, not met
     ("drop", {"a": 5, "b": 4, "c": 4, "d": 4}, 1, True),     # neither keeps: 1 ≤ 2
 ])
-def test_ties_at_the_boundary(ties: str, expected: dict[str, int], after: int, met: bool) -> None:
-    rating = scheme(f'quota "五星不超过2" {{ level 5 at most 2  ties {ties} }}').rate(TIED)
+def test_ties_at_the_boundary(ties: str, expected: dict[str, int], after: int, met: bool, engine: str) -> None:
+    rating = scheme(f'quota "五星不超过2" {{ level 5 at most 2  ties {ties} }}').rate(TIED, engine=engine)
     assert levels(rating) == expected
     r = report(rating, "五星不超过2")
     assert (r.before, r.after, r.met) == (3, after, met)
@@ -379,10 +381,10 @@ def test_ties_at_the_boundary(ties: str, expected: dict[str, int], after: int, m
         assert r.note is not None and "1 tied at the boundary kept the level" in r.note
 
 
-def test_ties_away_from_the_boundary_change_nothing() -> None:
+def test_ties_away_from_the_boundary_change_nothing(engine: str) -> None:
     # b and c tie on 92, but the boundary is between c (2nd) and d 91 (3rd): not a tie.
     rating = scheme('quota "五星不超过2" { level 5 at most 2  ties drop }').rate(
-        [rec("b", 92), rec("c", 92), rec("d", 91)])
+        [rec("b", 92), rec("c", 92), rec("d", 91)], engine=engine)
     assert levels(rating) == {"b": 5, "c": 5, "d": 4}
 
 
@@ -408,10 +410,10 @@ VILLAGES = [sel("v1", "村", 60, 95), sel("v2", "村", 70, 93), sel("v3", "村",
             sel("d1", "镇直部门", 50, 97), sel("d2", "镇直部门", 55, 75)]
 
 
-def test_select_cap_applies_before_the_quotas() -> None:
+def test_select_cap_applies_before_the_quotas(engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, BOTTOM_VILLAGES,                            # line 10
                               'quota "五星不超过2" { level 5 at most 2 }'))               # line 11
-    rating = s.rate(VILLAGES)
+    rating = s.rate(VILLAGES, engine=engine)
     # Among the villages (d1 has the lowest 考核分, 50, but is not a 村), ranked by 考核分 desc:
     # v4 90, v3 80, v2 70, v1 60; the bottom 2 are v1 and v2: capped at 4, both move 5 → 4.
     # Then the quota sees only d1 97 and v3 91 at 5: 2 ≤ 2, nobody moves. (Had the quota
@@ -431,19 +433,19 @@ def test_select_cap_applies_before_the_quotas() -> None:
     assert (q.before, q.after) == (2, 2)
 
 
-def test_select_cap_holds_against_a_later_at_least_quota() -> None:
+def test_select_cap_holds_against_a_later_at_least_quota(engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, BOTTOM_VILLAGES, 'quota "五星不少于3" { level 5 at least 3 }'))
-    rating = s.rate(VILLAGES)
+    rating = s.rate(VILLAGES, engine=engine)
     # After the cap: d1, v3 at 5; 1 missing. Below 5 ranked by 得分: v1 95, v2 93 (capped at 4
     # by the selection: cannot rise), v4 85, d2 75: v4 rises to 5.
     assert levels(rating) == {"v1": 4, "v2": 4, "v3": 5, "v4": 5, "d1": 5, "d2": 3}
 
 
-def test_select_flag_share_is_of_the_whole_population() -> None:
+def test_select_flag_share_is_of_the_whole_population(engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, 'select "倒排20%整顿" { bottom 20%  round half-up  among level <= 2  flag "整顿" }'))
     records = [sel("q1", "村", 0, 95), sel("q2", "村", 0, 85), sel("q3", "村", 0, 75), sel("q4", "村", 0, 72),
                sel("p1", "村", 0, 68), sel("p2", "村", 0, 65), sel("p3", "村", 0, 58), sel("p4", "村", 0, 45)]
-    rating = s.rate(records)
+    rating = s.rate(records, engine=engine)
     # 20% of all 8 = 1.6 → half-up 2 (20% of the 4 candidates would be 0.8 → 1).
     # Candidates at 2 stars or below: p1 68, p2 65 (2), p3 58 (1), p4 45 (0); ranked by 得分
     # desc (the default): p1, p2, p3, p4. The bottom 2: p4, p3.
@@ -453,10 +455,10 @@ def test_select_flag_share_is_of_the_whole_population() -> None:
     assert (r.base, r.target, r.before, r.after, r.met) == (8, 2, 4, 2, True)
 
 
-def test_select_flag_reads_the_final_levels() -> None:
+def test_select_flag_reads_the_final_levels(engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, 'quota "五星仅1" { level 5 at most 1 }',
                               'select "四星之首" { top 1  among level == 4  flag "四星之首" }'))
-    rating = s.rate([sel("a", "村", 0, 95), sel("b", "村", 0, 93), sel("c", "村", 0, 85)])
+    rating = s.rate([sel("a", "村", 0, 95), sel("b", "村", 0, 93), sel("c", "村", 0, 85)], engine=engine)
     # The quota sends b (93) to 4; the selection runs after it: at 4 are b 93 and c 85; top 1: b.
     out = by_id(rating)
     assert (out["b"].level, out["b"].flags) == (4, ("四星之首",))
@@ -470,27 +472,27 @@ def test_select_flag_reads_the_final_levels() -> None:
     ("keep", {"x2", "x3"}, True),
     ("drop", set(), False),     # neither is picked: 0 picked of 1 wanted
 ])
-def test_select_ties(ties: str, flagged: set[str], met: bool) -> None:
+def test_select_ties(ties: str, flagged: set[str], met: bool, engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, f'select "末位" {{ bottom 1  ties {ties}  flag "末位" }}'))
-    rating = s.rate([sel("x1", "村", 0, 70), sel("x2", "村", 0, 50), sel("x3", "村", 0, 50)])
+    rating = s.rate([sel("x1", "村", 0, 70), sel("x2", "村", 0, 50), sel("x3", "村", 0, 50)], engine=engine)
     assert {o.id for o in rating.outcomes if "末位" in o.flags} == flagged
     assert report(rating, "末位").met is met
 
 
-def test_select_top_share_per_group() -> None:
+def test_select_top_share_per_group(engine: str) -> None:
     s = starrules.loads(lines(*SELECT_HEAD, 'select "各类前50%" { top 50%  per 类别  flag "先进" }'))
     rating = s.rate([sel("v1", "村", 0, 91), sel("v2", "村", 0, 81), sel("v3", "村", 0, 71), sel("v4", "村", 0, 61),
-                     sel("d1", "镇直部门", 0, 55), sel("d2", "镇直部门", 0, 66), sel("d3", "镇直部门", 0, 77)])
+                     sel("d1", "镇直部门", 0, 55), sel("d2", "镇直部门", 0, 66), sel("d3", "镇直部门", 0, 77)], engine=engine)
     # A selection is neither at most nor at least: half-up by default ("half-up otherwise").
     # 村: 50% of 4 = 2: v1 91, v2 81. 镇直部门: 50% of 3 = 1.5 → half-up 2: d3 77, d2 66.
     assert {o.id for o in rating.outcomes if "先进" in o.flags} == {"v1", "v2", "d3", "d2"}
     assert {r.group: r.target for r in rating.reports} == {"村": 2, "镇直部门": 2}
 
 
-def test_invalid_and_ineligible_come_out_in_place_and_are_not_counted() -> None:
+def test_invalid_and_ineligible_come_out_in_place_and_are_not_counted(engine: str) -> None:
     s = scheme('quota "五星不超过50%" { level 5 at most 50% }')
     records = [rec("a", 95), rec("bad", "abc", "乙"), rec("b", 93), rec("c", 91, 停评="是"), rec("d", 92), rec("e", 70)]
-    rating = s.rate(records)
+    rating = s.rate(records, engine=engine)
     # Rated: a, b, d, e (4). 50% of 4 = 2 (50% of all 6 would be 3, and nobody would move).
     # At 5: a 95, b 93, d 92: a and b keep, d goes to 4. c (91) is ineligible: not at 5, not counted.
     assert [(o.row, o.id, o.status) for o in rating.outcomes] == [
@@ -511,11 +513,11 @@ def test_invalid_and_ineligible_come_out_in_place_and_are_not_counted() -> None:
     assert rating.summary().splitlines()[0] == "rows in: 6, rated: 4, invalid: 1, ineligible: 1"
 
 
-def test_explicit_rank_keys_and_tiebreak() -> None:
+def test_explicit_rank_keys_and_tiebreak(engine: str) -> None:
     # Rank by name descending (a text can be ranked desc): c, b, a. One place: c keeps,
     # though it has the lowest score.
     rating = scheme('quota "五星仅1" { level 5 at most 1  rank by 名称 desc }').rate(
-        [rec("a", 99), rec("b", 95), rec("c", 91)])
+        [rec("a", 99), rec("b", 95), rec("c", 91)], engine=engine)
     assert levels(rating) == {"a": 4, "b": 4, "c": 5}
 
 
@@ -550,7 +552,7 @@ ORDER_AT_FIVE = KEEP_FIVE + ["市住建局机关第二党支部", "市公安局�
                              "市审计局机关第三党支部", "市财政局机关第一党支部"]
 
 
-def test_anyang_quotas_on_the_example_csv() -> None:
+def test_anyang_quotas_on_the_example_csv(engine: str) -> None:
     with (ROOT / "schemes" / "examples" / "anyang.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     # The hand-worked bases agree with the CSV cells.
@@ -559,7 +561,7 @@ def test_anyang_quotas_on_the_example_csv() -> None:
         assert sum(D(by_name[name][c]) for c in AREAS) == D(base), name
     assert sorted(ORDER_AT_FIVE) == sorted(FIVE_BEFORE)
 
-    rating = ANYANG.rate(rows)
+    rating = ANYANG.rate(rows, engine=engine)
     counts = rating.counts()
     assert (counts["rows"], counts["rated"], counts["invalid"], counts["ineligible"]) == (39, 36, 3, 0)
     out = by_id(rating)
@@ -782,8 +784,8 @@ def limit_of(record: dict[str, object]) -> int:
 
 @SETTINGS
 @given(populations())
-def test_property_at_most_quotas_hold_or_say_why(records: list[dict[str, object]]) -> None:
-    rating = AT_MOST.rate(records)
+def test_property_at_most_quotas_hold_or_say_why(engine: str, records: list[dict[str, object]]) -> None:
+    rating = AT_MOST.rate(records, engine=engine)
     rated = [o for o in rating.outcomes if o.status == "rated"]
     n = len(rated)
     # 五星不超过10%: floor(n/10). Later quotas only move entities below 5, so it holds at the end.
@@ -814,10 +816,11 @@ def test_property_at_most_quotas_hold_or_say_why(records: list[dict[str, object]
 
 @SETTINGS
 @given(populations(bad=True), st.data())
-def test_property_order_of_records_does_not_matter(records: list[dict[str, object]], data: st.DataObject) -> None:
+def test_property_order_of_records_does_not_matter(engine: str, records: list[dict[str, object]],
+                                                   data: st.DataObject) -> None:
     shuffled = data.draw(st.permutations(records))
     for s in (AT_MOST, AT_LEAST):
-        a, b = s.rate(records), s.rate(shuffled)
+        a, b = s.rate(records, engine=engine), s.rate(shuffled, engine=engine)
 
         def view(rating: starrules.Rating) -> dict[object, object]:
             return {o.id: (o.status, o.level, o.level_before, o.flags, o.rank, o.reason, o.moves)
@@ -830,8 +833,8 @@ def test_property_order_of_records_does_not_matter(records: list[dict[str, objec
 
 @SETTINGS
 @given(populations())
-def test_property_at_most_quotas_never_raise(records: list[dict[str, object]]) -> None:
-    rating = AT_MOST.rate(records)
+def test_property_at_most_quotas_never_raise(engine: str, records: list[dict[str, object]]) -> None:
+    rating = AT_MOST.rate(records, engine=engine)
     for o in rating.outcomes:
         assert o.level <= o.level_before  # type: ignore[operator]
         assert all(int(m.after[0]) < int(m.before[0]) for m in o.moves)
@@ -839,9 +842,9 @@ def test_property_at_most_quotas_never_raise(records: list[dict[str, object]]) -
 
 @SETTINGS
 @given(populations(bad=True))
-def test_property_every_record_is_accounted_for(records: list[dict[str, object]]) -> None:
+def test_property_every_record_is_accounted_for(engine: str, records: list[dict[str, object]]) -> None:
     for s in (AT_MOST, AT_LEAST):
-        rating = s.rate(records)
+        rating = s.rate(records, engine=engine)
         assert len(rating.outcomes) == len(records)
         assert [o.row for o in rating.outcomes] == list(range(len(records)))
         assert [o.id for o in rating.outcomes] == [r["名称"] for r in records]
@@ -868,8 +871,8 @@ def test_property_every_record_is_accounted_for(records: list[dict[str, object]]
 
 @SETTINGS
 @given(populations())
-def test_property_at_least_never_raises_above_the_limit(records: list[dict[str, object]]) -> None:
-    rating = AT_LEAST.rate(records)
+def test_property_at_least_never_raises_above_the_limit(engine: str, records: list[dict[str, object]]) -> None:
+    rating = AT_LEAST.rate(records, engine=engine)
     # The selection caps the bottom entity (by 得分) of each group at 3.
     capped = {rep.group for rep in rating.reports if rep.kind == "select"}
     picked: set[object] = set()

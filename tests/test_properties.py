@@ -32,6 +32,8 @@ ANYANG_PATH = ROOT / "schemes" / "anyang.star"
 ANYANG = starrules.load(ANYANG_PATH)
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# for the tests that run under each engine: 100 examples each, 200 in all
+ENGINE_SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW_SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -257,34 +259,34 @@ def by_hand(raw: dict[str, object]) -> tuple[Decimal, int, int]:
 
 # ---- (b) determinism ------------------------------------------------------------------------
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs())
-def test_evaluation_is_deterministic(raw: dict[str, object]) -> None:
-    first = ANYANG.evaluate(raw)
-    second = ANYANG.evaluate(dict(raw))
+def test_evaluation_is_deterministic(engine: str, raw: dict[str, object]) -> None:
+    first = ANYANG.evaluate(raw, engine=engine)
+    second = ANYANG.evaluate(dict(raw), engine=engine)
     assert first == second
     assert first.to_dict() == second.to_dict()
     # The order of the fields given does not matter either.
     reordered = dict(reversed(list(raw.items())))
-    assert ANYANG.evaluate(reordered).to_dict() == first.to_dict()
-    # Without the trace, the same outcome.
-    quiet = ANYANG.evaluate(raw, trace=False)
-    assert quiet.to_dict(trace=False) == first.to_dict(trace=False)
-    assert quiet.trace == ()
+    assert ANYANG.evaluate(reordered, engine=engine).to_dict() == first.to_dict()
+    # With the trace or without, the same outcome.
+    traced = ANYANG.evaluate(raw, trace=True)
+    assert traced.trace != ()
+    assert traced.to_dict(trace=False) == first.to_dict(trace=False)
     json.dumps(first.to_dict(), ensure_ascii=False)
 
 
-def test_a_fresh_load_gives_the_same_results() -> None:
+def test_a_fresh_load_gives_the_same_results(engine: str) -> None:
     again = starrules.load(ANYANG_PATH)
     raw = {name: "8.5" for name in ITEMS} | {"支部名称": "一支部", "所属单位": "市直", SATISFACTION: "80%"}
-    assert again.evaluate(raw).to_dict() == ANYANG.evaluate(raw).to_dict()
+    assert again.evaluate(raw, engine=engine).to_dict() == ANYANG.evaluate(raw, engine=engine).to_dict()
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs() | anyang_inputs(**high_items) | anyang_inputs(**high_items, **{ABSENCES: st.integers(0, 4)}))
-def test_evaluation_agrees_with_the_scheme_read_by_hand(raw: dict[str, object]) -> None:
+def test_evaluation_agrees_with_the_scheme_read_by_hand(engine: str, raw: dict[str, object]) -> None:
     total, band, level = by_hand(raw)
-    result = ANYANG.evaluate(raw)
+    result = ANYANG.evaluate(raw, engine=engine)
     assert result.status == "rated"
     assert result.total == total
     assert result.band_level == band
@@ -298,18 +300,18 @@ def test_evaluation_agrees_with_the_scheme_read_by_hand(raw: dict[str, object]) 
 below_half = st.integers(0, 499).map(lambda k: _tenths(k) + "%")
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs(**{SATISFACTION: below_half}))
-def test_a_veto_always_wins(raw: dict[str, object]) -> None:
-    result = ANYANG.evaluate(raw)
+def test_a_veto_always_wins(engine: str, raw: dict[str, object]) -> None:
+    result = ANYANG.evaluate(raw, engine=engine)
     assert result.status == "rated"
     assert result.level == 0
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs(**high_items, **no_penalties, **{SATISFACTION: below_half}))
-def test_a_veto_wins_over_a_high_band(raw: dict[str, object]) -> None:
-    result = ANYANG.evaluate(raw)
+def test_a_veto_wins_over_a_high_band(engine: str, raw: dict[str, object]) -> None:
+    result = ANYANG.evaluate(raw, engine=engine)
     # Items of 8..10 give a base of 80 or more; with no counted penalty only the 5 points
     # for < 60% are taken off: 75 or more, so the band is at least 3 and the veto moves it.
     assert isinstance(result.band_level, int) and result.band_level >= 3
@@ -317,10 +319,10 @@ def test_a_veto_wins_over_a_high_band(raw: dict[str, object]) -> None:
     assert result.reason == "民主评议满意率50%以下，不定星级"
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs())
-def test_caps_are_never_exceeded_and_demotion_never_raises(raw: dict[str, object]) -> None:
-    result = ANYANG.evaluate(raw)
+def test_caps_are_never_exceeded_and_demotion_never_raises(engine: str, raw: dict[str, object]) -> None:
+    result = ANYANG.evaluate(raw, engine=engine)
     assert isinstance(result.level, int) and isinstance(result.band_level, int)
     if raw[ELECTION] != "按期":
         assert result.level <= 4
@@ -336,18 +338,18 @@ late = st.sampled_from(["逾期", "逾期超过一年"])
 many_absences = st.integers(3, 6).map(str)
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs(**high_items, **{ELECTION: late, SATISFACTION: st.just("95%")}))
-def test_late_election_caps_a_high_total(raw: dict[str, object]) -> None:
-    result = ANYANG.evaluate(raw)
+def test_late_election_caps_a_high_total(engine: str, raw: dict[str, object]) -> None:
+    result = ANYANG.evaluate(raw, engine=engine)
     assert result.level <= (3 if raw[ELECTION] == "逾期超过一年" else 4)
     assert result.level <= result.band_level
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs(**high_items, **{ABSENCES: many_absences}))
-def test_absences_cap_at_four_and_demote(raw: dict[str, object]) -> None:
-    result = ANYANG.evaluate(raw)
+def test_absences_cap_at_four_and_demote(engine: str, raw: dict[str, object]) -> None:
+    result = ANYANG.evaluate(raw, engine=engine)
     assert isinstance(result.level, int) and isinstance(result.band_level, int)
     assert result.level <= 4
     assert result.level <= max(result.band_level - 1, 0)
@@ -356,16 +358,16 @@ def test_absences_cap_at_four_and_demote(raw: dict[str, object]) -> None:
 top_items = {name: st.integers(95, 100).map(_tenths) for name in ITEMS}
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(anyang_inputs(**{**top_items, **no_penalties,
                         ABSENCES: st.sampled_from(["3", "4"]),
                         SATISFACTION: st.integers(600, 1000).map(lambda k: _tenths(k) + "%"),
                         ELECTION: st.just("按期")}))
-def test_absences_demote_before_the_cap(raw: dict[str, object]) -> None:
+def test_absences_demote_before_the_cap(engine: str, raw: dict[str, object]) -> None:
     # Base 95..100, bonuses 0..16, the only penalty 3 per absence (9 or 12): the total is
     # 83..107, so the band is 4 or 5. anyang.star: "Demotion applies before the cap, so a
     # five-star band becomes four stars, not three": 5 -> 4 (cap 4 holds), 4 -> 3.
-    result = ANYANG.evaluate(raw)
+    result = ANYANG.evaluate(raw, engine=engine)
     assert result.band_level in (4, 5)
     assert result.level == result.band_level - 1
 
@@ -399,34 +401,34 @@ def added_commendation(draw: st.DrawFn) -> tuple[dict[str, object], dict[str, ob
     return raw, {**raw, field: "、".join(x for x in LEVELS_OF_AWARD if x in more)}
 
 
-def _level(raw: dict[str, object]) -> int:
-    level = ANYANG.evaluate(raw, trace=False).level
+def _level(raw: dict[str, object], engine: str) -> int:
+    level = ANYANG.evaluate(raw, engine=engine).level
     assert isinstance(level, int)
     return level
 
 
-def _check_monotone(pair: tuple[dict[str, object], dict[str, object]]) -> None:
+def _check_monotone(pair: tuple[dict[str, object], dict[str, object]], engine: str) -> None:
     lower, higher = pair
-    assert _level(higher) >= _level(lower)
-    assert (ANYANG.evaluate(higher).total or 0) >= (ANYANG.evaluate(lower).total or 0)
+    assert _level(higher, engine) >= _level(lower, engine)
+    assert (ANYANG.evaluate(higher, engine=engine).total or 0) >= (ANYANG.evaluate(lower, engine=engine).total or 0)
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(raised_item())
-def test_raising_an_item_score_never_lowers_the_level(pair: tuple[dict[str, object], dict[str, object]]) -> None:
-    _check_monotone(pair)
+def test_raising_an_item_score_never_lowers_the_level(engine: str, pair: tuple[dict[str, object], dict[str, object]]) -> None:
+    _check_monotone(pair, engine)
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(raised_satisfaction())
-def test_raising_satisfaction_never_lowers_the_level(pair: tuple[dict[str, object], dict[str, object]]) -> None:
-    _check_monotone(pair)
+def test_raising_satisfaction_never_lowers_the_level(engine: str, pair: tuple[dict[str, object], dict[str, object]]) -> None:
+    _check_monotone(pair, engine)
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(added_commendation())
-def test_a_further_commendation_never_lowers_the_level(pair: tuple[dict[str, object], dict[str, object]]) -> None:
-    _check_monotone(pair)
+def test_a_further_commendation_never_lowers_the_level(engine: str, pair: tuple[dict[str, object], dict[str, object]]) -> None:
+    _check_monotone(pair, engine)
 
 
 # ---- (e) exactness of weighted ratios at a band edge ----------------------------------------
@@ -465,22 +467,22 @@ def just_below_the_edge(draw: st.DrawFn) -> tuple[int, int, int]:
     return a, b, d
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(on_the_edge())
-def test_weighted_total_exactly_on_the_edge_is_in_the_upper_band(pair: tuple[int, int]) -> None:
+def test_weighted_total_exactly_on_the_edge_is_in_the_upper_band(engine: str, pair: tuple[int, int]) -> None:
     a, b = pair
     assert 0 <= a <= 1000 and 0 <= b <= 1000 and 3 * a + 7 * b == 9000
-    result = RATERS.evaluate({"自评": _tenths(a), "考评": _tenths(b)})
+    result = RATERS.evaluate({"自评": _tenths(a), "考评": _tenths(b)}, engine=engine)
     assert result.total == Decimal("90")
     assert result.to_dict()["total"] == "90"
     assert result.level == 2
 
 
-@SETTINGS
+@ENGINE_SETTINGS
 @given(just_below_the_edge())
-def test_weighted_total_just_below_the_edge_is_in_the_lower_band(case: tuple[int, int, int]) -> None:
+def test_weighted_total_just_below_the_edge_is_in_the_lower_band(engine: str, case: tuple[int, int, int]) -> None:
     a, b, d = case
-    result = RATERS.evaluate({"自评": _tenths(a), "考评": _tenths(b)})
+    result = RATERS.evaluate({"自评": _tenths(a), "考评": _tenths(b)}, engine=engine)
     assert result.total == Decimal(9000 - d) / 100
     assert result.total < 90
     assert result.level == 1

@@ -103,7 +103,8 @@ def applied_rules(scheme: starrules.Scheme, rows: list[dict[str, str]], ids: set
         if row[id_field] not in ids:
             continue
         past = (history or {}).get(row[id_field], [])
-        r = scheme.evaluate(row, period=period, history=past) if period is not None else scheme.evaluate(row)
+        # the trace: the reference engine's
+        r = scheme.evaluate(row, period=period, history=past, trace=True)
         out |= {(s.stage, s.name) for s in r.trace if s.applied}
     return out
 
@@ -206,8 +207,8 @@ def test_member_table_is_consistent(exp: Exp) -> None:
     assert exp.flags == want
 
 
-def test_members_golden() -> None:
-    rating = MEMBER_SCHEME.rate(MEMBER_ROWS)
+def test_members_golden(engine: str) -> None:
+    rating = MEMBER_SCHEME.rate(MEMBER_ROWS, engine=engine)
     assert len(rating.outcomes) == len(MEMBERS)
     for o, exp in zip(rating.outcomes, MEMBERS, strict=True):
         check_outcome(o, exp)
@@ -215,10 +216,10 @@ def test_members_golden() -> None:
     assert rating.counts()["rated"] == 13 and rating.counts()["invalid"] == 5
 
 
-def test_members_goal_is_reported_never_enforced() -> None:
+def test_members_goal_is_reported_never_enforced(engine: str) -> None:
     # “力争使全镇90%以上的党员达到‘十星’标准”: 90% of 13 rated = 11.7, rounded up: 12;
     # ten-star: 张伟 刘洋 杨帆 黄磊 胡军 = 5 before and after (report only): not met
-    rating = MEMBER_SCHEME.rate(MEMBER_ROWS)
+    rating = MEMBER_SCHEME.rate(MEMBER_ROWS, engine=engine)
     (rep,) = rating.reports
     assert (rep.kind, rep.base, rep.target, rep.before, rep.after, rep.enforced, rep.met) == (
         "quota", 13, 12, 5, 5, False, False)
@@ -226,15 +227,15 @@ def test_members_goal_is_reported_never_enforced() -> None:
 
 
 @pytest.mark.parametrize("exp", MEMBERS, ids=lambda e: e.id)
-def test_member_evaluate_agrees(exp: Exp) -> None:
+def test_member_evaluate_agrees(exp: Exp, engine: str) -> None:
     """Each member rated alone (the goal moves nobody, so alone is the same)."""
     row = next(r for r in MEMBER_ROWS if r["姓名"] == exp.id)
     if exp.field is not None:
         with pytest.raises(starrules.InputError) as info:
-            MEMBER_SCHEME.evaluate(row)
+            MEMBER_SCHEME.evaluate(row, engine=engine)
         assert [p.field for p in info.value.problems] == [exp.field]
         return
-    r = MEMBER_SCHEME.evaluate(row)
+    r = MEMBER_SCHEME.evaluate(row, engine=engine)
     assert (r.status, r.level, r.badges, r.flags, r.reason) == (exp.status, exp.level, exp.badges, exp.flags,
                                                                    exp.reason)
     if r.rated:
@@ -242,12 +243,13 @@ def test_member_evaluate_agrees(exp: Exp) -> None:
 
 
 def test_member_star_of_another_category_is_not_counted() -> None:
-    # 李强 (农村) has 99% for 公益星, a 社区 star: not a star for him, not won
+    # 李强 (农村) has 99% for 公益星, a 社区 star: not a star for him, not won (the
+    # trace: the reference engine's)
     row = next(r for r in MEMBER_ROWS if r["姓名"] == "李强")
-    step = next(s for s in MEMBER_SCHEME.evaluate(row).trace if s.name == GY)
+    step = next(s for s in MEMBER_SCHEME.evaluate(row, trace=True).trace if s.name == GY)
     assert step.applied is False and "not a star for this entity" in step.detail
     # 法纪星 and a 日常管理 individual star say they come from the records
-    steps = {s.name: s for s in MEMBER_SCHEME.evaluate(row).trace if s.stage == "badge"}
+    steps = {s.name: s for s in MEMBER_SCHEME.evaluate(row, trace=True).trace if s.stage == "badge"}
     assert "decided from records" in steps[FJ].detail and "decided from records" in steps[R1].detail
 
 
@@ -340,8 +342,8 @@ def test_org_table_is_consistent(exp: Exp) -> None:
     assert exp.flags == ((TEN_O,) if exp.level == 10 else ()) + ((RECTIFY,) if exp.level <= 7 else ())
 
 
-def test_orgs_golden() -> None:
-    rating = ORG_SCHEME.rate(ORG_ROWS)
+def test_orgs_golden(engine: str) -> None:
+    rating = ORG_SCHEME.rate(ORG_ROWS, engine=engine)
     for o, exp in zip(rating.outcomes, ORGS, strict=True):
         check_outcome(o, exp)
         if exp.reason in (BOTTOM_VILLAGES, BOTTOM_DEPTS):
@@ -352,10 +354,10 @@ def test_orgs_golden() -> None:
     assert rating.counts()["rated"] == 14
 
 
-def test_org_exclusion_reports() -> None:
+def test_org_exclusion_reports(engine: str) -> None:
     # base: the 14 rated; villages: 3 places, 7 candidates, 4 picked (the tie at 80.0);
     # 镇直部门: 2 places, 4 candidates, 2 picked
-    rating = ORG_SCHEME.rate(ORG_ROWS)
+    rating = ORG_SCHEME.rate(ORG_ROWS, engine=engine)
     got = {r.rule: (r.kind, r.base, r.target, r.before, r.after, r.met) for r in rating.reports}
     assert got == {
         BOTTOM_VILLAGES: ("select", 14, 3, 7, 4, True),
@@ -363,18 +365,18 @@ def test_org_exclusion_reports() -> None:
     }
 
 
-def test_org_exclusion_is_a_population_rule() -> None:
+def test_org_exclusion_is_a_population_rule(engine: str) -> None:
     # rated alone, a bottom village keeps its ten stars: the exclusion needs the ranking
     row = next(r for r in ORG_ROWS if r["组织名称"] == "前村党支部")
-    assert ORG_SCHEME.evaluate(row).level == 10
+    assert ORG_SCHEME.evaluate(row, engine=engine).level == 10
 
 
-def test_org_rows_exercise_every_rule() -> None:
+def test_org_rows_exercise_every_rule(engine: str) -> None:
     applied = applied_rules(ORG_SCHEME, ORG_ROWS, {e.id for e in ORGS if e.field is None})
     rules = scheme_rules(ORG_SCHEME)
     assert len(rules) == 18 + 2 + 2  # 18 stars, 2 validity rules, 2 flags
     assert rules - applied == set()
-    moved = {mv.rule for o in ORG_SCHEME.rate(ORG_ROWS).outcomes for mv in o.moves}
+    moved = {mv.rule for o in ORG_SCHEME.rate(ORG_ROWS, engine=engine).outcomes for mv in o.moves}
     assert moved == {BOTTOM_VILLAGES, BOTTOM_DEPTS}
 
 
@@ -507,8 +509,8 @@ def test_wx_table_is_consistent(exp: Village) -> None:
     assert exp.level <= exp.band
 
 
-def test_wx_golden_2024() -> None:
-    rating = WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY)
+def test_wx_golden_2024(engine: str) -> None:
+    rating = WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY, engine=engine)
     for o, exp in zip(rating.outcomes, VILLAGES, strict=True):
         assert o.id == exp.id
         if isinstance(exp, BadVillage):
@@ -523,46 +525,46 @@ def test_wx_golden_2024() -> None:
     assert (rating.counts()["rated"], rating.counts()["invalid"]) == (18, 3)
 
 
-def test_wx_badges_named() -> None:
+def test_wx_badges_named(engine: str) -> None:
     rows = {r["村党支部"]: r for r in WX_ROWS}
     # 九村: every content 20 but income 49,999: all but the 经济发展 star
-    r = WX_SCHEME.evaluate(rows["九村"], period=2024, history=WX_HISTORY.get("九村", []))
+    r = WX_SCHEME.evaluate(rows["九村"], period=2024, history=WX_HISTORY.get("九村", []), engine=engine)
     assert r.badges == STARS[:4]
     # 十四村: 12, 12, 12, 11, 11 → the first three
-    r = WX_SCHEME.evaluate(rows["十四村"], period=2024, history=WX_HISTORY["十四村"])
+    r = WX_SCHEME.evaluate(rows["十四村"], period=2024, history=WX_HISTORY["十四村"], engine=engine)
     assert r.badges == STARS[:3]
     # 七村: 12 each and income exactly 50,000: all five
-    assert WX_SCHEME.evaluate(rows["七村"], period=2024).badges == STARS
+    assert WX_SCHEME.evaluate(rows["七村"], period=2024, engine=engine).badges == STARS
 
 
-def test_wx_goal_is_reported_never_enforced() -> None:
+def test_wx_goal_is_reported_never_enforced(engine: str) -> None:
     # 60% of 18 rated = 10.8, rounded up: 11; five-star: 一村 alone → not met, nobody moved
-    rating = WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY)
+    rating = WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY, engine=engine)
     (rep,) = rating.reports
     assert (rep.rule, rep.base, rep.target, rep.before, rep.after, rep.enforced, rep.met) == (
         GOAL, 18, 11, 1, 1, False, False)
     assert all(not o.moves for o in rating.outcomes)
 
 
-def test_wx_history_is_needed() -> None:
+def test_wx_history_is_needed(engine: str) -> None:
     # without the history, 八村 is not flagged and 十一村 keeps its five stars
-    rating = WX_SCHEME.rate(WX_ROWS, period=2024)
+    rating = WX_SCHEME.rate(WX_ROWS, period=2024, engine=engine)
     by_id = {o.id: o for o in rating.outcomes}
     assert by_id["八村"].flags == () and by_id["十一村"].level == 5
     with pytest.raises(starrules.PeriodError):
-        WX_SCHEME.evaluate(WX_ROWS[0])
+        WX_SCHEME.evaluate(WX_ROWS[0], engine=engine)
 
 
-def test_wx_veto_holds_one_year_only() -> None:
+def test_wx_veto_holds_one_year_only(engine: str) -> None:
     row = next(r for r in WX_ROWS if r["村党支部"] == "十一村")  # 96, clean this year
     vetoed_2023 = WX_HISTORY["十一村"]
-    assert WX_SCHEME.evaluate(row, period=2024, history=vetoed_2023).level == 0
+    assert WX_SCHEME.evaluate(row, period=2024, history=vetoed_2023, engine=engine).level == 0
     # in 2025 the 2023 veto is two periods back: 96 → 五星 again
-    r = WX_SCHEME.evaluate(row, period=2025, history=vetoed_2023)
+    r = WX_SCHEME.evaluate(row, period=2025, history=vetoed_2023, engine=engine)
     assert (r.level, r.vetoes) == (5, ())
 
 
-def test_wx_rows_exercise_every_rule() -> None:
+def test_wx_rows_exercise_every_rule(engine: str) -> None:
     applied = applied_rules(WX_SCHEME, WX_ROWS, {e.id for e in VILLAGES if isinstance(e, Village)}, period=2024,
                             history=WX_HISTORY)
     rules = scheme_rules(WX_SCHEME)
@@ -575,7 +577,8 @@ def test_wx_rows_exercise_every_rule() -> None:
     both_zero = {i for i, past in WX_HISTORY.items()
                  if [p["level"] for p in sorted(past, key=lambda p: p["period"])][-2:] == [0, 0] and len(past) >= 2}
     assert both_zero == {"八村", "十二村"}
-    flagged = {o.id for o in WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY).outcomes if SECRETARY in o.flags}
+    rating = WX_SCHEME.rate(WX_ROWS, period=2024, history=WX_HISTORY, engine=engine)
+    flagged = {o.id for o in rating.outcomes if SECRETARY in o.flags}
     assert flagged == {"八村"}
 
 
@@ -608,11 +611,11 @@ def test_wx_history_files(year: int, expected: dict[str, tuple[int, list[str], l
 
 
 @pytest.mark.parametrize("year", [2022, 2023])
-def test_wx_history_files_are_current(year: int) -> None:
+def test_wx_history_files_are_current(year: int, engine: str) -> None:
     """The stored results are what the scheme gives today for that year's data."""
     rows = read_rows(EXAMPLES / f"wuxing-fuwu-{year}.csv", "村党支部")
     history = load_history([str(WX_JSON[y]) for y in WX_JSON if y < year])
-    rating = WX_SCHEME.rate(rows, period=year, history=history)
+    rating = WX_SCHEME.rate(rows, period=year, history=history, engine=engine)
     doc = json.loads(WX_JSON[year].read_text(encoding="utf-8"))
     stored = {r["id"]: (r["level"], r["vetoes"], r["flags"]) for r in doc["results"]}
     assert {o.id: (o.level, list(o.result.vetoes) if o.result else [], list(o.flags))
@@ -643,10 +646,10 @@ def test_wx_bands_as_written_overlap() -> None:
     assert not any(d.code == "E401" for d in info.value.diagnostics)
 
 
-def test_wx_history_flag_in_a_population() -> None:
+def test_wx_history_flag_in_a_population(engine: str) -> None:
     """The 调整书记 flag reads history inline; rating the population evaluates it again at
     the final level, with the same period and history (a bug once lost them)."""
     row = next(r for r in WX_ROWS if r["村党支部"] == "八村")
-    assert WX_SCHEME.evaluate(row, period=2024, history=WX_HISTORY["八村"]).flags == (SECRETARY,)
-    rating = WX_SCHEME.rate([row], period=2024, history=WX_HISTORY)
+    assert WX_SCHEME.evaluate(row, period=2024, history=WX_HISTORY["八村"], engine=engine).flags == (SECRETARY,)
+    rating = WX_SCHEME.rate([row], period=2024, history=WX_HISTORY, engine=engine)
     assert rating.outcomes[0].flags == (SECRETARY,)

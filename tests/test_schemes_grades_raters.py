@@ -192,8 +192,13 @@ POINTS = {
 Y_SCHEME = starrules.load(YIDONG)
 Y_ROWS = read_rows(YIDONG_CSV, "支部名称")
 Y_HISTORY = load_history([str(p) for p in HISTORY_FILES])
-Y_RATING = Y_SCHEME.rate(Y_ROWS, period=PERIOD, history=Y_HISTORY)
 Y_BY_ID = {e.id: e for e in YIDONG_EXPECTED}
+
+
+@pytest.fixture(scope="module")
+def y_rating(engine: str) -> starrules.Rating:
+    """The example rows rated under each engine in turn."""
+    return Y_SCHEME.rate(Y_ROWS, period=PERIOD, history=Y_HISTORY, engine=engine)
 
 
 def test_yidong_csv_header_and_rows() -> None:
@@ -229,8 +234,8 @@ def yidong_moves(o: starrules.Outcome) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("index", range(len(Y_ROWS)), ids=lambda i: Y_ROWS[i]["支部名称"])
-def test_yidong_golden(index: int) -> None:
-    o = Y_RATING.outcomes[index]
+def test_yidong_golden(index: int, y_rating: starrules.Rating) -> None:
+    o = y_rating.outcomes[index]
     exp = Y_BY_ID[Y_ROWS[index]["支部名称"]]
     assert o.id == exp.id
     assert o.status == exp.status, o.reason
@@ -253,22 +258,22 @@ def test_yidong_golden(index: int) -> None:
         assert yidong_moves(o) == [(exp.reason, exp.band, exp.level)]
 
 
-def test_yidong_reports() -> None:
-    table = {(r.rule, r.group): (r.base, r.target, r.before, r.after, r.met, r.enforced) for r in Y_RATING.reports}
+def test_yidong_reports(y_rating: starrules.Rating) -> None:
+    table = {(r.rule, r.group): (r.base, r.target, r.before, r.after, r.met, r.enforced) for r in y_rating.reports}
     assert table == YIDONG_REPORTS
 
 
-def test_yidong_counts() -> None:
+def test_yidong_counts(y_rating: starrules.Rating) -> None:
     # 优秀: 泰安综合部, 泰安客服部, 济宁综合部 = 3; 良好: 泰安 市场部, 办公室, 政企部, 人力部 + 济宁 市场部,
     # 客服部, 政企部 = 7; 基本合格: 泰安 财务部, 网络部, 渠道部, 工程部, 采购部, 运维部 + 济宁 财务部,
     # 人力部, 网络部, 渠道部, 工程部, 采购部 = 12; 不合格: 泰安 审计部, 后勤部 = 2. 24 rated, 3 refused.
-    c = Y_RATING.counts()
+    c = y_rating.counts()
     assert (c["rows"], c["rated"], c["invalid"], c["ineligible"]) == (27, 24, 3, 0)
     assert [c[x] for x in reversed(GRADES)] == [3, 7, 12, 2]
 
 
-def test_yidong_curve_never_moves_up_and_never_below_the_next_grade() -> None:
-    for o in Y_RATING.outcomes:
+def test_yidong_curve_never_moves_up_and_never_below_the_next_grade(y_rating: starrules.Rating) -> None:
+    for o in y_rating.outcomes:
         if o.status == "rated":
             before, after = GRADES.index(str(o.level_before)), GRADES.index(str(o.level))
             assert before - 1 <= after <= before
@@ -293,7 +298,7 @@ HIST_FIX = {2021: {"济宁分公司市场部党支部"}, 2022: set(), 2023: set(
 
 
 @pytest.mark.parametrize("year", YEARS)
-def test_yidong_history_files(year: int) -> None:
+def test_yidong_history_files(year: int, engine: str) -> None:
     doc = json.loads((EXAMPLES / f"yidong-liuhao-{year}.json").read_text(encoding="utf-8"))
     assert doc["period"] == year
     assert (doc["scheme"]["title"], doc["scheme"]["version"]) == (Y_SCHEME.title, Y_SCHEME.version)
@@ -308,42 +313,43 @@ def test_yidong_history_files(year: int) -> None:
     # the file is what its year's CSV gives with the years before it (not stale)
     rows = read_rows(EXAMPLES / "yidong-liuhao-history" / f"{year}.csv", "支部名称")
     earlier = load_history([str(EXAMPLES / f"yidong-liuhao-{y}.json") for y in YEARS if y < year])
-    again = Y_SCHEME.rate(rows, period=year, history=earlier)
+    again = Y_SCHEME.rate(rows, period=year, history=earlier, engine=engine)
     assert [(o.id, o.level, list(o.flags)) for o in again.outcomes] == \
         [(r["id"], r["level"], r["flags"]) for r in doc["results"]]
 
 
-def test_yidong_needs_the_period() -> None:
+def test_yidong_needs_the_period(engine: str) -> None:
     with pytest.raises(starrules.PeriodError):
-        Y_SCHEME.evaluate(Y_ROWS[0])
+        Y_SCHEME.evaluate(Y_ROWS[0], engine=engine)
 
 
-def site_flags(site: str, named_in: list[int], period: int = PERIOD) -> tuple[str, ...]:
+def site_flags(site: str, named_in: list[int], engine: str, period: int = PERIOD) -> tuple[str, ...]:
     """The 示范点 flags of 泰安综合部's row with the given inspection and earlier namings."""
     history = [{"period": y, "level": "优秀", "flags": [NAMED]} for y in named_in]
-    r = Y_SCHEME.evaluate(Y_ROWS[0] | {"示范点验收": site}, period=period, history=history)
+    r = Y_SCHEME.evaluate(Y_ROWS[0] | {"示范点验收": site}, period=period, history=history, engine=engine)
     return tuple(f for f in r.flags if f in (NAMED, FIX, VALID, LAPSED))
 
 
-def test_yidong_site_is_valid_for_three_years() -> None:
+def test_yidong_site_is_valid_for_three_years(engine: str) -> None:
     # named in 2024 itself: named and valid
-    assert site_flags("达标", []) == (NAMED, VALID)
+    assert site_flags("达标", [], engine) == (NAMED, VALID)
     # named 2023 (1 period before) or 2022 (2 before): valid, the second and third years
-    assert site_flags("未申报", [2023]) == (VALID,)
-    assert site_flags("未申报", [2022]) == (VALID,)
+    assert site_flags("未申报", [2023], engine) == (VALID,)
+    assert site_flags("未申报", [2022], engine) == (VALID,)
     # named 2021 (3 before): lapsed — “三年后重新进行申报和创建”
-    assert site_flags("未申报", [2021]) == (LAPSED,)
+    assert site_flags("未申报", [2021], engine) == (LAPSED,)
     # named 2021, failed again in 2024: lapsed, and to be rectified
-    assert site_flags("未达标", [2021]) == (FIX, LAPSED)
+    assert site_flags("未达标", [2021], engine) == (FIX, LAPSED)
     # named 2020 (4 before): nothing left to say
-    assert site_flags("未申报", [2020]) == ()
+    assert site_flags("未申报", [2020], engine) == ()
     # named 2021 and 2022 (a renaming, against “三年后”): still valid from 2022, not lapsed
-    assert site_flags("未申报", [2021, 2022]) == (VALID,)
+    assert site_flags("未申报", [2021, 2022], engine) == (VALID,)
 
 
 def test_yidong_every_rule_is_exercised() -> None:
     """Every criterion is met by some branch and missed by another; both enforced quotas
-    move someone; every flag is carried; every grade is reached by the band and in the end."""
+    move someone; every flag is carried; every grade is reached by the band and in the end.
+    (The trace: the reference engine's.)"""
     program = Y_SCHEME.program
     entries = {(s.name, e.label) for s in program.scores if s.kind == "bonus" for e in s.entries}
     assert len(entries) == 4 + 3 + 5 + 4 + 6 + 3
@@ -353,7 +359,7 @@ def test_yidong_every_rule_is_exercised() -> None:
         exp = Y_BY_ID[row["支部名称"]]
         if exp.status != "rated":
             continue
-        r = Y_SCHEME.evaluate(row, period=PERIOD, history=Y_HISTORY.get(exp.id, []))
+        r = Y_SCHEME.evaluate(row, period=PERIOD, history=Y_HISTORY.get(exp.id, []), trace=True)
         owner = {e.label: s.name for s in program.scores if s.kind == "bonus" for e in s.entries}
         for step in r.trace:
             if step.stage == "bonus":
@@ -367,13 +373,13 @@ def test_yidong_every_rule_is_exercised() -> None:
     assert {e.band for e in rated} == {e.level for e in rated} == set(GRADES)
 
 
-def test_yidong_order_of_records_does_not_matter() -> None:
-    again = Y_SCHEME.rate(list(reversed(Y_ROWS)), period=PERIOD, history=Y_HISTORY)
+def test_yidong_order_of_records_does_not_matter(engine: str, y_rating: starrules.Rating) -> None:
+    again = Y_SCHEME.rate(list(reversed(Y_ROWS)), period=PERIOD, history=Y_HISTORY, engine=engine)
 
     def key(o: starrules.Outcome) -> tuple[object, ...]:
         return (o.id, o.status, o.level_before, o.level, o.reason, o.flags)
 
-    assert sorted(map(key, again.outcomes), key=str) == sorted(map(key, Y_RATING.outcomes), key=str)
+    assert sorted(map(key, again.outcomes), key=str) == sorted(map(key, y_rating.outcomes), key=str)
 
 
 # =====================================================================================
@@ -501,15 +507,15 @@ def test_cun_hand_table_is_consistent(exp: Village) -> None:
 
 
 @pytest.mark.parametrize("index", range(len(C_ROWS)), ids=lambda i: C_ROWS[i]["村党支部"])
-def test_cun_golden(index: int) -> None:
+def test_cun_golden(index: int, engine: str) -> None:
     row = C_ROWS[index]
     exp = C_BY_ID[row["村党支部"]]
     if exp.field is not None:
         with pytest.raises(starrules.InputError) as info:
-            C_SCHEME.evaluate(row)
+            C_SCHEME.evaluate(row, engine=engine)
         assert [p.field for p in info.value.problems] == [exp.field]
         return
-    r = C_SCHEME.evaluate(row)
+    r = C_SCHEME.evaluate(row, engine=engine)
     assert r.id == exp.id
     assert r.status == exp.status
     if exp.status != "rated":
@@ -521,8 +527,8 @@ def test_cun_golden(index: int) -> None:
     assert r.scores["星数"] == exp.level
 
 
-def test_cun_population_run_accounts_for_every_row() -> None:
-    rating = C_SCHEME.rate(C_ROWS)
+def test_cun_population_run_accounts_for_every_row(engine: str) -> None:
+    rating = C_SCHEME.rate(C_ROWS, engine=engine)
     assert [(o.id, o.status, o.level) for o in rating.outcomes] == \
         [(e.id, e.status, e.level if e.status == "rated" else None) for e in CUN_EXPECTED]
     c = rating.counts()
@@ -531,13 +537,14 @@ def test_cun_population_run_accounts_for_every_row() -> None:
     assert [c[x] for x in reversed(C_LABELS)] == [3, 2, 2, 2, 1, 1]
 
 
-def test_cun_weighting_is_exact_where_floats_are_not() -> None:
+def test_cun_weighting_is_exact_where_floats_are_not(engine: str) -> None:
     # 0.3 × 85.8 + 0.7 × 91.8 is exactly 90; in binary floating point it falls short of 90.
     assert 0.3 * 85.8 + 0.7 * 91.8 < 90
     row = next(r for r in C_ROWS if r["村党支部"] == "红旗村党支部")
-    r = C_SCHEME.evaluate(row)
+    r = C_SCHEME.evaluate(row, engine=engine)
     assert r.scores["经济发展"] == 90 and "经济发展星" in r.badges
-    step = next(s for s in r.trace if s.name == "经济发展星")
+    # the trace: the reference engine's
+    step = next(s for s in C_SCHEME.evaluate(row, trace=True).trace if s.name == "经济发展星")
     assert step.applied is True
 
 
@@ -545,11 +552,11 @@ def test_cun_weighting_is_exact_where_floats_are_not() -> None:
     (300, 30, True), (300, 29, False), (305, 31, True), (305, 30, False), (95, 10, True), (95, 9, False),
     (10, 1, True), (9, 1, True), (10, 0, False), (100, 101, False),
 ])
-def test_cun_sample_is_at_least_a_tenth(households: int, sampled: int, valid: bool) -> None:
+def test_cun_sample_is_at_least_a_tenth(households: int, sampled: int, valid: bool, engine: str) -> None:
     # 10% × households, exactly: 305 → 30.5 (31 needed); 95 → 9.5 (10 needed); 9 → 0.9 (1 is
     # enough); a sample larger than the village fails the second rule
     row = C_ROWS[0] | {"住户总数": households, "抽样户数": sampled}
-    r = C_SCHEME.evaluate(row)
+    r = C_SCHEME.evaluate(row, engine=engine)
     assert (r.status == "rated") == valid
     if not valid:
         assert r.reason == (OVER if sampled > households else SAMPLE)
@@ -557,15 +564,15 @@ def test_cun_sample_is_at_least_a_tenth(households: int, sampled: int, valid: bo
 
 @pytest.mark.parametrize(("rate", "star"), [("80%", False), ("80.1%", True), ("79.9%", False), ("100%", True),
                                             ("0%", False)])
-def test_cun_survey_threshold(rate: str, star: bool) -> None:
-    r = C_SCHEME.evaluate(C_ROWS[0] | {"测评满意率": rate})  # 东风村: 群众满意 95
+def test_cun_survey_threshold(rate: str, star: bool, engine: str) -> None:
+    r = C_SCHEME.evaluate(C_ROWS[0] | {"测评满意率": rate}, engine=engine)  # 东风村: 群众满意 95
     assert ("群众满意星" in r.badges) == star
     assert r.level == 4 + star
 
 
 def test_cun_every_rule_is_exercised() -> None:
     """Both validity rules fail somewhere; every star is won somewhere and missed elsewhere;
-    the flag is raised; every level from 0 to 5 is reached."""
+    the flag is raised; every level from 0 to 5 is reached. (The trace: the reference engine's.)"""
     program = C_SCHEME.program
     requires = {r.name for r in program.rules if r.kind == "require"}
     assert requires == {SAMPLE, OVER} == {e.reason for e in CUN_EXPECTED if e.reason}
@@ -576,7 +583,7 @@ def test_cun_every_rule_is_exercised() -> None:
         exp = C_BY_ID[row["村党支部"]]
         if exp.status != "rated":
             continue
-        r = C_SCHEME.evaluate(row)
+        r = C_SCHEME.evaluate(row, trace=True)
         for step in r.trace:
             if step.stage == "badge":
                 (won if step.applied else lost).add(step.name)

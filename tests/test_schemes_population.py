@@ -198,9 +198,14 @@ KAIFAQU_REPORTS = {
 
 K_SCHEME = starrules.load(KAIFAQU)
 K_ROWS = read_rows(KAIFAQU_CSV, "组织名称")
-K_RATING = K_SCHEME.rate(K_ROWS)
 K_BY_ID = {e.id: e for e in KAIFAQU_EXPECTED}
 K_ITEMS = ["领导班子", "骨干队伍", "活动阵地", "工作制度", "保障机制", "工作业绩", "群众评价", "加分项目"]
+
+
+@pytest.fixture(scope="module")
+def k_rating(engine: str) -> starrules.Rating:
+    """The example rows rated under each engine in turn."""
+    return K_SCHEME.rate(K_ROWS, engine=engine)
 
 
 def test_kaifaqu_csv_header_and_rows() -> None:
@@ -227,22 +232,22 @@ def test_kaifaqu_hand_table_is_consistent(exp: Exp) -> None:
 
 
 @pytest.mark.parametrize("index", range(len(K_ROWS)), ids=lambda i: K_ROWS[i]["组织名称"])
-def test_kaifaqu_golden(index: int) -> None:
-    o = K_RATING.outcomes[index]
+def test_kaifaqu_golden(index: int, k_rating: starrules.Rating) -> None:
+    o = k_rating.outcomes[index]
     check_outcome(o, K_BY_ID[K_ROWS[index]["组织名称"]], K_LABELS)
 
 
-def test_kaifaqu_reports() -> None:
-    assert report_table(K_RATING) == KAIFAQU_REPORTS
+def test_kaifaqu_reports(k_rating: starrules.Rating) -> None:
+    assert report_table(k_rating) == KAIFAQU_REPORTS
     # about: never enforced, never "not met", no note
-    assert all(r.note is None for r in K_RATING.reports)
+    assert all(r.note is None for r in k_rating.reports)
 
 
-def test_kaifaqu_counts() -> None:
+def test_kaifaqu_counts(k_rating: starrules.Rating) -> None:
     # 五星: 东王, 西王, 党政办 = 3; 四星: 南李, 北李, 张庄, 经发局, 建设局, 华信, 恒达 = 7;
     # 三星: 刘庄, 陈庄, 赵庄, 市场监管, 招商, 财政, 宏远 = 7; 二星: 孙庄, 周庄, 社会事务, 金泰 = 4;
     # 一星: 吴庄, 郑庄, 城管局, 鑫源 = 4. 3 + 7 + 7 + 4 + 4 = 25 rated; 1 refused.
-    c = K_RATING.counts()
+    c = k_rating.counts()
     assert (c["rows"], c["rated"], c["invalid"], c["ineligible"]) == (26, 25, 1, 0)
     assert [c[x] for x in ("五星", "四星", "三星", "二星", "一星")] == [3, 7, 7, 4, 4]
 
@@ -386,9 +391,14 @@ FEIGONG_REPORTS = {
 
 F_SCHEME = starrules.load(FEIGONG)
 F_ROWS = read_rows(FEIGONG_CSV, "党员")
-F_RATING = F_SCHEME.rate(F_ROWS)
 F_BY_ID = {e.id: e for e in FEIGONG_EXPECTED}
 F_ITEMS = ["爱岗敬业", "技术创新", "安全生产", "奉献爱心", "诚实守信"]
+
+
+@pytest.fixture(scope="module")
+def f_rating(engine: str) -> starrules.Rating:
+    """The example rows rated under each engine in turn."""
+    return F_SCHEME.rate(F_ROWS, engine=engine)
 
 
 def test_feigong_csv_header_and_rows() -> None:
@@ -416,8 +426,8 @@ def test_feigong_hand_table_is_consistent(exp: Exp) -> None:
 
 
 @pytest.mark.parametrize("index", range(len(F_ROWS)), ids=lambda i: F_ROWS[i]["党员"])
-def test_feigong_golden(index: int) -> None:
-    o = F_RATING.outcomes[index]
+def test_feigong_golden(index: int, f_rating: starrules.Rating) -> None:
+    o = f_rating.outcomes[index]
     exp = F_BY_ID[F_ROWS[index]["党员"]]
     check_outcome(o, exp, F_LABELS)
     assert o.groups == {"支部": F_ROWS[index]["支部"]}
@@ -444,8 +454,8 @@ F_BADGES = {
 }
 
 
-def test_feigong_badges() -> None:
-    by_id = {o.id: o for o in F_RATING.outcomes}
+def test_feigong_badges(f_rating: starrules.Rating) -> None:
+    by_id = {o.id: o for o in f_rating.outcomes}
     for member, stars in F_BADGES.items():
         result = by_id[member].result
         assert result is not None and result.badges == stars, member
@@ -455,17 +465,17 @@ def test_feigong_badges() -> None:
             assert result is not None and len(result.badges) == e.band, e.id
 
 
-def test_feigong_reports() -> None:
-    assert report_table(F_RATING) == FEIGONG_REPORTS
-    (q3,) = [r for r in F_RATING.reports if r.rule == Q3]
+def test_feigong_reports(f_rating: starrules.Rating) -> None:
+    assert report_table(f_rating) == FEIGONG_REPORTS
+    (q3,) = [r for r in f_rating.reports if r.rule == Q3]
     assert q3.note is not None and "only 3 of the 4" in q3.note
-    assert all(r.note is None for r in F_RATING.reports if r.rule != Q3)
+    assert all(r.note is None for r in f_rating.reports if r.rule != Q3)
 
 
-def test_feigong_counts() -> None:
+def test_feigong_counts(f_rating: starrules.Rating) -> None:
     # final: 五星 王建国, 何平 = 2; 四星 李明, 张伟, 孙丽, 刘洋, 周杰 = 5; 三星 10 + 陈静, 马超, 杨帆,
     # 吴刚, 郑强 = 15; 二星 赵磊; 一星 冯雪; 无星 朱红, 胡军.
-    c = F_RATING.counts()
+    c = f_rating.counts()
     assert (c["rows"], c["rated"], c["invalid"], c["ineligible"]) == (38, 26, 3, 9)
     assert [c[x] for x in reversed(F_LABELS)] == [2, 5, 15, 1, 1, 2]
 
@@ -484,9 +494,10 @@ def test_feigong_every_rule_is_exercised() -> None:
 
 
 @pytest.mark.parametrize("which", ["kaifaqu", "feigong"])
-def test_order_of_records_does_not_matter(which: str) -> None:
-    scheme, rows, rating = (K_SCHEME, K_ROWS, K_RATING) if which == "kaifaqu" else (F_SCHEME, F_ROWS, F_RATING)
-    again = scheme.rate(list(reversed(rows)))
+def test_order_of_records_does_not_matter(which: str, engine: str) -> None:
+    scheme, rows = (K_SCHEME, K_ROWS) if which == "kaifaqu" else (F_SCHEME, F_ROWS)
+    rating = scheme.rate(rows, engine=engine)
+    again = scheme.rate(list(reversed(rows)), engine=engine)
 
     def key(o: starrules.Outcome) -> tuple[object, ...]:
         return (o.id, o.status, o.level_before, o.level, o.reason, o.flags)

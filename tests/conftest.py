@@ -1,0 +1,23 @@
+"""Shared fixtures.
+
+``engine`` runs a test once under each evaluator: ``"reference"`` (the interpreter,
+which keeps the trace) and ``"compiled"`` (the generated code, no trace). A test that
+checks levels, scores, statuses or outcomes takes it and passes ``engine=engine`` to
+``Scheme.evaluate`` / ``Scheme.rate``, so both engines are held to the same expected
+values. Tests of the trace or of explanations call the reference engine (``trace=True``)
+and say so. The fixture is session-scoped (it is a plain name) so that Hypothesis tests
+may take it too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ENGINES = ("reference", "compiled")
+
+
+@pytest.fixture(params=ENGINES, scope="session")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine a test runs under; each test that takes it runs once per engine."""
+    name: str = request.param
+    return name
