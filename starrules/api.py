@@ -13,7 +13,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from starrules import interpreter, population
+from starrules import frames, interpreter, population
 from starrules import model as m
 from starrules.checker import check, lower
 from starrules.compiler import Compiled, compile_program
@@ -78,17 +78,31 @@ class Scheme:
             return self.compiled.evaluate(inputs, period=period, history=history)
         return interpreter.evaluate(self.program, inputs, trace=trace, period=period, history=history)
 
-    def rate(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
+    def rate(self, records: Iterable[Mapping[str, object]] | frames.Frame, *, period: int | None = None,
              history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
              trace: bool = False, engine: str = "auto") -> Rating:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
         entity's id to its earlier outcomes. The compiled engine is used unless a trace
-        (or ``engine="reference"``) is asked for."""
+        (or ``engine="reference"``) is asked for. ``records`` may be a pandas or polars
+        DataFrame, one row per entity (see :mod:`starrules.frames`)."""
         evaluator = self.compiled.evaluate if _engine(engine, trace) == "compiled" else None
+        if frames.is_frame(records):
+            records = frames.records(records, self.inputs)
         return population.rate(self.program, records, trace=trace, period=period, history=history,
                                evaluator=evaluator)
+
+    def rate_frame(self, frame: frames.Frame, *, period: int | None = None,
+                   history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
+                   engine: str = "auto") -> frames.Frame:
+        """:meth:`rate` a pandas or polars DataFrame and give the outcomes as a DataFrame of
+        the same library, one row per row in, in order (:func:`starrules.frames.to_frame`)."""
+        if not frames.is_frame(frame):
+            raise frames.FrameError(f"rate_frame takes a pandas or polars DataFrame, not {type(frame).__name__}: "
+                                    "rate other records with rate()")
+        rating = self.rate(frame, period=period, history=history, engine=engine)
+        return frames.to_frame(rating, self, like=frame)
 
     def __repr__(self) -> str:
         return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"
