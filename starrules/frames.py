@@ -17,7 +17,7 @@ Numbers arrive as ``int`` and ``float``. A float is read through its shortest te
 exactly 8.5, and a cell holding the float ``0.1 + 0.2`` is read as what it holds,
 0.30000000000000004, never silently rounded to 0.3 (off the step of a ``score 0..10 step
 0.1``, such a cell makes its row invalid). Read a file's numbers as text (pandas
-``dtype=str``, polars ``infer_schema=False``) or as decimals to keep every digit.
+``dtype=str``, polars ``infer_schema_length=0``) or as decimals to keep every digit.
 
 Out: :func:`to_frame` writes a :class:`~starrules.population.Rating` as a frame of the
 same library, one row per record in input order; see its docstring for the columns.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any, overload
 
 from starrules import model as m
@@ -271,25 +271,31 @@ def _polars_frame(columns: list[tuple[str, str, list[Any]]]) -> Frame:
         elif kind == "text":
             dtype = pl.String
         else:
-            dtype = _polars_decimal(pl, values)
-            if dtype is pl.String:
+            scale = _decimal_scale(values)
+            if scale is None:
+                dtype = pl.String
                 values = [None if v is None else fmt_number(v) for v in values]
+            else:  # every value at the column's scale (older polars refuses mixed scales)
+                dtype = pl.Decimal(POLARS_DECIMAL_DIGITS, scale)
+                unit = Decimal(1).scaleb(-scale)
+                with localcontext(Context(prec=POLARS_DECIMAL_DIGITS, traps=[Inexact, InvalidOperation])):
+                    values = [None if v is None else v.quantize(unit) for v in values]
         series.append(pl.Series(name, values, dtype=dtype))
     return pl.DataFrame(series)
 
 
-def _polars_decimal(pl: Any, values: list[Decimal | None]) -> Any:
-    """The polars Decimal type that holds every value exactly (polars rounds a value
-    with more places than its column's scale), or String if none does."""
+def _decimal_scale(values: list[Decimal | None]) -> int | None:
+    """The scale of a polars Decimal column that holds every value exactly (polars rounds
+    a value with more places than its column's scale), or None if none does."""
     scale = whole = 0
     for v in values:
         if v is not None:
             if not v.is_finite():
-                return pl.String
+                return None
             t = v.as_tuple()
             places = -t.exponent if isinstance(t.exponent, int) else 0
             scale = max(scale, places)
             whole = max(whole, len(t.digits) - places)
     if scale + max(whole, 1) > POLARS_DECIMAL_DIGITS:
-        return pl.String
-    return pl.Decimal(POLARS_DECIMAL_DIGITS, scale)
+        return None
+    return scale

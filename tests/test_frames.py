@@ -43,7 +43,7 @@ def csv_rating() -> Rating:
 def text_frames() -> dict[str, Any]:
     """The CSV read with every column as text: blanks are missing cells."""
     return {"pandas": pd.read_csv(ANYANG_CSV, dtype=str),
-            "polars": pl.read_csv(ANYANG_CSV, infer_schema=False)}
+            "polars": pl.read_csv(ANYANG_CSV, infer_schema_length=0)}
 
 
 def numeric_frames() -> dict[str, Any]:
