@@ -14,7 +14,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from starrules import interpreter, population
+from starrules import frames, interpreter, population
 from starrules import model as m
 from starrules.checker import check_and_lower
 from starrules.compiler import Compiled, compile_program
@@ -86,7 +86,7 @@ class Scheme:
             return self.compiled.evaluate(inputs, period=period, history=history)
         return interpreter.evaluate(self.program, inputs, trace=want_trace, period=period, history=history)
 
-    def rate(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
+    def rate(self, records: Iterable[Mapping[str, object]] | frames.Frame, *, period: int | None = None,
              history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
              trace: bool = False, engine: str = "auto") -> Rating:
         """Rate a population under the scheme's quotas and selections. Every record
@@ -95,11 +95,25 @@ class Scheme:
         entity's id to its earlier outcomes. The compiled engine rates the entities
         unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
         entities' traces are kept only with ``trace=True`` (a population's traces are
-        large)."""
+        large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
+        :mod:`starrules.frames`)."""
         chosen, want_trace = _engine(engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
+        if frames.is_frame(records):
+            records = frames.records(records, self.inputs)
         return population.rate(self.program, records, trace=want_trace, period=period, history=history,
                                evaluator=evaluator)
+
+    def rate_frame(self, frame: frames.Frame, *, period: int | None = None,
+                   history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
+                   engine: str = "auto") -> frames.Frame:
+        """:meth:`rate` a pandas or polars DataFrame and give the outcomes as a DataFrame of
+        the same library, one row per row in, in order (:func:`starrules.frames.to_frame`)."""
+        if not frames.is_frame(frame):
+            raise frames.FrameError(f"rate_frame takes a pandas or polars DataFrame, not {type(frame).__name__}: "
+                                    "rate other records with rate()")
+        rating = self.rate(frame, period=period, history=history, engine=engine)
+        return frames.to_frame(rating, self, like=frame)
 
     def __repr__(self) -> str:
         return f"<Scheme {self.title!r} version {self.version!r} from {self.source_name}>"
