@@ -334,24 +334,29 @@ class _Gen:
         if band.direct:
             self.emit("rank = VALUES.index(int(x))", line)
         else:
-            first = True
-            for r in band.ranges:
-                conds = []
-                if r.low is not None:
-                    conds.append(f"x {'>=' if r.low_closed else '>'} {self.dec(r.low)}")
-                if r.high is not None:
-                    conds.append(f"x {'<=' if r.high_closed else '<'} {self.dec(r.high)}")
-                self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", r.span.line)
-                self.emit(f"rank = {int(r.rank)}", r.span.line, 2)
-                first = False
-            fallback = f"rank = {int(band.else_rank)}" if band.else_rank is not None else \
-                "raise ValueError('the score falls in no band')"
-            if first:
-                self.emit(fallback, line)
-            else:
-                self.emit("else:", line)
-                self.emit(fallback, line, 2)
+            self.band_chain(band, self.dec, "raise ValueError('the score falls in no band')", 1)
         self.emit("band_rank = rank", line)
+
+    def band_chain(self, band: m.Band, bound: Callable[[Decimal], str], fallback: str, indent: int) -> None:
+        """The band's ranges as an if/elif chain on ``x`` that sets ``rank``; ``bound``
+        writes a range's end as code; ``fallback`` where no range holds ``x``."""
+        first = True
+        for r in band.ranges:
+            conds = []
+            if r.low is not None:
+                conds.append(f"x {'>=' if r.low_closed else '>'} {bound(r.low)}")
+            if r.high is not None:
+                conds.append(f"x {'<=' if r.high_closed else '<'} {bound(r.high)}")
+            self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", r.span.line, indent)
+            self.emit(f"rank = {int(r.rank)}", r.span.line, indent + 1)
+            first = False
+        if band.else_rank is not None:
+            fallback = f"rank = {int(band.else_rank)}"
+        if first:
+            self.emit(fallback, band.span.line, indent)
+        else:
+            self.emit("else:", band.span.line, indent)
+            self.emit(fallback, band.span.line, indent + 1)
 
     def override(self, rule: m.RuleIR) -> None:
         line = rule.span.line
@@ -671,25 +676,7 @@ class _Fast:
             whole = "x" if sb == 0 else f"(x // {10 ** sb} if x >= 0 else -(-x // {10 ** sb}))"
             self.emit(f"rank = VALUES.index({whole})", line)
         else:
-            first = True
-            for r in band.ranges:
-                conds = []
-                if r.low is not None:
-                    conds.append(f"x {'>=' if r.low_closed else '>'} {_int_at(r.low, sb)}")
-                if r.high is not None:
-                    conds.append(f"x {'<=' if r.high_closed else '<'} {_int_at(r.high, sb)}")
-                self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", r.span.line)
-                self.emit(f"rank = {int(r.rank)}", r.span.line, 3)
-                first = False
-            if band.else_rank is not None:
-                fallback = f"rank = {int(band.else_rank)}"
-            else:
-                fallback = "raise Slow"
-            if first:
-                self.emit(fallback, line)
-            else:
-                self.emit("else:", line)
-                self.emit(fallback, line, 3)
+            self.g.band_chain(band, lambda b: str(_int_at(b, sb)), "raise Slow", 2)
         self.emit("band_rank = rank", line)
         self.emit("reason = None")
         self.emit("limit = None")
