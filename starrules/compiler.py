@@ -309,13 +309,7 @@ class _Gen:
             self.emit(f"s{j} = {self.expr(score.expr)}", line)
             return
         if score.kind == "badges":
-            self.emit(f"b{j} = []", line)
-            for entry in score.entries:
-                cond = self.expr(entry.expr)
-                if entry.applies is not None:
-                    cond = f"{self.expr(entry.applies)} and {cond}"
-                self.emit(f"if {cond}:", entry.span.line)
-                self.emit(f"b{j}.append({entry.label!r})", entry.span.line, 2)
+            self.badges(j, score, self.expr, 1)
             self.emit(f"s{j} = D(len(b{j}))", line)
             badge_vars.append(f"tuple(b{j})")
             return
@@ -336,6 +330,16 @@ class _Gen:
         else:
             self.band_chain(band, self.dec, "raise ValueError('the score falls in no band')", 1)
         self.emit("band_rank = rank", line)
+
+    def badges(self, j: int, score: m.Score, cond: Callable[[m.Expr], str], indent: int) -> None:
+        """A badges block: ``b<j>`` lists the badge stars won; ``cond`` writes a condition."""
+        self.emit(f"b{j} = []", score.span.line, indent)
+        for entry in score.entries:
+            test = cond(entry.expr)
+            if entry.applies is not None:
+                test = f"{cond(entry.applies)} and {test}"
+            self.emit(f"if {test}:", entry.span.line, indent)
+            self.emit(f"b{j}.append({entry.label!r})", entry.span.line, indent + 1)
 
     def band_chain(self, band: m.Band, bound: Callable[[Decimal], str], fallback: str, indent: int) -> None:
         """The band's ranges as an if/elif chain on ``x`` that sets ``rank``; ``bound``
@@ -737,13 +741,7 @@ class _Fast:
             self.emit(f"s{j} = {code}", line)
             return
         if score.kind == "badges":
-            self.emit(f"b{j} = []", line)
-            for entry in score.entries:
-                cond = self.cond(entry.expr)
-                if entry.applies is not None:
-                    cond = f"{self.cond(entry.applies)} and {cond}"
-                self.emit(f"if {cond}:", entry.span.line)
-                self.emit(f"b{j}.append({entry.label!r})", entry.span.line, 3)
+            self.g.badges(j, score, self.cond, 2)
             self.score_scales.append(0)
             self.score_bounds.append(len(score.entries))
             self.emit(f"s{j} = len(b{j})", line)

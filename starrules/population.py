@@ -492,11 +492,6 @@ def _bounds(q: m.PopRule, top: int) -> tuple[int, int]:
     return {"==": (q.rank, q.rank), ">=": (q.rank, top), "<=": (0, q.rank)}[q.scope]
 
 
-def _in_scope(q: m.PopRule, rank: int) -> bool:
-    assert q.rank is not None
-    return rank == q.rank if q.scope == "==" else rank >= q.rank if q.scope == ">=" else rank <= q.rank
-
-
 def _count(q: m.PopRule, members: list[_Entity], top: int) -> int:
     """How many of ``members`` are at the levels the quota counts."""
     lo, hi = _bounds(q, top)
@@ -601,7 +596,8 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
          primary: Callable[[_Entity], Any], levels: m.Levels, where: str) -> str | None:
     """Overflow of an at-most quota: the lowest-ranked move one level out of its scope."""
     assert q.rank is not None
-    cands = sorted((e for e in members if _in_scope(q, e.at)), key=order)
+    lo, hi = _bounds(q, levels.top)
+    cands = sorted((e for e in members if lo <= e.at <= hi), key=order)
     if q.scope == "<=":  # too many at the bottom: the best of them rise
         cands.reverse()
     protected: list[_Entity] = []

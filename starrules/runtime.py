@@ -21,12 +21,9 @@ from starrules.result import Lazy, Past, Result
 from starrules.values import coerce
 
 __all__ = [
-    "BOOLS",
     "COMPARE",
     "EXACT",
-    "HUNDRED",
     "MEMO_LIMIT",
-    "ONE",
     "ZERO",
     "C",
     "D",
@@ -48,7 +45,6 @@ __all__ = [
     "read_history",
     "read_values",
     "round_half_up",
-    "slow",
     "table_memo",
     "to_decimal",
     "vetoed",
@@ -58,21 +54,6 @@ __all__ = [
 # ---- for compiled code --------------------------------------------------------------
 
 D = Decimal
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
-EMPTY: frozenset[str] = frozenset()
-# the spellings of yes and no the compiled fast path reads; all others go to the shared reader
-BOOLS: dict[object, bool] = {True: True, False: False, "是": True, "否": False, "yes": True, "no": False,
-                             "true": True, "false": False, "1": True, "0": False}
-
-
-def slow(inp: m.Input, raw: object, problems: list[InputProblem]) -> object:
-    """The shared reader (:func:`starrules.values.coerce`), for every value the fast
-    path of compiled code does not take: same values, same messages."""
-    value, problem = coerce(inp, raw)
-    if problem:
-        problems.append(InputProblem(inp.name, raw, problem))
-    return value
 
 
 # Wide enough that no sum or product of declared inputs is ever rounded; any inexact
