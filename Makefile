@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench wheel-check clean
+.PHONY: demo test bench wheel-check catalog clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py --entities 20000 --population 1000000 --write
+
+# The message catalog (starrules/i18n.py): extract every _() / N_() message, add the new
+# ones to the Chinese .po (translate them there), drop the gone ones, compile the .mo.
+# tests/test_i18n.py fails when this would change anything or a message lacks a translation.
+catalog: $(STAMP)
+	$(BIN)/python tools/catalog.py
 
 # Builds the wheel and installs it in a scratch venv: the grammar must ship inside it.
 wheel-check: $(STAMP)

@@ -14,7 +14,11 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from starrules.i18n import N_, _
 from starrules.nodes import Span
+
+# The words for a severity, translated where drawn (the data keeps "error"/"warning").
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning")}
 
 
 @attrs.frozen
@@ -63,7 +67,7 @@ def text_width(text: str) -> int:
 def render(diagnostic: Diagnostic, source: str) -> str:
     """Draw one diagnostic against the text of its file."""
     d = diagnostic
-    out = [f"{d.severity}[{d.code}]: {d.message}", f"  --> {d.location()}"]
+    out = [f"{_(SEVERITY_WORDS[d.severity])}[{d.code}]: {d.message}", f"  --> {d.location()}"]
     lines = source.splitlines()
     if 1 <= d.span.line <= len(lines):
         text = lines[d.span.line - 1]
