@@ -1118,8 +1118,12 @@ class _Checker:
             where = _(" over all (apportioned by {by})").format(by=q.apportion_by)
         else:
             where = ""
-        return _("{bound} {amount} at {levels}{where}").format(
-            bound=_bound_words(q.bound), amount=amount, levels=self._levels_text(q), where=where)
+        if q.percent:  # a share, or a count ("5 个" in Chinese)
+            text = _("{bound} {share} at {levels}{where}")
+        else:
+            text = _("{bound} {count} at {levels}{where}")
+        return text.format(bound=_bound_words(q.bound), share=amount, count=amount, levels=self._levels_text(q),
+                           where=where)
 
     def _report_conflict(self, group: list[m.PopRule], key: str | None) -> None:
         assert self.levels is not None

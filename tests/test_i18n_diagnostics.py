@@ -293,3 +293,34 @@ def test_no_english_in_the_chinese_of_a_wrong_example(ident: str, text: str) -> 
     output = drawn(text, "zh", "示例.star")
     assert "[" in output  # it does give its diagnostics
     assert latin_words(output, source_words(text)) == []
+
+
+# ---- examples inside a scheme --------------------------------------------------------
+
+WRONG_EXAMPLE = """\
+scheme "测试" version "2024"
+levels stars 0..1
+input 分 : score 0..100
+total 得分 = 分
+band 得分 { 1: [60, ..)  0: (.., 60) }
+example "及格" {
+  given { 分: 59 }
+  expect 得分 = 60, level = 1
+}
+"""
+
+
+def test_a_failed_example_in_both_languages() -> None:
+    # 分 59 gives 得分 59 (not the 60 expected) and level 0 (59 < 60), not 1. The first
+    # line of each failure is the examples' own; the lines after it are the trace.
+    from starrules.examples import run_examples
+
+    expected = {
+        "zh": ["得分：应为 60，实际为 59", "等级：应为 1星，实际为 0星", "✘ 示例 \"及格\"（测试.star:6）"],
+        "en": ["得分: expected 60, got 59", "level: expected 1星, got 0星", "✘ example \"及格\" (测试.star:6)"],
+    }
+    for lang, (score, level, head) in expected.items():
+        with i18n.using(lang):
+            (outcome,) = run_examples(starrules.loads(WRONG_EXAMPLE, "测试.star"))
+            assert [f.splitlines()[0] for f in outcome.failures] == [score, level]
+            assert outcome.describe("测试.star").splitlines()[0] == head
