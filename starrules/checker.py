@@ -262,7 +262,7 @@ class _Checker:
             for inp in self.inputs.values():
                 if not unknown and inp.name not in seen and not inp.has_default and inp.type.kind != "set":
                     self.error("E601", decl.name.span, _("the example '{name}' gives no value for '{input}'").format(
-                                                           name=decl.name.value, input=inp.name),
+                                   name=decl.name.value, input=inp.name),
                                _("add it to 'given', e.g. {name}: ..., or give the input a default").format(name=inp.name))
             checks = [c for e in decl.expect if (c := self._check(e, scores)) is not None]
             out.append(m.Example(decl.name.value, tuple(given), decl.period, tuple(checks), decl.span))
@@ -288,7 +288,7 @@ class _Checker:
         _v, problem = coerce(inp, raw)
         if problem:
             self.error("E301", _span_of(e), _("the example's value for '{name}' does not fit its declaration").format(
-                                                name=inp.name),
+                           name=inp.name),
                        _("expected {problem}").format(problem=problem))
             return None
         return raw
@@ -366,7 +366,7 @@ class _Checker:
             entry = next((e for e in band.entries if not band.direct and self._names_rank(e.level, rank)), None)
             where = entry.span if entry is not None else band.span
             self.warning("W401", where, _("no entity can reach {label}: {name} runs from {range}").format(
-                label=levels.label(rank), name=program.band.score.name, range=span_text),
+                             label=levels.label(rank), name=program.band.score.name, range=span_text),
                          _("check the band's ends against the scores' declared ranges, or drop the level"))
         for decl, rule in zip(pops, program.population, strict=False):
             if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None or not rule.amount:
@@ -403,7 +403,7 @@ class _Checker:
         for score in program.scores:
             if ("score", score.name) not in used and score.name != program.total:
                 self.warning("W302", score.span, _("the score '{name}' is computed but nothing reads it").format(
-                                                     name=score.name),
+                                 name=score.name),
                              _("use it in the total, a band or a rule, or remove it"))
         for rule in program.rules:
             held = truth(ranges, rule.condition)
@@ -441,7 +441,7 @@ class _Checker:
                 return None
             if decl.high - decl.low > MAX_LEVELS:
                 self.error("E302", decl.span, _("{number} levels are more than a rating can use").format(
-                                                  number=decl.high - decl.low + 1),
+                               number=decl.high - decl.low + 1),
                            _("star levels run at most {most} steps, e.g. levels stars 0..10").format(most=MAX_LEVELS))
                 return None
             values = tuple(range(decl.low, decl.high + 1))
@@ -449,7 +449,7 @@ class _Checker:
             for lab in decl.labels:
                 if lab.stars not in labels:
                     self.error("E104", lab.span, _("{stars} is not one of the levels {low}..{high}").format(
-                                                     stars=lab.stars, low=decl.low, high=decl.high))
+                                   stars=lab.stars, low=decl.low, high=decl.high))
                 labels[lab.stars] = lab.label.value
             return m.Levels(True, tuple(values), tuple(labels[v] for v in values))
         seen: set[str] = set()
@@ -472,7 +472,7 @@ class _Checker:
             meant = _stars_named(str(ref.value), levels)
             if meant is not None:
                 hint = _("write {meant}: a star level is written as its number of stars ({hint})").format(
-                           meant=meant, hint=hint)
+                    meant=meant, hint=hint)
         else:
             close = suggestion(str(ref.value), [str(v) for v in levels.values])
             hint = close or _("grades are: {grades}").format(grades=listing([str(v) for v in levels.values]))
@@ -559,7 +559,7 @@ class _Checker:
         problem = range_problem(value, typ, spec)
         if problem:
             self.error("E301", span, _("the default of '{name}' is outside its declaration: {problem}").format(
-                                         name=name, problem=problem),
+                           name=name, problem=problem),
                        _("'{name}' is declared as {declared}").format(name=name, declared=_describe_spec(spec, typ)))
             return None
         return value
@@ -593,7 +593,7 @@ class _Checker:
             expr, typ = self._expr(decl.expr, scope)
             if typ is not None and not typ.numeric:
                 self.error("E203", _span_of(decl.expr), _("the score '{name}' must be a number, not {type}").format(
-                                                            name=decl.name.id, type=typ.describe()),
+                               name=decl.name.id, type=typ.describe()),
                            _("a yes/no item is scored with 'when', e.g. 20 when 达标"))
         return m.Score(decl.name.id, "total" if decl.is_total else "score", expr, span=decl.span)
 
@@ -604,7 +604,7 @@ class _Checker:
             for entry in decl.entries:
                 if entry.label.value in labels:
                     self.error("E102", entry.label.span, _("two entries of '{name}' are labelled '{label}'").format(
-                                                             name=decl.name.id, label=entry.label.value),
+                                   name=decl.name.id, label=entry.label.value),
                                _("give each entry its own label"))
                 labels.add(entry.label.value)
                 scope = _Scope(f"{decl.kind} '{entry.label.value}'")
@@ -627,7 +627,7 @@ class _Checker:
             for badge in decl.badges:
                 if badge.label.value in labels:
                     self.error("E102", badge.label.span, _("two stars of '{name}' are named '{label}'").format(
-                                                             name=decl.name.id, label=badge.label.value),
+                                   name=decl.name.id, label=badge.label.value),
                                _("give each star its own name"))
                 labels.add(badge.label.value)
                 scope = _Scope(_("star '{label}'").format(label=badge.label.value))
@@ -685,7 +685,7 @@ class _Checker:
             ref = m.Ref("input", name, decl.score.span)
         elif name in self.inputs:
             self.error("E201", decl.score.span, _("bands need a number, but '{name}' is {type}").format(
-                                                    name=name, type=self.inputs[name].type.describe()))
+                           name=name, type=self.inputs[name].type.describe()))
         else:
             self._unknown(decl.score, _("a score"))
         ranges: list[m.BandRange] = []
@@ -706,7 +706,7 @@ class _Checker:
                 lo.value > hi.value or (lo.value == hi.value and not (lo.closed and hi.closed))
             ):
                 self.error("E403", entry.span, _("the interval {interval} holds no score").format(
-                                                   interval=_interval_text(lo, hi)),
+                               interval=_interval_text(lo, hi)),
                            _("write the lower end first, e.g. [80, 90)"))
                 refused = True
                 continue
@@ -739,7 +739,7 @@ class _Checker:
             top = self._most_badges(target)
         elif target is not None or name in self.inputs:
             self.error("E201", decl.score.span, _("'level from' needs a count of stars, and '{name}' is not one").format(
-                                                    name=name),
+                           name=name),
                        _("count stars with a 'badges' block, or use a band"))
             return None
         else:
@@ -753,7 +753,7 @@ class _Checker:
         if top is None or top > high:
             shown = _("any number") if top is None else str(top)
             self.error("E401", decl.span, _("'{name}' can count {shown} stars, more than the top level {high}").format(
-                                              name=name, shown=shown, high=high),
+                           name=name, shown=shown, high=high),
                        _("write 'levels stars 0..{value}', or map counts with a band").format(
                            value=top if top is not None else high))
         return m.Band(ref, (), None, decl.span, direct=True)
@@ -842,7 +842,7 @@ class _Checker:
             key = (rule.kind, rule.name.value)
             if key in names:
                 self.error("E102", rule.name.span, _("two {kind} rules are named '{name}'").format(
-                                                       kind=rule.kind, name=rule.name.value),
+                               kind=rule.kind, name=rule.name.value),
                            _("the first is on line {line}; give each rule its own name").format(line=names[key].span.line))
             names[key] = rule
             early = rule.kind in ("require", "disqualify")
@@ -886,7 +886,7 @@ class _Checker:
             if isinstance(clause, wrong):
                 other = "select" if decl.kind == "quota" else "quota"
                 self.error("E502", clause.span, _("this belongs in a '{other}' block, not in the {what}").format(
-                                                    other=other, what=what),
+                               other=other, what=what),
                            _("a quota says 'level K at most/at least/exactly/about N'; a select says 'top/bottom "
                              "N' and 'flag \"名\"' or 'cap at most K'"))
                 ok = False
@@ -931,7 +931,7 @@ class _Checker:
             if target.scope is not None and target.scope not in (">=", "<="):
                 self.error("E201", target.span, _("a quota counts a level, or the levels at or above (>=) or at "
                                                   "or below (<=) it, not '{scope}'").format(
-                                                    scope=target.scope), _("e.g. level >= 4 at most 30%"))
+                                                      scope=target.scope), _("e.g. level >= 4 at most 30%"))
                 ok = False
             scope = target.scope or "=="
             bound = target.bound
@@ -981,7 +981,7 @@ class _Checker:
             among, typ = self._expr(among_clause.condition, scope_)
             if typ is not None and typ.kind != "bool":
                 self.error("E202", among_clause.span, _("'among' takes a yes/no condition, not {type}").format(
-                                                          type=typ.describe()))
+                               type=typ.describe()))
                 ok = False
         flag = effect.name.value if isinstance(effect, n.QFlag) else None
         cap: int | None = None
@@ -1012,7 +1012,7 @@ class _Checker:
             return None
         if inp.type.kind not in ("text", "enum"):
             self.error("E201", name.span, _("'{id}' is {type}, so it cannot group entities").format(
-                                              id=name.id, type=inp.type.describe()),
+                           id=name.id, type=inp.type.describe()),
                        _("declare it as: input {id} : group").format(id=name.id))
             return None
         return name.id
@@ -1060,7 +1060,7 @@ class _Checker:
                            _("'{name}' keeps the best {minimum} of each {minimum_per} at {levels} by its minimum, "
                              "but allows {bound} {amount} there{where}: whenever it must move entities, "
                              "the minimum keeps more than it allows").format(
-                               name=q.name, minimum=q.minimum, minimum_per=q.minimum_per, levels=self._levels_text(q),
+                                 name=q.name, minimum=q.minimum, minimum_per=q.minimum_per, levels=self._levels_text(q),
                                bound=_bound_words(q.bound), amount=fmt_number(q.amount), where=where),
                            _("lower the minimum to {amount} or less, or raise the count to {minimum} or more").format(
                                amount=fmt_number(q.amount), minimum=q.minimum))
@@ -1154,7 +1154,7 @@ class _Checker:
                 self.error("E503", last.span,
                            _("'{name}' (line {line}) asks for {quota}, but '{other}' (line {other_line}) allows "
                              "{other_quota}{within}").format(
-                               name=lo.name, line=lo.span.line, quota=self._quota_text(lo), other=hi.name,
+                                 name=lo.name, line=lo.span.line, quota=self._quota_text(lo), other=hi.name,
                                other_line=hi.span.line, other_quota=self._quota_text(hi), within=within),
                            _("no number of entities can meet both: one of the two must change"))
                 return
@@ -1172,7 +1172,7 @@ class _Checker:
             total = sum((q.amount for q in group), Decimal(0))
             self.error("E503", last.span, _("these quotas allow at most {share}% of all entities on levels that "
                                             "between them hold every entity, less than 100%").format(
-                                              share=fmt_number(total * 100)),
+                                                share=fmt_number(total * 100)),
                        _("raise the shares; they must add up to 100% or more: {quotas}").format(quotas=listing(named)))
             return
         scope = _("whatever the number of entities") if key is None else _("in any {key}, whatever its size").format(key=key)
@@ -1303,7 +1303,7 @@ class _Checker:
         hint = _("a percentage and a number cannot be added: write 60% for a share, 60 for points") \
             if {lt.kind, rt.kind} == {"percent", "number"} or {lt.kind, rt.kind} == {"percent", "count"} else None
         self.error("E201", span, _("'{op}' needs two numbers, but got {left} and {right}").format(
-                                     op=op, left=lt.describe(), right=rt.describe()), hint)
+                       op=op, left=lt.describe(), right=rt.describe()), hint)
         return None
 
     def _x_BinOp(self, e: n.BinOp, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1317,11 +1317,11 @@ class _Checker:
         typ: m.Type | None = m.NUMBER
         if at is not None and not at.numeric:
             self.error("E201", _span_of(e.amount), _("the amount before 'each' must be a number, not {type}").format(
-                                                       type=at.describe()))
+                           type=at.describe()))
             typ = None
         if ct is not None and ct != m.COUNT:
             self.error("E201", _span_of(e.count), _("'each' counts occurrences, so it needs a count, not {type}").format(
-                                                      type=ct.describe()),
+                           type=ct.describe()),
                        _("declare the input as 'count', or multiply with '*'"))
             typ = None
         return attrs.evolve(e, amount=amount, count=count), typ
@@ -1341,7 +1341,7 @@ class _Checker:
                 return m.Member(other.id, other.span), typ
             close = suggestion(other.id, typ.members)
             self.error("E106", other.span, _("'{id}' is not one of the choices {{{choices}}}").format(
-                                               id=other.id, choices=", ".join(typ.members)),
+                           id=other.id, choices=", ".join(typ.members)),
                        close)
             return other, None
         return self._expr(other, scope)
@@ -1368,13 +1368,13 @@ class _Checker:
                     shown = fmt_number(plain.value) if plain is not None else "60"
                     hint = _("write the number as a percentage: {shown}%").format(shown=shown)
                 self.error("E201", e.span, _("'{op}' compares numbers, but got {left} and {right}").format(
-                                               op=e.op, left=lt.describe(), right=rt.describe()), hint)
+                               op=e.op, left=lt.describe(), right=rt.describe()), hint)
         else:
             same = (lt.numeric and rt.numeric) or lt == rt or (
                 lt.kind == rt.kind == "enum" and lt.members == rt.members)
             if not same:
                 self.error("E201", e.span, _("'{op}' compares two values of one kind, but got {left} and {right}").format(
-                                               op=e.op, left=lt.describe(), right=rt.describe()))
+                               op=e.op, left=lt.describe(), right=rt.describe()))
         self._range_check(left, right, lt, rt)
         return out, m.BOOL
 
@@ -1389,7 +1389,7 @@ class _Checker:
                 problem = range_problem(value, inp.type, inp.spec, literal=True)
                 if problem:
                     self.error("E301", const.span, _("{constant} is outside what '{name}' can be: {problem}").format(
-                                                       constant=_fmt_const(const), name=inp.name, problem=problem),
+                                   constant=_fmt_const(const), name=inp.name, problem=problem),
                                _("'{name}' is declared as {declared}").format(
                                    name=inp.name, declared=_describe_spec(inp.spec, inp.type)))
 
@@ -1416,7 +1416,7 @@ class _Checker:
             item, it = self._expr(e.item, scope)
             if it is not None and it.kind != "enum":
                 self.error("E201", _span_of(e.item), _("'in {{...}}' needs one of a list of choices, not {type}").format(
-                                                         type=it.describe()))
+                               type=it.describe()))
                 return attrs.evolve(e, item=item), None
             members: list[m.Expr] = []
             for x in e.collection.items:
@@ -1427,7 +1427,7 @@ class _Checker:
         coll_expr, ct = self._expr(e.collection, scope)
         if ct is not None and ct.kind != "set":
             self.error("E201", _span_of(e.collection), _("'in' needs a set of choices on its right, not {type}").format(
-                                                           type=ct.describe()))
+                           type=ct.describe()))
             return attrs.evolve(e, collection=coll_expr), None
         if ct is None:
             return attrs.evolve(e, collection=coll_expr), None
@@ -1442,7 +1442,7 @@ class _Checker:
         for side, t in ((e.left, lt), (e.right, rt)):
             if t is not None and t != m.BOOL:
                 self.error("E202", _span_of(side), _("'{word}' joins yes/no conditions, not {type}").format(
-                                                       word=word, type=t.describe()))
+                               word=word, type=t.describe()))
         return attrs.evolve(e, left=left, right=right), m.BOOL
 
     _x_And = _bool_op
@@ -1467,11 +1467,11 @@ class _Checker:
         cond, ct = self._expr(e.condition, scope)
         if ct is not None and ct != m.BOOL:
             self.error("E202", _span_of(e.condition), _("the condition after 'when' must be yes/no, not {type}").format(
-                                                          type=ct.describe()),
+                           type=ct.describe()),
                        _("e.g. 5 when 满意率 < 60%"))
         if vt is not None and not (vt.numeric or vt == m.PERCENT):
             self.error("E201", _span_of(e.value), _("'when' gives points, so a number comes before it, not {type}").format(
-                                                      type=vt.describe()))
+                           type=vt.describe()))
             vt = None
         return attrs.evolve(e, value=value, condition=cond), vt
 
@@ -1481,14 +1481,14 @@ class _Checker:
         b, bt = self._expr(e.otherwise, scope)
         if ct is not None and ct != m.BOOL:
             self.error("E202", _span_of(e.condition), _("the condition after 'if' must be yes/no, not {type}").format(
-                                                          type=ct.describe()))
+                           type=ct.describe()))
         typ: m.Type | None = at
         if at is not None and bt is not None:
             if at.numeric and bt.numeric:
                 typ = m.COUNT if at == bt == m.COUNT else m.NUMBER
             elif at != bt:
                 self.error("E201", e.span, _("both branches must be of one kind, but got {left} and {right}").format(
-                                               left=at.describe(), right=bt.describe()))
+                               left=at.describe(), right=bt.describe()))
                 typ = None
         return attrs.evolve(e, condition=cond, then=a, otherwise=b), typ
 
@@ -1508,14 +1508,14 @@ class _Checker:
                 if t != m.BOOL:
                     assert t is not None
                     self.error("E202", _span_of(a), _("{func}(...) takes yes/no conditions, not {type}").format(
-                                                        func=e.func, type=t.describe()))
+                                   func=e.func, type=t.describe()))
             return out, m.BOOL
         if all(t is not None and t.numeric for t in types):
             return out, (m.COUNT if all(t == m.COUNT for t in types) else m.NUMBER)
         if all(t == m.PERCENT for t in types):
             return out, m.PERCENT
         self.error("E201", e.span, _("{func}(...) takes numbers of one kind, but got {types}").format(
-            func=e.func, types=listing([t.describe() for t in types if t is not None])))
+                       func=e.func, types=listing([t.describe() for t in types if t is not None])))
         return out, None
 
     def _x_Weighted(self, e: n.Weighted, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1573,14 +1573,14 @@ class _Checker:
             hint = _("use 'lookup' for a one-of input") if st.kind == "enum" else (
                 _("use 'highest' or 'each of' for a set") if st.kind == "set" else None)
             self.error("E201", written.span, _("{word}, but '{id}' is {type}").format(
-                                                 word=word, id=written.id, type=st.describe()), hint)
+                           word=word, id=written.id, type=st.describe()), hint)
             return out, None
         seen: set[str] = set()
         for entry in e.entries:
             if entry.key.id not in st.members:
                 close = suggestion(entry.key.id, st.members)
                 self.error("E106", entry.key.span, _("'{key}' is not one of the choices of '{id}'").format(
-                                                       key=entry.key.id, id=written.id),
+                               key=entry.key.id, id=written.id),
                            close or _("choices are: {choices}").format(choices=listing(st.members)))
             if entry.key.id in seen:
                 self.error("E102", entry.key.span, _("'{key}' is given twice").format(key=entry.key.id))

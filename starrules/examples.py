@@ -33,7 +33,7 @@ class ExampleOutcome:
     def describe(self, source_name: str) -> str:
         mark = "✔" if self.passed else "✘"
         head = _("{mark} example \"{name}\" ({source_name}:{line})").format(
-                   mark=mark, name=self.name, source_name=source_name, line=self.line)
+            mark=mark, name=self.name, source_name=source_name, line=self.line)
         return "\n".join([head, *("    " + f for f in self.failures)])
 
 
@@ -62,12 +62,12 @@ def _compare_status(example: m.Example, status: str, reason: str) -> list[str]:
     for check in example.checks:
         if check.kind == "status" and check.value != status:
             out.append(_("status: expected {value}, got {status}: {reason}").format(
-                           value=check.value, status=status, reason=reason))
+                value=check.value, status=status, reason=reason))
         elif check.kind == "reason" and check.value != reason:
             out.append(_("reason: expected {value!r}, got {reason!r}").format(value=check.value, reason=reason))
         elif check.kind not in ("status", "reason"):
             out.append(_("{key}: expected {text}, but the entity was not rated ({status}: {reason})").format(
-                           key=check.key, text=check.text, status=status, reason=reason))
+                key=check.key, text=check.text, status=status, reason=reason))
     return out
 
 
@@ -82,11 +82,11 @@ def _compare(check: m.Check, r: Result) -> str | None:
         actual = source.get(check.key) if r.rated or check.kind == "input" else None
         if actual is None:
             return _("{key}: expected {text}, but it was not computed ({status}: {reason})").format(
-                       key=check.key, text=check.text, status=r.status, reason=r.reason)
+                key=check.key, text=check.text, status=r.status, reason=r.reason)
         assert isinstance(check.value, Decimal) and isinstance(actual, Decimal)
         if actual != check.value:
             return _("{key}: expected {text}, got {actual}").format(
-                       key=check.key, text=check.text, actual=fmt_number(actual)) + _steps(r, check.key)
+                key=check.key, text=check.text, actual=fmt_number(actual)) + _steps(r, check.key)
         return None
     if check.kind == "level":
         if r.level_rank != check.value:
@@ -97,7 +97,7 @@ def _compare(check: m.Check, r: Result) -> str | None:
     if check.kind == "status":
         if r.status != check.value:
             return _("status: expected {value}, got {status} ({reason})").format(
-                       value=check.value, status=r.status, reason=r.reason) + _steps(
+                value=check.value, status=r.status, reason=r.reason) + _steps(
                 r, stages=("require", "disqualify"))
         return None
     if check.kind == "reason":
@@ -109,7 +109,7 @@ def _compare(check: m.Check, r: Result) -> str | None:
     if actual_names != check.value:
         stage = "flag" if check.kind == "flags" else "badge"
         return _("{kind}: expected {text}, got [{names}]").format(
-                   kind=check.kind, text=check.text, names=", ".join(actual_names)) + _steps(r, stages=(stage,))
+            kind=check.kind, text=check.text, names=", ".join(actual_names)) + _steps(r, stages=(stage,))
     return None
 
 
