@@ -324,3 +324,21 @@ def test_a_failed_example_in_both_languages() -> None:
             (outcome,) = run_examples(starrules.loads(WRONG_EXAMPLE, "测试.star"))
             assert [f.splitlines()[0] for f in outcome.failures] == [score, level]
             assert outcome.describe("测试.star").splitlines()[0] == head
+
+
+CHECKING_MODULES = ("parser", "checker", "analysis", "feasibility", "diagnostics", "errors", "values", "model",
+                    "nodes", "examples")
+
+
+def test_no_english_in_the_chinese_of_any_message_of_checking() -> None:
+    # every message of the modules that parse and check a scheme, as translated: the
+    # placeholders ({name}) are filled in at run time and not counted
+    from babel.messages.extract import extract_from_file
+
+    ids = {msg if isinstance(msg, str) else msg[0]
+           for module in CHECKING_MODULES
+           for _, msg, _, _ in extract_from_file("python", str(ROOT / "starrules" / f"{module}.py"))}
+    assert len(ids) > 250
+    with i18n.using("zh"):
+        found = {msgid: latin_words(re.sub(r"\{[^{}]*\}", " ", i18n._(msgid))) for msgid in sorted(ids)}
+    assert {k: v for k, v in found.items() if v} == {}
