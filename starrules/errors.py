@@ -45,7 +45,7 @@ class InputError(StarError):
         self.field = first.field
         self.value = first.value
         self.expected = first.expected
-        super().__init__("; ".join(str(p) for p in self.problems))
+        super().__init__(_("; ").join(str(p) for p in self.problems))  # "；" between them in Chinese
 
 
 class InputProblem:

@@ -342,3 +342,17 @@ def test_no_english_in_the_chinese_of_any_message_of_checking() -> None:
     with i18n.using("zh"):
         found = {msgid: latin_words(re.sub(r"\{[^{}]*\}", " ", i18n._(msgid))) for msgid in sorted(ids)}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_several_bad_values_of_one_row_in_both_languages() -> None:
+    # both values bad: each said, in the order declared, joined the way each language does
+    given = {"组织健全": "11", "按期换届": "也许", "等次": "优秀"}
+    for lang, expected in (
+        ("zh", "组织健全：'11' 无效，应为从 0 到 10 的得分；按期换届：'也许' 无效，应为是或否（可写 是/否、有/无、√/×、1/0）"),
+        ("en", "组织健全: '11' is not valid; expected a score from 0 to 10; "
+               "按期换届: '也许' is not valid; expected yes or no (是/否, yes/no, true/false, 1/0)"),
+    ):
+        with i18n.using(lang):
+            with pytest.raises(InputError) as caught:
+                starrules.loads(BAD_VALUES, "测试.star").evaluate(given)
+            assert str(caught.value) == expected
