@@ -492,7 +492,7 @@ def _no_browser_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 def test_no_browser_under_ci_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _no_browser_anywhere(monkeypatch, tmp_path)
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="required under CI.*install Debian's package"):
+    with pytest.raises(pytest.fail.Exception, match=r"required under CI.*install Debian's package"):
         _chromium()
 
 
