@@ -81,6 +81,8 @@ class Scheme:
         ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
         results but for the trace.
         """
+        if not trace and engine == "auto":  # the common case, compiled: kept to one call
+            return (self._compiled or self.compiled).evaluate(inputs, period, history)
         chosen, want_trace = _engine(engine, trace)
         if chosen == "compiled":
             return self.compiled.evaluate(inputs, period=period, history=history)

@@ -290,7 +290,7 @@ class _Gen:
             "# declarations) are handed in by the compiler.",
             "from starrules.runtime import (C, D, ZERO, Result, read_values,",
             "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level,",
-            "    Lazy, Memo, Slow, input_memo, table_memo, div_half_up, div_exact, big)",
+            "    Lazy, Memo, Slow, SEQS, input_memo, table_memo, div_half_up, div_exact, big)",
             "",
             f"VALUES = {tuple(p.levels.values)!r}",
             f"LABELS = {tuple(p.levels.labels)!r}",
@@ -723,14 +723,20 @@ class _Fast:
         line = inp.span.line
         memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
         if isinstance(inp.spec, n.TextType):
+            # an id or a group: a text as it is (no memo: ids are all different), an
+            # integer as its digits, anything else through the reader
             self.emit(f"v{i} = get({inp.name!r})", line)
             self.emit(f"if v{i}.__class__ is not str or not v{i} or v{i}.strip() != v{i}:", line)
-            self.emit(f"v{i} = {memo}.read(v{i})", line, 3)
+            self.emit(f"v{i} = str(v{i}) if v{i}.__class__ is int else {memo}.read(v{i})", line, 3)
         elif isinstance(inp.spec, n.SetType):
+            # a list, set or tuple of choices is remembered as the frozenset it holds
             self.emit(f"r = get({inp.name!r})", line)
-            self.emit(f"v{i} = {memo}[r] if r is None or r.__class__ is str else {memo}.read(r)", line)
+            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}[frozenset(r)] "
+                      f"if r.__class__ in SEQS else {memo}.by[r.__class__][r]", line)
         else:
-            self.emit(f"v{i} = {memo}[get({inp.name!r})]", line)
+            # a text through the memo; a typed value through the memo of its class
+            self.emit(f"r = get({inp.name!r})", line)
+            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}.by[r.__class__][r]", line)
 
     def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
         line = score.span.line
