@@ -82,7 +82,11 @@ class Scheme:
         results but for the trace.
         """
         if not trace and engine == "auto":  # the common case, compiled: kept to one call
-            return (self._compiled or self.compiled).evaluate(inputs, period, history)
+            compiled = self._compiled or self.compiled
+            try:
+                return compiled.function(inputs, period, history)
+            except (ArithmeticError, KeyError, TypeError, ValueError, IndexError) as exc:
+                raise compiled.error(exc) from exc
         chosen, want_trace = _engine(engine, trace)
         if chosen == "compiled":
             return self.compiled.evaluate(inputs, period=period, history=history)
