@@ -745,6 +745,12 @@ class _Fast:
             self.emit(f"r = get({inp.name!r})", line)
             self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}[frozenset(r)] "
                       f"if r.__class__ in SEQS else {memo}.by[r.__class__][r]", line)
+        elif inp.type.kind in ("number", "count", "percent"):
+            # a text, an int or a Decimal through the memo (runtime.NUMBER_KEYS); any other
+            # value (a bool, a float) through the memo of its class
+            self.emit(f"r = get({inp.name!r})", line)
+            self.emit(f"v{i} = {memo}[r] if (c := r.__class__) is str or c is D or c is int else {memo}.by[c][r]",
+                      line)
         else:
             # a text through the memo; a typed value through the memo of its class
             self.emit(f"r = get({inp.name!r})", line)

@@ -426,7 +426,7 @@ def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
             f.write(f"  {dumps(key)}: {text}{comma}\n")
             continue
         f.write(f"  {dumps(key)}: [")
-        items = wrap(value) if wrap and key == "results" else value
+        items = wrap(iter(value)) if wrap and key == "results" else value
         sep = "\n    "
         for item in items:
             f.write(sep)

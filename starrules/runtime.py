@@ -24,6 +24,7 @@ __all__ = [
     "COMPARE",
     "EXACT",
     "MEMO_LIMIT",
+    "NUMBER_KEYS",
     "SEQS",
     "ZERO",
     "C",
@@ -226,6 +227,8 @@ MEMO_CLASSES = frozenset({int, bool, float, Decimal, type(None), frozenset})
 # Raw values of a set input read as the frozenset of their items (the reader does just
 # that), so remembered under it: a database driver's list, a Python set or tuple.
 SEQS = frozenset({list, set, tuple})
+# Raw values a number input's memo remembers itself (see ``Memo``); ``D`` in compiled code.
+NUMBER_KEYS = frozenset({str, int, Decimal})
 
 
 class Slow(Exception):  # noqa: N818 - a signal, not an error
@@ -238,18 +241,26 @@ class Memo(dict[Any, Any]):
     dict lookup. Values of other classes go through ``by[value.__class__]``, a memo of
     that class alone (see ``MEMO_CLASSES``), so ``True``, ``1``, ``1.0`` and
     ``Decimal(1)`` never meet. ``read`` reads without remembering. A value the
-    declaration refuses raises :class:`Slow` and is not remembered."""
+    declaration refuses raises :class:`Slow` and is not remembered.
 
-    __slots__ = ("by", "read")
+    ``keep`` are the classes the memo itself remembers. For a number input (a score, a
+    count, a percentage) it holds ``int`` and ``Decimal`` too, so a typed column is one
+    lookup: an ``int`` reads as the ``Decimal`` of its value, and a ``Decimal``'s reading
+    depends on its value alone (range, step, digits), so equal ints and Decimals read
+    alike. ``bool`` and ``float`` never enter it (``True == 1``; a float is read through
+    its shortest text, which is not always the value it equals)."""
 
-    def __init__(self, read: Callable[[Any], Any]) -> None:
+    __slots__ = ("by", "keep", "read")
+
+    def __init__(self, read: Callable[[Any], Any], keep: frozenset[type] = frozenset({str, frozenset})) -> None:
         super().__init__()
         self.read = read
+        self.keep = keep
         self.by = _Kinds(read)
 
     def __missing__(self, raw: Any) -> Any:
         value = self.read(raw)
-        if (raw.__class__ is str or raw.__class__ is frozenset) and len(self) < MEMO_LIMIT:
+        if raw.__class__ in self.keep and len(self) < MEMO_LIMIT:
             self[raw] = value
         return value
 
@@ -322,6 +333,8 @@ def input_memo(inp: m.Input, scale: int | None) -> Memo:
             return _scaled(value, scale)
         return value
 
+    if inp.type.kind in ("number", "count", "percent"):
+        return Memo(read, NUMBER_KEYS)
     return Memo(read)
 
 

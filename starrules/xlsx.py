@@ -13,6 +13,7 @@ that escape has its underscore escaped, so a spreadsheet shows exactly the text.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -90,66 +91,47 @@ def text_xml(text: str) -> str:
     return text.translate(_XML)
 
 
-def column_letters(n: int) -> str:
-    """The letters of the ``n``-th column, from 0: A, B, ..., Z, AA, AB, ..."""
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
+_LIMIT = 100_000  # distinct values remembered per sheet
 
 
-_LIMIT = 100_000  # distinct texts and numbers remembered per sheet
+class _Cells(dict[object, str]):
+    """Value -> its cell's XML, each distinct value made once (a results column holds few
+    distinct values). Cells carry no reference: they fall in column order, an empty
+    one as ``<c/>``. Equal numbers are one number (``8``, ``8.0`` and ``Decimal(8)``);
+    ``True`` and ``False`` are booleans, never the numbers they equal."""
 
-
-class _Cells:
-    """Rows as XML; the XML of each distinct text and ``Decimal`` made once (a results
-    column holds few distinct values; equal numbers have one text)."""
-
-    def __init__(self) -> None:
-        self.letters: list[str] = []
-        self.numbers: dict[Decimal, str] = {}
-        self.texts: dict[object, str] = {}
+    def __missing__(self, v: object) -> str:
+        xml = cell_xml(v)
+        if len(self) < _LIMIT and v.__class__ is not bool:
+            self[v] = xml
+        return xml
 
     def row(self, number: int, values: Sequence[object]) -> str:
-        letters = self.letters
-        while len(letters) < len(values):
-            letters.append(column_letters(len(letters)))
-        parts = [f'<row r="{number}">']
-        append = parts.append
-        texts = self.texts
-        for k, v in enumerate(values):
-            if v is None or v == "":
-                continue
-            cls = v.__class__
-            if cls is str:
-                t = texts.get(v)
-                if t is None:
-                    t = text_xml(v)  # type: ignore[arg-type]
-                    if t[0].isspace() or t[-1].isspace():
-                        t = f'<t xml:space="preserve">{t}</t>'
-                    else:
-                        t = f"<t>{t}</t>"
-                    if len(texts) < _LIMIT:
-                        texts[v] = t
-                append(f'<c r="{letters[k]}{number}" t="inlineStr"><is>{t}</is></c>')
-            elif cls is bool:
-                append(f'<c r="{letters[k]}{number}" t="b"><v>{int(v)}</v></c>')  # type: ignore[call-overload]
-            elif cls is int:
-                append(f'<c r="{letters[k]}{number}"><v>{v}</v></c>')
-            elif isinstance(v, Decimal):
-                text = self.numbers.get(v)
-                if text is None:
-                    text = fmt_number(v)
-                    if len(self.numbers) < _LIMIT:
-                        self.numbers[v] = text
-                append(f'<c r="{letters[k]}{number}"><v>{text}</v></c>')
-            else:
-                t = text_xml(str(v))
-                append(f'<c r="{letters[k]}{number}" t="inlineStr"><is><t>{t}</t></is></c>')
-        append("</row>")
-        return "".join(parts)
+        try:
+            inner = "".join([(_BOOLS[v] if v.__class__ is bool else self[v]) for v in values])
+        except TypeError:  # an unhashable value: made on its own
+            inner = "".join([cell_xml(v) for v in values])
+        return f'<row r="{number}">{inner}</row>'
+
+
+def cell_xml(v: object) -> str:
+    """One cell: a text inline, a number as a number, a boolean as one, nothing as an
+    empty cell."""
+    if v is None or v == "":
+        return "<c/>"
+    if v.__class__ is bool:
+        return _BOOLS[v]
+    if isinstance(v, Decimal):
+        return f"<c><v>{fmt_number(v)}</v></c>"
+    if isinstance(v, (int, float)):
+        return f"<c><v>{v!r}</v></c>"
+    t = text_xml(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                 if isinstance(v, (dict, list, tuple)) else str(v))
+    space = ' xml:space="preserve"' if t[0].isspace() or t[-1].isspace() else ""
+    return f'<c t="inlineStr"><is><t{space}>{t}</t></is></c>'
+
+
+_BOOLS = {True: '<c t="b"><v>1</v></c>', False: '<c t="b"><v>0</v></c>'}
 
 
 def write_workbook(f: IO[bytes], sheets: Iterable[tuple[str, Iterable[Sequence[object]], str | None]]) -> None:
