@@ -224,7 +224,7 @@ def rate_per_second(fn: Callable[[dict[str, str]], Any], records: list[dict[str,
     return rates([fn], records, repeat)[0]
 
 
-def writers(scheme: starrules.Scheme, rows: list[dict[str, str]], repeat: int = 2) -> tuple[float, dict[str, float]]:
+def writers(scheme: starrules.Scheme, rows: list[dict[str, str]], repeat: int = 3) -> tuple[float, dict[str, float]]:
     """Seconds to rate the rows (``Scheme.rate``, quotas included), and to write the
     results in each format to a file (``Results`` made and written, as ``starrules run``
     does), best of ``repeat``."""
@@ -351,7 +351,7 @@ def main() -> None:
     ratios: dict[str, float] = {}
     for kind, recs, samp, base_fn in (("text", records, sample, text_baseline),
                                       ("typed", typed_records, typed_sample, typed_baseline)):
-        base, fast = rates([base_fn, compiled], recs)
+        base, fast = rates([base_fn, compiled], recs, 9)
         ratios[kind] = fast / base
         rows.append((f"{kind}: hand-written Python, integer tenths (baseline)", f"{base:,.0f}", "1.00"))
         rows.append((f"{kind}: starrules compiled (`Scheme.evaluate`)", f"{fast:,.0f}", f"{fast / base:.3f}"))
