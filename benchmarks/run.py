@@ -511,8 +511,9 @@ The targets of the performance issues, measured in this run:
   {verdict(ratios["typed"] >= 1)}** ({ratios["typed"]:.2f}). The compiled evaluator computes on
   integers scaled by the decimal places the declarations allow (tenths for a score in
   steps of 0.1) and reads each input with one dict lookup in a memo of the values already
-  seen and read: texts in one memo, typed values in one memo per Python class (so `True`,
-  `1`, `1.0` and `Decimal(1)` never meet; a float is read as the decimal its shortest
+  seen and read: texts, and for a number also ints and Decimals (equal ones read alike),
+  in one memo, other typed values in one memo per Python class (so `True`, `1` and `1.0`
+  never meet; a float is read as the decimal its shortest
   text writes), lists and sets of choices as the frozenset they hold. It makes the
   result's dicts and `Decimal`s only when they are asked for. Anything the integers
   cannot do exactly (a value with more places than its scale, a number beyond the
