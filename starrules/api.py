@@ -81,6 +81,12 @@ class Scheme:
         ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
         results but for the trace.
         """
+        if not trace and engine == "auto":  # the common case, compiled: kept to one call
+            compiled = self._compiled or self.compiled
+            try:
+                return compiled.function(inputs, period, history)
+            except (ArithmeticError, KeyError, TypeError, ValueError, IndexError) as exc:
+                raise compiled.error(exc) from exc
         chosen, want_trace = _engine(engine, trace)
         if chosen == "compiled":
             return self.compiled.evaluate(inputs, period=period, history=history)

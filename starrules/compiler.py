@@ -45,7 +45,11 @@ class Compiled:
         try:
             return self.function(raw, period, history)
         except (ArithmeticError, KeyError, TypeError, ValueError, IndexError) as exc:
-            raise EvaluationError(self._where(exc) + f": {exc!r}") from exc
+            raise self.error(exc) from exc
+
+    def error(self, exc: BaseException) -> EvaluationError:
+        """An error inside generated code, as the library's error naming the .star line."""
+        return EvaluationError(self._where(exc) + f": {exc!r}")
 
     def _where(self, exc: BaseException) -> str:
         tb = exc.__traceback__
@@ -290,7 +294,7 @@ class _Gen:
             "# declarations) are handed in by the compiler.",
             "from starrules.runtime import (C, D, ZERO, Result, read_values,",
             "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level,",
-            "    Lazy, Memo, Slow, input_memo, table_memo, div_half_up, div_exact, big)",
+            "    Lazy, Memo, Slow, SEQS, input_memo, table_memo, div_half_up, div_exact, big)",
             "",
             f"VALUES = {tuple(p.levels.values)!r}",
             f"LABELS = {tuple(p.levels.labels)!r}",
@@ -345,12 +349,20 @@ class _Gen:
         """The band's ranges as an if/elif chain on ``x`` that sets ``rank``; ``bound``
         writes a range's end as code; ``fallback`` where no range holds ``x``."""
         first = True
+        # the earlier branches cover x from ``covered`` up (closed or not): a later
+        # branch's upper end that this already implies is not tested again
+        covered: tuple[Decimal, bool] | None = None
         for r in band.ranges:
             conds = []
             if r.low is not None:
                 conds.append(f"x {'>=' if r.low_closed else '>'} {bound(r.low)}")
-            if r.high is not None:
+            implied = r.high is None or (covered is not None and (
+                covered[0] < r.high or (covered[0] == r.high and (r.high_closed or covered[1]))))
+            if not implied:
+                assert r.high is not None
                 conds.append(f"x {'<=' if r.high_closed else '<'} {bound(r.high)}")
+            if implied and r.low is not None:
+                covered = (r.low, r.low_closed)
             self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", r.span.line, indent)
             self.emit(f"rank = {int(r.rank)}", r.span.line, indent + 1)
             first = False
@@ -686,19 +698,19 @@ class _Fast:
         self.emit("limit = None")
         has_veto = any(r.kind == "veto" for r in p.overrides)
         if has_veto:
-            self.emit("vetoes = []")
+            self.emit("vetoes = ()")
         has_held = any(r.kind != "veto" for r in p.overrides)
         if has_held:
-            self.emit("held = []")
+            self.emit("held = ()")
         for rule in p.overrides:
             self.override(rule)
         flag_rules = p.rules_of("flag")
         if flag_rules:
             self.emit("level = rank")
-            self.emit("flags = []")
+            self.emit("flags = ()")
             for rule in flag_rules:
                 self.emit(f"if {self.cond(rule.condition)}:", rule.span.line)
-                self.emit(f"flags.append({rule.name!r})", rule.span.line, 3)
+                self.emit(f"flags += ({rule.name!r},)", rule.span.line, 3)
         scores = "(" + "".join(f"s{j}, " for j in range(len(p.scores))) + ")"
         if p.total in g.scores:
             total, total_scale = f"s{g.scores[p.total]}", self.score_scales[g.scores[p.total]]
@@ -706,8 +718,8 @@ class _Fast:
             total, total_scale = "x", sb
         badges = " + ".join(badge_vars) if badge_vars else "()"
         self.emit(f"return FAST(LAZY, 'rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, "
-                  f"{'tuple(flags)' if flag_rules else '()'}, limit, {badges}, {'tuple(vetoes)' if has_veto else '()'}, "
-                  f"period, {values}, {scores}, {total}{', tuple(held)' if has_held else ''})")
+                  f"{'flags' if flag_rules else '()'}, limit, {badges}, {'vetoes' if has_veto else '()'}, "
+                  f"period, {values}, {scores}, {total}{', held' if has_held else ''})")
         g.emit("except Exception:  # anything the fast path does not take: the exact path decides")
         g.emit("return exact(raw, period, history)", indent=2)
         # how results turn the scaled integers back into the values the reference gives
@@ -723,14 +735,26 @@ class _Fast:
         line = inp.span.line
         memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
         if isinstance(inp.spec, n.TextType):
+            # an id or a group: a text as it is (no memo: ids are all different), an
+            # integer as its digits, anything else through the reader
             self.emit(f"v{i} = get({inp.name!r})", line)
             self.emit(f"if v{i}.__class__ is not str or not v{i} or v{i}.strip() != v{i}:", line)
-            self.emit(f"v{i} = {memo}.read(v{i})", line, 3)
+            self.emit(f"v{i} = str(v{i}) if v{i}.__class__ is int else {memo}.read(v{i})", line, 3)
         elif isinstance(inp.spec, n.SetType):
+            # a list, set or tuple of choices is remembered as the frozenset it holds
             self.emit(f"r = get({inp.name!r})", line)
-            self.emit(f"v{i} = {memo}[r] if r is None or r.__class__ is str else {memo}.read(r)", line)
+            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}[frozenset(r)] "
+                      f"if r.__class__ in SEQS else {memo}.by[r.__class__][r]", line)
+        elif inp.type.kind in ("number", "count", "percent"):
+            # a text, an int or a Decimal through the memo (runtime.NUMBER_KEYS); any other
+            # value (a bool, a float) through the memo of its class
+            self.emit(f"r = get({inp.name!r})", line)
+            self.emit(f"v{i} = {memo}[r] if (c := r.__class__) is str or c is D or c is int else {memo}.by[c][r]",
+                      line)
         else:
-            self.emit(f"v{i} = {memo}[get({inp.name!r})]", line)
+            # a text through the memo; a typed value through the memo of its class
+            self.emit(f"r = get({inp.name!r})", line)
+            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}.by[r.__class__][r]", line)
 
     def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
         line = score.span.line
@@ -764,7 +788,7 @@ class _Fast:
         line = rule.span.line
         self.emit(f"if {self.cond(rule.condition)}:", line)
         if rule.kind != "veto":
-            self.emit(f"held.append({rule.name!r})", line, 3)
+            self.emit(f"held += ({rule.name!r},)", line, 3)
         if rule.kind == "demote":
             assert rule.steps is not None
             self.emit("if rank > 0:", line, 3)
@@ -780,5 +804,5 @@ class _Fast:
         else:
             self.emit("rank = 0", line, 3)
             self.emit("limit = 0", line, 3)
-            self.emit(f"vetoes.append({rule.name!r})", line, 3)
+            self.emit(f"vetoes += ({rule.name!r},)", line, 3)
             self.emit(f"reason = {rule.name!r}", line, 3)

@@ -23,17 +23,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import IO, Any, TextIO
 
 import attrs
 
-from starrules import runtime
+from starrules import runtime, xlsx
 from starrules.api import Scheme
-from starrules.data import DataError, Row, atomic_file, require_openpyxl
+from starrules.data import DataError, Row, atomic_file
 from starrules.errors import InputError, value_missing
 from starrules.population import Outcome, Rating
-from starrules.result import Past, jsonable
+from starrules.result import Past, Result, jsonable, unscale
 from starrules.values import fmt_number
 
 OUTPUT_FORMATS = ("csv", "json", "jsonl", "xlsx")
@@ -43,6 +44,7 @@ META_COLUMNS = ("scheme", "scheme_version", "period", "scheme_sha256")
 SHEETS = ("results", "summary", "invalid", "scheme")
 
 Wrap = Callable[[Iterator[Any]], Iterator[Any]]
+_NOTHING: frozenset[tuple[str, str]] = frozenset()
 
 
 def output_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
@@ -118,6 +120,12 @@ class Results:
         self.rules = list(dict.fromkeys(
             [(r.kind, r.name) for r in program.rules] + [(p.kind, p.name) for p in program.population]))
         self.badges = any(s.kind == "badges" for s in program.scores)
+        self._held_kinds = {r.name: r.kind for r in program.rules_of("demote") + program.rules_of("cap")}
+        self._selection_flags = [(s.name, s.flag) for s in program.selections if s.flag is not None]
+        self._score_names = [s.name for s in self.scores]
+        everyone = [s.name for s in program.scores]
+        self._score_positions = [everyone.index(name) for name in self._score_names]
+        self._by_scale: dict[int, _ScaledTexts] = {}
 
     # ---- what every output says ----
 
@@ -163,7 +171,7 @@ class Results:
         except InputError:  # pragma: no cover - the rating read the same history
             return ()
 
-    def applied(self, o: Outcome) -> set[tuple[str, str]]:
+    def applied(self, o: Outcome) -> AbstractSet[tuple[str, str]]:
         """The rules, quotas and selections that applied to a row, as (kind, name):
         the requirement it failed or the disqualification it met; the vetoes, caps and
         demotions whose conditions held; its flags; the quotas and selections that moved
@@ -173,13 +181,14 @@ class Results:
             return {(kind, o.reason)} if o.reason and not o.problems else set()
         res = o.result
         assert res is not None
-        program = self.scheme.program
+        if not (res.vetoes or res.held or o.flags or o.moves):  # most rows: nothing applied
+            return _NOTHING
         out = {("veto", v) for v in res.vetoes}
         if res.held:
-            kinds = {r.name: r.kind for r in program.rules_of("demote") + program.rules_of("cap")}
+            kinds = self._held_kinds
             out |= {(kinds[name], name) for name in res.held}
         out |= {("flag", f) for f in o.flags}
-        out |= {("select", s.name) for s in program.selections if s.flag is not None and s.flag in o.flags}
+        out |= {("select", name) for name, flag in self._selection_flags if flag in o.flags}
         out |= {(mv.kind, mv.rule) for mv in o.moves}
         return out
 
@@ -207,6 +216,9 @@ class Results:
         """One list of values per row, under :attr:`columns`: numbers as ``Decimal``,
         levels as the scheme writes them, absent values as None."""
         meta = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
+        names = self._score_names
+        no_scores = [None] * len(names)
+        rules = self.rules
         for row, o in zip(self.rows, self.rating.outcomes, strict=True):
             res = o.result if o.status == "rated" else None
             applied = self.applied(o)
@@ -215,24 +227,83 @@ class Results:
                                   o.level_before, o.rank]
             if self.badges:
                 line.append("、".join(res.badges) if res else None)
-            line += [res.scores.get(s.name) if res else None for s in self.scores]
-            line += [APPLIED if rule in applied else None for rule in self.rules]
+            if res is not None:
+                scores = res.scores
+                line += [scores.get(name) for name in names]
+            else:
+                line += no_scores
+            line += [APPLIED if rule in applied else None for rule in rules] if applied else [None] * len(rules)
             yield line + meta
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """One JSON-ready dict per row; numbers are texts, so no digit is lost."""
+    def _score_texts(self, res: Result, absent: str | None) -> list[str | None]:
+        """The written scores of a rated row as texts (``absent`` for a score it lacks):
+        from the fast path's scaled integers where the result keeps them (no ``Decimal``
+        made), else from its ``Decimal``s; each distinct number formatted once."""
+        scaled = res.scaled_scores()
+        if scaled is None:
+            scores = res.scores
+            return [absent if (v := scores.get(name)) is None else number_text(v) for name in self._score_names]
+        values, scales = scaled
+        out: list[str | None] = []
+        by_scale = self._by_scale
+        for j in self._score_positions:
+            memo = by_scale.get(scales[j])
+            if memo is None:
+                memo = by_scale[scales[j]] = _ScaledTexts(scales[j])
+            out.append(memo[values[j]])
+        return out
+
+    def text_lines(self) -> Iterator[list[object]]:
+        """:meth:`lines` as a CSV file writes them: numbers as their texts (integers as
+        they are), absent values as empty texts. Made directly, without a list of values
+        converted cell by cell."""
+        meta = ["" if v is None else str(v) for v in (self.scheme.title, self.scheme.version, self.period,
+                                                      self.scheme.sha256)]
+        no_scores = [""] * len(self._score_names)
+        rules = self.rules
+        no_rules = [""] * len(rules)
+        texts = _NUMBER_TEXTS
+
+        def number(value: Decimal | None) -> object:
+            return "" if value is None else texts[value] if isinstance(value, Decimal) else value
+
         for row, o in zip(self.rows, self.rating.outcomes, strict=True):
             res = o.result if o.status == "rated" else None
             applied = self.applied(o)
+            level, label, before, rank, reason = o.level, o.level_label, o.level_before, o.rank, self._reason(row, o)
+            groups = o.result.groups if o.result is not None else self._groups(row, o)
+            line: list[object] = [row.number, self._id(row, o), *groups.values(),
+                                  "" if level is None else level, "" if label is None else label, number(o.total),
+                                  o.status, "" if reason is None else reason, "、".join(o.flags),
+                                  "" if before is None else before, "" if rank is None else rank]
+            if self.badges:
+                line.append("、".join(res.badges) if res else "")
+            if res is None:
+                line += no_scores
+            else:
+                line += self._score_texts(res, "")
+            line += [APPLIED if rule in applied else "" for rule in rules] if applied else no_rules
+            line += meta
+            yield line
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One JSON-ready dict per row; numbers are texts, so no digit is lost."""
+        names = self._score_names
+        rules = self.rules
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            applied = self.applied(o)
+            ident = self._id(row, o)
+            score_texts = dict(zip(names, self._score_texts(res, None), strict=True)) if res is not None else {}
             yield {
-                "row": row.number, "id": self._id(row, o), "groups": self._groups(row, o),
+                "row": row.number, "id": ident, "groups": self._groups(row, o),
                 "level": o.level, "level_label": o.level_label, "level_before": o.level_before, "rank": o.rank,
-                "total": jsonable(o.total), "status": o.status, "reason": self._reason(row, o),
+                "total": number_text(o.total), "status": o.status, "reason": self._reason(row, o),
                 "flags": list(o.flags), "badges": list(res.badges) if res else [],
                 "vetoes": list(res.vetoes) if res else [],
-                "scores": {s.name: jsonable(res.scores.get(s.name)) for s in self.scores} if res else {},
-                "rules": [f"{k}:{n}" for k, n in self.rules if (k, n) in applied],
-                "problems": [p.to_dict() for p in self.problems_of(row, o)],
+                "scores": score_texts,
+                "rules": [f"{k}:{n}" for k, n in rules if (k, n) in applied] if applied else [],
+                "problems": [p.to_dict() for p in self.problems_of(row, o)] if o.problems or o.status == "invalid" else [],
             }
 
     # ---- per group ----
@@ -243,12 +314,13 @@ class Results:
         levels = self.rating.levels
         labels = list(reversed(levels.labels))
         header = ["group_by", "group", "rows", "rated", "invalid", "ineligible", *labels]
+        every = [o.result.groups if o.result is not None else self._groups(row, o)
+                 for row, o in zip(self.rows, self.rating.outcomes, strict=True)]
         keys: list[tuple[str, str]] = [("", "all")]
         for g in self.groups:
-            keys += [(g, v) for v in sorted({self._groups(r, o)[g] for r, o in zip(self.rows, self.rating.outcomes)})]
+            keys += [(g, v) for v in sorted({groups[g] for groups in every})]
         tally: dict[tuple[str, str], dict[str, int]] = {k: dict.fromkeys(header[2:], 0) for k in keys}
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
-            groups = self._groups(row, o)
+        for groups, o in zip(every, self.rating.outcomes, strict=True):
             for key in [("", "all")] + [(g, groups[g]) for g in self.groups]:
                 t = tally[key]
                 t["rows"] += 1
@@ -284,76 +356,130 @@ class Results:
 # ---- writers ---------------------------------------------------------------------------
 
 
+class _NumberTexts(dict[Any, str]):
+    """Number -> its text (``fmt_number``), remembered: a column of results holds few
+    distinct numbers. Equal numbers have the same text (``8`` and ``8.0`` are "8"), so
+    ``Decimal`` and ``int`` keys may meet; a memo of ``_LIMIT`` numbers at most."""
+
+    _LIMIT = 100_000
+
+    def __missing__(self, value: Decimal | int) -> str:
+        text = fmt_number(value)
+        if len(self) < self._LIMIT:
+            self[value] = text
+        return text
+
+
+_NUMBER_TEXTS = _NumberTexts()
+
+
+class _ScaledTexts(dict[int, str]):
+    """A scaled integer of the compiled fast path -> the text of the number it stands
+    for, at one scale (``85`` at scale 1 -> "8.5"), remembered (a limited memo)."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, value: int) -> str:
+        text = fmt_number(unscale(value, self.scale))
+        if len(self) < _NumberTexts._LIMIT:
+            self[value] = text
+        return text
+
+
+def number_text(value: Decimal | int | None) -> str | None:
+    """A number as JSON carries it (a text, no digit lost), None as None."""
+    if value.__class__ is Decimal:
+        return _NUMBER_TEXTS[value]
+    return None if value is None else jsonable(value)  # type: ignore[return-value]
+
+
 def _text(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return fmt_number(value)
+        return _NUMBER_TEXTS[value]
     return value
 
 
 def write_csv(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(results.columns)
-    lines = results.lines()
-    for line in wrap(lines) if wrap else lines:
-        w.writerow([_text(v) for v in line])
+    lines = results.text_lines()
+    w.writerows(wrap(lines) if wrap else lines)
 
 
 def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
-    json.dump(results.to_dict(wrap), f, ensure_ascii=False, indent=2)
-    f.write("\n")
+    """``results.to_dict()`` as one JSON document, indented, with each result, level
+    line and quota report on a line of its own; the results are written as they are
+    made, not gathered first."""
+    doc = results.to_dict(lambda rows: iter(()))
+    doc["results"] = results.records()
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    f.write("{\n")
+    last = len(doc) - 1
+    for i, (key, value) in enumerate(doc.items()):
+        comma = "," if i < last else ""
+        if isinstance(value, (str, dict)) or not isinstance(value, Iterable):
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            f.write(f"  {dumps(key)}: {text}{comma}\n")
+            continue
+        f.write(f"  {dumps(key)}: [")
+        items = wrap(iter(value)) if wrap and key == "results" else value
+        sep = "\n    "
+        for item in items:
+            f.write(sep)
+            f.write(dumps(item))
+            sep = ",\n    "
+        f.write(("\n  ]" if sep != "\n    " else "]") + comma + "\n")
+    f.write("}\n")
 
 
 def write_jsonl(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     scheme = {k: v for k, v in results.meta.items() if k != "file"}
     records = results.records()
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    # the same two last keys on every line: encoded once
+    tail = dumps({"scheme": scheme, "period": results.period})[1:] + "\n"
     for rec in wrap(records) if wrap else records:
-        f.write(json.dumps({**rec, "scheme": scheme, "period": results.period}, ensure_ascii=False) + "\n")
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, (dict, list, tuple)):  # pragma: no cover - no such column
-        return json.dumps(value, ensure_ascii=False)
-    return value
+        f.write(dumps(rec)[:-1] + ", " + tail)
 
 
 def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None:
     """Four sheets: ``results`` (a line per row), ``summary`` (levels per group, then the
     quotas and selections per group), ``invalid`` (a line per problem of each invalid row)
-    and ``scheme`` (the scheme's name, version, period, sha256 and the counts)."""
-    openpyxl = require_openpyxl()
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("results")
-    ws.freeze_panes = "C2"
-    ws.append(results.columns)
+    and ``scheme`` (the scheme's name, version, period, sha256 and the counts). Written
+    by :mod:`starrules.xlsx`, row by row as they are made."""
     lines = results.lines()
-    for line in wrap(lines) if wrap else lines:
-        ws.append([_cell(v) for v in line])
 
-    ws = wb.create_sheet("summary")
-    header, levels = results.level_table()
-    ws.append(header)
-    for row in levels:
-        ws.append(row)
-    if results.rating.reports:
-        ws.append([])
-        ws.append(list(Results.QUOTA_COLUMNS))
-        for row in results.quota_table():
-            ws.append(row)
+    def table() -> Iterator[Sequence[object]]:
+        yield list(results.columns)
+        yield from wrap(lines) if wrap else lines
 
-    ws = wb.create_sheet("invalid")
-    ws.append(["row", "id", "column", "input", "value", "expected"])
-    for p in results.problems():
-        ws.append([p.row, p.id, p.column, p.input, None if value_missing(p.value) else str(p.value), p.expected])
+    def summary() -> Iterator[Sequence[object]]:
+        header, levels = results.level_table()
+        yield header
+        yield from levels
+        if results.rating.reports:
+            yield []
+            yield list(Results.QUOTA_COLUMNS)
+            yield from results.quota_table()
 
-    ws = wb.create_sheet("scheme")
-    meta = results.meta
-    for key, value in [("scheme", meta["title"]), ("scheme_version", meta["version"]), ("scheme_file", meta["file"]),
-                       ("scheme_sha256", meta["sha256"]), ("period", results.period), ("data", results.source),
-                       *results.counts().items()]:
-        ws.append([key, value])
-    wb.save(f)
+    def invalid() -> Iterator[Sequence[object]]:
+        yield ["row", "id", "column", "input", "value", "expected"]
+        for p in results.problems():
+            yield [p.row, p.id, p.column, p.input, None if value_missing(p.value) else str(p.value), p.expected]
+
+    def scheme() -> Iterator[list[object]]:
+        meta = results.meta
+        for key, value in [("scheme", meta["title"]), ("scheme_version", meta["version"]),
+                           ("scheme_file", meta["file"]), ("scheme_sha256", meta["sha256"]),
+                           ("period", results.period), ("data", results.source), *results.counts().items()]:
+            yield [key, value]
+
+    xlsx.write_workbook(f, [("results", table(), "C2"), ("summary", summary(), None), ("invalid", invalid(), None),
+                            ("scheme", scheme(), None)])
 
 
 def write_results(results: Results, path: str | os.PathLike[str] | None = None, fmt: str | None = None, *,

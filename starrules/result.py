@@ -213,6 +213,14 @@ class Result:
             self._groups = {g: str(self._values[i]) for g, i in lazy.group_index}
         return self._groups
 
+    def scaled_scores(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The scores as the compiled fast path keeps them: scaled integers and their
+        scales (in the scheme's order of scores), or None for a result that does not keep
+        them so. For writers that turn them into texts without making ``Decimal``s."""
+        if self._lazy is None or self._scores is not _UNSET or self.status != "rated":
+            return None
+        return self._scaled, self._lazy.score_scales
+
     def text(self, name: str) -> str:
         """An input's value as text (a group key), without making the ``inputs`` dict."""
         lazy = self._lazy

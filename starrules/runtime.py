@@ -24,6 +24,8 @@ __all__ = [
     "COMPARE",
     "EXACT",
     "MEMO_LIMIT",
+    "NUMBER_KEYS",
+    "SEQS",
     "ZERO",
     "C",
     "D",
@@ -209,9 +211,24 @@ def history_level(history: Sequence[Past], period: int | None, periods: int, op:
 # places than its scale, a bad value, a division that does not come out) raises
 # ``Slow``, and the entity is evaluated again on the exact Decimal path, which gives
 # the reference interpreter's answer or its error. Reading an input is one dict
-# lookup: each input has a ``Memo`` from the raw text to the value as read.
+# lookup: each input has a ``Memo`` from the raw value to the value as read.
 
-MEMO_LIMIT = 50_000  # values remembered per input; more are read each time
+MEMO_LIMIT = 50_000  # values remembered per input and per kind of value; more are read each time
+
+# Kinds of raw value remembered apart from texts: within each of these classes, equal
+# values are read alike (for ``Decimal`` because ``values.too_many_digits`` counts
+# significant digits, so 1 and 1.0 and 1.000 are one value). Across classes they are not:
+# ``True == 1 == 1.0`` but a count refuses ``True``, a yes/no refuses ``1.0``, and a big
+# float is read through its shortest text, not as the integer it equals; so each class
+# has its own memo. Any other class (a subclass, numpy's numbers) is read every time.
+MEMO_CLASSES = frozenset({int, bool, float, Decimal, type(None), frozenset})
+
+
+# Raw values of a set input read as the frozenset of their items (the reader does just
+# that), so remembered under it: a database driver's list, a Python set or tuple.
+SEQS = frozenset({list, set, tuple})
+# Raw values a number input's memo remembers itself (see ``Memo``); ``D`` in compiled code.
+NUMBER_KEYS = frozenset({str, int, Decimal})
 
 
 class Slow(Exception):  # noqa: N818 - a signal, not an error
@@ -219,10 +236,56 @@ class Slow(Exception):  # noqa: N818 - a signal, not an error
 
 
 class Memo(dict[Any, Any]):
-    """Raw value -> value as read, remembered for texts (and None): a spreadsheet column
-    holds few distinct values, so reading one is a dict lookup. ``read`` reads without
-    remembering (numbers and lists from JSON, whose equal values may differ in type:
-    ``True == 1``). A value the declaration refuses raises :class:`Slow`."""
+    """Raw value -> value as read. The memo itself remembers texts (and frozensets, which
+    no text equals): a spreadsheet column holds few distinct values, so reading one is a
+    dict lookup. Values of other classes go through ``by[value.__class__]``, a memo of
+    that class alone (see ``MEMO_CLASSES``), so ``True``, ``1``, ``1.0`` and
+    ``Decimal(1)`` never meet. ``read`` reads without remembering. A value the
+    declaration refuses raises :class:`Slow` and is not remembered.
+
+    ``keep`` are the classes the memo itself remembers. For a number input (a score, a
+    count, a percentage) it holds ``int`` and ``Decimal`` too, so a typed column is one
+    lookup: an ``int`` reads as the ``Decimal`` of its value, and a ``Decimal``'s reading
+    depends on its value alone (range, step, digits), so equal ints and Decimals read
+    alike. ``bool`` and ``float`` never enter it (``True == 1``; a float is read through
+    its shortest text, which is not always the value it equals)."""
+
+    __slots__ = ("by", "keep", "read")
+
+    def __init__(self, read: Callable[[Any], Any], keep: frozenset[type] = frozenset({str, frozenset})) -> None:
+        super().__init__()
+        self.read = read
+        self.keep = keep
+        self.by = _Kinds(read)
+
+    def __missing__(self, raw: Any) -> Any:
+        value = self.read(raw)
+        if raw.__class__ in self.keep and len(self) < MEMO_LIMIT:
+            self[raw] = value
+        return value
+
+    def typed(self, raw: Any) -> Any:
+        """A value that is not a text, read through the memo of its class."""
+        return self.by[raw.__class__][raw]
+
+
+class _Kinds(dict[type, Any]):
+    """Class -> the memo of raw values of that class (or a reader that remembers nothing)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, cls: type) -> Any:
+        memo: dict[Any, Any] = _ClassMemo(self.read) if cls in MEMO_CLASSES else _Unremembered(self.read)
+        self[cls] = memo
+        return memo
+
+
+class _ClassMemo(dict[Any, Any]):
+    """Raw values of one class -> values as read."""
 
     __slots__ = ("read",)
 
@@ -232,9 +295,22 @@ class Memo(dict[Any, Any]):
 
     def __missing__(self, raw: Any) -> Any:
         value = self.read(raw)
-        if (raw is None or raw.__class__ is str or raw.__class__ is frozenset) and len(self) < MEMO_LIMIT:
+        if len(self) < MEMO_LIMIT:
             self[raw] = value
         return value
+
+
+class _Unremembered(dict[Any, Any]):
+    """Values read every time (a class whose equal values may read differently)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, raw: Any) -> Any:
+        return self.read(raw)
 
 
 def _scaled(d: Decimal, scale: int) -> int:
@@ -257,6 +333,8 @@ def input_memo(inp: m.Input, scale: int | None) -> Memo:
             return _scaled(value, scale)
         return value
 
+    if inp.type.kind in ("number", "count", "percent"):
+        return Memo(read, NUMBER_KEYS)
     return Memo(read)
 
 

@@ -61,7 +61,16 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
 
 
 def too_many_digits(d: Decimal) -> bool:
-    return len(d.as_tuple().digits) > MAX_DIGITS or abs(d.adjusted()) > MAX_DIGITS
+    """More than ``MAX_DIGITS`` significant digits, or a magnitude beyond 10**±MAX_DIGITS.
+    Trailing zeros are not significant, so equal numbers are judged alike (1, 1.0 and
+    1.000 are one value), and zero, however written, is never too long."""
+    if not d:
+        return False
+    digits = d.as_tuple().digits
+    significant = len(digits)
+    while digits[significant - 1] == 0:
+        significant -= 1
+    return significant > MAX_DIGITS or abs(d.adjusted()) > MAX_DIGITS
 
 
 def _decimal(raw: object) -> Decimal | None:

@@ -222,3 +222,149 @@ def test_held_names_the_caps_and_demotions_whose_conditions_held(engine: str) ->
     got = scheme.evaluate(dict(record, 换届情况="按期", 缺席次数="3"), trace=engine == "reference", engine=engine)
     assert got.total == Decimal(66) and got.level == 1 and got.reason == "无故缺席累计3次及以上，降低一个星级"
     assert got.held == ("无故缺席累计3次及以上，降低一个星级", "无故缺席累计3次及以上，不得定为五星级")
+
+
+# ---- typed cells: Python numbers, booleans and collections on the fast path ------------
+
+ANYANG_AREAS = ["组织健全", "制度完善落实", "战斗堡垒作用", "党员模范带头", "服务满意度",
+                "党建引领群团", "遵章守纪", "设施配套", "落实上级工作", "服务意识群众基础"]
+
+
+def anyang_record(area: object, honours: object, satisfaction: object, absences: object) -> dict[str, object]:
+    return {"支部名称": "示例一支部", "所属单位": "示例党委", **dict.fromkeys(ANYANG_AREAS, area),
+            "表彰": honours, "民主评议满意率": satisfaction, "缺席次数": absences}
+
+
+@pytest.mark.parametrize("typed", [
+    anyang_record(Decimal("8.9"), {"市级", "省级"}, 91.0, 0),
+    anyang_record(Decimal("8.90"), ["省级", "市级"], Decimal("91"), 0),
+    anyang_record(8.9, ("市级", "省级"), 91, 0.0),
+    anyang_record(Decimal("8.9"), frozenset({"市级", "省级"}), "91%", Decimal("0")),
+])
+def test_typed_cells_give_what_text_cells_give(typed: dict[str, object]) -> None:
+    scheme = starrules.load("schemes/anyang.star")
+    text = anyang_record("8.9", "市级、省级", "91%", "0")
+    # ten areas of 8.9 = 89; the highest honour of {市级 3, 省级 5} = 5; total 94: five
+    # stars (the scheme's own first example, by hand)
+    for _ in range(2):  # the second time every value comes from the memos
+        for record in (text, typed):
+            got, ref = both(scheme, record)
+            same(got, ref)
+            assert (got.scores["基础分"], got.scores["加分"], got.total, got.level) == (89, 5, 94, 5)
+            assert got.inputs["表彰"] == frozenset({"市级", "省级"}) and got.inputs["民主评议满意率"] == Decimal("0.91")
+
+
+def test_true_one_and_one_point_zero_stay_apart() -> None:
+    scheme = starrules.loads(RATERS)
+    base = {"名称": "甲", "自评": 50, "乡镇评": 50, "满意率": 50, "合格": True}
+
+    def run(**changes: object) -> Any:
+        got, ref = both(scheme, {**base, **changes})
+        same(got, ref)
+        return got
+
+    # 次数 is a count: 1 is one; True is no count (refused), though True == 1 and the
+    # memo has just read 1; 1.0 is the decimal 1.0, one again
+    assert run(次数=1).inputs["次数"] == 1
+    assert run(次数=True)[0] == "InputError"
+    assert run(次数=1.0).inputs["次数"] == 1
+    assert run(次数=Decimal(1)).inputs["次数"] == 1
+    # 合格 is yes/no: True and 1 (and Decimal 1) are yes; the float 1.0 is refused
+    assert run(次数=0, 合格=True).vetoes == ()
+    assert run(次数=0, 合格=1).vetoes == ()
+    assert run(次数=0, 合格=1.0)[0] == "InputError"
+    assert run(次数=0, 合格=Decimal(1)).vetoes == ()
+    assert run(次数=0, 合格=0).vetoes == ("不合格",)
+
+
+def test_a_float_is_read_as_the_decimal_it_prints_as() -> None:
+    text = """scheme "浮点"
+levels stars 0..1
+input 分 : score 0..10 step 0.1
+input 户数 : count
+score 总 = 分 + 户数
+band 总 { 1: [5, ..)  0: (.., 5) }
+"""
+    scheme = starrules.loads(text)
+    for _ in range(2):  # the memo must keep each reading apart
+        # 0.3 prints as 0.3: read as exactly 0.3 (not 0.299999999999999988897769753748…)
+        got, ref = both(scheme, {"分": 0.3, "户数": 0})
+        same(got, ref)
+        assert got.inputs["分"] == Decimal("0.3")
+        # 0.1 + 0.2 prints as 0.30000000000000004: not a multiple of 0.1, refused
+        got, ref = both(scheme, {"分": 0.1 + 0.2, "户数": 0})
+        assert got == ref and got[0] == "InputError" and "multiple of 0.1" in got[1]
+        # 2**64 as an int is 18446744073709551616; as a float it equals that integer but
+        # prints as 1.8446744073709552e+19, and is read as 18446744073709552000
+        got, ref = both(scheme, {"分": 1, "户数": 2**64})
+        same(got, ref)
+        assert got.inputs["户数"] == 18446744073709551616
+        got, ref = both(scheme, {"分": 1, "户数": float(2**64)})
+        same(got, ref)
+        assert got.inputs["户数"] == 18446744073709552000
+
+
+def test_equal_decimals_are_judged_alike() -> None:
+    scheme = starrules.loads(RATERS)
+    base = {"名称": "甲", "自评": 50, "乡镇评": 50, "满意率": 50, "合格": True}
+    # trailing zeros are not significant: 1, 1.0 and 1 followed by forty zeros are one
+    # value, read alike whichever the memo met first; zero however written is zero
+    for count in (Decimal("1"), Decimal("1." + "0" * 40), Decimal("1.0")):
+        got, ref = both(scheme, {**base, "次数": count})
+        same(got, ref)
+        assert got.inputs["次数"] == 1
+    got, ref = both(scheme, {**base, "次数": Decimal("0E-40")})
+    same(got, ref)
+    assert got.inputs["次数"] == 0
+    # 31 significant digits are more than any rating needs: refused by both engines
+    got, ref = both(scheme, {**base, "次数": Decimal("1" * 31)})
+    assert got == ref and got[0] == "InputError"
+
+
+def test_values_of_other_classes_are_read_every_time() -> None:
+    class Count(int):
+        """An int subclass: read by the shared reader each time, never remembered."""
+
+    scheme = starrules.loads(RATERS)
+    base = {"名称": "甲", "自评": 50, "乡镇评": 50, "满意率": 50, "合格": True}
+    for raw, expected in ((Count(2), 2), (2, 2), (Count(3), 3)):
+        got, ref = both(scheme, {**base, "次数": raw})
+        same(got, ref)
+        assert got.inputs["次数"] == expected
+    # a list where a number belongs is unhashable: the exact path says what is wrong
+    got, ref = both(scheme, {**base, "次数": [1]})
+    assert got == ref and got[0] == "InputError"
+    # an integer id is its digits
+    got, ref = both(scheme, {**base, "名称": 1024, "次数": 0})
+    same(got, ref)
+    assert got.id == "1024"
+
+
+def _memos(scheme: starrules.Scheme) -> list[Any]:
+    from starrules.runtime import Memo
+
+    return [v for v in scheme.compiled.function.__globals__.values() if isinstance(v, Memo)]
+
+
+@pytest.mark.parametrize("memo_limit", [0, 3])
+def test_memo_limit_holds_for_typed_values(monkeypatch: pytest.MonkeyPatch, memo_limit: int) -> None:
+    from starrules import runtime
+
+    monkeypatch.setattr(runtime, "MEMO_LIMIT", memo_limit)
+    scheme = starrules.loads(RATERS)
+    # five distinct Decimal scores (10, 20, 30, 40, 50) for 自评, 10 again at the end
+    for own in (10, 20, 30, 40, 50, 10):
+        got, ref = both(scheme, {"名称": "甲", "自评": Decimal(own), "乡镇评": Decimal(50), "满意率": 50.0,
+                                 "次数": 0, "合格": True})
+        same(got, ref)
+        assert got.inputs["自评"] == own
+    # two inputs met Decimals: 乡镇评 one value (50), 自评 five; each memo keeps at most
+    # the limit: none, or 50 and the first three of 自评 (10, 20, 30). A number input's
+    # memo keeps texts, ints and Decimals itself; the float 50.0 of 满意率 goes to the
+    # memo of floats (one value, or none)
+    memos = _memos(scheme)
+    decimals = sorted(n for m in memos if (n := sum(k.__class__ is Decimal for k in m)))
+    floats = [len(m.by[float]) for m in memos if float in m.by]
+    assert decimals == ([] if memo_limit == 0 else [1, 3])
+    assert floats == ([0] if memo_limit == 0 else [1])
+    assert not any(Decimal in m.by for m in memos)
