@@ -499,7 +499,7 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
     if band.direct:
         rank, where, line = levels.values.index(int(x)), "", band.span.line
     elif chosen is not None:
-        rank, where, line = chosen.rank, chosen.text, chosen.span.line
+        rank, where, line = chosen.rank, _range_text(chosen), chosen.span.line
     elif band.else_rank is not None:
         rank, where, line = band.else_rank, "", band.span.line
     else:  # pragma: no cover - the checker rejects bands with gaps
@@ -666,6 +666,26 @@ def _override_text(rule: m.RuleIR, levels: m.Levels, before: int, after: int) ->
         assert rule.rank is not None
         return i18n._("at most {level}: {move}").format(level=levels.label(rule.rank), move=move)
     return i18n._("vetoed: {move}").format(move=move)
+
+
+_RANGES = {  # English: the interval as the scheme writes it ([80, 90)); Chinese: in words (不低于 80、低于 90)
+    (True, True, True, False): N_("[{low}, {high})"), (True, True, True, True): N_("[{low}, {high}]"),
+    (True, False, True, False): N_("({low}, {high})"), (True, False, True, True): N_("({low}, {high}]"),
+    (True, True, False, False): N_("[{low}, ..)"), (True, False, False, False): N_("({low}, ..)"),
+    (False, False, True, False): N_("(.., {high})"), (False, False, True, True): N_("(.., {high}]"),
+}
+
+
+def _range_text(r: m.BandRange) -> str:
+    """A band's range for the trace, the same as the checker's ``_interval_text`` in English."""
+    has_low, has_high = r.low is not None, r.high is not None
+    key = (has_low, has_low and r.low_closed, has_high, has_high and r.high_closed)
+    if key not in _RANGES:
+        return r.text
+    low = fmt_number(r.low) if r.low is not None else ""
+    high = fmt_number(r.high) if r.high is not None else ""
+    return i18n._(_RANGES[key]).format(low=low, high=high) if has_low and has_high else (
+        i18n._(_RANGES[key]).format(low=low) if has_low else i18n._(_RANGES[key]).format(high=high))
 
 
 def _verdict(condition: str, verdict: str) -> str:
