@@ -31,13 +31,65 @@ from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, load_mapping, read_rows, read_table, write_atomic
 from starrules.diagnostics import did_you_mean, render
 from starrules.errors import StarDiagnosticError, StarError
+from starrules.i18n import LANGUAGES, N_, _, ngettext, using
 from starrules.output import OUTPUT_FORMATS, Results, output_format, write_results
 from starrules.parser import parse
-from starrules.population import Rating
+from starrules.population import Rating, counts_line
 from starrules.values import fmt_number
+
+# argparse's own words ("usage:", "error:", the help of -h, ...) are looked up by argparse
+# through the module attributes ``argparse._`` and ``argparse.ngettext`` (bound from the
+# stdlib gettext module at import), at the moment each text is made. ``_argparse_in_our_catalog``
+# points those two attributes at starrules' catalog while starrules builds and runs its own
+# parser, and puts them back after, even on the SystemExit of --help or a usage error. A
+# subclass could not do it: the texts are made in module-level code (ArgumentError.__str__)
+# and in private methods (_check_value, _parse_known_args) that a subclass would have to copy
+# whole. Patching only for the duration of main() leaves every other user of argparse in
+# the process (pytest, a program embedding starrules) untouched. The msgids below are
+# argparse's, listed so that tools/catalog.py extracts them and the .po gives their Chinese.
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("%(prog)s: error: %(message)s\n"), N_("the following arguments are required: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("show this help message and exit"),
+    N_("positional arguments"), N_("options"), N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"), N_("expected one argument"), N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"), N_("not allowed with argument %s"),
+    N_("expected at least one argument"), N_("expected at most one argument"),
+    N_("ignored explicit argument %r"), N_("one of the arguments %s is required"),
+)
+
+
+@contextlib.contextmanager
+def _argparse_in_our_catalog() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def _lang_from_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` wherever it is written (before or after the subcommand), read
+    before argparse runs so that even ``--help`` and usage errors are in that language; an
+    unknown value is left to argparse to refuse."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else (
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            return value
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _lang_from_argv(argv)
+    with using(lang) if lang else contextlib.nullcontext(), _argparse_in_our_catalog():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -47,70 +99,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr)
         return 1
     except StarError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=f"{exc.filename or ''}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="starrules", description="Star-rating schemes: check, run, explain.")
-    sub = p.add_subparsers(dest="command", required=True)
+def _lang_option(p: argparse.ArgumentParser, default: Any) -> None:
+    p.add_argument("--lang", choices=list(LANGUAGES), default=default,
+                   help=_("the language of messages: zh (Chinese, the default) or en (English)"))
 
-    c = sub.add_parser("check", help="check scheme files and report every problem")
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="starrules", description=_("Star-rating schemes: check, run, explain."))
+    _lang_option(p, None)
+    sub = p.add_subparsers(dest="command", required=True)
+    add_parser = sub.add_parser
+
+    def sub_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        q = add_parser(name, **kw)
+        _lang_option(q, argparse.SUPPRESS)  # after the subcommand too, without undoing one before it
+        return q
+
+    sub.add_parser = sub_parser  # type: ignore[method-assign]
+
+    c = sub.add_parser("check", help=_("check scheme files and report every problem"))
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--format", choices=["text", "json"], default="text")
-    c.add_argument("--strict", action="store_true", help="fail on warnings too")
+    c.add_argument("--strict", action="store_true", help=_("fail on warnings too"))
     c.set_defaults(func=cmd_check)
 
-    r = sub.add_parser("run", help="rate every row of a data file")
+    r = sub.add_parser("run", help=_("rate every row of a data file"))
     r.add_argument("scheme", metavar="SCHEME")
-    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), XLSX, JSON or JSONL")
+    r.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), XLSX, JSON or JSONL"))
     r.add_argument("-o", "--output", metavar="OUT",
-                   help="write results here, atomically (default: standard output)")
+                   help=_("write results here, atomically (default: standard output)"))
     r.add_argument("--format", choices=list(OUTPUT_FORMATS), default=None,
-                   help="output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx; else csv)")
-    r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect UTF-8 or GB18030)")
-    r.add_argument("--sheet", metavar="NAME", default=None, help="the workbook's sheet to read (default: the first)")
+                   help=_("output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx; else csv)"))
+    r.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect UTF-8 or GB18030)"))
+    r.add_argument("--sheet", metavar="NAME", default=None, help=_("the workbook's sheet to read (default: the first)"))
     r.add_argument("--map", metavar="FILE", dest="mapping", default=None,
-                   help="rename the data's columns to input names: a CSV (column,input) or a JSON object")
+                   help=_("rename the data's columns to input names: a CSV (column,input) or a JSON object"))
     r.add_argument("--strict", action="store_true",
-                   help="fail (exit 1, nothing written) if any row is invalid, listing every problem")
-    r.add_argument("--quiet", "-q", action="store_true", help="no progress report on stderr")
-    r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
+                   help=_("fail (exit 1, nothing written) if any row is invalid, listing every problem"))
+    r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
+    r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     _history_args(r)
     r.set_defaults(func=cmd_run)
 
-    f = sub.add_parser("fmt", help="lay scheme files out in the one canonical layout")
-    f.add_argument("files", nargs="+", metavar="FILE", help="scheme files, or - for standard input")
+    f = sub.add_parser("fmt", help=_("lay scheme files out in the one canonical layout"))
+    f.add_argument("files", nargs="+", metavar="FILE", help=_("scheme files, or - for standard input"))
     f.add_argument("--check", action="store_true",
-                   help="change nothing; list the files that would change; exit 1 if any")
-    f.add_argument("--diff", action="store_true", help="with --check: show each change as a unified diff")
+                   help=_("change nothing; list the files that would change; exit 1 if any"))
+    f.add_argument("--diff", action="store_true", help=_("with --check: show each change as a unified diff"))
     f.add_argument("--width", type=_width, default=None, metavar="N",
-                   help="break lines longer than N columns (a Chinese character takes two; default 100)")
+                   help=_("break lines longer than N columns (a Chinese character takes two; default 100)"))
     f.set_defaults(func=cmd_fmt)
 
-    d = sub.add_parser("diff", help="compare two versions of a scheme: on data, or on generated records")
+    d = sub.add_parser("diff", help=_("compare two versions of a scheme: on data, or on generated records"))
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
-    d.add_argument("data", metavar="DATA", nargs="?", help="rate these rows with both (default: generate records)")
+    d.add_argument("data", metavar="DATA", nargs="?", help=_("rate these rows with both (default: generate records)"))
     d.add_argument("--encoding", default=None)
     _history_args(d)
     d.set_defaults(func=cmd_diff)
 
-    t = sub.add_parser("test", help="run the examples written inside scheme files")
+    t = sub.add_parser("test", help=_("run the examples written inside scheme files"))
     t.add_argument("files", nargs="+", metavar="FILE")
     t.set_defaults(func=cmd_test)
 
-    c2 = sub.add_parser("compile", help="show the Python the compiled evaluator runs for a scheme")
+    c2 = sub.add_parser("compile", help=_("show the Python the compiled evaluator runs for a scheme"))
     c2.add_argument("scheme", metavar="SCHEME")
     c2.add_argument("--emit", choices=["python"], default="python")
     c2.set_defaults(func=cmd_compile)
 
-    e = sub.add_parser("explain", help="explain one entity's result step by step")
+    e = sub.add_parser("explain", help=_("explain one entity's result step by step"))
     e.add_argument("scheme", metavar="SCHEME")
     e.add_argument("data", metavar="DATA")
     e.add_argument("--id", required=True, dest="entity", metavar="ID")
@@ -118,11 +184,11 @@ def _parser() -> argparse.ArgumentParser:
     _history_args(e)
     e.set_defaults(func=cmd_explain)
 
-    rp = sub.add_parser("report", help="write a self-contained HTML report: charts, flags, every row explained")
+    rp = sub.add_parser("report", help=_("write a self-contained HTML report: charts, flags, every row explained"))
     rp.add_argument("scheme", metavar="SCHEME")
-    rp.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), JSON or JSONL")
-    rp.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the HTML file to write")
-    rp.add_argument("--encoding", default=None, help="the data file's encoding (default: detect)")
+    rp.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), JSON or JSONL"))
+    rp.add_argument("-o", "--output", required=True, metavar="REPORT.html", help=_("the HTML file to write"))
+    rp.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect)"))
     _history_args(rp)
     rp.set_defaults(func=cmd_report)
     return p
@@ -130,9 +196,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _history_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period", type=int, default=None, metavar="YEAR",
-                   help="the period (year) being rated; needed when the scheme reads earlier outcomes")
+                   help=_("the period (year) being rated; needed when the scheme reads earlier outcomes"))
     p.add_argument("--history", action="append", default=[], metavar="RESULTS.json",
-                   help="the JSON results of an earlier period's run (repeat for several periods)")
+                   help=_("the JSON results of an earlier period's run (repeat for several periods)"))
 
 
 def load_history(paths: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -145,9 +211,10 @@ def load_history(paths: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
             period = doc["period"]
             results = doc["results"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"{path} is not the JSON results of an earlier run with its period ({exc})") from None
+            raise DataError(_("{path} is not the JSON results of an earlier run with its period ({problem})")
+                            .format(path=path, problem=exc)) from None
         if period is None:
-            raise DataError(f"{path} records no period: run that period again with --period")
+            raise DataError(_("{path} records no period: run that period again with --period").format(path=path))
         for r in results:
             if r.get("id") is None:
                 continue
@@ -167,7 +234,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             source = read_scheme_text(name)
         except (OSError, StarError) as exc:
-            print(f"error: cannot read {name}: {exc}", file=sys.stderr)
+            print(_("error: cannot read {name}: {problem}").format(name=name, problem=exc), file=sys.stderr)
             failed = True
             continue
         try:
@@ -182,9 +249,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         for d in diagnostics:
             print(render(d, source) + "\n", file=sys.stderr)
         warnings = len(diagnostics) - len(errors)
-        status = "ok" if not errors else f"{len(errors)} error(s)"
+        status = _("ok") if not errors else _("{count} error(s)").format(count=len(errors))
         if warnings:
-            status += f", {warnings} warning(s)"
+            status += _(", {count} warning(s)").format(count=warnings)
         print(f"{name}: {status}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -200,8 +267,9 @@ def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
         if inp.name in present or inp.has_default or inp.type.kind == "set":
             continue
         close = did_you_mean(inp.name, [h for h in header if h not in {i.name for i in scheme.inputs}])
-        hint = f" (is '{close}' meant to be it?)" if close else ""
-        print(f"warning: the data has no column '{inp.name}'{hint}; every row will be invalid", file=err)
+        hint = _(" (is '{close}' meant to be it?)").format(close=close) if close else ""
+        print(_("warning: the data has no column '{name}'{hint}; every row will be invalid")
+              .format(name=inp.name, hint=hint), file=err)
 
 
 def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
@@ -209,8 +277,7 @@ def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace
     rating = scheme.rate([row.values for row in rows], period=args.period, history=history)
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
-            shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
-            print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=err)
+            print(_bad_value(row.number, p), file=err)
     return rating
 
 
@@ -218,8 +285,15 @@ def _row_id(scheme: Scheme, row: Row) -> str:
     field = scheme.program.id_field
     value = row.values.get(field) if field else None
     if value is None or str(value).strip() == "":
-        return f"row {row.number}"
+        return f"row {row.number}"  # as the id column of the output writes it, in every language
     return str(value).strip()
+
+
+def _bad_value(number: int, p: Any) -> str:
+    """One bad value of a row, as ``run`` and ``report`` list it on stderr."""
+    shown = _("(missing)") if p.value is None or p.value == "" else repr(p.value)
+    return _("row {number}: column {column}: {value} is not valid; expected {expected}").format(
+        number=number, column=p.field, value=shown, expected=p.expected)
 
 
 PROGRESS_FROM = 10_000  # rows: smaller runs take a moment and need no progress report
@@ -236,7 +310,8 @@ def _progress(enabled: bool, total: int, verb: str, err: TextIO) -> Callable[[It
             return
         for done, item in enumerate(items, start=1):
             if done % PROGRESS_EVERY == 0:
-                print(f"\r{verb} {done:,} of {total:,} rows", end="", file=err, flush=True)
+                print("\r" + _("{verb} {done} of {total} rows").format(verb=_(verb), done=f"{done:,}", total=f"{total:,}"),
+                      end="", file=err, flush=True)
             yield item
         print("\r" + " " * (len(verb) + 40) + "\r", end="", file=err, flush=True)
 
@@ -273,17 +348,17 @@ def _run(args: argparse.Namespace) -> int:
     fmt = output_format(args.output, args.format)
     if fmt == "xlsx":  # written by starrules.xlsx: no openpyxl needed to write
         if not args.output:
-            raise DataError("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx")
+            raise DataError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
     mapping = load_mapping(args.mapping) if args.mapping else None
     table = read_table(args.data, args.encoding, sheet=args.sheet, mapping=mapping,
                        inputs=[i.name for i in scheme.inputs])
     for warning in table.warnings:
-        print(f"warning: {warning}", file=err)
+        print(_("warning: {message}").format(message=warning), file=err)
     _missing_columns(scheme, list(table.header), err)
     total = len(table.rows)
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
-    records = _progress(show, total, "rated", err)(iter(table.records))
+    records = _progress(show, total, N_("rated"), err)(iter(table.records))
     rating = scheme.rate(records, period=args.period, history=history)
     results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                       source=table.source)
@@ -292,23 +367,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.strict and counts["invalid"]:
         for p in problems:
             print(p, file=err)
-        print(f"error: {counts['invalid']} of {counts['rows']} rows are invalid (--strict): "
-              f"{len(problems)} problem(s) above; no results written", file=err)
+        print(_("error: {invalid} of {rows} rows are invalid (--strict): {problems} problem(s) above; "
+                "no results written").format(invalid=counts["invalid"], rows=counts["rows"], problems=len(problems)),
+              file=err)
         return 1
     values = [p for p in problems if p.column]  # the requirements that fail are told in the output's reason
     for p in values[:SHOWN_PROBLEMS]:
         print(p, file=err)
     if len(values) > SHOWN_PROBLEMS:
-        print(f"... and {len(values) - SHOWN_PROBLEMS} more: the output lists every invalid row with its reasons",
-              file=err)
-    write_results(results, args.output, fmt, wrap=_progress(show, total, "written", err))
+        print(_("... and {count} more: the output lists every invalid row with its reasons")
+              .format(count=len(values) - SHOWN_PROBLEMS), file=err)
+    write_results(results, args.output, fmt, wrap=_progress(show, total, N_("written"), err))
     summary = rating.summary()
     if args.summary:
         write_atomic(args.summary, summary + "\n")
     elif rating.reports:
         print("\n".join(summary.splitlines()[1:]), file=err)
-    print(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
-          f"ineligible: {counts['ineligible']}", file=err)
+    print(counts_line(counts), file=err)
     return 0
 
 
@@ -336,7 +411,8 @@ def _width(text: str) -> int:
     from starrules.formatter import MIN_WIDTH
 
     if not text.isdigit() or int(text) < MIN_WIDTH:
-        raise argparse.ArgumentTypeError(f"expected a whole number of columns, {MIN_WIDTH} or more, got {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a whole number of columns, {least} or more, got {text}")
+                                         .format(least=MIN_WIDTH, text=repr(text)))
     return int(text)
 
 
@@ -362,12 +438,12 @@ def cmd_test(args: argparse.Namespace) -> int:
             continue
         outcomes = run_examples(scheme)
         if not outcomes:
-            print(f"{name}: no examples")
+            print(_("{name}: no examples").format(name=name))
         for o in outcomes:
             print(o.describe(name))
         passed += sum(1 for o in outcomes if o.passed)
         failed += sum(1 for o in outcomes if not o.passed)
-    print(f"{passed} passed, {failed} failed")
+    print(_("{passed} passed, {failed} failed").format(passed=passed, failed=failed))
     return 1 if failed else 0
 
 
@@ -382,22 +458,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
 # ---- explain -------------------------------------------------------------------------
 
 
+MOVE_KINDS = {"quota": N_("quota"), "select": N_("select")}
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
-    _, rows = read_rows(args.data, args.encoding)
+    _header, rows = read_rows(args.data, args.encoding)
     wanted = str(args.entity).strip()
     index = next((i for i, r in enumerate(rows) if _row_id(scheme, r) == wanted), None)
     if index is None:
         ids = [_row_id(scheme, r) for r in rows]
         containing = [i for i in ids if wanted in i]
         close = containing[0] if len(containing) == 1 else did_you_mean(wanted, ids)
-        hint = f"; did you mean '{close}'?" if close else ""
-        raise DataError(f"no row of {args.data} has the id '{wanted}'{hint}")
+        hint = _("; did you mean '{close}'?").format(close=close) if close else ""
+        raise DataError(_("no row of {data} has the id '{id}'{hint}").format(data=args.data, id=wanted, hint=hint))
     row = rows[index]
-    print(f"{scheme.title} (version {scheme.version or '-'}), {args.data} row {row.number}: {wanted}")
+    print(_("{title} (version {version}), {data} row {number}: {id}").format(
+        title=scheme.title, version=scheme.version or "-", data=args.data, number=row.number, id=wanted))
     outcome = _rate(scheme, rows, io.StringIO(), args).outcomes[index]
     if outcome.result is None or outcome.problems:
-        print("=> invalid: the row's values do not fit the scheme")
+        print(_("=> invalid: the row's values do not fit the scheme"))
         for p in outcome.problems:
             print(f"   {p}")
         return 0
@@ -408,13 +488,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if not (moved and step.stage == "flag"):  # flags are told again at the final level below
             print(step.describe())
     for mv in outcome.moves:
-        print(f"[{mv.kind}] ✔ {mv.rule} (line {mv.line}): {mv.why}")
+        kind = _(MOVE_KINDS.get(mv.kind, mv.kind))
+        print(_("[{kind}] ✔ {rule} (line {line}): {why}").format(kind=kind, rule=mv.rule, line=mv.line, why=mv.why))
     if outcome.status == "rated":
-        reason = f" ({outcome.reason})" if outcome.reason else ""
+        reason = _(" ({reason})").format(reason=outcome.reason) if outcome.reason else ""
         print(f"=> {outcome.level_label}{reason}")
-        when = " at the final level" if moved else ""
-        print(f"   total {fmt_number(outcome.total)}; rank {outcome.rank}; "
-              f"flags{when}: {'、'.join(outcome.flags) or 'none'}")
+        flags = "、".join(outcome.flags) or _("none")
+        line = (_("   total {total}; rank {rank}; flags at the final level: {flags}") if moved
+                else _("   total {total}; rank {rank}; flags: {flags}"))
+        print(line.format(total=fmt_number(outcome.total), rank=outcome.rank, flags=flags))
     else:
         print(result.explain().splitlines()[-1])
     return 0
@@ -435,17 +517,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     rating = scheme.rate([row.values for row in rows], period=args.period, history=history, trace=True)
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
-            shown = "(missing)" if p.value is None or p.value == "" else repr(p.value)
-            print(f"row {row.number}: column {p.field}: {shown} is not valid; expected {p.expected}", file=sys.stderr)
+            print(_bad_value(row.number, p), file=sys.stderr)
     inputs = [("数据 SHA-256", hashlib.sha256(Path(args.data).read_bytes()).hexdigest()),
-              ("编码 Encoding", args.encoding or "detected")]
+              ("编码 Encoding", args.encoding or _("detected"))]
     inputs += [("往期结果 History", path) for path in args.history]
     text = render_report(scheme, rating, data_name=args.data, row_numbers=[row.number for row in rows],
                          period=args.period, inputs=inputs)
     write_atomic(args.output, text)
     counts = rating.counts()
-    print(f"wrote {args.output}; rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
-          f"ineligible: {counts['ineligible']}", file=sys.stderr)
+    print(_("wrote {path}; {counts}").format(path=args.output, counts=counts_line(counts)), file=sys.stderr)
     return 0
 
 

@@ -30,6 +30,7 @@ import attrs
 
 from starrules.diagnostics import did_you_mean
 from starrules.errors import StarError
+from starrules.i18n import N_, _
 from starrules.values import fmt_number
 
 
@@ -84,13 +85,13 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError) as exc:
-            raise DataError(f"cannot read the file as {encoding}: {exc}") from None
+            raise DataError(_("cannot read the file as {encoding}: {problem}").format(encoding=encoding, problem=exc)) from None
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise DataError("the file is neither UTF-8 nor GB18030 text; give --encoding")  # pragma: no cover
+    raise DataError(_("the file is neither UTF-8 nor GB18030 text; give --encoding"))  # pragma: no cover
 
 
 INPUT_FORMATS = {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -119,14 +120,14 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, she
     suffix = p.suffix.lower()
     kind = INPUT_FORMATS.get(suffix, "csv")
     if sheet is not None and kind != "xlsx":
-        raise DataError(f"--sheet is for workbooks (.xlsx); {name} is not one")
+        raise DataError(_("--sheet is for workbooks (.xlsx); {name} is not one").format(name=name))
     if kind == "xlsx":
         header, rows, sheet = _xlsx_rows(p, sheet)
     else:
         try:
             raw = p.read_bytes()
         except OSError as exc:
-            raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
+            raise DataError(_("cannot read {name}: {problem}").format(name=name, problem=exc.strerror or exc)) from None
         text = decode(raw, encoding)
         if kind == "json":
             header, rows = _json_rows(text, name)
@@ -142,23 +143,26 @@ def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str,
     if inputs is not None:
         for target in sorted(set(mapping.values()) - set(inputs)):
             close = did_you_mean(target, list(inputs))
-            hint = f"; did you mean '{close}'?" if close else ""
-            raise DataError(f"the mapping names '{target}', which is not an input of the scheme{hint}")
+            hint = _("; did you mean '{close}'?").format(close=close) if close else ""
+            raise DataError(_("the mapping names '{target}', which is not an input of the scheme{hint}")
+                    .format(target=target, hint=hint))
     present = [h for h in header if h]
-    warnings = tuple(f"the mapping names the column '{h}', which {name} does not have"
+    warnings = tuple(_("the mapping names the column '{column}', which {name} does not have").format(column=h, name=name)
                      for h in mapping if h not in present)
     renamed = {target: source for source, target in mapping.items() if source in present and source != target}
     for target, source in renamed.items():
         if target in present and target not in mapping:
-            raise DataError(f"{name}: the column '{source}' is mapped to '{target}', but the file has a "
-                            f"column '{target}' as well: map or remove one of them")
+            raise DataError(_("{name}: the column '{source}' is mapped to '{target}', but the file has a "
+                              "column '{target}' as well: map or remove one of them").format(
+                                  name=name, source=source, target=target))
     names = [mapping.get(h, h) if h else h for h in header]
     seen: dict[str, int] = {}
     for i, h in enumerate(names, start=1):
         if not h:
             continue
         if h in seen and (inputs is None or h in inputs):
-            raise DataError(f"{name}: the columns {seen[h]} and {i} both give '{h}': remove or rename one")
+            raise DataError(_("{name}: the columns {first} and {i} both give '{h}': remove or rename one")
+                    .format(name=name, first=seen[h], i=i, h=h))
         seen.setdefault(h, i)
     if renamed:
         rows = [Row(r.number, {mapping.get(k, k): v for k, v in r.values.items()}) for r in rows]
@@ -170,9 +174,9 @@ def _csv_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise DataError(f"{name} is empty: it needs a header row with the input names") from None
+        raise DataError(_("{name} is empty: it needs a header row with the input names").format(name=name)) from None
     except csv.Error as exc:
-        raise DataError(f"{name}: {exc}") from None
+        raise DataError(_("{name}: {problem}").format(name=name, problem=exc)) from None
     header = [h.strip() for h in header]
     rows: list[Row] = []
     line = reader.line_num + 1
@@ -185,13 +189,13 @@ def _csv_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
             rows.append(Row(line, values))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(f"{name}, line {reader.line_num}: {exc}") from None
+        raise DataError(_("{name}, line {line}: {problem}").format(name=name, line=reader.line_num, problem=exc)) from None
     return header, rows
 
 
 def _check_object(obj: object, where: str) -> Mapping[str, object]:
     if not isinstance(obj, dict):
-        raise DataError(f"{where}: expected an object of input names and values")
+        raise DataError(_("{where}: expected an object of input names and values").format(where=where))
     return obj
 
 
@@ -199,10 +203,12 @@ def _json_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
     try:
         data = json.loads(text, parse_float=Decimal)  # 0.1 stays exactly 0.1, and 20 digits stay 20
     except json.JSONDecodeError as exc:
-        raise DataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise DataError(_("{name}: not valid JSON ({problem}, line {line})")
+                .format(name=name, problem=exc.msg, line=exc.lineno)) from None
     if not isinstance(data, list):
-        raise DataError(f"{name}: expected a list of objects, one per entity")
-    rows = [Row(i + 1, _check_object(obj, f"{name}, item {i + 1}")) for i, obj in enumerate(data)]
+        raise DataError(_("{name}: expected a list of objects, one per entity").format(name=name))
+    rows = [Row(i + 1, _check_object(obj, _("{name}, item {number}")
+            .format(name=name, number=i + 1))) for i, obj in enumerate(data)]
     return _columns(rows), rows
 
 
@@ -214,8 +220,8 @@ def _jsonl_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
         try:
             obj = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name}, line {i}: not valid JSON ({exc.msg})") from None
-        rows.append(Row(i, _check_object(obj, f"{name}, line {i}")))
+            raise DataError(_("{name}, line {i}: not valid JSON ({problem})").format(name=name, i=i, problem=exc.msg)) from None
+        rows.append(Row(i, _check_object(obj, _("{name}, line {number}").format(name=name, number=i))))
     return _columns(rows), rows
 
 
@@ -233,7 +239,8 @@ def require_openpyxl() -> Any:
     try:
         import openpyxl
     except ImportError:
-        raise DataError(f"reading and writing .xlsx workbooks needs openpyxl: {XLSX_HINT}") from None
+        raise DataError(_("reading and writing .xlsx workbooks needs openpyxl: {XLSX_HINT}")
+                .format(XLSX_HINT=XLSX_HINT)) from None
     return openpyxl
 
 
@@ -244,9 +251,9 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row], str
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise DataError(_("cannot read {path}: {problem}").format(path=path, problem=exc.strerror or exc)) from None
     except (BadZipFile, KeyError, ValueError) as exc:
-        raise DataError(f"{path} is not an .xlsx workbook ({exc})") from None
+        raise DataError(_("{path} is not an .xlsx workbook ({problem})").format(path=path, problem=exc)) from None
     try:
         names = list(wb.sheetnames)
         if sheet is None:
@@ -255,17 +262,19 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row], str
             ws = wb[sheet]
         else:
             close = did_you_mean(sheet, names)
-            hint = f"; did you mean '{close}'?" if close else ""
-            raise DataError(f"{path} has no sheet '{sheet}'{hint} (its sheets: {', '.join(names)})")
+            hint = _("; did you mean '{close}'?").format(close=close) if close else ""
+            raise DataError(_("{path} has no sheet '{sheet}'{hint} (its sheets: {sheets})")
+                    .format(path=path, sheet=sheet, hint=hint, sheets=', '.join(names)))
         ws.reset_dimensions()  # some writers record wrong dimensions: read every row there is
         lines = enumerate(ws.iter_rows(), start=1)
         header: list[str] = []
-        for _, first in lines:  # the first row with anything written in it is the header
+        for _number, first in lines:  # the first row with anything written in it is the header
             header = ["" if c.value is None else str(c.value).strip() for c in first]
             if any(header):
                 break
         if not any(header):
-            raise DataError(f"the sheet '{ws.title}' of {path} is empty: it needs a header row with the input names")
+            raise DataError(_("the sheet '{sheet}' of {path} is empty: it needs a header row with the input names")
+                    .format(sheet=ws.title, path=path))
         rows: list[Row] = []
         for number, line in lines:
             values = [_cell(c) for c in line]
@@ -310,22 +319,24 @@ def load_mapping(path: str | os.PathLike[str], encoding: str | None = None) -> d
     try:
         text = decode(p.read_bytes(), encoding)
     except OSError as exc:
-        raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise DataError(_("cannot read {name}: {problem}").format(name=name, problem=exc.strerror or exc)) from None
     out: dict[str, str] = {}
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+            raise DataError(_("{name}: not valid JSON ({problem}, line {line})")
+                    .format(name=name, problem=exc.msg, line=exc.lineno)) from None
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-            raise DataError(f'{name}: expected an object of texts, {{"the file\'s header": "input name", ...}}')
+            raise DataError(_('{name}: expected an object of texts, {{"the file\'s header": "input name", ...}}')
+                            .format(name=name))
         pairs = [(i, k, v) for i, (k, v) in enumerate(data.items(), start=1)]
-        where = "entry"
+        where = N_("entry")
     else:
         try:
             lines = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
-            raise DataError(f"{name}: {exc}") from None
+            raise DataError(_("{name}: {problem}").format(name=name, problem=exc)) from None
         pairs = []
         for i, cells in enumerate(lines[1:], start=2):
             cells = [c.strip() for c in cells]
@@ -334,19 +345,23 @@ def load_mapping(path: str | os.PathLike[str], encoding: str | None = None) -> d
             if not cells:
                 continue
             if len(cells) != 2 or not all(cells):
-                raise DataError(f"{name}, line {i}: expected two cells, the data's column and the input it gives")
+                raise DataError(_("{name}, line {i}: expected two cells, the data's column and the input it gives")
+                        .format(name=name, i=i))
             pairs.append((i, cells[0], cells[1]))
-        where = "line"
+        where = N_("line")
     targets: dict[str, str] = {}
     for i, source, target in pairs:
         source, target = source.strip(), target.strip()
         if not source or not target:
-            raise DataError(f"{name}, {where} {i}: a column and an input name must both be written")
+            raise DataError(_("{name}, {where} {i}: a column and an input name must both be written")
+                    .format(name=name, where=_(where), i=i))
         if source in out:
-            raise DataError(f"{name}, {where} {i}: the column '{source}' is mapped twice")
+            raise DataError(_("{name}, {where} {i}: the column '{source}' is mapped twice")
+                    .format(name=name, where=_(where), i=i, source=source))
         if target in targets:
-            raise DataError(f"{name}, {where} {i}: the columns '{targets[target]}' and '{source}' "
-                            f"are both mapped to '{target}'")
+            raise DataError(_("{name}, {where} {number}: the columns '{other}' and '{source}' are both mapped to "
+                              "'{target}'").format(name=name, where=_(where), number=i, other=targets[target],
+                                                   source=source, target=target))
         out[source] = target
         targets[target] = source
     return out
@@ -391,7 +406,7 @@ def atomic_file(path: str | os.PathLike[str], binary: bool = False, encoding: st
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise DataError(_("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)) from None
     try:
         os.chmod(tmp, _new_file_mode(target))
         f: IO[Any]

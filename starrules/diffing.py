@@ -52,14 +52,17 @@ from starrules import model as m
 from starrules import nodes as n
 from starrules.api import Scheme
 from starrules.errors import StarError
+from starrules.i18n import N_, _
 from starrules.population import Outcome
-from starrules.result import Result, TraceStep
+from starrules.result import STATUS_WORDS, Result, TraceStep
 from starrules.testing import _FALSE, _grid, _near_constants, _Polarity, thresholds, value_of
 from starrules.values import coerce, fmt_number
 
 __all__ = ["Difference", "Verdict", "diff", "render_differences"]
 
 FIELDS = ("status", "level", "reason", "total", "flags")
+FIELD_WORDS = {"status": N_("status"), "level": N_("level"), "reason": N_("reason"), "total": N_("total"),
+               "flags": N_("flags")}
 MAX_KINDS = 8  # the most kinds of difference a generated search reports
 PHASES = (Phase.generate, Phase.target, Phase.shrink)
 
@@ -77,13 +80,14 @@ class Verdict:
     trace: str
 
     def describe(self) -> str:
-        what = f"{self.status} {self.level}" if self.status == "rated" else self.status
+        status = _(STATUS_WORDS.get(self.status, self.status))
+        what = _("{status} {level}").format(status=status, level=self.level) if self.status == "rated" else status
         if self.reason:
-            what += f" ({self.reason})"
+            what += _(" ({reason})").format(reason=self.reason)
         if self.total is not None:
-            what += f", total {fmt_number(self.total)}"
+            what += _(", total {total}").format(total=fmt_number(self.total))
         if self.flags:
-            what += f", flags {'、'.join(self.flags)}"
+            what += _(", flags {flags}").format(flags="、".join(self.flags))
         return what
 
 
@@ -122,7 +126,7 @@ def _of_result(result: Result, extra: Sequence[TraceStep] = ()) -> Verdict:
 
 
 def _of_error(exc: StarError) -> Verdict:
-    return Verdict("invalid", None, str(exc), None, (), f"=> refused: {exc}")
+    return Verdict("invalid", None, str(exc), None, (), _("=> refused: {problem}").format(problem=exc))
 
 
 def _evaluate(scheme: Scheme, record: Mapping[str, object], trace: bool, period: int | None,
@@ -188,7 +192,7 @@ def _traced(scheme: Scheme, record: Mapping[str, object], outcomes: tuple[Outcom
         return attrs.evolve(plain, trace=traced.trace)
     moves = [TraceStep(mv.kind, mv.rule, mv.line, mv.after, mv.why, True) for mv in o.moves]
     if o.status == "rated" and o.level != result.level:
-        moves.append(TraceStep("population", "final level", 0, o.level, f"=> {o.level_label}"))
+        moves.append(TraceStep("population", _("final level"), 0, o.level, f"=> {o.level_label}"))
     return attrs.evolve(plain, trace=_of_result(result, moves).trace)
 
 
@@ -439,7 +443,7 @@ def _simplest(old: Scheme, new: Scheme, record: dict[str, Any], still: Callable[
     changes anything. Inputs declared differently by the two versions are left alone."""
     fields = [inp for inp, other in _common(old, new) if (inp.spec, inp.type) == (other.spec, other.type)]
     numeric = [inp for inp in fields if _grid(inp) is not None]
-    for _ in range(5):
+    for _round in range(5):
         before = dict(record)
         for inp in fields:
             record = _lower(inp, record, still)
@@ -466,7 +470,7 @@ def _generated(old: Scheme, new: Scheme, examples: int, except_where: Callable[[
             return False
         return except_where is None or not except_where(record)
 
-    for _ in range(MAX_KINDS):
+    for _kind in range(MAX_KINDS):
         found = _search(old, new, strategy, examples, wanted, period, past, steer)
         if found is None:
             break
@@ -522,15 +526,19 @@ def render_differences(diffs: Sequence[Difference], *, traces: bool = True) -> s
     """The differences as text: each record, its outcome under each version, and the
     steps of the two traces that differ (a unified diff of the traces)."""
     if not diffs:
-        return "no differences"
-    blocks = [f"{len(diffs)} difference{'s' if len(diffs) != 1 else ''}"]
+        return _("no differences")
+    blocks = [(_("{count} difference") if len(diffs) == 1 else _("{count} differences")).format(count=len(diffs))]
     for d in diffs:
-        where = "generated record" if d.row is None else f"row {d.row}"
-        head = f"{where}" + (f" {d.id!r}" if d.id is not None else "") + f": {', '.join(d.changed)} changed"
-        record = ", ".join(f"{k}: {v}" for k, v in d.record.items())
-        lines = [head, f"  record: {{{record}}}", f"  old: {d.old.describe()}", f"  new: {d.new.describe()}"]
+        where = _("generated record") if d.row is None else _("row {number}").format(number=d.row)
+        named = f"{where} {d.id!r}" if d.id is not None else where
+        changed = _(", ").join(_(FIELD_WORDS.get(name, name)) for name in d.changed)
+        head = _("{where}: {fields} changed").format(where=named, fields=changed)
+        record = _(", ").join(f"{k}: {v}" for k, v in d.record.items())
+        lines = [head, _("  record: {{{record}}}").format(record=record),
+                 _("  old: {outcome}").format(outcome=d.old.describe()),
+                 _("  new: {outcome}").format(outcome=d.new.describe())]
         if traces and (d.old.trace or d.new.trace):
-            delta = difflib.unified_diff(d.old.trace.splitlines(), d.new.trace.splitlines(), "old", "new",
+            delta = difflib.unified_diff(d.old.trace.splitlines(), d.new.trace.splitlines(), _("old"), _("new"),
                                          lineterm="", n=0)
             lines += ["  " + line for line in delta if not line.startswith("@@")]
         blocks.append("\n".join(lines))

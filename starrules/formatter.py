@@ -54,6 +54,7 @@ from lark import Lark, Token, Tree
 from starrules.data import write_atomic
 from starrules.diagnostics import text_width
 from starrules.errors import StarDiagnosticError
+from starrules.i18n import _
 from starrules.parser import grammar_text, normalise, parse
 
 __all__ = ["INDENT", "MIN_WIDTH", "WIDTH", "FormatError", "comments_of", "format_paths", "format_text"]
@@ -117,7 +118,7 @@ def format_paths(
                 with open(path, encoding="utf-8-sig", newline="") as f:
                     source = f.read()
         except (OSError, UnicodeDecodeError) as exc:
-            print(f"error: cannot read {name}: {exc}", file=err)
+            print(_("error: cannot read {name}: {problem}").format(name=name, problem=exc), file=err)
             code = 2
             continue
         try:
@@ -127,14 +128,14 @@ def format_paths(
             code = max(code, 1)
             continue
         except FormatError as exc:
-            print(f"error: {name}: {exc}", file=err)
+            print(_("error: {name}: {problem}").format(name=name, problem=exc), file=err)
             code = 2
             continue
         changed = formatted != source
         if check:
             if changed and diff:
                 out.writelines(difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                                                    name, f"{name} (formatted)"))
+                                                    name, _("{name} (formatted)").format(name=name)))
                 code = max(code, 1)
             elif changed:
                 print(name, file=out)
@@ -143,7 +144,7 @@ def format_paths(
             out.write(formatted)
         elif changed:
             write_atomic(path, formatted)
-            print(f"reformatted {name}", file=err)
+            print(_("reformatted {name}").format(name=name), file=err)
     return code
 
 
@@ -562,7 +563,7 @@ class _Builder:
                 if len(fitting) == len(run):
                     break
                 run = fitting
-            for stmt, name, _ in run:
+            for stmt, name, _width in run:
                 self.pads[id(stmt)] = 1 + widest - name
 
     def one_line_width(self, stmt: Tree[Token]) -> int | None:

@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, localcontext
 from typing import Any
 
+from starrules import (
+    i18n,  # i18n._(): the name ``_`` is taken by the functions registered for each node below
+    runtime,
+)
 from starrules import model as m
 from starrules import nodes as n
-from starrules import runtime
 from starrules.errors import EvaluationError, InputError, InputProblem
-from starrules.result import Past, Result, TraceStep
+from starrules.i18n import N_
+from starrules.result import STATUS_WORDS, Past, Result, TraceStep
 from starrules.runtime import EXACT, ZERO, check_period, read_history
 from starrules.values import coerce, fmt_number, fmt_value
 
@@ -248,6 +252,20 @@ def _(e: n.HistoryLevel, env: _Env) -> bool:
 
 # ---- showing expressions with their values ----------------------------------------
 
+_COMPARE_TEXT = {"==": N_("{left} == {right}"), "!=": N_("{left} != {right}"), ">=": N_("{left} >= {right}"),
+            "<=": N_("{left} <= {right}"), ">": N_("{left} > {right}"), "<": N_("{left} < {right}")}
+_HISTORY_LEVEL = {op: text for op, text in (
+    ("==", N_("history level == {level} throughout {periods} [{history}]")),
+    ("!=", N_("history level != {level} throughout {periods} [{history}]")),
+    (">=", N_("history level >= {level} throughout {periods} [{history}]")),
+    ("<=", N_("history level <= {level} throughout {periods} [{history}]")),
+    (">", N_("history level > {level} throughout {periods} [{history}]")),
+    ("<", N_("history level < {level} throughout {periods} [{history}]")))}
+_CALL_TEXT = {"sum": N_("sum({args})"), "max": N_("max({args})"), "min": N_("min({args})"),
+              "all": N_("all({args})"), "any": N_("any({args})")}
+_TABLE_WORDS = {"highest": N_("highest of {name} [{picked}]"), "each_of": N_("each of {name} [{picked}]"),
+                "lookup": N_("lookup {name} [{picked}]")}
+
 
 @_shows(n.Number)
 def _(e: n.Number, env: _Env) -> str:
@@ -273,7 +291,7 @@ def _(e: n.String, env: _Env) -> str:
 def _(e: m.Ref, env: _Env) -> str:
     if e.kind == "input":
         typ = next(i.type for i in env.program.inputs if i.name == e.name)
-        return f"{e.name} {fmt_value(env.inputs[e.name], typ)}"
+        return i18n._("{name} {value}").format(name=e.name, value=fmt_value(env.inputs[e.name], typ))
     return f"{e.name} {fmt_number(env.scores[e.name])}"
 
 
@@ -289,45 +307,48 @@ def _(e: m.LevelConst, env: _Env) -> str:
 
 @_shows(n.LevelExpr)
 def _(e: n.LevelExpr, env: _Env) -> str:
-    return "level " + (env.program.levels.label(env.level) if env.level is not None else "?")
+    return i18n._("level {label}").format(label=env.program.levels.label(env.level) if env.level is not None else "?")
 
 
 @_shows(n.SetLiteral)
 def _(e: n.SetLiteral, env: _Env) -> str:
-    return "{" + ", ".join(show(x, env) for x in e.items) + "}"
+    return i18n._("{{{items}}}").format(items=i18n._(", ").join(show(x, env) for x in e.items))
 
 
 def _periods(n_: int) -> str:
-    return f"{n_} period" if n_ == 1 else f"{n_} periods"
+    return (i18n._("{count} period") if n_ == 1 else i18n._("{count} periods")).format(count=n_)
 
 
 def _history_text(env: _Env, periods: int) -> str:
     past = env.past(periods)
     if not past:
-        return "no outcome on record"
-    return "; ".join(
-        f"{p.period}: {p.level if p.level is not None else p.status}"
-        + (f", vetoed ({'、'.join(p.vetoes)})" if p.vetoes else "")
-        + (f", flags {'、'.join(p.flags)}" if p.flags else "")
+        return i18n._("no outcome on record")
+    return i18n._("; ").join(
+        i18n._("{period}: {outcome}").format(
+            period=p.period, outcome=p.level if p.level is not None else i18n._(STATUS_WORDS.get(p.status, p.status)))
+        + (i18n._(", vetoed ({rules})").format(rules="、".join(p.vetoes)) if p.vetoes else "")
+        + (i18n._(", flags {flags}").format(flags="、".join(p.flags)) if p.flags else "")
         for p in past)
 
 
 @_shows(n.Vetoed)
 def _(e: n.Vetoed, env: _Env) -> str:
-    which = f' "{e.name.value}"' if e.name else ""
-    return f"vetoed{which} within {_periods(e.periods)} [{_history_text(env, e.periods)}]"
+    which = i18n._(' "{name}"').format(name=e.name.value) if e.name else ""
+    return i18n._("vetoed{which} within {periods} [{history}]").format(
+        which=which, periods=_periods(e.periods), history=_history_text(env, e.periods))
 
 
 @_shows(n.Flagged)
 def _(e: n.Flagged, env: _Env) -> str:
-    return f'flagged "{e.name.value}" within {_periods(e.periods)} [{_history_text(env, e.periods)}]'
+    return i18n._('flagged "{name}" within {periods} [{history}]').format(
+        name=e.name.value, periods=_periods(e.periods), history=_history_text(env, e.periods))
 
 
 @_shows(n.HistoryLevel)
 def _(e: n.HistoryLevel, env: _Env) -> str:
     assert isinstance(e.level, m.LevelConst)
-    return (f"history level {e.op} {e.level.label} throughout {_periods(e.periods)} "
-            f"[{_history_text(env, e.periods)}]")
+    return i18n._(_HISTORY_LEVEL[e.op]).format(level=e.level.label, periods=_periods(e.periods),
+                                             history=_history_text(env, e.periods))
 
 
 def _paren(child: m.Expr, env: _Env) -> str:
@@ -355,69 +376,72 @@ def _(e: n.Neg, env: _Env) -> str:
 
 @_shows(n.Compare)
 def _(e: n.Compare, env: _Env) -> str:
-    return f"{show(e.left, env)} {e.op} {show(e.right, env)}"
+    return i18n._(_COMPARE_TEXT[e.op]).format(left=show(e.left, env), right=show(e.right, env))
 
 
 @_shows(n.Contains)
 def _(e: n.Contains, env: _Env) -> str:
-    word = "not in" if e.negated else "in"
-    return f"{show(e.item, env)} {word} {show(e.collection, env)}"
+    text = i18n._("{item} not in {collection}") if e.negated else i18n._("{item} in {collection}")
+    return text.format(item=show(e.item, env), collection=show(e.collection, env))
 
 
 @_shows(n.And)
 def _(e: n.And, env: _Env) -> str:
-    return f"{show(e.left, env)} and {show(e.right, env)}"
+    return i18n._("{left} and {right}").format(left=show(e.left, env), right=show(e.right, env))
 
 
 @_shows(n.Or)
 def _(e: n.Or, env: _Env) -> str:
-    return f"({show(e.left, env)} or {show(e.right, env)})"
+    return i18n._("({left} or {right})").format(left=show(e.left, env), right=show(e.right, env))
 
 
 @_shows(n.Not)
 def _(e: n.Not, env: _Env) -> str:
-    return f"not {_paren(e.operand, env)}"
+    return i18n._("not {operand}").format(operand=_paren(e.operand, env))
 
 
 @_shows(n.When)
 def _(e: n.When, env: _Env) -> str:
     held = "是" if eval_expr(e.condition, env) else "否"
-    return f"{show(e.value, env)} when {show(e.condition, env)} [{held}]"
+    return i18n._("{value} when {condition} [{held}]").format(value=show(e.value, env), condition=show(e.condition, env),
+                                                         held=held)
 
 
 @_shows(n.IfElse)
 def _(e: n.IfElse, env: _Env) -> str:
     held = "是" if eval_expr(e.condition, env) else "否"
-    return f"if {show(e.condition, env)} [{held}] then {show(e.then, env)} else {show(e.otherwise, env)}"
+    return i18n._("if {condition} [{held}] then {then} else {otherwise}").format(
+        condition=show(e.condition, env), held=held, then=show(e.then, env), otherwise=show(e.otherwise, env))
 
 
 @_shows(n.Call)
 def _(e: n.Call, env: _Env) -> str:
-    return f"{e.func}(" + ", ".join(show(a, env) for a in e.args) + ")"
+    args = i18n._(", ").join(show(a, env) for a in e.args)
+    return i18n._(_CALL_TEXT[e.func]).format(args=args) if e.func in _CALL_TEXT else f"{e.func}({args})"
 
 
 @_shows(n.Weighted)
 def _(e: n.Weighted, env: _Env) -> str:
     ws = ":".join(fmt_number(w.value) + ("%" if w.percent else "") for w in e.weights)
-    rnd = f" round {fmt_number(e.round_to)}" if e.round_to is not None else ""
-    return f"weighted {ws} (" + ", ".join(show(a, env) for a in e.args) + ")" + rnd
+    rnd = i18n._(" round {step}").format(step=fmt_number(e.round_to)) if e.round_to is not None else ""
+    return i18n._("weighted {weights} ({values}){round}").format(
+        weights=ws, values=", ".join(show(a, env) for a in e.args), round=rnd)
 
 
 @_shows(n.Table)
 def _(e: n.Table, env: _Env) -> str:
     subject = eval_expr(e.subject, env)
     table = {entry.key.id: entry.value for entry in e.entries}
-    word = {"highest": "highest of", "each_of": "each of", "lookup": "lookup"}[e.kind]
     if e.kind == "lookup":
         picked = f"{subject} {fmt_number(table.get(subject, ZERO))}"
     else:
         members = [x for x in (mem.key.id for mem in e.entries) if x in subject]
         others = sorted(x for x in subject if x not in table)
-        picked = ", ".join(f"{x} {fmt_number(table[x])}" for x in members) or "none"
+        picked = i18n._(", ").join(f"{x} {fmt_number(table[x])}" for x in members) or i18n._("none")
         if others:
-            picked += "; not in the table: " + ", ".join(others)
+            picked += i18n._("; not in the table: {names}").format(names=i18n._(", ").join(others))
     assert isinstance(e.subject, m.Ref)
-    return f"{word} {e.subject.name} [{picked}]"
+    return i18n._(_TABLE_WORDS[e.kind]).format(name=e.subject.name, picked=picked)
 
 
 # ---- the pipeline -------------------------------------------------------------------
@@ -454,10 +478,10 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
         held = bool(eval_expr(rule.condition, env))
         failed = held if rule.kind == "disqualify" else not held
         if want_trace:
-            verdict = {("require", False): "holds", ("require", True): "does not hold: invalid",
-                       ("disqualify", False): "no", ("disqualify", True): "ineligible"}[(rule.kind, failed)]
+            verdict = {("require", False): N_("holds"), ("require", True): N_("does not hold: invalid"),
+                       ("disqualify", False): N_("no"), ("disqualify", True): N_("ineligible")}[(rule.kind, failed)]
             steps.append(TraceStep(rule.kind, rule.name, rule.span.line, held,
-                                   f"{show(rule.condition, env)} → {verdict}", failed))
+                                   _verdict(show(rule.condition, env), i18n._(verdict)), failed))
         if failed:
             status = "invalid" if rule.kind == "require" else "ineligible"
             return Result(status, None, None, None, None, rule.name, None, {}, (), tuple(steps), ident, groups,
@@ -473,17 +497,21 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
     x = eval_expr(band.score, env)
     chosen = next((r for r in band.ranges if r.contains(x)), None)
     if band.direct:
-        rank, where, line = levels.values.index(int(x)), "level from", band.span.line
+        rank, where, line = levels.values.index(int(x)), "", band.span.line
     elif chosen is not None:
-        rank, where, line = chosen.rank, chosen.text, chosen.span.line
+        rank, where, line = chosen.rank, _range_text(chosen), chosen.span.line
     elif band.else_rank is not None:
-        rank, where, line = band.else_rank, "else", band.span.line
+        rank, where, line = band.else_rank, "", band.span.line
     else:  # pragma: no cover - the checker rejects bands with gaps
         raise EvaluationError(f"{band.score.name} = {fmt_number(x)} falls in no band")
     band_rank = rank
     if want_trace:
-        detail = (f"{fmt_number(x)} {'star' if x == 1 else 'stars'} won → {levels.label(rank)}" if band.direct
-                  else f"{band.score.name} {fmt_number(x)} in {where} → {levels.label(rank)}")
+        if band.direct:
+            won = i18n._("{count} star won → {level}") if x == 1 else i18n._("{count} stars won → {level}")
+            detail = won.format(count=fmt_number(x), level=levels.label(rank))
+        else:
+            detail = (i18n._("{score} {value} in {band} → {level}") if where else i18n._("{score} {value} in else → {level}"))
+            detail = detail.format(score=band.score.name, value=fmt_number(x), band=where, level=levels.label(rank))
         steps.append(TraceStep("band", band.score.name, line, levels.value(rank), detail))
 
     # 7. overrides: demotions, then caps, then vetoes, so a veto beats a cap and a
@@ -508,9 +536,9 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
             if rank != before or rule.kind == "veto":
                 reason = rule.name
         if want_trace:
-            effect = _override_text(rule, levels, before, rank) if hit else "does not apply"
+            effect = _override_text(rule, levels, before, rank) if hit else i18n._("does not apply")
             steps.append(TraceStep(rule.kind, rule.name, rule.span.line, levels.value(rank),
-                                   f"{show(rule.condition, env)} → {effect}", hit))
+                                   _verdict(show(rule.condition, env), effect), hit))
 
     # 8. flags, which may read the final level
     flags = _flags(program, env, rank, steps if want_trace else None)
@@ -553,7 +581,7 @@ def _flags(program: m.Program, env: _Env, rank: int, steps: list[TraceStep] | No
             flags.append(rule.name)
         if steps is not None:
             steps.append(TraceStep("flag", rule.name, rule.span.line, hit,
-                                   f"{show(rule.condition, env)} → {'yes' if hit else 'no'}", hit))
+                                   _verdict(show(rule.condition, env), i18n._("yes") if hit else i18n._("no")), hit))
     return tuple(flags)
 
 
@@ -586,7 +614,8 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
         value: Decimal = eval_expr(score.expr, env)
         if steps is not None:
             steps.append(TraceStep(score.kind, score.name, score.span.line, value,
-                                   f"{show(score.expr, env)} = {fmt_number(value)}"))
+                                   i18n._("{expression} = {value}").format(expression=show(score.expr, env),
+                                                                       value=fmt_number(value))))
         return value
     if score.kind == "badges":
         won = _won(score, env)
@@ -594,16 +623,16 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
             for entry in score.entries:
                 applies = entry.applies is None or bool(eval_expr(entry.applies, env))
                 held = applies and bool(eval_expr(entry.expr, env))
-                how = " (decided from records)" if entry.from_records else ""
+                how = i18n._(" (decided from records)") if entry.from_records else ""
                 if not applies:
                     assert entry.applies is not None
-                    verdict = f"not a star for this entity: {show(entry.applies, env)}"
+                    verdict = i18n._("not a star for this entity: {condition}").format(condition=show(entry.applies, env))
                 else:
-                    verdict = f"{show(entry.expr, env)} → {'won' if held else 'not won'}{how}"
+                    verdict = _verdict(show(entry.expr, env), (i18n._("won") if held else i18n._("not won")) + how)
                 steps.append(TraceStep("badge", entry.label, entry.span.line, held, verdict, held))
-            count = f"{len(won)} star won" if len(won) == 1 else f"{len(won)} stars won"
+            count = i18n._("{count} star won: {stars}") if len(won) == 1 else i18n._("{count} stars won: {stars}")
             steps.append(TraceStep("score", score.name, score.span.line, Decimal(len(won)),
-                                   f"{count}: {'、'.join(won) or 'none'}"))
+                                   count.format(count=len(won), stars="、".join(won) or i18n._("none"))))
         return Decimal(len(won))
     subtotal = ZERO
     for entry in score.entries:
@@ -611,7 +640,8 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
         subtotal += part
         if steps is not None:
             steps.append(TraceStep(score.kind, entry.label, entry.span.line, part,
-                                   f"{show(entry.expr, env)} = {fmt_number(part)}", part != 0))
+                                   i18n._("{expression} = {value}").format(expression=show(entry.expr, env),
+                                                                       value=fmt_number(part)), part != 0))
     capped = subtotal if score.cap is None else min(subtotal, score.cap)
     if steps is not None:
         steps.append(TraceStep("score", score.name, score.span.line, capped, _group_detail(score, subtotal, capped)))
@@ -629,19 +659,44 @@ def _override(rule: m.RuleIR, rank: int) -> int:
 
 
 def _override_text(rule: m.RuleIR, levels: m.Levels, before: int, after: int) -> str:
-    move = f"{levels.label(before)} → {levels.label(after)}"
+    move = i18n._("{before} → {after}").format(before=levels.label(before), after=levels.label(after))
     if rule.kind == "demote":
-        return f"down {rule.steps}: {move}"
+        return i18n._("down {steps}: {move}").format(steps=rule.steps, move=move)
     if rule.kind == "cap":
         assert rule.rank is not None
-        return f"at most {levels.label(rule.rank)}: {move}"
-    return f"vetoed: {move}"
+        return i18n._("at most {level}: {move}").format(level=levels.label(rule.rank), move=move)
+    return i18n._("vetoed: {move}").format(move=move)
+
+
+_RANGES = {  # English: the interval as the scheme writes it ([80, 90)); Chinese: in words (不低于 80、低于 90)
+    (True, True, True, False): N_("[{low}, {high})"), (True, True, True, True): N_("[{low}, {high}]"),
+    (True, False, True, False): N_("({low}, {high})"), (True, False, True, True): N_("({low}, {high}]"),
+    (True, True, False, False): N_("[{low}, ..)"), (True, False, False, False): N_("({low}, ..)"),
+    (False, False, True, False): N_("(.., {high})"), (False, False, True, True): N_("(.., {high}]"),
+}
+
+
+def _range_text(r: m.BandRange) -> str:
+    """A band's range for the trace, the same as the checker's ``_interval_text`` in English."""
+    has_low, has_high = r.low is not None, r.high is not None
+    key = (has_low, has_low and r.low_closed, has_high, has_high and r.high_closed)
+    if key not in _RANGES:
+        return r.text
+    low = fmt_number(r.low) if r.low is not None else ""
+    high = fmt_number(r.high) if r.high is not None else ""
+    return i18n._(_RANGES[key]).format(low=low, high=high) if has_low and has_high else (
+        i18n._(_RANGES[key]).format(low=low) if has_low else i18n._(_RANGES[key]).format(high=high))
+
+
+def _verdict(condition: str, verdict: str) -> str:
+    """A condition with its values, and what came of it: ``A 3 >= 2 → yes``."""
+    return i18n._("{condition} → {verdict}").format(condition=condition, verdict=verdict)
 
 
 def _group_detail(score: m.Score, subtotal: Decimal, capped: Decimal) -> str:
-    parts = " + ".join(e.label for e in score.entries) or "no entries"
-    text = f"sum of {parts} = {fmt_number(subtotal)}"
+    parts = " + ".join(e.label for e in score.entries) or i18n._("no entries")
+    text = i18n._("sum of {parts} = {total}").format(parts=parts, total=fmt_number(subtotal))
     if score.cap is not None:
-        text += (f", capped at {fmt_number(score.cap)} → {fmt_number(capped)}" if capped != subtotal
-                 else f" (cap {fmt_number(score.cap)} not reached)")
+        text += (i18n._(", capped at {cap} → {value}").format(cap=fmt_number(score.cap), value=fmt_number(capped))
+                 if capped != subtotal else i18n._(" (cap {cap} not reached)").format(cap=fmt_number(score.cap)))
     return text

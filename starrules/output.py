@@ -33,6 +33,7 @@ from starrules import runtime, xlsx
 from starrules.api import Scheme
 from starrules.data import DataError, Row, atomic_file
 from starrules.errors import InputError, value_missing
+from starrules.i18n import _
 from starrules.population import Outcome, Rating
 from starrules.result import Past, Result, jsonable, unscale
 from starrules.values import fmt_number
@@ -51,7 +52,8 @@ def output_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -
     """The format asked for (``fmt``), else the one the file's suffix names, else CSV."""
     if fmt is not None:
         if fmt not in OUTPUT_FORMATS:
-            raise DataError(f"the output format must be one of {', '.join(OUTPUT_FORMATS)}, not {fmt!r}")
+            raise DataError(_("the output format must be one of {formats}, not {got}").format(
+                formats=", ".join(OUTPUT_FORMATS), got=repr(fmt)))
         return fmt
     if path is None:
         return "csv"
@@ -73,20 +75,23 @@ class Problem:
 
     @property
     def shown(self) -> str:
-        return "(missing)" if value_missing(self.value) else repr(self.value)
+        return _("(missing)") if value_missing(self.value) else repr(self.value)
 
     @property
     def what(self) -> str:
         """The problem in words, without its row."""
         if not self.column:
             return self.expected
-        where = "history" if self.input == "history" else f"column {self.column}"
+        where = _("history") if self.input == "history" else _("column {column}").format(column=self.column)
         if self.column != self.input:
-            where += f" (→ {self.input})"
-        return f"{where}: {self.shown} is not valid; expected {self.expected}"
+            where += _(" (→ {input})").format(input=self.input)
+        if value_missing(self.value):
+            return _("{where}: (missing) is not valid; expected {expected}").format(where=where, expected=self.expected)
+        return _("{where}: {value} is not valid; expected {expected}").format(
+            where=where, value=repr(self.value), expected=self.expected)
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.what}"
+        return _("row {number}: {problem}").format(number=self.row, problem=self.what)
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "id": self.id, "column": self.column, "input": self.input,
@@ -154,7 +159,7 @@ class Results:
         field = self.scheme.program.id_field
         value = row.values.get(field) if field else None
         if value is None or str(value).strip() == "":
-            return f"row {row.number}"
+            return f"row {row.number}"  # a value of the id column, the same in every language
         return str(value).strip()
 
     def _groups(self, row: Row, o: Outcome) -> dict[str, str]:
@@ -198,7 +203,8 @@ class Results:
             return [Problem(row.number, ident, self.renamed.get(p.field, p.field), p.field, p.value, p.expected)
                     for p in o.problems]
         if o.status == "invalid":
-            return [Problem(row.number, ident, "", "", None, f"the requirement '{o.reason}' does not hold")]
+            return [Problem(row.number, ident, "", "", None,
+                            _("the requirement '{reason}' does not hold").format(reason=o.reason))]
         return []
 
     def problems(self) -> Iterator[Problem]:
@@ -492,7 +498,7 @@ def write_results(results: Results, path: str | os.PathLike[str] | None = None, 
     fmt = output_format(path, fmt)
     if fmt == "xlsx":
         if path is None:
-            raise DataError("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx")
+            raise DataError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
         with atomic_file(path, binary=True) as f:
             write_xlsx(f, results, wrap)
         return fmt

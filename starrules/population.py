@@ -31,6 +31,7 @@ from starrules import interpreter, runtime
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
+from starrules.i18n import N_, _
 from starrules.result import Lazy, Past, Result, jsonable
 from starrules.values import fmt_number, fmt_value
 
@@ -200,6 +201,12 @@ class QuotaReport:
         return attrs.asdict(self)
 
 
+def counts_line(counts: Mapping[str, int]) -> str:
+    """``rows in: 36, rated: 36, invalid: 0, ineligible: 0`` in the reader's language."""
+    return _("rows in: {rows}, rated: {rated}, invalid: {invalid}, ineligible: {ineligible}").format(
+        rows=counts["rows"], rated=counts["rated"], invalid=counts["invalid"], ineligible=counts["ineligible"])
+
+
 @attrs.frozen
 class Rating:
     outcomes: tuple[Outcome, ...]
@@ -222,19 +229,21 @@ class Rating:
         """A table of the quotas per group: target, before, after, and why not met."""
         lines = []
         counts = self.counts()
-        lines.append(f"rows in: {counts['rows']}, rated: {counts['rated']}, invalid: {counts['invalid']}, "
-                     f"ineligible: {counts['ineligible']}")
-        lines.append("levels: " + ", ".join(f"{label} {counts[label]}" for label in reversed(self.levels.labels)))
+        lines.append(counts_line(counts))
+        lines.append(_("levels: {levels}").format(
+            levels=_(", ").join(f"{label} {counts[label]}" for label in reversed(self.levels.labels))))
         for r in self.reports:
-            where = "all" if r.group is None else r.group
-            state = {True: "met", False: "NOT MET", None: "target"}[r.met]
-            mode = "" if r.enforced else " (report only)"
+            where = _("all") if r.group is None else r.group
+            state = _({True: N_("met"), False: N_("NOT MET"), None: N_("target")}[r.met])
+            mode = "" if r.enforced else _(" (report only)")
             if r.kind == "select":
-                line = f"select {r.rule} [{where}]: {r.text}; {r.after} picked of {r.before} candidates"
+                line = _("select {rule} [{where}]: {text}; {after} picked of {before} candidates").format(
+                    rule=r.rule, where=where, text=r.text, after=r.after, before=r.before)
             else:
-                line = f"quota {r.rule} [{where}]: {r.text}; before {r.before}, after {r.after}: {state}{mode}"
+                line = _("quota {rule} [{where}]: {text}; before {before}, after {after}: {state}{mode}").format(
+                    rule=r.rule, where=where, text=r.text, before=r.before, after=r.after, state=state, mode=mode)
             if r.note:
-                line += f" — {r.note}"
+                line += _(" — {note}").format(note=r.note)
             lines.append(line)
         return "\n".join(lines)
 
@@ -501,7 +510,8 @@ def _count(q: m.PopRule, members: list[_Entity], top: int) -> int:
 def _scope_text(q: m.PopRule, levels: m.Levels) -> str:
     assert q.rank is not None
     label = levels.label(q.rank)
-    return {"==": label, ">=": f"{label} or above", "<=": f"{label} or below"}[q.scope]
+    return {"==": label, ">=": _("{label} or above").format(label=label),
+            "<=": _("{label} or below").format(label=label)}[q.scope]
 
 
 def _amount_text(q: m.PopRule) -> str:
@@ -514,7 +524,18 @@ def _move(e: _Entity, to: int, rule: m.PopRule, levels: m.Levels, why: str) -> N
 
 
 def _ordinal(i: int) -> str:
-    return f"{i}{'th' if 10 <= i % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(i % 10, 'th')}"
+    """``8th`` in English, ``第8名`` in Chinese: the suffixes are messages of their own."""
+    suffix = N_("{n}th") if 10 <= i % 100 <= 20 else {1: N_("{n}st"), 2: N_("{n}nd"), 3: N_("{n}rd")}.get(i % 10, N_("{n}th"))
+    return _(suffix).format(n=i)
+
+
+def _where(group: object) -> str:
+    return _("overall") if group is None else _("in {group}").format(group=group)
+
+
+def _bound_text(bound: str) -> str:
+    return _({"at most": N_("at most"), "at least": N_("at least"), "exactly": N_("exactly"),
+              "about": N_("about")}.get(bound, bound))
 
 
 def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Ranking) -> list[QuotaReport]:
@@ -523,13 +544,14 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Rank
     if q.apportion_by is not None:
         groups = _groups(entities, q.apportion_by)
         whole = share_count(q.amount, q.percent, len(entities), q.rounding)
-        how = f"{_amount_text(q)} of {len(entities)} = {whole}, apportioned by {q.apportion_by} ({q.method})"
+        how = _("{amount} of {count} = {whole}, apportioned by {by} ({method})").format(
+            amount=_amount_text(q), count=len(entities), whole=whole, by=q.apportion_by, method=q.method)
         try:
             shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
         except ApportionmentError as exc:  # e.g. Huntington-Hill with fewer places than groups
             before = _count(q, entities, levels.top)
             return [QuotaReport(q.name, "quota", q.span.line, None, how, len(entities), whole, before, before,
-                                q.enforced, False, f"not applied: {exc}")]
+                                q.enforced, False, _("not applied: {problem}").format(problem=exc))]
         targets = {g: shares[str(g)] for g in groups}
     else:
         groups = _groups(entities, q.per)
@@ -541,7 +563,7 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Rank
     for g, members in groups.items():
         target = targets[g]
         scope = _scope_text(q, levels)
-        where = "overall" if g is None else f"in {g}"
+        where = _where(g)
         before = _count(q, members, levels.top)
         note: str | None = None
         if q.enforced and q.bound in ("at most", "exactly") and before > target:
@@ -552,10 +574,14 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Rank
         after = _count(q, members, levels.top)
         met: bool | None = {"at most": after <= target, "at least": after >= target,
                             "exactly": after == target, "about": None}[q.bound]
-        share = f"{_amount_text(q)} of {len(members)}" if not how else how
-        text = f"{scope} {q.bound} {share} = {target}" if not how else f"{scope} {q.bound} {how}: {target} here"
+        if not how:
+            text = _("{scope} {bound} {amount} of {count} = {target}").format(
+                scope=scope, bound=_bound_text(q.bound), amount=_amount_text(q), count=len(members), target=target)
+        else:
+            text = _("{scope} {bound} {how}: {target} here").format(
+                scope=scope, bound=_bound_text(q.bound), how=how, target=target)
         if met is False and note is None:
-            note = "report only: nobody was moved" if not q.enforced else "cannot be met"
+            note = _("report only: nobody was moved") if not q.enforced else _("cannot be met")
         reports.append(QuotaReport(q.name, "quota", q.span.line, None if g is None else str(g), text,
                                    len(members), target, before, after, q.enforced, met, note))
     return reports
@@ -578,15 +604,16 @@ def _final_counts(program: m.Program, reports: list[QuotaReport], entities: list
     out = []
     for r in reports:
         quota = by_name.get(r.rule) if r.kind == "quota" else None
-        if quota is None or quota.bound is None or (r.note and r.note.startswith("not applied")):
+        not_applied = _("not applied: {problem}").split("{")[0]  # in the language the note was written in
+        if quota is None or quota.bound is None or (r.note and r.note.startswith(not_applied)):
             out.append(r)
             continue
         final = finals[quota.name].get(r.group, 0)
         if final != r.after:
             met = {"at most": final <= r.target, "at least": final >= r.target,
                    "exactly": final == r.target, "about": None}[quota.bound]
-            note = f"a later quota changed it: {final} at the end"
-            out.append(attrs.evolve(r, after=final, met=met, note=f"{r.note}; {note}" if r.note else note))
+            note = _("a later quota changed it: {count} at the end").format(count=final)
+            out.append(attrs.evolve(r, after=final, met=met, note=_("; ").join((r.note, note)) if r.note else note))
         else:
             out.append(r)
     return out
@@ -602,7 +629,7 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         cands.reverse()
     protected: list[_Entity] = []
     if q.minimum and q.minimum_per:
-        for _, grp in _groups(cands, q.minimum_per).items():
+        for _key, grp in _groups(cands, q.minimum_per).items():
             protected += sorted(grp, key=order)[: q.minimum]
     keep_set = set(map(id, protected))
     rest = [e for e in cands if id(e) not in keep_set]
@@ -618,10 +645,11 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
     to = q.rank + 1 if q.scope == "<=" else q.rank - 1
     notes = []
     if len(protected) > target:
-        notes.append(f"the minimum of {q.minimum} per {q.minimum_per} keeps {len(protected)}, more than {target}")
+        notes.append(_("the minimum of {minimum} per {per} keeps {kept}, more than {target}").format(
+            minimum=q.minimum, per=q.minimum_per, kept=len(protected), target=target))
     if q.ties == "keep" and len(keep) > slots:
-        notes.append(f"{len(keep) - slots} tied at the boundary kept the level")
-    places = f"{target} place{'s' if target != 1 else ''}"
+        notes.append(_("{count} tied at the boundary kept the level").format(count=len(keep) - slots))
+    places = (_("{count} place") if target == 1 else _("{count} places")).format(count=target)
     scope = _scope_text(q, levels)
     ranked = sorted(cands, key=order)  # positions are told best first, whichever end moves
     position = {id(e): i for i, e in enumerate(ranked, start=1)}
@@ -629,14 +657,15 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         if id(e) in keep_set:
             continue
         if not 0 <= to <= levels.top or (e.limit is not None and to > e.limit):
-            notes.append(f"{e.id or e.row} cannot move beyond {levels.label(e.at)}")
+            notes.append(_("{entity} cannot move beyond {level}").format(entity=e.id or e.row, level=levels.label(e.at)))
             continue
-        taken = (f", {len(protected)} of them kept by the minimum of {q.minimum} per {q.minimum_per}"
-                 if protected else "")
-        why = (f"ranked {_ordinal(position[id(e)])} of {len(cands)} at {scope} {where} for {places}{taken} "
-               f"({q.name}): moved to {levels.label(to)}")
+        taken = (_(", {count} of them kept by the minimum of {minimum} per {per}").format(
+            count=len(protected), minimum=q.minimum, per=q.minimum_per) if protected else "")
+        why = _("ranked {position} of {count} at {scope} {where} for {places}{taken} ({rule}): moved to {level}").format(
+            position=_ordinal(position[id(e)]), count=len(cands), scope=scope, where=where, places=places,
+            taken=taken, rule=q.name, level=levels.label(to))
         _move(e, to, q, levels, why)
-    return "; ".join(notes) or None
+    return _("; ").join(notes) or None
 
 
 def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: Callable[[_Entity], Any],
@@ -648,14 +677,16 @@ def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: 
         pool = sorted((e for e in members if e.at > q.rank), key=order, reverse=True)
     else:  # too few at (or above) the level: the best-ranked below it go up, within their caps
         pool = sorted((e for e in members if e.at < q.rank and (e.limit is None or e.limit >= q.rank)), key=order)
-    side = "above" if q.scope == "<=" else "below"
+    line = (_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
+            if q.scope == "<=" else
+            _("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
     for pos, e in enumerate(pool[:need], start=1):
-        why = (f"{_ordinal(pos)} in line {side} {_scope_text(q, levels)} {where}, which needs {target} "
-               f"({q.name}): moved to {levels.label(q.rank)}")
+        why = line.format(position=_ordinal(pos), scope=_scope_text(q, levels), where=where, target=target,
+                          rule=q.name, level=levels.label(q.rank))
         _move(e, q.rank, q, levels, why)
     if len(pool) < need:
-        held = "" if q.scope == "<=" else " (the others there are vetoed or capped below it)"
-        return f"only {len(pool)} of the {need} missing could be moved{held}"
+        held = "" if q.scope == "<=" else _(" (the others there are vetoed or capped below it)")
+        return _("only {moved} of the {need} missing could be moved{held}").format(moved=len(pool), need=need, held=held)
     return None
 
 
@@ -674,7 +705,7 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity], ctx: _Ran
             edge = primary(ranked[n - 1])
             chosen = (chosen + [e for e in ranked[n:] if primary(e) == edge] if s.ties == "keep"
                       else [e for e in chosen if primary(e) != edge])
-        where = "overall" if g is None else f"in {g}"
+        where = _where(g)
         for pos, e in enumerate(chosen, start=1):
             if s.flag is not None:
                 e.sel_flags += (s.flag,)
@@ -682,9 +713,14 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity], ctx: _Ran
                 e.limit = s.cap if e.limit is None else min(e.limit, s.cap)
                 if e.at > s.cap:
                     _move(e, s.cap, s, levels,
-                          f"{_ordinal(pos)} from the {s.end} {where} ({s.name}): at most {levels.label(s.cap)}")
-        effect = f"flag {s.flag}" if s.flag is not None else f"at most {levels.label(s.cap or 0)}"
-        text = f"{s.end} {_amount_text(s)} of {len(members)} = {n}, {effect}"
+                          (_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
+                           _("{position} from the bottom {where} ({rule}): at most {level}")).format(
+                              position=_ordinal(pos), where=where, rule=s.name, level=levels.label(s.cap)))
+        effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None
+                  else _("at most {level}").format(level=levels.label(s.cap or 0)))
+        text = (_("top {amount} of {count} = {n}, {effect}") if s.end == "top" else
+                _("bottom {amount} of {count} = {n}, {effect}")).format(
+                    amount=_amount_text(s), count=len(members), n=n, effect=effect)
         reports.append(QuotaReport(s.name, "select", s.span.line, None if g is None else str(g), text,
                                    len(members), n, len(pool), len(chosen), True, len(chosen) >= min(n, len(pool))))
     return reports

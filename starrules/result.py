@@ -7,9 +7,20 @@ from typing import Any
 
 import attrs
 
+from starrules.i18n import N_, _
 from starrules.values import fmt_number
 
 STATUSES = ("rated", "invalid", "ineligible")
+
+
+# The words for people of the stages of a trace and of the statuses; the machine names
+# (``bonus``, ``rated``) stay as they are in JSON and result files.
+STAGE_WORDS = {"input": N_("input"), "require": N_("require"), "disqualify": N_("disqualify"),
+          "score": N_("score"), "total": N_("total"),
+          "bonus": N_("bonus"), "penalty": N_("penalty"), "band": N_("band"), "demote": N_("demote"),
+          "cap": N_("cap"), "veto": N_("veto"), "flag": N_("flag"), "badge": N_("badge"), "badges": N_("badges"),
+          "quota": N_("quota"), "select": N_("select")}
+STATUS_WORDS = {"rated": N_("rated"), "invalid": N_("invalid"), "ineligible": N_("ineligible")}
 
 
 @attrs.frozen
@@ -44,7 +55,8 @@ class TraceStep:
         mark = {True: "✔ ", False: "· ", None: ""}[self.applied]
         if self.stage == "require":  # a precondition: ✔ when it holds, ✘ when it fails
             mark = "✘ " if self.applied else "✔ "
-        return f"[{self.stage}] {mark}{self.name} (line {self.line}): {self.detail}"
+        return _("[{stage}] {mark}{name} (line {line}): {detail}").format(
+            stage=_(STAGE_WORDS.get(self.stage, self.stage)), mark=mark, name=self.name, line=self.line, detail=self.detail)
 
 
 class Lazy:
@@ -279,9 +291,10 @@ class Result:
         """The trace as readable text, one step a line, then the outcome."""
         lines = [s.describe() for s in self.trace]
         if self.status == "rated":
-            lines.append(f"=> {self.level_label}" + (f" ({self.reason})" if self.reason else ""))
+            lines.append(f"=> {self.level_label}" + (_(" ({reason})").format(reason=self.reason) if self.reason else ""))
         else:
-            lines.append(f"=> {self.status}: {self.reason}")
+            lines.append(_("=> {status}: {reason}").format(status=_(STATUS_WORDS.get(self.status, self.status)),
+                                                            reason=self.reason))
         return "\n".join(lines)
 
 

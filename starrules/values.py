@@ -52,7 +52,7 @@ def fmt_value(value: object, typ: m.Type | None = None) -> str:
     if isinstance(value, frozenset):
         order = typ.members if typ is not None else tuple(sorted(value))
         inside = "、".join(x for x in order if x in value)
-        return "{" + inside + "}"
+        return _("{{{items}}}").format(items=inside) if inside else _("{{}}")  # Chinese: 甲、乙 / 无
     return str(value)
 
 

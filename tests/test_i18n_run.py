@@ -1,0 +1,263 @@
+"""The commands in both languages: ``--lang``, help and usage errors, ``run``'s stderr,
+``explain``, and no English left in the Chinese output of any bundled scheme.
+
+The golden texts are written by hand: the wording is the msgid (English) or the msgstr
+(Chinese) of each message in starrules/locale/zh_CN/LC_MESSAGES/starrules.po, and the
+numbers are those worked out by hand in tests/test_anyang_golden.py for
+schemes/anyang.star on schemes/examples/anyang.csv (39 rows: rows 38, 39, 40 of the file
+hold bad values; of the 36 rated, 8 reach five stars by their totals, and the ten-per-cent
+quota keeps 10% of 36 = 3.6, rounded down, 3 of them).
+
+Commands run in a fresh process (the language is chosen before anything is printed) with
+the locale variables removed, so that only ``--lang`` and ``STARRULES_LANG`` choose.
+"""
+
+# ruff: noqa: E501 - the golden outputs are whole lines as printed
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from latin_scan import latin_words, source_words
+
+from starrules import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMES = ROOT / "schemes"
+EXAMPLES = SCHEMES / "examples"
+ANYANG = str(SCHEMES / "anyang.star")
+ANYANG_CSV = str(EXAMPLES / "anyang.csv")
+LOCALE_VARS = ("STARRULES_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def starrules(*args: str, lang: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``starrules ARGS`` in a fresh process with no locale settings (``lang``: STARRULES_LANG)."""
+    clean = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    if lang is not None:
+        clean["STARRULES_LANG"] = lang
+    clean.update(env)
+    return subprocess.run([sys.executable, "-m", "starrules", *args], env=clean, capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+
+
+# ---- run's stderr ----------------------------------------------------------------------
+
+# 组织健全 '10.5' is above its 0..10; 设施配套 '9.55' is not a multiple of 0.1; 'abc' is no
+# percentage. Levels (hand-worked in test_anyang_golden.py): 五星级 3 after the quota,
+# 四星级 14 (the 5 moved down among them), 三星级 7, 二星级 3, 一星级 4, 不定星级 5.
+# 一星级 or below: 4 + 5 = 9 before and after (report only: at least 10% of 36, rounded up, 4).
+RUN_EN = """\
+row 38: column 组织健全: '10.5' is not valid; expected a score from 0 to 10
+row 39: column 设施配套: '9.55' is not valid; expected a multiple of 0.1 from 0 to 10
+row 40: column 民主评议满意率: 'abc' is not valid; expected a percentage such as 85% (a bare number is read as percent: 85 = 85%)
+levels: 五星级 3, 四星级 14, 三星级 7, 二星级 3, 一星级 4, 不定星级 5
+quota 五星级一般不超过总数的10% [all]: 五星级 at most 10% of 36 = 3; before 8, after 3: met
+quota 一星级以下一般不低于总数的10% [all]: 一星级 or below at least 10% of 36 = 4; before 9, after 9: met (report only)
+rows in: 39, rated: 36, invalid: 3, ineligible: 0
+"""
+
+RUN_ZH = """\
+第 38 行：列 组织健全：'10.5' 无效，应为从 0 到 10 的得分
+第 39 行：列 设施配套：'9.55' 无效，应为从 0 到 10 之间 0.1 的整数倍
+第 40 行：列 民主评议满意率：'abc' 无效，应为百分比，如 85%（不带百分号的数按百分数读：85 即 85%）
+各等级：五星级 3、四星级 14、三星级 7、二星级 3、一星级 4、不定星级 5
+名额限制“五星级一般不超过总数的10%”（全体）：五星级至多占 36 个的 10%，即 3 个；调整前 8 个，调整后 3 个：已满足
+名额限制“一星级以下一般不低于总数的10%”（全体）：一星级及以下至少占 36 个的 10%，即 4 个；调整前 9 个，调整后 9 个：已满足（仅报告）
+共 39 行：已评定 36，无效 3，不参评 0
+"""
+
+
+@pytest.mark.parametrize(("how", "expected"), [
+    (("--lang", "en"), RUN_EN),
+    (("--lang", "zh"), RUN_ZH),
+    ((), RUN_ZH),  # no locale settings at all: Chinese
+])
+def test_run_summary_in_each_language(how: tuple[str, ...], expected: str, tmp_path: Path) -> None:
+    out = starrules("run", ANYANG, ANYANG_CSV, *how, "-o", str(tmp_path / "r.csv"))
+    assert out.returncode == 0
+    assert out.stderr == expected
+    # the result file keeps its English machine names in both languages
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("row,id,所属单位,level,level_label,")
+
+
+def test_lang_before_the_subcommand_beats_the_environment(tmp_path: Path) -> None:
+    out = starrules("--lang", "en", "run", ANYANG, ANYANG_CSV, "-o", str(tmp_path / "r.csv"), lang="zh")
+    assert out.stderr.endswith("rows in: 39, rated: 36, invalid: 3, ineligible: 0\n")
+    out = starrules("run", ANYANG, ANYANG_CSV, "-o", str(tmp_path / "r.csv"), lang="en", LANG="zh_CN.UTF-8")
+    assert out.stderr.endswith("rows in: 39, rated: 36, invalid: 3, ineligible: 0\n")  # STARRULES_LANG beats LANG
+    out = starrules("run", ANYANG, ANYANG_CSV, "-o", str(tmp_path / "r.csv"), LANG="en_US.UTF-8")
+    assert out.stderr.endswith("rows in: 39, rated: 36, invalid: 3, ineligible: 0\n")  # the locale
+    out = starrules("run", ANYANG, ANYANG_CSV, "-o", str(tmp_path / "r.csv"), LANG="C")
+    assert out.stderr.endswith("共 39 行：已评定 36，无效 3，不参评 0\n")  # C names no language: Chinese
+
+
+# ---- help and usage errors -------------------------------------------------------------
+
+
+def test_help_in_each_language() -> None:
+    zh = starrules("--help")
+    assert zh.returncode == 0
+    assert zh.stdout.startswith("用法：starrules [-h] [--lang {zh,en}]\n")
+    for line in ("星级评定方案：检查、评定、解释。", "位置参数", "    run                 评定数据文件的每一行",
+                 "  -h, --help            显示本帮助并退出",
+                 "  --lang {zh,en}        提示信息的语言：zh（中文，默认）或 en（英文）"):
+        assert line in zh.stdout.splitlines() or line + ":" in zh.stdout.splitlines(), line
+    en = starrules("--help", "--lang", "en")  # --lang after --help still counts: read before argparse runs
+    assert en.stdout.startswith("usage: starrules [-h] [--lang {zh,en}]\n")
+    for line in ("Star-rating schemes: check, run, explain.", "positional arguments:", "options:",
+                 "    run                 rate every row of a data file",
+                 "  -h, --help            show this help message and exit"):
+        assert line in en.stdout.splitlines(), line
+
+
+def test_subcommand_help_after_the_subcommand() -> None:
+    zh = starrules("run", "--help", COLUMNS="200")  # wide enough that no help line is wrapped
+    assert "  --strict              只要有一行无效就失败（退出码 1，不写出结果），并列出每一个问题" in zh.stdout.splitlines()
+    en = starrules("run", "--lang", "en", "--help", COLUMNS="200")
+    assert "  --strict              fail (exit 1, nothing written) if any row is invalid, listing every problem" \
+        in en.stdout.splitlines()
+
+
+@pytest.mark.parametrize(("lang", "missing", "choice"), [
+    ("en", "starrules run: error: the following arguments are required: SCHEME, DATA",
+     "starrules run: error: argument --format: invalid choice: 'xml' (choose from 'csv', 'json', 'jsonl', 'xlsx')"),
+    ("zh", "starrules run：错误：缺少必需的参数：SCHEME, DATA",
+     "starrules run：错误：参数 --format：无效的选择：'xml'（可选：'csv', 'json', 'jsonl', 'xlsx'）"),
+])
+def test_usage_errors_in_each_language_exit_2(lang: str, missing: str, choice: str) -> None:
+    out = starrules("run", "--lang", lang)
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[-1] == missing
+    assert out.stderr.startswith("usage: starrules run" if lang == "en" else "用法：starrules run")
+    out = starrules("run", ANYANG, ANYANG_CSV, "--format", "xml", lang=lang)
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[-1] == choice
+
+
+def test_an_unknown_language_is_a_usage_error() -> None:
+    out = starrules("--lang", "fr", "check", ANYANG, lang="en")
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[-1] == (
+        "starrules: error: argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')")
+
+
+def test_argparse_is_left_as_it_was_after_main() -> None:
+    import argparse
+    import gettext
+
+    assert cli.main(["--lang", "zh", "check", ANYANG]) == 0
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "zh", "run"])
+    assert argparse._ is gettext.gettext  # type: ignore[attr-defined]
+    assert argparse.ngettext is gettext.ngettext
+
+
+def test_a_file_problem_in_each_language() -> None:
+    en = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支", lang="en")
+    # one id contains the text given: it is offered
+    assert en.returncode == 2
+    assert en.stderr == ("error: no row of schemes/examples/anyang.csv has the id '市财政局机关第一党支'; "
+                         "did you mean '市财政局机关第一党支部'?\n").replace("schemes/examples/anyang.csv", ANYANG_CSV)
+    zh = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支")
+    assert zh.stderr == (f"错误：{ANYANG_CSV} 中没有编号为 '市财政局机关第一党支' 的行；"
+                         "是不是想写 '市财政局机关第一党支部'？\n")
+
+
+# ---- explain ---------------------------------------------------------------------------
+
+# 市财政局机关第一党支部 (row 2): 9 in each of the ten areas, 基础分 90, no bonus, no penalty:
+# 90 → [90, ..) 五星级; no override applies (缺席 0, 换届 按期, 满意率 95%). Eight branches
+# reach five stars; the quota keeps 3; ranked by 得分 then 支部名称, this one (90, the
+# lowest five-star total) is 8th of 8 and moves down to 四星级. Its rank is 13th of all.
+EXPLAIN_TAIL_EN = """\
+[total] 得分 (line 85): 基础分 90 + 加分 0 - 扣分 0 = 90
+[band] 得分 (line 94): 得分 90 in [90, ..) → 五星级
+[demote] · 无故缺席累计3次及以上，降低一个星级 (line 107): 缺席次数 0 >= 3 → does not apply
+[cap] · 无故缺席累计3次及以上，不得定为五星级 (line 108): 缺席次数 0 >= 3 → does not apply
+[cap] · 无特殊理由、无请示不按期换届，不得定为五星级 (line 111): 换届情况 按期 != 按期 → does not apply
+[cap] · 超过一年不换届，不得定为四星及以上等级 (line 112): 换届情况 按期 == 逾期超过一年 → does not apply
+[veto] · 民主评议满意率50%以下，不定星级 (line 115): 民主评议满意率 95% < 50% → does not apply
+[quota] ✔ 五星级一般不超过总数的10% (line 131): ranked 8th of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): moved to 四星级
+=> 四星级 (五星级一般不超过总数的10%)
+   total 90; rank 13; flags at the final level: none
+"""
+
+EXPLAIN_TAIL_ZH = """\
+［总分］得分（第 85 行）：基础分 90 + 加分 0 - 扣分 0 = 90
+［分档］得分（第 94 行）：得分 90，不低于 90，定为五星级
+［降级］· 无故缺席累计3次及以上，降低一个星级（第 107 行）：缺席次数（0） ≥ 3：不适用
+［最高定为］· 无故缺席累计3次及以上，不得定为五星级（第 108 行）：缺席次数（0） ≥ 3：不适用
+［最高定为］· 无特殊理由、无请示不按期换届，不得定为五星级（第 111 行）：换届情况（按期） 不等于 按期：不适用
+［最高定为］· 超过一年不换届，不得定为四星及以上等级（第 112 行）：换届情况（按期） 等于 逾期超过一年：不适用
+［一票否决］· 民主评议满意率50%以下，不定星级（第 115 行）：民主评议满意率（95%） < 50%：不适用
+［名额限制］✔ 五星级一般不超过总数的10%（第 131 行）：全体五星级共 8 个，名额 3 个，排第 8 名（五星级一般不超过总数的10%）：调整为四星级
+=> 四星级（五星级一般不超过总数的10%）
+   总分 90；名次 13；最终等级上的标记：无
+"""
+
+
+@pytest.mark.parametrize(("lang", "head", "base", "tail"), [
+    ("en", "安阳市直机关基层服务型党组织星级评定 (version 2017), {data} row 2: 市财政局机关第一党支部",
+     "[score] 基础分 (line 57): sum(组织健全 9, 制度完善落实 9, 战斗堡垒作用 9, 党员模范带头 9, 服务满意度 9, "
+     "党建引领群团 9, 遵章守纪 9, 设施配套 9, 落实上级工作 9, 服务意识群众基础 9) = 90", EXPLAIN_TAIL_EN),
+    ("zh", "安阳市直机关基层服务型党组织星级评定（版本 2017），{data} 第 2 行：市财政局机关第一党支部",
+     "［得分］基础分（第 57 行）：组织健全（9）、制度完善落实（9）、战斗堡垒作用（9）、党员模范带头（9）、服务满意度（9）、"
+     "党建引领群团（9）、遵章守纪（9）、设施配套（9）、落实上级工作（9）、服务意识群众基础（9） 之和 = 90", EXPLAIN_TAIL_ZH),
+])
+def test_explain_one_entity_in_each_language(lang: str, head: str, base: str, tail: str) -> None:
+    out = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支部", "--lang", lang)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == head.format(data=ANYANG_CSV)
+    assert base in lines
+    assert out.stdout.endswith(tail)
+
+
+# ---- no English left in the Chinese output of any bundled scheme ------------------------
+
+HISTORY = {
+    "wuxing-fuwu": ["--period", "2024", "--history", "schemes/examples/wuxing-fuwu-2022.json",
+                    "--history", "schemes/examples/wuxing-fuwu-2023.json"],
+    "yidong-liuhao": ["--period", "2024"] + [a for y in (2021, 2022, 2023)
+                                               for a in ("--history", f"schemes/examples/yidong-liuhao-{y}.json")],
+}
+BUNDLED = sorted(p.stem for p in SCHEMES.glob("*.star"))
+
+
+def test_every_bundled_scheme_has_its_example_data() -> None:
+    assert len(BUNDLED) == 13
+    assert all((EXAMPLES / f"{name}.csv").exists() for name in BUNDLED)
+
+
+def _chinese(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = cli.main(["--lang", "zh", *argv])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out + captured.err
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
+        name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the files by their short names, as a user types them
+    scheme, data = Path("schemes") / f"{name}.star", Path("schemes/examples") / f"{name}.csv"
+    allowed = source_words(scheme.read_text(encoding="utf-8")) | source_words(data.read_text(encoding="utf-8-sig"))
+    allowed |= {"schemes", "examples", "csv"} | source_words(name)  # the data file's name
+    extra = HISTORY.get(name, [])
+    run = _chinese(["run", str(scheme), str(data), "-o", str(tmp_path / "r.csv"), *extra], capsys)
+    assert "共 " in run
+    assert latin_words(run, allowed) == []
+    from example_data import header, read_rows
+
+    first = header(data)[0]  # every example CSV starts with its id column
+    for row in read_rows(data, first):
+        ident = row[first].strip()
+        if not ident:
+            continue
+        text = _chinese(["explain", str(scheme), str(data), "--id", ident, *extra], capsys)
+        assert text.count("\n=> ") == 1
+        assert latin_words(text, allowed | source_words(ident)) == [], ident
