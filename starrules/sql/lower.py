@@ -44,6 +44,7 @@ TOTAL = "#total"
 ID = "#id"
 
 MAX_PRECISION = 38
+RULE_KINDS = ("require", "disqualify", "demote", "cap", "veto", "flag")  # each handled below
 
 
 class SqlUnsupported(StarError):  # noqa: N818 - named as the brief names it
@@ -514,6 +515,9 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
     """The entity relation of ``program`` over the table ``source`` (package docstring);
     ``types`` names the kind of each typed column (``reading.COLUMN_KINDS``), text if not."""
     _refuse_early(program)
+    for rule in program.rules:
+        if rule.kind not in RULE_KINDS:  # a rule kind without a handler is a bug, never silent
+            raise TypeError(f"the SQL backend has no handler for {rule.kind} rules")
     decl = _Types(program)
     names = columns(program)
     resolve: Resolve = lambda r: col(r.name)  # noqa: E731 - inputs and scores are columns by name

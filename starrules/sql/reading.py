@@ -381,42 +381,58 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expre
     else:
         value_missing = None
     if kind in ("number", "count", "percent"):
+        # d is the cell truncated to READ_PLACES; ``fine`` says digits were cut (then the
+        # exact value lies just beyond d, away from zero), which decides every check but
+        # "in range" of an input with no step: that one gets the SQL engine's own reason
         d = col(DEC + inp.name)
+        fine = col("#fine:" + inp.name)
+        positive = exp.NEQ(this=col("#sign:" + inp.name), expression=s("-"))
+        negative = exp.EQ(this=col("#sign:" + inp.name), expression=s("-"))
+        too_fine = s(_("a number with at most {places} decimal places (the SQL engine reads no more)").format(
+            places=READ_PLACES))
+
+        def below(low: Decimal) -> exp.Expression:
+            return exp.or_(exp.LT(this=d.copy(), expression=decimal_const(low)),
+                           exp.and_(fine.copy(), negative.copy(), exp.EQ(this=d.copy(), expression=decimal_const(low))))
+
+        def above(high: Decimal) -> exp.Expression:
+            return exp.or_(exp.GT(this=d.copy(), expression=decimal_const(high)),
+                           exp.and_(fine.copy(), positive.copy(), exp.EQ(this=d.copy(),
+                                                                          expression=decimal_const(high))))
+
         problems.append((exp.Not(this=col("#ok:" + inp.name)), s(expected)))
-        problems.append((col("#fine:" + inp.name), s(_(
-            "a number with at most {places} decimal places (the SQL engine reads no more)").format(
-            places=READ_PLACES))))
         v: exp.Expression = d
         if kind == "percent":
             sample = "０.１２３４５６７８９"
             amb = values.coerce(no_default, sample)[1]
             assert amb is not None
             bare = exp.Not(this=col("#pct:" + inp.name))
-            ambiguous = exp.and_(bare, exp.GT(this=d.copy(), expression=decimal_const(Decimal(0))),
-                                 exp.LTE(this=d.copy(), expression=decimal_const(Decimal(1))))
+            ambiguous = exp.and_(bare, exp.Not(this=exp.Paren(this=below(Decimal(0)))),
+                                 exp.or_(exp.GT(this=d.copy(), expression=decimal_const(Decimal(0))), fine.copy()),
+                                 exp.Not(this=exp.Paren(this=above(Decimal(1)))))
             hundred = exp.Mul(this=d.copy(), expression=decimal_const(Decimal(100)))
-            problems.append((ambiguous, _filled(amb, [(sample, col(RAW + inp.name)),
-                                                      ("12.3456789", _fmt(hundred)), ("0.123456789", _fmt(d.copy()))])))
+            problems.append((exp.and_(ambiguous, exp.Not(this=fine.copy())), _filled(amb, [
+                (sample, col(RAW + inp.name)), ("12.3456789", _fmt(hundred)), ("0.123456789", _fmt(d.copy()))])))
+            problems.append((ambiguous.copy(), too_fine.copy()))
             v = exp.Mul(this=d.copy(), expression=decimal_const(Decimal("0.01")))
-            problems.append((exp.or_(exp.LT(this=v.copy(), expression=decimal_const(Decimal(0))),
-                                     exp.GT(this=v.copy(), expression=decimal_const(Decimal(1)))),
-                             s(_range(inp, Decimal(2)))))
+            problems.append((exp.or_(below(Decimal(0)), above(Decimal(100))), s(_range(inp, Decimal(2)))))
+            problems.append((fine.copy(), too_fine.copy()))
         elif isinstance(spec, n.ScoreType):
-            out = exp.or_(exp.LT(this=d.copy(), expression=decimal_const(spec.low)),
-                          exp.GT(this=d.copy(), expression=decimal_const(spec.high)))
-            problems.append((out, s(_range(inp, spec.low - 1))))
+            problems.append((exp.or_(below(spec.low), above(spec.high)), s(_range(inp, spec.low - 1))))
             if spec.step is not None and spec.high > spec.low:
                 off = min(spec.low + spec.step / 2, (spec.low + spec.high) / 2)
                 inv = exact(1 / Fraction(spec.step))
                 k = exp.Mul(this=exp.Paren(this=exp.Sub(this=d.copy(), expression=decimal_const(spec.low))),
                             expression=decimal_const(inv))
-                problems.append((exp.NEQ(this=k, expression=exp.Floor(this=k.copy())), s(_range(inp, off))))
+                problems.append((exp.or_(fine.copy(), exp.NEQ(this=k, expression=exp.Floor(this=k.copy()))),
+                                 s(_range(inp, off))))
+            problems.append((fine.copy(), too_fine.copy()))  # no step: any places are allowed
         elif isinstance(spec, n.CountType):
-            problems.append((exp.NEQ(this=d.copy(), expression=exp.Floor(this=d.copy())),
+            problems.append((exp.or_(fine.copy(), exp.NEQ(this=d.copy(), expression=exp.Floor(this=d.copy()))),
                              s(_range(inp, Decimal(spec.low) + Decimal("0.5")))))
-            bounds = [exp.LT(this=d.copy(), expression=decimal_const(Decimal(spec.low)))]
+            bounds = [below(Decimal(spec.low))]
             if spec.high is not None:
-                bounds.append(exp.GT(this=d.copy(), expression=decimal_const(Decimal(spec.high))))
+                bounds.append(above(Decimal(spec.high)))
             problems.append((exp.or_(*bounds), s(_range(inp, Decimal(spec.low) - 1))))
         value = exp.Cast(this=v, to=input_type(inp))
     elif kind == "bool":
