@@ -94,7 +94,8 @@ def _full(text: exp.Expression, pattern: str) -> exp.Expression:
 
 
 def _strip(x: exp.Expression) -> exp.Expression:
-    cls = "[" + WHITESPACE.replace("\\", "\\\\").replace("]", "\\]") + "]+"
+    # the class as escapes (RE2, Java and ICU spell a character \x{hhhh})
+    cls = "[" + "".join(c if c == " " else f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]+"
     inner = exp.RegexpReplace(this=x, expression=s("^" + cls), replacement=s(""))
     return exp.RegexpReplace(this=inner, expression=s(cls + "$"), replacement=s(""))
 
