@@ -438,3 +438,13 @@ def test_compile_refuses_a_scheme_sql_cannot_compute(capsys: pytest.CaptureFixtu
     assert main(["compile", "--emit", "sql", str(SCHEMES / "yidong-liuhao.star")]) == 2
     err = capsys.readouterr().err
     assert "yidong-liuhao.star:208" in err and "'flagged within'" in err and "Traceback" not in err
+
+
+def test_the_refusal_follows_the_language() -> None:
+    from starrules.i18n import using
+
+    program = starrules.load(SCHEMES / "wuxing-fuwu.star").program
+    with using("zh"), pytest.raises(SqlUnsupported) as info:
+        entity_query(program)
+    # the msgid "{where}: the SQL backend cannot compute {construct}; ..." in the catalog's Chinese
+    assert "wuxing-fuwu.star:113：SQL 后端无法计算“vetoed within”（读取往年结果的一票否决）" in str(info.value)
