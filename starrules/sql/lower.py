@@ -30,7 +30,7 @@ from starrules import analysis
 from starrules import model as m
 from starrules import nodes as n
 from starrules.errors import StarError
-from starrules.i18n import _
+from starrules.i18n import N_, _
 from starrules.sql import reading
 from starrules.sql.reading import dec_type, decimal_const, ident, places
 
@@ -426,13 +426,13 @@ def _table(lw: _Lower, e: n.Table) -> exp.Expr:
 
 def _history(what: str) -> Callable[[_Lower, Any], exp.Expr]:
     def refuse(lw: _Lower, e: Any) -> exp.Expr:
-        raise SqlUnsupported(what, e.span.line)
+        raise SqlUnsupported(_(what), e.span.line)
     return refuse
 
 
-HANDLERS[n.Vetoed] = _history(_("'vetoed within' (earlier outcomes)"))
-HANDLERS[n.Flagged] = _history(_("'flagged within' (earlier outcomes)"))
-HANDLERS[n.HistoryLevel] = _history(_("'history level' (earlier outcomes)"))
+HANDLERS[n.Vetoed] = _history(N_("'vetoed within' (earlier outcomes)"))
+HANDLERS[n.Flagged] = _history(N_("'flagged within' (earlier outcomes)"))
+HANDLERS[n.HistoryLevel] = _history(N_("'history level' (earlier outcomes)"))
 
 
 # ---- the query -----------------------------------------------------------------------
