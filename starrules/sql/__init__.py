@@ -8,8 +8,19 @@ Stages:
    scores, band, vetoes/caps/demotions, badges). Constructs it cannot express exactly are
    refused up front with :class:`starrules.sql.lower.SqlUnsupported` naming the construct
    and its line.
+   :mod:`starrules.sql.reading` builds its first CTEs: every cell read and checked as
+   :mod:`starrules.values` reads it, with the Python engines' reason texts.
 2. :mod:`starrules.sql.duck` runs that query on DuckDB (extra ``starrules[duckdb]``) over
    Python records, for the tests and the population engine.
+3. :mod:`starrules.sql.emit` gives it as readable SQL of a dialect (``starrules compile
+   --emit sql --dialect duckdb|spark|hive|postgres|mysql``).
+
+Refused (``SqlUnsupported``, before any query is built): conditions on earlier outcomes
+(``vetoed within``, ``flagged within``, ``history level``), ``weighted`` raters whose
+weights' sum has no finite decimal inverse (1:2), rounding to or input steps of such a
+step (0.3), declarations with more than six decimal places. A number cell with more than
+six decimal places (after trailing zeros) is ``invalid`` with a reason saying the SQL
+engine reads no more, unless its declaration already refuses it (then the Python reason).
 
 Contract (kept true by ``tests/test_sql_entity.py``)
 ----------------------------------------------------
@@ -19,17 +30,21 @@ of the grammar, word characters only; every column this backend invents contains
 ``:``, so it can never clash with a scheme name. Names are always quoted identifiers
 (``exp.to_identifier(name, quoted=True)``) and texts string literals: names are data.
 
-Source table (``entity_query(program, source="input", types=None)``):
+Source table (``lower.entity_query(program, source="input", types=None)``; the source's
+name must not start with ``#``, the prefix of the query's own CTEs):
 
 - one column per declared input, named exactly as the input (``program.inputs``); by
   default every column is text, as CSV gives it (NULL or blank = missing), read with the
-  same spellings :mod:`starrules.values` accepts; ``types`` may declare a column typed
-  (``{"name": "number" | "bool" | "list"}``: a DECIMAL/INTEGER column, a BOOLEAN column, a
-  list of texts for a set);
+  same spellings :mod:`starrules.values` accepts; ``types`` may declare a column typed,
+  ``{"input name": kind}`` with kind one of ``reading.COLUMN_KINDS``: ``"integer"`` (an
+  INTEGER/BIGINT column: Python ``int``), ``"decimal"`` (DECIMAL: ``Decimal``),
+  ``"boolean"`` (BOOLEAN: ``bool``), ``"text"``; each is read as the Python engines read
+  that Python value (lists for sets are not taken: give sets as text, ``市级、省级``);
 - ``#row``: BIGINT, 0-based, the record's place in the input (= ``Outcome.row``; the
   outcomes of a ``Rating`` are in this order). Columns not named here are ignored.
 
-Entity relation (the query's output), one row per source row, every row kept:
+Entity relation (the query's output, ordered by ``#row``), one row per source row, every
+row kept:
 
 - ``#row`` BIGINT as given;
 - ``#status`` VARCHAR: ``rated`` | ``invalid`` | ``ineligible``;

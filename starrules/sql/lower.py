@@ -514,6 +514,8 @@ def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expr:
 def entity_query(program: m.Program, source: str = "input", types: reading.Kinds | None = None) -> exp.Select:
     """The entity relation of ``program`` over the table ``source`` (package docstring);
     ``types`` names the kind of each typed column (``reading.COLUMN_KINDS``), text if not."""
+    if source.startswith("#"):
+        raise ValueError(f"the source table's name {source!r} starts with '#', the prefix of the query's own tables")
     _refuse_early(program)
     for rule in program.rules:
         if rule.kind not in RULE_KINDS:  # a rule kind without a handler is a bug, never silent

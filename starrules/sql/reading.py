@@ -17,6 +17,7 @@ engines read any number of places), never rounded.
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -32,10 +33,10 @@ from starrules.i18n import _
 READ_PLACES = 6  # decimal places a number cell may have in SQL
 SET_JOIN = "、"  # a set's members as one text, in declared order
 WHITESPACE = "".join(chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace())
-# the digits Python's \d reads that are translated to 0-9 (full-width first)
-_DIGIT_BLOCKS = (0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6)
-_OTHER_DIGITS = "".join(chr(b + k) for b in _DIGIT_BLOCKS for k in range(10))
-_ASCII_DIGITS = "0123456789" * len(_DIGIT_BLOCKS)
+# every digit Python's \d and Decimal read (Unicode category Nd), translated to 0-9
+_OTHER_DIGITS = "".join(chr(i) for i in range(sys.maxunicode + 1)
+                        if unicodedata.category(chr(i)) == "Nd" and not chr(i).isascii())
+_ASCII_DIGITS = "".join(str(unicodedata.decimal(c)) for c in _OTHER_DIGITS)
 
 
 # ---- small builders -----------------------------------------------------------------
@@ -140,6 +141,9 @@ def input_type(inp: m.Input) -> exp.DataType:
 def check_supported(inp: m.Input) -> None:
     from starrules.sql.lower import SqlUnsupported
     spec = inp.spec
+    if isinstance(inp.default, Decimal) and places(inp.default) > input_places(inp):
+        raise SqlUnsupported(_("a default with {places} decimal places").format(places=places(inp.default)),
+                             inp.span.line)
     if isinstance(spec, n.ScoreType):
         if input_places(inp) > READ_PLACES:
             raise SqlUnsupported(_("an input with more than {places} decimal places").format(places=READ_PLACES),
@@ -220,10 +224,13 @@ def py_repr(x: exp.Expr) -> exp.Expr:
 RAW, TEXT, NUM, DEC, PROBLEM = "#raw:", "#t:", "#n:", "#d:", "#problem:"
 
 
-def _number_text(t: exp.Expr) -> exp.Expr:
-    """The cell as a plain number text (digits translated, thousands grouping removed),
-    or NULL when it is not written as a number."""
-    tr = exp.Translate(this=t, from_=s(_OTHER_DIGITS), to=s(_ASCII_DIGITS))
+def _digits(t: exp.Expr) -> exp.Expr:
+    """The cell with every digit an ASCII digit."""
+    return exp.Translate(this=t, from_=s(_OTHER_DIGITS), to=s(_ASCII_DIGITS))
+
+
+def _number_text(tr: exp.Expr) -> exp.Expr:
+    """The cell (its digits ASCII) as a plain number text: thousands grouping removed."""
     grouped = r"[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?"
     plain = exp.Replace(this=exp.Replace(this=tr.copy(), expression=s(","), replacement=s("")),
                         expression=s("，"), replacement=s(""))
@@ -306,9 +313,11 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
                                       ident("#group:" + g)), append=True)
     text = text.from_(src)
 
-    # numbers in three steps (each reads the columns of the one before): the number
-    # text, its parts, its checks and value; sets: the cell with every separator a comma
-    num1 = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
+    # numbers in four steps (each reads the columns of the one before): the cell with
+    # ASCII digits, the number text, its parts, its checks and value; sets: the cell
+    # with every separator a comma
+    num0 = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
+    num1 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num0")))
     num2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num1")))
     num3 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num2")))
     for inp in program.inputs:
@@ -319,9 +328,11 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
                                 expressions=[s("%"), s("％")])
                 inner = _strip(exp.Substring(this=t.copy(), start=exp.Literal.number(1),
                                              length=exp.Sub(this=_len(t.copy()), expression=exp.Literal.number(1))))
-                num1 = num1.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True)
+                num0 = num0.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True)
                 t = _case((signed.copy(), inner), default=t.copy())
-            num1 = num1.select(exp.alias_(_number_text(t), ident(NUM + inp.name)), append=True)
+            num0 = num0.select(exp.alias_(_digits(t), ident("#ascii:" + inp.name)), append=True)
+            num1 = num1.select(exp.alias_(_number_text(col("#ascii:" + inp.name)), ident(NUM + inp.name)),
+                               append=True)
             for prefix, e in _number_parts(col(NUM + inp.name)):
                 num2 = num2.select(exp.alias_(e, ident(prefix + inp.name)), append=True)
             for prefix, e in _number_checks(inp.name):
@@ -339,7 +350,7 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
         read = read.select(exp.alias_(problem, ident(PROBLEM + inp.name)),
                            exp.alias_(value, ident(inp.name)), append=True)
     read2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#read0")))
-    return [("#text", text), ("#num1", num1), ("#num2", num2), ("#num3", num3), ("#read0", read),
+    return [("#text", text), ("#num0", num0), ("#num1", num1), ("#num2", num2), ("#num3", num3), ("#read0", read),
             ("#read", _null_bad(program, read2))]
 
 
