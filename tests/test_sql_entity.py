@@ -449,3 +449,19 @@ def test_the_refusal_follows_the_language() -> None:
         entity_query(program)
     # the msgid "{where}: the SQL backend cannot compute {construct}; ..." in the catalog's Chinese
     assert "wuxing-fuwu.star:113：SQL 后端无法计算“vetoed within”（读取往年结果的一票否决）" in str(info.value)
+
+
+def test_values_of_several_decimal_types_meet_without_losing_places() -> None:
+    # found by the property above: DuckDB gave GREATEST(DECIMAL(2,1), DECIMAL(38,0), ...) the
+    # type DECIMAL(38,0), so max(0.2, 0, -5) came out 0; by hand it is 0.2, below 1: level 0
+    scheme = starrules.loads("""
+scheme "max" version "1"
+levels stars 0..1
+input 次数 : count default 0
+input 等次 : one of {优秀, 良好}
+total 得分 = max(0.2, 次数, (lookup 等次 { 优秀: -5, 良好: 4 }))
+band 得分 { 1: [0.5, ..), 0: (.., 0.5) }
+""", "max.star")
+    [row] = duck.entity_rows(scheme.program, [{"次数": "", "等次": "优秀"}])
+    assert (row["得分"], row[lower.RANK]) == (Decimal("0.2"), 0)
+    compare(scheme, [{"次数": "", "等次": "优秀"}, {"次数": "3", "等次": "优秀"}, {"等次": "良好"}])

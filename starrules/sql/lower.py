@@ -199,6 +199,27 @@ class _Lower:
             raise TypeError(f"the SQL backend has no handler for {type(e).__name__}")
         return handler(self, e)
 
+    def numeric(self, e: m.Expr) -> bool:
+        """Whether ``e`` is a number (a DECIMAL in SQL)."""
+        if isinstance(e, (n.Number, n.Percent, n.BinOp, n.Each, n.Neg, n.When, n.Weighted, n.Table)):
+            return True
+        if isinstance(e, m.Ref):
+            return e.kind == "score" or self.types.inputs[e.name].type.kind in ("number", "count", "percent")
+        if isinstance(e, n.Call):
+            return e.func in ("sum", "max", "min")
+        if isinstance(e, n.IfElse):
+            return self.numeric(e.then)
+        return False
+
+    def exact(self, e: m.Expr, places: int | None = None) -> exp.Expr:
+        """``e`` lowered, a number cast to DECIMAL(38, its places): where values of several
+        types meet (a comparison, CASE, GREATEST) no dialect then picks a type that drops
+        places or turns to DOUBLE; a value too large for it is an error, never rounded."""
+        out = self(e)
+        if not self.numeric(e):
+            return out
+        return exp.Cast(this=out, to=dec_type(MAX_PRECISION, self.types.places(e) if places is None else places))
+
     def is_set(self, e: m.Expr) -> bool:
         if isinstance(e, m.Ref) and e.kind == "input":
             return self.types.inputs[e.name].type.kind == "set"
@@ -298,7 +319,8 @@ def _compare(lw: _Lower, e: n.Compare) -> exp.Expr:
     if lw.is_set(e.left) or lw.is_set(e.right) or isinstance(e.left, n.SetLiteral) \
             or isinstance(e.right, n.SetLiteral):
         raise SqlUnsupported(_("a comparison of sets"), e.span.line)
-    return _COMPARE[e.op](this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
+    sc = max(lw.types.places(e.left), lw.types.places(e.right))
+    return _COMPARE[e.op](this=_paren(lw.exact(e.left, sc)), expression=_paren(lw.exact(e.right, sc)))
 
 
 def set_has(members: exp.Expr, item: exp.Expr) -> exp.Expr:
@@ -313,8 +335,10 @@ def set_has(members: exp.Expr, item: exp.Expr) -> exp.Expr:
 def _contains(lw: _Lower, e: n.Contains) -> exp.Expr:
     item = lw(e.item)
     if isinstance(e.collection, n.SetLiteral):
-        found: exp.Expr = exp.or_(*[exp.EQ(this=_paren(item.copy()), expression=_paren(lw(x)))
-                                          for x in e.collection.items]) if e.collection.items \
+        sc = max([lw.types.places(e.item)] + [lw.types.places(x) for x in e.collection.items])
+        item = lw.exact(e.item, sc)
+        found: exp.Expr = exp.or_(*[exp.EQ(this=_paren(item.copy()), expression=_paren(lw.exact(x, sc)))
+                                    for x in e.collection.items]) if e.collection.items \
             else exp.Boolean(this=False)
     elif lw.is_set(e.collection):
         found = set_has(lw(e.collection), item)
@@ -341,12 +365,15 @@ def _not(lw: _Lower, e: n.Not) -> exp.Expr:
 
 @_handles(n.When)
 def _when(lw: _Lower, e: n.When) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.value))], default=decimal_const(Decimal(0)))
+    sc = lw.types.places(e.value)
+    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw.exact(e.value, sc))],
+                    default=exp.Cast(this=decimal_const(Decimal(0)), to=dec_type(MAX_PRECISION, sc)))
 
 
 @_handles(n.IfElse)
 def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.then))], default=lw(e.otherwise))
+    sc = lw.types.places(e)
+    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw.exact(e.then, sc))], default=lw.exact(e.otherwise, sc))
 
 
 def _extreme(values: list[exp.Expr], largest: bool) -> exp.Expr:
@@ -366,7 +393,8 @@ def _call(lw: _Lower, e: n.Call) -> exp.Expr:
             out = exp.Add(this=out, expression=_paren(a))
         return out
     if e.func in ("max", "min"):
-        return _extreme(args, e.func == "max")
+        sc = lw.types.places(e)
+        return _extreme([lw.exact(a, sc) for a in e.args], e.func == "max")
     if e.func == "all":
         return exp.and_(*[_paren(a) for a in args])
     if e.func == "any":
@@ -505,7 +533,9 @@ def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expr:
         for entry in score.entries:
             value = exp.Add(this=value, expression=_paren(lw(entry.expr)))
         if score.cap is not None:
-            cap = decimal_const(score.cap)
+            sc = types.score_places[score.name]
+            cap: exp.Expr = exp.Cast(this=decimal_const(score.cap), to=dec_type(MAX_PRECISION, sc))
+            value = exp.Cast(this=value, to=dec_type(MAX_PRECISION, sc))
             value = exp.Case(ifs=[exp.If(this=exp.GT(this=_paren(value), expression=cap), true=cap.copy())],
                              default=value.copy())
     return exp.Cast(this=value, to=types.score_type(score))
@@ -570,7 +600,9 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
 def _band_rank(program: m.Program, lw: _Lower) -> exp.Expr:
     band = program.band
     assert band is not None
-    x = lw(band.score)
+    sc = max([lw.types.places(band.score)] + [places(v) for r in band.ranges for v in (r.low, r.high)
+                                               if v is not None])
+    x = lw.exact(band.score, sc)
     if band.direct:
         low = program.levels.values[0]
         assert isinstance(low, int)
@@ -580,10 +612,12 @@ def _band_rank(program: m.Program, lw: _Lower) -> exp.Expr:
         parts: list[exp.Expr] = []
         if r.low is not None:
             at_low = exp.GTE if r.low_closed else exp.GT
-            parts.append(at_low(this=x.copy(), expression=decimal_const(r.low)))
+            parts.append(at_low(this=x.copy(), expression=exp.Cast(this=decimal_const(r.low),
+                                                                   to=dec_type(MAX_PRECISION, sc))))
         if r.high is not None:
             at_high = exp.LTE if r.high_closed else exp.LT
-            parts.append(at_high(this=x.copy(), expression=decimal_const(r.high)))
+            parts.append(at_high(this=x.copy(), expression=exp.Cast(this=decimal_const(r.high),
+                                                                     to=dec_type(MAX_PRECISION, sc))))
         ifs.append(exp.If(this=exp.and_(*parts) if parts else exp.Boolean(this=True),
                           true=exp.Literal.number(r.rank)))
     default = exp.Literal.number(band.else_rank) if band.else_rank is not None else exp.Null()
