@@ -1,0 +1,679 @@
+"""Lowering: the checked :class:`~starrules.model.Program` -> one sqlglot ``SELECT``.
+
+Takes a program and the name of a source table (one text column per input, named as
+the input, and ``#row``; see the package docstring for the contract); gives the entity
+relation: per row, status and reason, every score, the level before quotas, the
+overrides that held and the badges — what :func:`starrules.interpreter.evaluate` gives,
+computed in exact ``DECIMAL`` arithmetic. Every tree is built from ``sqlglot.exp``
+nodes: names are quoted identifiers, texts are string literals.
+
+The query is a chain of CTEs: ``#read`` (each cell read and checked, as
+:mod:`starrules.values` reads it: :mod:`starrules.sql.reading`), one CTE per layer of
+scores (a score reads only scores of earlier layers), ``#rules`` (require, disqualify,
+band and override conditions), then the final projection.
+
+What SQL cannot compute exactly is refused before any query is built
+(:class:`SqlUnsupported`, naming the construct and its line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from sqlglot import exp
+
+from starrules import analysis
+from starrules import model as m
+from starrules import nodes as n
+from starrules.errors import StarError
+from starrules.i18n import _
+from starrules.sql import reading
+from starrules.sql.reading import dec_type, decimal_const, ident, places
+
+ROW = "#row"
+STATUS = "#status"
+REASON = "#reason"
+RANK = "#rank"
+BAND_RANK = "#band_rank"
+LIMIT = "#limit"
+TOTAL = "#total"
+ID = "#id"
+
+MAX_PRECISION = 38
+
+
+class SqlUnsupported(StarError):  # noqa: N818 - named as the brief names it
+    """A construct of the scheme that the SQL backend cannot compute exactly; ``construct``
+    names it and ``line`` is its line in the scheme."""
+
+    def __init__(self, construct: str, line: int, source: str = "") -> None:
+        self.construct = construct
+        self.line = line
+        where = f"{source}:{line}" if source else str(line)
+        super().__init__(_("{where}: the SQL backend cannot compute {construct}; "
+                           "use the Python engine for this scheme").format(where=where, construct=construct))
+
+
+@attrs.frozen
+class Columns:
+    """The entity relation's column names for a program (see the package docstring)."""
+
+    inputs: tuple[str, ...]
+    problems: tuple[tuple[str, str], ...]  # (input, column)
+    groups: tuple[tuple[str, str], ...]  # (group field, column)
+    scores: tuple[str, ...]
+    overrides: tuple[tuple[str, str, str], ...]  # (kind, rule name, column), in program.overrides order
+    badges: tuple[tuple[str, str], ...]  # (label, column), in declared order
+
+
+def columns(program: m.Program) -> Columns:
+    return Columns(
+        inputs=tuple(i.name for i in program.inputs),
+        problems=tuple((i.name, f"#problem:{i.name}") for i in program.inputs),
+        groups=tuple((g, f"#group:{g}") for g in program.group_fields),
+        scores=tuple(s.name for s in program.scores),
+        overrides=tuple((r.kind, r.name, f"{r.kind}:{r.name}") for r in program.overrides),
+        badges=tuple((e.label, f"badge:{s.name}:{e.label}") for s in program.scores if s.kind == "badges"
+                     for e in s.entries),
+    )
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+# ---- scales and precisions ------------------------------------------------------------
+
+
+class _Types:
+    """The decimal places and the precision of every number the program computes."""
+
+    def __init__(self, program: m.Program) -> None:
+        self.program = program
+        self.inputs = {i.name: i for i in program.inputs}
+        self.ranges = analysis.Ranges(program)
+        self.score_places: dict[str, int] = {}
+        for score in program.scores:
+            self.score_places[score.name] = self._score_places(score)
+
+    def _score_places(self, score: m.Score) -> int:
+        if score.expr is not None:
+            return self.places(score.expr)
+        if score.kind == "badges":
+            return 0
+        got = [self.places(e.expr) for e in score.entries]
+        if score.cap is not None:
+            got.append(places(score.cap))
+        return max(got, default=0)
+
+    def places(self, e: m.Expr) -> int:
+        """An upper bound on the decimal places of a number expression's values."""
+        if isinstance(e, (n.Number, n.Percent)):
+            return places(e.value)
+        if isinstance(e, m.Ref):
+            if e.kind == "input":
+                return reading.input_places(self.inputs[e.name])
+            return self.score_places[e.name]
+        if isinstance(e, n.BinOp):
+            a, b = self.places(e.left), self.places(e.right)
+            return a + b if e.op == "*" else max(a, b)
+        if isinstance(e, n.Each):
+            return self.places(e.amount) + self.places(e.count)
+        if isinstance(e, n.Neg):
+            return self.places(e.operand)
+        if isinstance(e, n.When):
+            return self.places(e.value)
+        if isinstance(e, n.IfElse):
+            return max(self.places(e.then), self.places(e.otherwise))
+        if isinstance(e, n.Call):
+            return max(self.places(a) for a in e.args)
+        if isinstance(e, n.Table):
+            return max((places(x.value) for x in e.entries), default=0)
+        if isinstance(e, n.Weighted):
+            return weighted_places(self, e)
+        return 0
+
+    def score_type(self, score: m.Score) -> exp.DataType:
+        s = self.score_places[score.name]
+        iv = self.ranges.scores[score.name]
+        return dec_type(_precision(iv, s, score.span.line), s)
+
+
+def _precision(iv: analysis.Interval, scale: int, line: int) -> int:
+    if not (iv.lo.is_finite() and iv.hi.is_finite()):
+        p = MAX_PRECISION
+    else:
+        whole = max(abs(iv.lo), abs(iv.hi)).to_integral_value(rounding="ROUND_CEILING")
+        p = len(str(int(whole))) + scale
+    if scale > MAX_PRECISION - 1:
+        raise SqlUnsupported(_("a number with {places} decimal places").format(places=scale), line)
+    return min(MAX_PRECISION, max(p, scale + 1))
+
+
+def _finite_inverse(q: Fraction) -> Decimal | None:
+    """1/q as an exact decimal, or None when its expansion does not end."""
+    inv = 1 / q
+    den = inv.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den != 1:
+        return None
+    return reading.exact(inv)
+
+
+def weighted_places(types: _Types, e: n.Weighted) -> int:
+    if e.round_to is not None:
+        return places(e.round_to)
+    total = sum((Fraction(w.value) for w in e.weights), Fraction(0))
+    inv = _finite_inverse(total)
+    if inv is None:
+        raise SqlUnsupported(_("weighted raters whose weights do not divide exactly (no round)"), e.span.line)
+    return max(places(Decimal(w.value) * inv) + types.places(a) for w, a in zip(e.weights, e.args, strict=True))
+
+
+# ---- expressions ---------------------------------------------------------------------
+
+Resolve = Callable[[m.Ref], exp.Expression]
+
+
+class _Lower:
+    """Lowers model expressions; ``resolve`` gives the column of an input or a score,
+    ``level`` the rank that ``level`` stands for (flags only)."""
+
+    def __init__(self, program: m.Program, types: _Types, resolve: Resolve,
+                 level: exp.Expression | None = None) -> None:
+        self.program = program
+        self.types = types
+        self.resolve = resolve
+        self.level = level
+
+    def __call__(self, e: m.Expr) -> exp.Expression:
+        handler = HANDLERS.get(type(e))
+        if handler is None:  # a node class without a handler is a bug, never silent
+            raise TypeError(f"the SQL backend has no handler for {type(e).__name__}")
+        return handler(self, e)
+
+    def is_set(self, e: m.Expr) -> bool:
+        if isinstance(e, m.Ref) and e.kind == "input":
+            return self.types.inputs[e.name].type.kind == "set"
+        return False
+
+
+HANDLERS: dict[type, Callable[[_Lower, Any], exp.Expression]] = {}
+
+
+def _handles(cls: type) -> Callable[[Callable[[_Lower, Any], exp.Expression]],
+                                    Callable[[_Lower, Any], exp.Expression]]:
+    def register(fn: Callable[[_Lower, Any], exp.Expression]) -> Callable[[_Lower, Any], exp.Expression]:
+        HANDLERS[cls] = fn
+        return fn
+
+    return register
+
+
+def _paren(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=e)
+
+
+@_handles(n.Number)
+def _number(lw: _Lower, e: n.Number) -> exp.Expression:
+    return decimal_const(e.value)
+
+
+@_handles(n.Percent)
+def _percent(lw: _Lower, e: n.Percent) -> exp.Expression:
+    return decimal_const(e.value)
+
+
+@_handles(n.Bool)
+def _bool(lw: _Lower, e: n.Bool) -> exp.Expression:
+    return exp.Boolean(this=e.value)
+
+
+@_handles(n.String)
+def _string(lw: _Lower, e: n.String) -> exp.Expression:
+    return exp.Literal.string(e.value)
+
+
+@_handles(m.Ref)
+def _ref(lw: _Lower, e: m.Ref) -> exp.Expression:
+    return lw.resolve(e)
+
+
+@_handles(m.Member)
+def _member(lw: _Lower, e: m.Member) -> exp.Expression:
+    return exp.Literal.string(e.value)
+
+
+@_handles(m.LevelConst)
+def _level_const(lw: _Lower, e: m.LevelConst) -> exp.Expression:
+    return exp.Literal.number(e.rank)
+
+
+@_handles(n.LevelExpr)
+def _level(lw: _Lower, e: n.LevelExpr) -> exp.Expression:
+    if lw.level is None:  # the checker lets 'level' only into flag rules
+        raise TypeError("'level' read outside a flag rule")
+    return lw.level
+
+
+@_handles(n.SetLiteral)
+def _set_literal(lw: _Lower, e: n.SetLiteral) -> exp.Expression:
+    # a set literal is only ever the right side of 'in' (handled there) or compared
+    raise SqlUnsupported(_("a set of values outside 'in'"), e.span.line)
+
+
+@_handles(n.BinOp)
+def _binop(lw: _Lower, e: n.BinOp) -> exp.Expression:
+    a, b = _paren(lw(e.left)), _paren(lw(e.right))
+    if e.op == "+":
+        return exp.Add(this=a, expression=b)
+    if e.op == "-":
+        return exp.Sub(this=a, expression=b)
+    return exp.Mul(this=a, expression=b)
+
+
+@_handles(n.Each)
+def _each(lw: _Lower, e: n.Each) -> exp.Expression:
+    return exp.Mul(this=_paren(lw(e.amount)), expression=_paren(lw(e.count)))
+
+
+@_handles(n.Neg)
+def _neg(lw: _Lower, e: n.Neg) -> exp.Expression:
+    return exp.Neg(this=_paren(lw(e.operand)))
+
+
+_COMPARE: dict[str, type[exp.Expression]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+                                             "==": exp.EQ, "!=": exp.NEQ}
+
+
+@_handles(n.Compare)
+def _compare(lw: _Lower, e: n.Compare) -> exp.Expression:
+    if lw.is_set(e.left) or lw.is_set(e.right) or isinstance(e.left, n.SetLiteral) \
+            or isinstance(e.right, n.SetLiteral):
+        raise SqlUnsupported(_("a comparison of sets"), e.span.line)
+    return _COMPARE[e.op](this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
+
+
+def set_has(members: exp.Expression, item: exp.Expression) -> exp.Expression:
+    """Whether a set (its members joined by 、, see reading.py) holds ``item``."""
+    sep = exp.Literal.string(reading.SET_JOIN)
+    hay = exp.DPipe(this=exp.DPipe(this=sep, expression=members, safe=True), expression=sep, safe=True)
+    needle = exp.DPipe(this=exp.DPipe(this=sep, expression=item, safe=True), expression=sep, safe=True)
+    return exp.GT(this=exp.StrPosition(this=hay, substr=needle), expression=exp.Literal.number(0))
+
+
+@_handles(n.Contains)
+def _contains(lw: _Lower, e: n.Contains) -> exp.Expression:
+    item = lw(e.item)
+    if isinstance(e.collection, n.SetLiteral):
+        found: exp.Expression = exp.or_(*[exp.EQ(this=_paren(item.copy()), expression=_paren(lw(x)))
+                                          for x in e.collection.items]) if e.collection.items \
+            else exp.Boolean(this=False)
+    elif lw.is_set(e.collection):
+        found = set_has(lw(e.collection), item)
+    else:
+        raise SqlUnsupported(_("'in' over this kind of value"), e.span.line)
+    found = _paren(found)
+    return exp.Not(this=found) if e.negated else found
+
+
+@_handles(n.And)
+def _and(lw: _Lower, e: n.And) -> exp.Expression:
+    return exp.And(this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
+
+
+@_handles(n.Or)
+def _or(lw: _Lower, e: n.Or) -> exp.Expression:
+    return exp.Or(this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
+
+
+@_handles(n.Not)
+def _not(lw: _Lower, e: n.Not) -> exp.Expression:
+    return exp.Not(this=_paren(lw(e.operand)))
+
+
+@_handles(n.When)
+def _when(lw: _Lower, e: n.When) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.value))], default=decimal_const(Decimal(0)))
+
+
+@_handles(n.IfElse)
+def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.then))], default=lw(e.otherwise))
+
+
+def _extreme(values: list[exp.Expression], largest: bool) -> exp.Expression:
+    """max/min; the values are never NULL on a row that reads (NULL rows are masked)."""
+    if len(values) == 1:
+        return values[0]
+    cls = exp.Greatest if largest else exp.Least
+    return cls(this=values[0], expressions=values[1:])
+
+
+@_handles(n.Call)
+def _call(lw: _Lower, e: n.Call) -> exp.Expression:
+    args = [lw(a) for a in e.args]
+    if e.func == "sum":
+        out = _paren(args[0])
+        for a in args[1:]:
+            out = exp.Add(this=out, expression=_paren(a))
+        return out
+    if e.func in ("max", "min"):
+        return _extreme(args, e.func == "max")
+    if e.func == "all":
+        return exp.and_(*[_paren(a) for a in args])
+    if e.func == "any":
+        return exp.or_(*[_paren(a) for a in args])
+    raise TypeError(f"unknown function {e.func}")  # the checker lets none through
+
+
+def round_half_up(x: exp.Expression, step: Decimal, line: int) -> exp.Expression:
+    """``runtime.round_half_up``: x to a multiple of ``step``, halves away from zero."""
+    inv = _finite_inverse(Fraction(step))
+    if inv is None:
+        raise SqlUnsupported(_("rounding to a step of {step}").format(step=step), line)
+    scaled = exp.Mul(this=_paren(x), expression=decimal_const(inv))
+    half = decimal_const(Decimal("0.5"))
+    up = exp.Floor(this=exp.Add(this=exp.Abs(this=scaled), expression=half))
+    signed = exp.Case(ifs=[exp.If(this=exp.LT(this=scaled.copy(), expression=decimal_const(Decimal(0))),
+                                  true=exp.Neg(this=_paren(up)))], default=up.copy())
+    return exp.Mul(this=_paren(signed), expression=decimal_const(step))
+
+
+@_handles(n.Weighted)
+def _weighted(lw: _Lower, e: n.Weighted) -> exp.Expression:
+    total = sum((Fraction(w.value) for w in e.weights), Fraction(0))
+    inv = _finite_inverse(total)
+    if inv is None:
+        raise SqlUnsupported(_("weighted raters whose weights do not divide exactly"), e.span.line)
+    parts = [exp.Mul(this=decimal_const(Decimal(w.value) * inv), expression=_paren(lw(a)))
+             for w, a in zip(e.weights, e.args, strict=True)]
+    out: exp.Expression = parts[0]
+    for p in parts[1:]:
+        out = exp.Add(this=out, expression=p)
+    if e.round_to is not None:
+        return round_half_up(out, e.round_to, e.span.line)
+    return out
+
+
+@_handles(n.Table)
+def _table(lw: _Lower, e: n.Table) -> exp.Expression:
+    subject = lw(e.subject)
+    zero = decimal_const(Decimal(0))
+    if e.kind == "lookup":
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=subject.copy(), expression=exp.Literal.string(x.key.id)),
+                                    true=decimal_const(x.value)) for x in e.entries] or None, default=zero) \
+            if e.entries else zero
+    if e.kind == "highest":  # the best entry the set holds, 0 for none
+        best = sorted(e.entries, key=lambda x: x.value, reverse=True)
+        ifs = [exp.If(this=set_has(subject.copy(), exp.Literal.string(x.key.id)), true=decimal_const(x.value))
+               for x in best]
+        return exp.Case(ifs=ifs, default=zero) if ifs else zero
+    out: exp.Expression = zero
+    for x in e.entries:
+        out = exp.Add(this=out, expression=exp.Case(
+            ifs=[exp.If(this=set_has(subject.copy(), exp.Literal.string(x.key.id)), true=decimal_const(x.value))],
+            default=zero.copy()))
+    return out
+
+
+def _history(what: str) -> Callable[[_Lower, Any], exp.Expression]:
+    def refuse(lw: _Lower, e: Any) -> exp.Expression:
+        raise SqlUnsupported(what, e.span.line)
+    return refuse
+
+
+HANDLERS[n.Vetoed] = _history(_("'vetoed within' (earlier outcomes)"))
+HANDLERS[n.Flagged] = _history(_("'flagged within' (earlier outcomes)"))
+HANDLERS[n.HistoryLevel] = _history(_("'history level' (earlier outcomes)"))
+
+
+# ---- the query -----------------------------------------------------------------------
+
+
+def _refuse_early(program: m.Program) -> None:
+    """Refuse before building anything: constructs with no exact SQL."""
+    try:
+        for _name, e in analysis.expressions(program):
+            for node in _walk(e):
+                if isinstance(node, (n.Vetoed, n.Flagged, n.HistoryLevel)):
+                    HANDLERS[type(node)](_Lower(program, _Types.__new__(_Types), lambda r: col(r.name)), node)
+        for inp in program.inputs:
+            reading.check_supported(inp)
+        _Types(program)  # weighted raters and roundings that do not divide exactly
+    except SqlUnsupported as exc:
+        if exc.construct and program.source_name:
+            raise SqlUnsupported(exc.construct, exc.line, program.source_name) from None
+        raise
+
+
+def _walk(e: object) -> list[object]:
+    out = [e]
+    if attrs.has(type(e)):
+        for f in attrs.fields(type(e)):
+            v = getattr(e, f.name)
+            if isinstance(v, tuple):
+                for x in v:
+                    out += _walk(x)
+            elif attrs.has(type(v)) and not isinstance(v, n.Span):
+                out += _walk(v)
+    return out
+
+
+def _layers(program: m.Program) -> list[list[m.Score]]:
+    """Scores in layers: each reads only scores of earlier layers."""
+    depth: dict[str, int] = {}
+    for s in program.scores:
+        refs = set()
+        for e in ([s.expr] if s.expr is not None else []) + [x.expr for x in s.entries] + \
+                [x.applies for x in s.entries if x.applies is not None]:
+            refs |= {name for kind, name in analysis.references(e) if kind == "score"}
+        depth[s.name] = 1 + max((depth[r] for r in refs if r in depth), default=-1)
+    out: list[list[m.Score]] = []
+    for s in program.scores:
+        while len(out) <= depth[s.name]:
+            out.append([])
+        out[depth[s.name]].append(s)
+    return out
+
+
+def _badge_won(lw: _Lower, entry: m.GroupEntry) -> exp.Expression:
+    won = _paren(lw(entry.expr))
+    if entry.applies is not None:
+        won = exp.And(this=_paren(lw(entry.applies)), expression=won)
+    return won
+
+
+def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expression:
+    zero = decimal_const(Decimal(0))
+    if score.expr is not None:
+        value = lw(score.expr)
+    elif score.kind == "badges":
+        value = zero
+        for entry in score.entries:
+            value = exp.Add(this=value, expression=exp.Case(
+                ifs=[exp.If(this=_badge_won(lw, entry), true=decimal_const(Decimal(1)))], default=zero.copy()))
+    else:
+        value = zero
+        for entry in score.entries:
+            value = exp.Add(this=value, expression=_paren(lw(entry.expr)))
+        if score.cap is not None:
+            cap = decimal_const(score.cap)
+            value = exp.Case(ifs=[exp.If(this=exp.GT(this=_paren(value), expression=cap), true=cap.copy())],
+                             default=value.copy())
+    return exp.Cast(this=value, to=types.score_type(score))
+
+
+def entity_query(program: m.Program, source: str = "input") -> exp.Select:
+    """The entity relation of ``program`` over the table ``source`` (package docstring)."""
+    _refuse_early(program)
+    types = _Types(program)
+    names = columns(program)
+    resolve: Resolve = lambda r: col(r.name)  # noqa: E731 - inputs and scores are columns by name
+    lw = _Lower(program, types, resolve)
+
+    ctes: list[tuple[str, exp.Select]] = reading.read_ctes(program, source)
+    prev = "#read"
+    for i, layer in enumerate(_layers(program)):
+        name = f"#scores{i}"
+        sel = exp.select(exp.Star()).from_(exp.Table(this=ident(prev)))
+        for score in layer:
+            sel = sel.select(exp.alias_(_score_expr(lw, types, score), ident(score.name)), append=True)
+        ctes.append((name, sel))
+        prev = name
+
+    # conditions of rules, badges, the band
+    rules = exp.select(exp.Star()).from_(exp.Table(this=ident(prev)))
+    conds: dict[str, str] = {}
+    for k, rule in enumerate(program.rules):
+        if rule.kind == "flag":
+            continue
+        cname = f"#cond{k}"
+        conds[f"{rule.kind}\x00{rule.name}"] = cname
+        rules = rules.select(exp.alias_(_paren(lw(rule.condition)), ident(cname)), append=True)
+    for label, bcol in names.badges:
+        entry = next(e for s in program.scores if s.kind == "badges" for e in s.entries
+                     if f"badge:{s.name}:{e.label}" == bcol)
+        rules = rules.select(exp.alias_(_paren(_badge_won(lw, entry)), ident(bcol)), append=True)
+    assert program.band is not None
+    rules = rules.select(exp.alias_(_band_rank(program, lw), ident(BAND_RANK)), append=True)
+    ctes.append(("#rules", rules))
+
+    start = exp.select(exp.Star(), exp.alias_(col(BAND_RANK), ident("#r0")),
+                       exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("INT")), ident("#l0")))
+    ctes.append(("#over", start.from_(exp.Table(this=ident("#rules")))))
+    prev = "#over"
+    for i, rule in enumerate(program.overrides):
+        name = f"#over{i}"
+        ctes.append((name, _override_step(program, i, rule, conds, prev)))
+        prev = name
+    final = _final(program, names, conds, prev)
+    for cname, body in ctes:
+        final = final.with_(ident(cname), as_=body)
+    return final
+
+
+def _band_rank(program: m.Program, lw: _Lower) -> exp.Expression:
+    band = program.band
+    assert band is not None
+    x = lw(band.score)
+    if band.direct:
+        low = program.levels.values[0]
+        assert isinstance(low, int)
+        return exp.Sub(this=exp.Cast(this=x, to=exp.DataType.build("INT")), expression=exp.Literal.number(low))
+    ifs = []
+    for r in band.ranges:
+        parts: list[exp.Expression] = []
+        if r.low is not None:
+            op = exp.GTE if r.low_closed else exp.GT
+            parts.append(op(this=x.copy(), expression=decimal_const(r.low)))
+        if r.high is not None:
+            op = exp.LTE if r.high_closed else exp.LT
+            parts.append(op(this=x.copy(), expression=decimal_const(r.high)))
+        ifs.append(exp.If(this=exp.and_(*parts) if parts else exp.Boolean(this=True),
+                          true=exp.Literal.number(r.rank)))
+    default = exp.Literal.number(band.else_rank) if band.else_rank is not None else exp.Null()
+    return exp.Case(ifs=ifs, default=default)
+
+
+def _override_step(program: m.Program, i: int, rule: m.RuleIR, conds: dict[str, str], prev: str) -> exp.Select:
+    """One override: the rank ``#r{i+1}`` from ``#r{i}``, whether it fixed the level
+    (``#fix{i}``: a veto whenever it held, a cap or demotion when it moved the level),
+    and the limit ``#l{i+1}`` (the highest rank held caps and vetoes allow, NULL for none)."""
+    hit = col(conds[f"{rule.kind}\x00{rule.name}"])
+    was, lim = col(f"#r{i}"), col(f"#l{i}")
+    zero = exp.Literal.number(0)
+    if rule.kind == "demote":
+        assert rule.steps is not None
+        moved: exp.Expression = exp.Greatest(this=exp.Sub(this=was.copy(), expression=exp.Literal.number(rule.steps)),
+                                             expressions=[zero.copy()])
+    elif rule.kind == "cap":
+        assert rule.rank is not None
+        moved = exp.Least(this=was.copy(), expressions=[exp.Literal.number(rule.rank)])
+    else:
+        moved = zero.copy()
+    rank = exp.Case(ifs=[exp.If(this=hit.copy(), true=moved)], default=was.copy())
+    if rule.kind == "veto":
+        fixed: exp.Expression = hit.copy()
+    else:
+        fixed = exp.and_(hit.copy(), exp.NEQ(this=_paren(rank.copy()), expression=was.copy()))
+    if rule.kind == "demote":
+        limit: exp.Expression = lim.copy()
+    else:
+        now = exp.Coalesce(this=lim.copy(), expressions=[exp.Literal.number(program.levels.top)])
+        moved_limit = exp.Least(this=now, expressions=[exp.Literal.number(rule.rank)]) if rule.kind == "cap" \
+            else zero.copy()
+        limit = exp.Case(ifs=[exp.If(this=hit.copy(), true=moved_limit)], default=lim.copy())
+    return exp.select(exp.Star(), exp.alias_(rank, ident(f"#r{i + 1}")), exp.alias_(fixed, ident(f"#fix{i}")),
+                      exp.alias_(limit, ident(f"#l{i + 1}"))).from_(exp.Table(this=ident(prev)))
+
+
+def _final(program: m.Program, names: Columns, conds: dict[str, str], source: str) -> exp.Select:
+    c = lambda kind, name: col(conds[f"{kind}\x00{name}"])  # noqa: E731
+    valid = exp.and_(*[exp.Is(this=col(p), expression=exp.Null()) for _i, p in names.problems]) \
+        if names.problems else exp.Boolean(this=True)
+    # status and reason of rows that do not get rated
+    gates = [(r, exp.Not(this=_paren(c(r.kind, r.name))) if r.kind == "require" else c(r.kind, r.name))
+             for r in program.rules_of("require") + program.rules_of("disqualify")]
+    status_ifs = [exp.If(this=exp.Not(this=_paren(valid)), true=exp.Literal.string("invalid"))]
+    status_ifs += [exp.If(this=g, true=exp.Literal.string("invalid" if r.kind == "require" else "ineligible"))
+                   for r, g in gates]
+    status = exp.Case(ifs=status_ifs, default=exp.Literal.string("rated"))
+    rated = exp.EQ(this=_paren(status.copy()), expression=exp.Literal.string("rated"))
+
+    # overrides (interpreter step 7) are computed in the "#over" CTEs: the rank after each
+    reason_ifs = [exp.If(this=col(f"#fix{i}"), true=exp.Literal.string(rule.name))
+                  for i, rule in reversed(list(enumerate(program.overrides)))]
+    last = len(program.overrides)
+    rank = col(f"#r{last}")
+    limit = col(f"#l{last}")
+    band = col(BAND_RANK)
+
+    problem_reason = reading.reason_expr(program)
+    gate_reason = [exp.If(this=g, true=exp.Literal.string(r.name)) for r, g in gates]
+    reason = exp.Case(ifs=[exp.If(this=exp.Not(this=_paren(valid.copy())), true=problem_reason), *gate_reason,
+                           *reason_ifs], default=exp.Null())
+
+    def when_rated(e: exp.Expression) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=rated.copy(), true=e)], default=exp.Null())
+
+    out = exp.select(col(ROW), exp.alias_(status, ident(STATUS)), exp.alias_(reason, ident(REASON)))
+    out = out.select(*[col(p) for _i, p in names.problems], col(ID), *[col(g) for _f, g in names.groups],
+                     append=True)
+    out = out.select(exp.alias_(when_rated(rank), ident(RANK)), exp.alias_(when_rated(band), ident(BAND_RANK)),
+                     exp.alias_(when_rated(limit), ident(LIMIT)), append=True)
+    assert program.band is not None
+    total_name = program.total if program.total is not None and program.total in names.scores \
+        else program.band.score.name
+    out = out.select(exp.alias_(when_rated(col(total_name)), ident(TOTAL)), append=True)
+    out = out.select(*[exp.alias_(exp.Case(ifs=[exp.If(this=valid.copy(), true=col(i))], default=exp.Null()),
+                                  ident(i)) for i in names.inputs], append=True)
+    out = out.select(*[exp.alias_(when_rated(col(s)), ident(s)) for s in names.scores], append=True)
+    for kind, name, ocol in names.overrides:
+        out = out.select(exp.alias_(when_rated(c(kind, name)), ident(ocol)), append=True)
+    out = out.select(*[exp.alias_(when_rated(col(b)), ident(b)) for _l, b in names.badges], append=True)
+    return out.from_(exp.Table(this=ident(source))).order_by(col(ROW))
+
+
+# ---- over the entity relation -----------------------------------------------------------
+
+
+def condition(program: m.Program, expr: m.Expr, level: exp.Expression | None,
+              table: str | None = None) -> exp.Expression:
+    """A model condition over the entity relation's columns (``table`` qualifies them),
+    ``level`` standing for ``level``."""
+    _refuse_early(program)
+    lw = _Lower(program, _Types(program), lambda r: col(r.name, table), level)
+    return lw(expr)
+
+
+def flag_conditions(program: m.Program, level: exp.Expression,
+                    table: str | None = None) -> list[tuple[str, exp.Expression]]:
+    """Each flag rule's condition at the rank ``level``, in declared order."""
+    return [(r.name, condition(program, r.condition, level, table)) for r in program.rules_of("flag")]

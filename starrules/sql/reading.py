@@ -1,0 +1,447 @@
+"""Reading cells in SQL as :mod:`starrules.values` reads them, and the reason texts.
+
+Takes the program's inputs and the source table (text cells, as CSV gives them); gives
+CTEs that trim every cell as ``str.strip`` does, read it by its declaration (numbers
+with thousands grouping and full-width digits, ``85%``, 是/否 and the other yes/no
+words, choices, sets written ``市级、省级``, defaults for missing cells) and give, per
+input, the value or the problem — the ``expected`` text of the ``InputProblem`` the
+Python engines raise. The texts come from the Python message functions themselves
+(``values._expected``, ``values.range_problem``, ``InputProblem.__str__``), filled with
+sentinels and split around them, so they follow the language.
+
+A number cell is read through ``DECIMAL(38, 6)``: a value with more than six decimal
+places after its trailing zeros comes out invalid with a reason saying so (the Python
+engines read any number of places), never rounded.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlglot import exp
+
+from starrules import model as m
+from starrules import nodes as n
+from starrules import values
+from starrules.errors import InputProblem
+from starrules.i18n import _
+
+READ_PLACES = 6  # decimal places a number cell may have in SQL
+SET_JOIN = "、"  # a set's members as one text, in declared order
+WHITESPACE = "".join(chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace())
+# the digits Python's \d reads that are translated to 0-9 (full-width first)
+_DIGIT_BLOCKS = (0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6)
+_OTHER_DIGITS = "".join(chr(b + k) for b in _DIGIT_BLOCKS for k in range(10))
+_ASCII_DIGITS = "0123456789" * len(_DIGIT_BLOCKS)
+
+
+# ---- small builders -----------------------------------------------------------------
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str) -> exp.Column:
+    return exp.Column(this=ident(name))
+
+
+def s(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def places(d: Decimal) -> int:
+    exponent = d.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def exact(q: Fraction) -> Decimal:
+    from starrules.runtime import to_decimal
+    return to_decimal(q)
+
+
+def dec_type(precision: int, scale: int) -> exp.DataType:
+    return exp.DataType(this=exp.DataType.Type.DECIMAL, expressions=[
+        exp.DataTypeParam(this=exp.Literal.number(precision)), exp.DataTypeParam(this=exp.Literal.number(scale))])
+
+
+def decimal_const(d: Decimal) -> exp.Expression:
+    """An exact decimal constant (a CAST, so no dialect reads it as a double)."""
+    d = Decimal(d)
+    sc = places(d)
+    text = values.fmt_number(d)
+    digits = len(text.lstrip("-").replace(".", "").lstrip("0")) or 1
+    return exp.Cast(this=exp.Literal.string(text), to=dec_type(max(digits, sc + 1), sc))
+
+
+def _cat(*parts: exp.Expression) -> exp.Expression:
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.DPipe(this=out, expression=p, safe=True)
+    return out
+
+
+def _case(*pairs: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Case:
+    return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in pairs], default=default)
+
+
+def _full(text: exp.Expression, pattern: str) -> exp.Expression:
+    return exp.RegexpLike(this=text, expression=s("^(" + pattern + ")$"))
+
+
+def _strip(x: exp.Expression) -> exp.Expression:
+    cls = "[" + WHITESPACE.replace("\\", "\\\\").replace("]", "\\]") + "]+"
+    inner = exp.RegexpReplace(this=x, expression=s("^" + cls), replacement=s(""))
+    return exp.RegexpReplace(this=inner, expression=s(cls + "$"), replacement=s(""))
+
+
+def _len(x: exp.Expression) -> exp.Expression:
+    return exp.Length(this=x)
+
+
+# ---- declarations ---------------------------------------------------------------------
+
+
+def input_places(inp: m.Input) -> int:
+    """The decimal places of a numeric input's values as read."""
+    spec = inp.spec
+    extra = [places(inp.default)] if isinstance(inp.default, Decimal) else []
+    if isinstance(spec, n.ScoreType):
+        if spec.step is not None:
+            return max(places(spec.step), places(spec.low), places(spec.high), *extra)
+        return READ_PLACES
+    if isinstance(spec, n.CountType):
+        return 0
+    if isinstance(spec, n.PercentType):
+        return READ_PLACES + 2
+    return 0
+
+
+def input_type(inp: m.Input) -> exp.DataType:
+    spec = inp.spec
+    sc = input_places(inp)
+    if isinstance(spec, n.ScoreType):
+        top = max(abs(spec.low), abs(spec.high))
+        return dec_type(min(38, len(str(int(top))) + sc), sc)
+    if isinstance(spec, n.CountType):
+        return dec_type(38 if spec.high is None else max(len(str(abs(spec.high))), len(str(abs(spec.low)))), 0)
+    if isinstance(spec, n.PercentType):
+        return dec_type(sc + 1, sc)
+    if isinstance(spec, n.BoolType):
+        return exp.DataType.build("BOOLEAN")
+    return exp.DataType.build("VARCHAR")
+
+
+def check_supported(inp: m.Input) -> None:
+    from starrules.sql.lower import SqlUnsupported
+    spec = inp.spec
+    if isinstance(spec, n.ScoreType):
+        if input_places(inp) > READ_PLACES:
+            raise SqlUnsupported(_("an input with more than {places} decimal places").format(places=READ_PLACES),
+                                 inp.span.line)
+        if spec.step is not None and spec.step > 0:
+            inv = 1 / Fraction(spec.step)
+            den = inv.denominator
+            for p in (2, 5):
+                while den % p == 0:
+                    den //= p
+            if den != 1:
+                raise SqlUnsupported(_("an input in steps of {step}").format(step=values.fmt_number(spec.step)),
+                                     inp.span.line)
+
+
+# ---- messages from the Python functions, split around sentinels -------------------------
+
+_V, _E = "\x01", "\x02"
+
+
+class _Shown:
+    def __repr__(self) -> str:
+        return _V
+
+
+def _problem_text(field: str, missing: bool, expected: exp.Expression, raw: exp.Expression) -> exp.Expression:
+    """``str(InputProblem(field, raw, expected))`` in SQL."""
+    text = str(InputProblem(field, None if missing else _Shown(), _E))
+    parts: list[exp.Expression] = []
+    rest = text
+    while rest:
+        cut = min((rest.index(c) for c in (_V, _E) if c in rest), default=len(rest))
+        if cut:
+            parts.append(s(rest[:cut]))
+        if cut < len(rest):
+            parts.append(py_repr(raw) if rest[cut] == _V else expected)
+            cut += 1
+        rest = rest[cut:]
+    return _cat(*parts)
+
+
+def _filled(message: str, samples: list[tuple[str, exp.Expression]]) -> exp.Expression:
+    """A message that a Python function wrote with the sample texts, with each sample
+    replaced by its SQL expression (wherever the language put it)."""
+    found = sorted((message.index(t), t, e) for t, e in samples)
+    parts: list[exp.Expression] = []
+    at = 0
+    for pos, t, e in found:
+        if pos > at:
+            parts.append(s(message[at:pos]))
+        parts.append(e)
+        at = pos + len(t)
+    if at < len(message):
+        parts.append(s(message[at:]))
+    return _cat(*parts)
+
+
+_REPR_ESCAPES = [("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")] + [
+    (c, repr(c)[1:-1]) for c in WHITESPACE if c not in " \t\n\r"] + [
+    (c, repr(c)[1:-1]) for c in ("\u200b", "\ufeff", "\x00")]
+
+
+def py_repr(x: exp.Expression) -> exp.Expression:
+    """``repr`` of a text: quoted as Python quotes it, backslashes, tabs, newlines and the
+    other whitespace escaped (other unprintable characters are shown as they are)."""
+    body: exp.Expression = x
+    for c, esc in _REPR_ESCAPES:
+        body = exp.Replace(this=body, expression=s(c), replacement=s(esc))
+    has_single = exp.GT(this=exp.StrPosition(this=x.copy(), substr=s("'")), expression=exp.Literal.number(0))
+    has_double = exp.GT(this=exp.StrPosition(this=x.copy(), substr=s('"')), expression=exp.Literal.number(0))
+    both = exp.Replace(this=body.copy(), expression=s("'"), replacement=s("\\'"))
+    return _case((exp.and_(has_single, exp.Not(this=has_double)), _cat(s('"'), body, s('"'))),
+                 (has_single.copy(), _cat(s("'"), both, s("'"))),
+                 default=_cat(s("'"), body.copy(), s("'")))
+
+
+# ---- the CTEs -------------------------------------------------------------------------
+
+RAW, TEXT, NUM, DEC, PROBLEM = "#raw:", "#t:", "#n:", "#d:", "#problem:"
+
+
+def _number_text(t: exp.Expression) -> exp.Expression:
+    """The cell as a plain number text (digits translated, thousands grouping removed),
+    or NULL when it is not written as a number."""
+    tr = exp.Translate(this=t, from_=s(_OTHER_DIGITS), to=s(_ASCII_DIGITS))
+    grouped = r"[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?"
+    plain = exp.Replace(this=exp.Replace(this=tr.copy(), expression=s(","), replacement=s("")),
+                        expression=s("，"), replacement=s(""))
+    txt = _case((_full(tr.copy(), grouped), plain), default=tr.copy())
+    return txt
+
+
+def _decimal_of(nt: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    """(is a number the reader takes, has more places than SQL reads, its DECIMAL value)."""
+    ok_form = _full(nt, r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+    whole = exp.RegexpExtract(this=nt.copy(), expression=s(r"^[+-]?([0-9]*)"), group=exp.Literal.number(1))
+    frac = _case((exp.GT(this=exp.StrPosition(this=nt.copy(), substr=s(".")), expression=exp.Literal.number(0)),
+                  exp.RegexpExtract(this=nt.copy(), expression=s(r"\.([0-9]*)$"), group=exp.Literal.number(1))),
+                 default=s(""))
+    digits = exp.Trim(this=_cat(whole.copy(), frac.copy()), expression=s("0"), position="LEADING")
+    n_digits = _case((exp.EQ(this=digits, expression=s("")), exp.Literal.number(1)), default=_len(digits.copy()))
+    adjusted = exp.Sub(this=exp.Sub(this=n_digits.copy(), expression=_len(frac.copy())),
+                       expression=exp.Literal.number(1))
+    too_many = exp.or_(exp.GT(this=n_digits.copy(), expression=exp.Literal.number(values.MAX_DIGITS)),
+                       exp.GT(this=exp.Abs(this=adjusted), expression=exp.Literal.number(values.MAX_DIGITS)))
+    readable = exp.and_(ok_form, exp.Not(this=exp.Paren(this=too_many)))
+    kept = exp.Trim(this=frac.copy(), expression=s("0"), position="TRAILING")
+    too_fine = exp.GT(this=_len(kept), expression=exp.Literal.number(READ_PLACES))
+    sign = _case((exp.Like(this=nt.copy(), expression=s("-%")), s("-")), default=s(""))
+    whole0 = _case((exp.EQ(this=whole.copy(), expression=s("")), s("0")), default=whole.copy())
+    canon = _cat(sign, whole0, s("."), frac.copy(), s("0"))
+    value = exp.TryCast(this=exp.Left(this=canon, expression=exp.Add(
+        this=exp.Add(this=_len(sign.copy()), expression=_len(whole0.copy())),
+        expression=exp.Literal.number(1 + READ_PLACES))), to=dec_type(38, READ_PLACES))
+    return readable, too_fine, value
+
+
+def read_ctes(program: m.Program, source: str) -> list[tuple[str, exp.Select]]:
+    """``#text`` (raw and trimmed cells), ``#num`` (number texts), ``#read`` (values and
+    problems)."""
+    src = exp.Table(this=ident(source))
+    text = exp.select(col("#row"))
+    for inp in program.inputs:
+        raw = col(inp.name)
+        text = text.select(exp.alias_(raw.copy(), ident(RAW + inp.name)),
+                           exp.alias_(exp.Nullif(this=_strip(raw.copy()), expression=s("")), ident(TEXT + inp.name)),
+                           append=True)
+    ident_field = program.id_field
+    text = text.select(exp.alias_(_strip(col(ident_field)) if ident_field else exp.Cast(
+        this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident("#id")), append=True)
+    for g in program.group_fields:
+        text = text.select(exp.alias_(exp.Coalesce(this=_strip(col(g)), expressions=[s("")]), ident("#group:" + g)),
+                           append=True)
+    text = text.from_(src)
+
+    num = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
+    for inp in program.inputs:
+        if inp.type.kind in ("number", "count", "percent"):
+            t = col(TEXT + inp.name)
+            if inp.type.kind == "percent":
+                signed = exp.In(this=exp.Right(this=t.copy(), expression=exp.Literal.number(1)),
+                                expressions=[s("%"), s("％")])
+                inner = _strip(exp.Substring(this=t.copy(), start=exp.Literal.number(1),
+                                             length=exp.Sub(this=_len(t.copy()), expression=exp.Literal.number(1))))
+                num = num.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True)
+                t = _case((signed.copy(), inner), default=t.copy())
+            nt = _number_text(t)
+            readable, too_fine, value = _decimal_of(nt)
+            num = num.select(exp.alias_(readable, ident("#ok:" + inp.name)),
+                             exp.alias_(too_fine, ident("#fine:" + inp.name)),
+                             exp.alias_(_case((readable.copy(), value)), ident(DEC + inp.name)), append=True)
+
+    read = exp.select(exp.Star()).from_(exp.Table(this=ident("#num")))
+    for inp in program.inputs:
+        problem, value = _read(inp)
+        read = read.select(exp.alias_(problem, ident(PROBLEM + inp.name)),
+                           exp.alias_(value, ident(inp.name)), append=True)
+    read2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#read0")))
+    return [("#text", text), ("#num", num), ("#read0", read), ("#read", _null_bad(program, read2))]
+
+
+def _null_bad(program: m.Program, sel: exp.Select) -> exp.Select:
+    """Values of an input with a problem are NULL (its value is never used)."""
+    out = exp.select(*[col(c) for c in ["#row", "#id"] + ["#group:" + g for g in program.group_fields]])
+    for inp in program.inputs:
+        out = out.select(col(RAW + inp.name), col(TEXT + inp.name), col(PROBLEM + inp.name), append=True)
+        out = out.select(exp.alias_(_case((exp.Is(this=col(PROBLEM + inp.name), expression=exp.Null()),
+                                           col(inp.name))), ident(inp.name)), append=True)
+    return out.from_(exp.Table(this=ident("#read0")))
+
+
+def _default(inp: m.Input) -> exp.Expression:
+    d = inp.default
+    if isinstance(d, bool):
+        return exp.Boolean(this=d)
+    if isinstance(d, Decimal):
+        return exp.Cast(this=decimal_const(d), to=input_type(inp))
+    if isinstance(d, frozenset):
+        return s(SET_JOIN.join(x for x in inp.type.members if x in d))
+    return s(str(d))
+
+
+def _read(inp: m.Input) -> tuple[exp.Expression, exp.Expression]:
+    """(the problem's expected text or NULL, the value) of one input."""
+    t = col(TEXT + inp.name)
+    missing = exp.Is(this=t.copy(), expression=exp.Null())
+    kind, spec, typ = inp.type.kind, inp.spec, inp.type
+    no_default = m.Input(inp.name, inp.type, inp.spec)
+    missing_msg = values.coerce(no_default, None)[1]
+    expected = values._expected(inp)
+    problems: list[tuple[exp.Expression, exp.Expression]] = []
+    value: exp.Expression
+    if inp.has_default:
+        value_missing: exp.Expression | None = _default(inp)
+    elif kind == "set":
+        value_missing = s("")
+    else:
+        value_missing = None
+    if kind in ("number", "count", "percent"):
+        d = col(DEC + inp.name)
+        problems.append((exp.Not(this=col("#ok:" + inp.name)), s(expected)))
+        problems.append((col("#fine:" + inp.name), s(_(
+            "a number with at most {places} decimal places (the SQL engine reads no more)").format(
+            places=READ_PLACES))))
+        v: exp.Expression = d
+        if kind == "percent":
+            sample = "０.１２３４５６７８９"
+            amb = values.coerce(no_default, sample)[1]
+            assert amb is not None
+            bare = exp.Not(this=col("#pct:" + inp.name))
+            ambiguous = exp.and_(bare, exp.GT(this=d.copy(), expression=decimal_const(Decimal(0))),
+                                 exp.LTE(this=d.copy(), expression=decimal_const(Decimal(1))))
+            hundred = exp.Mul(this=d.copy(), expression=decimal_const(Decimal(100)))
+            problems.append((ambiguous, _filled(amb, [(sample, col(RAW + inp.name)),
+                                                      ("12.3456789", _fmt(hundred)), ("0.123456789", _fmt(d.copy()))])))
+            v = exp.Mul(this=d.copy(), expression=decimal_const(Decimal("0.01")))
+            problems.append((exp.or_(exp.LT(this=v.copy(), expression=decimal_const(Decimal(0))),
+                                     exp.GT(this=v.copy(), expression=decimal_const(Decimal(1)))),
+                             s(_range(inp, Decimal(2)))))
+        elif isinstance(spec, n.ScoreType):
+            out = exp.or_(exp.LT(this=d.copy(), expression=decimal_const(spec.low)),
+                          exp.GT(this=d.copy(), expression=decimal_const(spec.high)))
+            problems.append((out, s(_range(inp, spec.low - 1))))
+            if spec.step is not None and spec.high > spec.low:
+                off = min(spec.low + spec.step / 2, (spec.low + spec.high) / 2)
+                inv = exact(1 / Fraction(spec.step))
+                k = exp.Mul(this=exp.Paren(this=exp.Sub(this=d.copy(), expression=decimal_const(spec.low))),
+                            expression=decimal_const(inv))
+                problems.append((exp.NEQ(this=k, expression=exp.Floor(this=k.copy())), s(_range(inp, off))))
+        elif isinstance(spec, n.CountType):
+            problems.append((exp.NEQ(this=d.copy(), expression=exp.Floor(this=d.copy())),
+                             s(_range(inp, Decimal(spec.low) + Decimal("0.5")))))
+            bounds = [exp.LT(this=d.copy(), expression=decimal_const(Decimal(spec.low)))]
+            if spec.high is not None:
+                bounds.append(exp.GT(this=d.copy(), expression=decimal_const(Decimal(spec.high))))
+            problems.append((exp.or_(*bounds), s(_range(inp, Decimal(spec.low) - 1))))
+        value = exp.Cast(this=v, to=input_type(inp))
+    elif kind == "bool":
+        low = exp.Lower(this=t.copy())
+        yes = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.TRUE_WORDS)])
+        no = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.FALSE_WORDS)])
+        problems.append((exp.Not(this=exp.Paren(this=exp.or_(yes, no))), s(expected)))
+        value = yes.copy()
+    elif kind == "enum":
+        problems.append((exp.Not(this=exp.In(this=t.copy(), expressions=[s(x) for x in typ.members])),
+                         s(_range(inp, "\x00"))))
+        value = t.copy()
+    elif kind == "set":
+        seps = ",，、;；|/" + WHITESPACE
+        norm = _cat(s(","), exp.Replace(this=exp.Translate(this=t.copy(), from_=s(seps), to=s("," * len(seps))),
+                                        expression=s(","), replacement=s(",,")), s(","))
+        rest: exp.Expression = norm.copy()
+        for x in typ.members:
+            rest = exp.Replace(this=rest, expression=s(f",{x},"), replacement=s(""))
+        empty_word = exp.and_(exp.In(this=exp.Lower(this=t.copy()), expressions=[
+            s(w) for w in sorted(values.EMPTY_SET_WORDS)]), exp.Not(this=exp.In(
+                this=t.copy(), expressions=[s(x) for x in typ.members])))
+        unknown = exp.NEQ(this=exp.Replace(this=rest, expression=s(","), replacement=s("")), expression=s(""))
+        problems.append((exp.and_(exp.Not(this=exp.Paren(this=empty_word)), unknown),
+                         s(_range(inp, frozenset({"\x00"})))))
+        joined = join_texts(SET_JOIN, [
+            _case((exp.GT(this=exp.StrPosition(this=norm.copy(), substr=s(f",{x},")),
+                          expression=exp.Literal.number(0)), s(x))) for x in typ.members])
+        value = _case((empty_word.copy(), s("")), default=joined)
+    else:  # text, id, group
+        value = t.copy()
+    ifs = [(missing.copy(), s(missing_msg or ""))] if value_missing is None else []
+    ifs += problems  # on a missing cell with a default these are NULL: no problem
+    problem = _case(*ifs) if ifs else exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+    if value_missing is not None:
+        value = _case((missing.copy(), value_missing), default=value)
+    return problem, value
+
+
+def _range(inp: m.Input, sample: object) -> str:
+    got = values.range_problem(sample, inp.type, inp.spec)
+    assert got is not None, (inp, sample)
+    return got
+
+
+def _fmt(x: exp.Expression) -> exp.Expression:
+    """``values.fmt_number`` of a DECIMAL with places: no trailing zeros after the point."""
+    txt = exp.Cast(this=x, to=exp.DataType.build("VARCHAR"))
+    return exp.RegexpReplace(this=exp.RegexpReplace(this=txt, expression=s("0+$"), replacement=s("")),
+                             expression=s(r"\.$"), replacement=s(""))
+
+
+def reason_expr(program: m.Program) -> exp.Expression:
+    """The text of the InputError of a row with bad values (its problems joined by "; ")."""
+    pieces = []
+    for inp in program.inputs:
+        p = col(PROBLEM + inp.name)
+        t = col(TEXT + inp.name)
+        raw = col(RAW + inp.name)
+        missing = _problem_text(inp.name, True, p.copy(), raw.copy())
+        present = _problem_text(inp.name, False, p.copy(), raw.copy())
+        pieces.append(_case((exp.Is(this=p.copy(), expression=exp.Null()), exp.Null()),
+                            (exp.Is(this=t.copy(), expression=exp.Null()), missing), default=present))
+    return join_texts("; ", pieces)
+
+
+def join_texts(sep: str, parts: list[exp.Expression]) -> exp.Expression:
+    """The non-NULL texts joined by ``sep`` ('' for none), the same in every dialect."""
+    if not parts:
+        return s("")
+    each = [_case((exp.Is(this=p, expression=exp.Null()), s("")), default=_cat(s(sep), p.copy())) for p in parts]
+    return exp.Substring(this=_cat(*each), start=exp.Literal.number(len(sep) + 1))
