@@ -22,9 +22,10 @@ import attrs
 from starrules import model as m
 from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
-from starrules.diagnostics import Diagnostic, sort_diagnostics, suggestion
+from starrules.diagnostics import Diagnostic, listing, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
 from starrules.feasibility import Bound, smallest_conflict
+from starrules.i18n import N_, _
 from starrules.nodes import Span
 from starrules.result import STATUSES
 from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
@@ -33,6 +34,12 @@ FUNCTIONS = {"sum", "max", "min", "all", "any"}
 _ORDER_OPS = ("<", "<=", ">", ">=")
 MAX_LEVELS = 100
 PIPELINE_ORDER = ("require", "disqualify", "demote", "cap", "veto", "flag")  # the order they apply
+# a quota's bound in words (the .star keyword in English): translated where a message says it
+BOUND_WORDS = {"at most": N_("at most"), "at least": N_("at least"), "exactly": N_("exactly"), "about": N_("about")}
+
+
+def _bound_words(bound: str | None) -> str:
+    return _(BOUND_WORDS[bound]) if bound in BOUND_WORDS else (bound or "")
 
 
 def check(tree: n.SchemeFile) -> list[Diagnostic]:
@@ -85,7 +92,7 @@ class _Gap:
         if witness is None:
             witness = _between(self.low, self.high) if self.low != self.high else self.low
         assert witness is not None  # a gap between two bands has both ends
-        return f"a score of {fmt_number(witness)} falls in no band {self.message}"
+        return _("a score of {witness} falls in no band {message}").format(witness=fmt_number(witness), message=self.message)
 
 
 @attrs.define
@@ -125,18 +132,17 @@ class _Checker:
         header = [d for d in st if isinstance(d, n.SchemeDecl)]
         level_decls = [d for d in st if isinstance(d, (n.StarLevels, n.GradeLevels))]
         if not header:
-            self.error("E103", Span(1, 1, 1, 2), "the file has no 'scheme' line",
-                       'start the file with: scheme "方案名称" version "2024"')
+            self.error("E103", Span(1, 1, 1, 2), _("the file has no 'scheme' line"),
+                       _("start the file with: scheme \"方案名称\" version \"2024\""))
         for dup in header[1:]:
-            self.error("E102", dup.span, "a second 'scheme' line", "keep only one")
+            self.error("E102", dup.span, _("a second 'scheme' line"), _("keep only one"))
         if not level_decls:
-            self.error("E103", Span(1, 1, 1, 2), "the file does not say its levels",
-                       "add a line such as: levels stars 0..5\n"
-                       "or: levels grades 不合格 < 基本合格 < 良好 < 优秀")
+            self.error("E103", Span(1, 1, 1, 2), _("the file does not say its levels"),
+                       _("add a line such as: levels stars 0..5\nor: levels grades 不合格 < 基本合格 < 良好 < 优秀"))
         else:
             self.levels = self._levels(level_decls[0])
             for dup_levels in level_decls[1:]:
-                self.error("E102", dup_levels.span, "a second 'levels' line", "keep only one")
+                self.error("E102", dup_levels.span, _("a second 'levels' line"), _("keep only one"))
 
         for decl in st:
             if isinstance(decl, n.InputDecl):
@@ -157,19 +163,19 @@ class _Checker:
 
         totals = [d for d in st if isinstance(d, n.ScoreDecl) and d.is_total]
         for dup_total in totals[1:]:
-            self.error("E102", dup_total.name.span, f"a second total: '{dup_total.name.id}'",
-                       f"only one score is the total; write 'score {dup_total.name.id} = ...'")
+            self.error("E102", dup_total.name.span, _("a second total: '{name}'").format(name=dup_total.name.id),
+                       _("only one score is the total; write 'score {name} = ...'").format(name=dup_total.name.id))
         total = totals[0].name.id if totals else None
 
         bands = [d for d in st if isinstance(d, n.BandDecl)]
         band = self._band(bands[0]) if bands else None
         for dup_band in bands[1:]:
-            self.error("E102", dup_band.span, "a second 'band' block", "keep only one")
+            self.error("E102", dup_band.span, _("a second 'band' block"), _("keep only one"))
         if not bands:
             self.error("E405", header[0].span if header else Span(1, 1, 1, 2),
-                       "the file has no 'band' block nor 'level from', so no level can be given",
-                       "add one, e.g.: band 得分 { 5: [90, ..)  4: [80, 90)  0: (.., 80) }\n"
-                       "or, for a count of badge stars: level from 星数")
+                       _("the file has no 'band' block nor 'level from', so no level can be given"),
+                       _("add one, e.g.: band 得分 { 5: [90, ..)  4: [80, 90)  0: (.., 80) }\nor, for a count of "
+                         "badge stars: level from 星数"))
 
         rules = self._rules([d for d in st if isinstance(d, n.Rule)])
         if total is None and band is not None:
@@ -204,8 +210,9 @@ class _Checker:
         first = header[0].first_period if header else None
         last = header[0].last_period if header else None
         if first is not None and last is not None and first > last:
-            self.error("E302", header[0].span, f"the scheme is in force from {first} to {last}, which is no period",
-                       f"write the earlier year first: in force {last}..{first}")
+            self.error("E302", header[0].span, _("the scheme is in force from {first} to {last}, which is no "
+                                                 "period").format(first=first, last=last),
+                       _("write the earlier year first: in force {last}..{first}").format(last=last, first=first))
             return sort_diagnostics(self.diags), None
         program = m.Program(
             title=title,
@@ -234,27 +241,29 @@ class _Checker:
         names: dict[str, n.ExampleDecl] = {}
         for decl in decls:
             if decl.name.value in names:
-                self.error("E102", decl.name.span, f"two examples are named '{decl.name.value}'",
-                           f"the first is on line {names[decl.name.value].span.line}; give each its own name")
+                self.error("E102", decl.name.span, _("two examples are named '{name}'").format(name=decl.name.value),
+                           _("the first is on line {line}; give each its own name").format(
+                               line=names[decl.name.value].span.line))
             names[decl.name.value] = decl
             given = []
             seen: set[str] = set()
             for name, value in decl.given:
                 if name.id in seen:
-                    self.error("E102", name.span, f"the example gives '{name.id}' twice")
+                    self.error("E102", name.span, _("the example gives '{id}' twice").format(id=name.id))
                 seen.add(name.id)
                 inp = self.inputs.get(name.id)
                 if inp is None:
-                    self._unknown(name, "an input")
+                    self._unknown(name, _("an input"))
                     continue
                 raw = self._example_value(value, inp)
                 if raw is not None:
                     given.append((name.id, raw))
-            unknown = any(name.id not in self.inputs for name, _ in decl.given)  # already reported
+            unknown = any(name.id not in self.inputs for name, _v in decl.given)  # already reported
             for inp in self.inputs.values():
                 if not unknown and inp.name not in seen and not inp.has_default and inp.type.kind != "set":
-                    self.error("E601", decl.name.span, f"the example '{decl.name.value}' gives no value for '{inp.name}'",
-                               f"add it to 'given', e.g. {inp.name}: ..., or give the input a default")
+                    self.error("E601", decl.name.span, _("the example '{name}' gives no value for '{input}'").format(
+                                   name=decl.name.value, input=inp.name),
+                               _("add it to 'given', e.g. {name}: ..., or give the input a default").format(name=inp.name))
             checks = [c for e in decl.expect if (c := self._check(e, scores)) is not None]
             out.append(m.Example(decl.name.value, tuple(given), decl.period, tuple(checks), decl.span))
         return tuple(out)
@@ -273,12 +282,14 @@ class _Checker:
         elif isinstance(e, n.SetLiteral):
             raw = [x.id for x in e.items if isinstance(x, n.Name)]
         else:
-            self.error("E201", _span_of(e), f"an example gives values, not calculations: write the value of '{inp.name}'")
+            self.error("E201", _span_of(e), _("an example gives values, not calculations: write the value of "
+                                              "'{name}'").format(name=inp.name))
             return None
-        _, problem = coerce(inp, raw)
+        _v, problem = coerce(inp, raw)
         if problem:
-            self.error("E301", _span_of(e), f"the example's value for '{inp.name}' does not fit its declaration",
-                       f"expected {problem}")
+            self.error("E301", _span_of(e), _("the example's value for '{name}' does not fit its declaration").format(
+                           name=inp.name),
+                       _("expected {problem}").format(problem=problem))
             return None
         return raw
 
@@ -296,35 +307,35 @@ class _Checker:
                 key = next((s.name for s in scores.values() if s.kind == "total"), key)
             number = value.value if isinstance(value, (n.Number, n.Percent)) else None
             if number is None or not (key in scores or numeric_input):
-                self.error("E201", span, f"expect {key} = a number", "e.g. expect 得分 = 93.5")
+                self.error("E201", span, _("expect {key} = a number").format(key=key), _("e.g. expect 得分 = 93.5"))
                 return None
             kind = "score" if key in scores else "input"
             return m.Check(kind, key, number, fmt_number(number), span)
         if key == "status":
             word = value.id if isinstance(value, n.Name) else None
             if word not in STATUSES:
-                self.error("E201", span, "a status is rated, invalid or ineligible")
+                self.error("E201", span, _("a status is rated, invalid or ineligible"))
                 return None
             return m.Check("status", key, word, word, span)
         if key == "reason":
             if not isinstance(value, n.String):
-                self.error("E201", span, 'a reason is a quoted text: the name of a rule, e.g. reason = "..."')
+                self.error("E201", span, _("a reason is a quoted text: the name of a rule, e.g. reason = \"...\""))
                 return None
             return m.Check("reason", key, value.value, value.value, span)
         if key in ("flags", "badges"):
             if not isinstance(value, tuple):
-                self.error("E201", span, f'{key} are a list of names: {key} = ["..."]')
+                self.error("E201", span, _("{key} are a list of names: {key} = [\"...\"]").format(key=key))
                 return None
             known = self.flag_names if key == "flags" else [
                 b.label.value for d in self.tree.statements if isinstance(d, n.BadgesDecl) for b in d.badges]
             for item in value:
                 if item.value not in known:
                     close = suggestion(item.value, known)
-                    self.error("E101", item.span, f"there is no {key[:-1]} named '{item.value}'",
-                               close)
+                    missing = _("there is no flag named '{name}'") if key == "flags" else _("there is no badge named '{name}'")
+                    self.error("E101", item.span, missing.format(name=item.value), close)
             names = tuple(sorted(x.value for x in value))
             return m.Check(key, key, names, "[" + ", ".join(names) + "]", span)
-        self._unknown(e.key, "a score, or level, status, reason, flags or badges",
+        self._unknown(e.key, _("a score, or level, status, reason, flags or badges"),
                       ["level", "status", "reason", "flags", "badges", "total"])
         return None
 
@@ -347,15 +358,16 @@ class _Checker:
             return
         levels = program.levels
         x = ranges.of(program.band.score)
-        span_text = f"{fmt_number(x.lo) if x.lo.is_finite() else '-∞'} to {fmt_number(x.hi) if x.hi.is_finite() else '∞'}"
+        span_text = _("{low} to {high}").format(low=fmt_number(x.lo) if x.lo.is_finite() else "-∞",
+                                                high=fmt_number(x.hi) if x.hi.is_finite() else "∞")
         for rank in range(len(levels.values)):
             if rank in reachable:
                 continue
             entry = next((e for e in band.entries if not band.direct and self._names_rank(e.level, rank)), None)
             where = entry.span if entry is not None else band.span
-            self.warning("W401", where, f"no entity can reach {levels.label(rank)}: "
-                         f"{program.band.score.name} runs from {span_text}",
-                         "check the band's ends against the scores' declared ranges, or drop the level")
+            self.warning("W401", where, _("no entity can reach {label}: {name} runs from {range}").format(
+                             label=levels.label(rank), name=program.band.score.name, range=span_text),
+                         _("check the band's ends against the scores' declared ranges, or drop the level"))
         for decl, rule in zip(pops, program.population, strict=False):
             if rule.kind != "quota" or rule.bound not in ("at least", "exactly") or rule.rank is None or not rule.amount:
                 continue
@@ -363,49 +375,57 @@ class _Checker:
                     "<=": set(range(rule.rank + 1))}[rule.scope] & reachable
             if hits:
                 continue
-            move = "lower" if rule.scope == "<=" else "raise"
-            runs = f"{program.band.score.name} runs from {span_text}"
+            runs = _("{name} runs from {range}").format(name=program.band.score.name, range=span_text)
             if rule.enforced:
-                self.error("E504", decl.name.span, f"'{rule.name}' would {move} entities to "
-                           f"{self._levels_text(rule)}, which no entity's own rating reaches ({runs})",
-                           "check the level and the band against the scores' ranges; "
-                           "a quota that is only a target says 'report only'")
+                would = _("'{name}' would lower entities to {levels}, which no entity's own rating reaches ({runs})") \
+                    if rule.scope == "<=" else \
+                    _("'{name}' would raise entities to {levels}, which no entity's own rating reaches ({runs})")
+                self.error("E504", decl.name.span, would.format(name=rule.name, levels=self._levels_text(rule), runs=runs),
+                           _("check the level and the band against the scores' ranges; a quota that is only a "
+                             "target says 'report only'"))
             else:
-                self.warning("W502", decl.name.span, f"no entity's own rating reaches the levels of '{rule.name}' "
-                             f"({runs})", "it moves nobody, so only another quota can meet it; check the level and the band")
+                self.warning("W502", decl.name.span,
+                             _("no entity's own rating reaches the levels of '{name}' ({runs})").format(
+                                 name=rule.name, runs=runs),
+                             _("it moves nobody, so only another quota can meet it; check the level and the band"))
 
     def _lint(self, program: m.Program, ranges: Ranges) -> None:
         """Warnings: inputs and scores nobody reads; conditions that always or never hold."""
         used: set[tuple[str, str]] = set()
-        for _, expr in expressions(program):
+        for _k, expr in expressions(program):
             used |= references(expr)
         used |= {("input", f) for p in program.population for f in (p.per, p.minimum_per, p.apportion_by) if f}
         for inp in program.inputs:
             if inp.role == "value" and ("input", inp.name) not in used:
-                self.warning("W301", inp.span, f"the input '{inp.name}' is declared but nothing reads it",
-                             "use it in a score or a rule, or remove it (a column to carry along: declare it text)")
+                self.warning("W301", inp.span, _("the input '{name}' is declared but nothing reads it").format(name=inp.name),
+                             _("use it in a score or a rule, or remove it (a column to carry along: declare it "
+                               "text)"))
         for score in program.scores:
             if ("score", score.name) not in used and score.name != program.total:
-                self.warning("W302", score.span, f"the score '{score.name}' is computed but nothing reads it",
-                             "use it in the total, a band or a rule, or remove it")
+                self.warning("W302", score.span, _("the score '{name}' is computed but nothing reads it").format(
+                                 name=score.name),
+                             _("use it in the total, a band or a rule, or remove it"))
         for rule in program.rules:
             held = truth(ranges, rule.condition)
             if held is None:
                 continue
             what = f"{rule.kind} '{rule.name}'"
             if held:
-                self.warning("W303", rule.span, f"the condition of {what} holds for every entity",
-                             "check the constant against the inputs' declared ranges")
+                self.warning("W303", rule.span, _("the condition of {what} holds for every entity").format(what=what),
+                             _("check the constant against the inputs' declared ranges"))
             else:
-                self.warning("W304", rule.span, f"the condition of {what} holds for no entity: the rule never applies",
-                             "check the constant against the inputs' declared ranges")
+                self.warning("W304", rule.span, _("the condition of {what} holds for no entity: the rule never "
+                                                  "applies").format(what=what),
+                             _("check the constant against the inputs' declared ranges"))
         reachable = ranges.reachable_ranks()
         if reachable:
             for rule in program.rules_of("cap"):
                 assert rule.rank is not None
                 if max(reachable) <= rule.rank:
-                    self.warning("W305", rule.span, f"cap '{rule.name}' can never lower a level: no band gives more "
-                                 f"than {program.levels.label(max(reachable))}", "check the cap's level")
+                    self.warning("W305", rule.span,
+                                 _("cap '{name}' can never lower a level: no band gives more than {label}").format(
+                                     name=rule.name, label=program.levels.label(max(reachable))),
+                                 _("check the cap's level"))
 
     def _names_rank(self, ref: n.LevelRef, rank: int) -> bool:
         return self.levels is not None and ref.value in self.levels.values \
@@ -416,24 +436,26 @@ class _Checker:
     def _levels(self, decl: n.StarLevels | n.GradeLevels) -> m.Levels | None:
         if isinstance(decl, n.StarLevels):
             if decl.low > decl.high:
-                self.error("E302", decl.span, f"levels run from {decl.low} down to {decl.high}",
-                           f"write the lowest first: levels stars {decl.high}..{decl.low}")
+                self.error("E302", decl.span, _("levels run from {low} down to {high}").format(low=decl.low, high=decl.high),
+                           _("write the lowest first: levels stars {high}..{low}").format(high=decl.high, low=decl.low))
                 return None
             if decl.high - decl.low > MAX_LEVELS:
-                self.error("E302", decl.span, f"{decl.high - decl.low + 1} levels are more than a rating can use",
-                           f"star levels run at most {MAX_LEVELS} steps, e.g. levels stars 0..10")
+                self.error("E302", decl.span, _("{number} levels are more than a rating can use").format(
+                               number=decl.high - decl.low + 1),
+                           _("star levels run at most {most} steps, e.g. levels stars 0..10").format(most=MAX_LEVELS))
                 return None
             values = tuple(range(decl.low, decl.high + 1))
             labels = {v: f"{v}星" for v in values}
             for lab in decl.labels:
                 if lab.stars not in labels:
-                    self.error("E104", lab.span, f"{lab.stars} is not one of the levels {decl.low}..{decl.high}")
+                    self.error("E104", lab.span, _("{stars} is not one of the levels {low}..{high}").format(
+                                   stars=lab.stars, low=decl.low, high=decl.high))
                 labels[lab.stars] = lab.label.value
             return m.Levels(True, tuple(values), tuple(labels[v] for v in values))
         seen: set[str] = set()
         for name in decl.names:
             if name.id in seen:
-                self.error("E102", name.span, f"the grade '{name.id}' is listed twice")
+                self.error("E102", name.span, _("the grade '{id}' is listed twice").format(id=name.id))
             seen.add(name.id)
         names = tuple(dict.fromkeys(x.id for x in decl.names))
         return m.Levels(False, names, names)
@@ -446,14 +468,15 @@ class _Checker:
             rank = levels.values.index(ref.value)
             return m.LevelConst(rank, levels.label(rank), ref.span)
         if levels.stars:
-            hint = f"levels run {levels.values[0]}..{levels.values[-1]}"
+            hint = _("levels run {low}..{high}").format(low=levels.values[0], high=levels.values[-1])
             meant = _stars_named(str(ref.value), levels)
             if meant is not None:
-                hint = f"write {meant}: a star level is written as its number of stars ({hint})"
+                hint = _("write {meant}: a star level is written as its number of stars ({hint})").format(
+                    meant=meant, hint=hint)
         else:
             close = suggestion(str(ref.value), [str(v) for v in levels.values])
-            hint = close or "grades are: " + ", ".join(map(str, levels.values))
-        self.error("E104", ref.span, f"'{ref.value}' is not one of the levels", hint)
+            hint = close or _("grades are: {grades}").format(grades=listing([str(v) for v in levels.values]))
+        self.error("E104", ref.span, _("'{value}' is not one of the levels").format(value=ref.value), hint)
         return None
 
     # ---- declarations ------------------------------------------------------
@@ -462,8 +485,8 @@ class _Checker:
         name = decl.name.id
         if name in self.inputs:
             first = self.inputs[name].span
-            self.error("E102", decl.name.span, f"the input '{name}' is declared twice",
-                       f"it was first declared on line {first.line}; remove one or rename it")
+            self.error("E102", decl.name.span, _("the input '{name}' is declared twice").format(name=name),
+                       _("it was first declared on line {line}; remove one or rename it").format(line=first.line))
             return
         spec = decl.type
         typ, role = self._input_type(spec)
@@ -476,23 +499,24 @@ class _Checker:
     def _input_type(self, spec: n.TypeSpec) -> tuple[m.Type, str]:
         if isinstance(spec, n.ScoreType):
             if any(too_many_digits(x) for x in (spec.low, spec.high, spec.step) if x is not None):
-                self.error("E301", spec.span, f"a number with more than {MAX_DIGITS} digits",
-                           "ratings need far fewer digits; check the range")
+                self.error("E301", spec.span, _("a number with more than {digits} digits").format(digits=MAX_DIGITS),
+                           _("ratings need far fewer digits; check the range"))
                 return m.NUMBER, "value"
             if spec.low > spec.high:
-                self.error("E302", spec.span, f"the range {spec.low}..{spec.high} is empty",
-                           f"write the smaller end first: {spec.high}..{spec.low}")
+                self.error("E302", spec.span, _("the range {low}..{high} is empty").format(low=spec.low, high=spec.high),
+                           _("write the smaller end first: {high}..{low}").format(high=spec.high, low=spec.low))
             if spec.step is not None:
                 if spec.step <= 0:
-                    self.error("E302", spec.span, "a step must be more than 0", "e.g. step 0.1")
+                    self.error("E302", spec.span, _("a step must be more than 0"), _("e.g. step 0.1"))
                 elif (spec.low % spec.step) != 0 or (spec.high % spec.step) != 0:
                     self.error("E302", spec.span,
-                               f"the ends {spec.low} and {spec.high} are not multiples of the step {spec.step}",
-                               "make the range's ends multiples of the step")
+                               _("the ends {low} and {high} are not multiples of the step {step}").format(
+                                   low=spec.low, high=spec.high, step=spec.step),
+                               _("make the range's ends multiples of the step"))
             return m.NUMBER, "value"
         if isinstance(spec, n.CountType):
             if spec.high is not None and spec.low > spec.high:
-                self.error("E302", spec.span, f"the range {spec.low}..{spec.high} is empty")
+                self.error("E302", spec.span, _("the range {low}..{high} is empty").format(low=spec.low, high=spec.high))
             return m.COUNT, "value"
         if isinstance(spec, n.PercentType):
             return m.PERCENT, "value"
@@ -502,7 +526,7 @@ class _Checker:
             seen: set[str] = set()
             for mem in spec.members:
                 if mem.id in seen:
-                    self.error("E102", mem.span, f"'{mem.id}' is listed twice")
+                    self.error("E102", mem.span, _("'{id}' is listed twice").format(id=mem.id))
                 seen.add(mem.id)
             members = tuple(dict.fromkeys(x.id for x in spec.members))
             return m.Type("enum" if isinstance(spec, n.EnumType) else "set", members), "value"
@@ -528,14 +552,15 @@ class _Checker:
             elif isinstance(expr, n.String) and typ.kind == "text":
                 value = expr.value
             else:
-                self.error("E201", span, f"the default of '{name}' must be {typ.describe()}")
+                self.error("E201", span, _("the default of '{name}' must be {type}").format(name=name, type=typ.describe()))
                 return None
         except Exception:  # pragma: no cover - defensive; literals are well formed
             return None
         problem = range_problem(value, typ, spec)
         if problem:
-            self.error("E301", span, f"the default of '{name}' is outside its declaration: {problem}",
-                       f"'{name}' is declared as {_describe_spec(spec, typ)}")
+            self.error("E301", span, _("the default of '{name}' is outside its declaration: {problem}").format(
+                           name=name, problem=problem),
+                       _("'{name}' is declared as {declared}").format(name=name, declared=_describe_spec(spec, typ)))
             return None
         return value
 
@@ -552,23 +577,24 @@ class _Checker:
     def _declare_score(self, decl: n.ScoreDecl | n.RuleGroup | n.BadgesDecl) -> None:
         name = decl.name.id
         if name in self.inputs:
-            self.error("E102", decl.name.span, f"'{name}' is already declared as an input",
-                       "give the score another name")
+            self.error("E102", decl.name.span, _("'{name}' is already declared as an input").format(name=name),
+                       _("give the score another name"))
         elif name in self.score_decls:
             first = self.score_decls[name].name.span
-            self.error("E102", decl.name.span, f"'{name}' is defined twice",
-                       f"it was first defined on line {first.line}; remove one or rename it")
+            self.error("E102", decl.name.span, _("'{name}' is defined twice").format(name=name),
+                       _("it was first defined on line {line}; remove one or rename it").format(line=first.line))
         else:
             self.score_decls[name] = decl
             self.score_types[name] = m.COUNT if isinstance(decl, n.BadgesDecl) else m.NUMBER
 
     def _score(self, decl: n.ScoreDecl) -> m.Score:
         with self._reading(decl.name.id):
-            scope = _Scope(f"score '{decl.name.id}'")
+            scope = _Scope(_("score '{name}'").format(name=decl.name.id))
             expr, typ = self._expr(decl.expr, scope)
             if typ is not None and not typ.numeric:
-                self.error("E203", _span_of(decl.expr), f"the score '{decl.name.id}' must be a number, not {typ.describe()}",
-                           "a yes/no item is scored with 'when', e.g. 20 when 达标")
+                self.error("E203", _span_of(decl.expr), _("the score '{name}' must be a number, not {type}").format(
+                               name=decl.name.id, type=typ.describe()),
+                           _("a yes/no item is scored with 'when', e.g. 20 when 达标"))
         return m.Score(decl.name.id, "total" if decl.is_total else "score", expr, span=decl.span)
 
     def _group(self, decl: n.RuleGroup) -> m.Score:
@@ -577,18 +603,20 @@ class _Checker:
             labels: set[str] = set()
             for entry in decl.entries:
                 if entry.label.value in labels:
-                    self.error("E102", entry.label.span, f"two entries of '{decl.name.id}' are labelled '{entry.label.value}'",
-                               "give each entry its own label")
+                    self.error("E102", entry.label.span, _("two entries of '{name}' are labelled '{label}'").format(
+                                   name=decl.name.id, label=entry.label.value),
+                               _("give each entry its own label"))
                 labels.add(entry.label.value)
                 scope = _Scope(f"{decl.kind} '{entry.label.value}'")
                 expr, typ = self._expr(entry.expr, scope)
                 if typ is not None and not typ.numeric:
                     self.error("E203", _span_of(entry.expr),
-                               f"the {decl.kind} '{entry.label.value}' must be a number of points, not {typ.describe()}",
-                               "e.g. 5 when 条件, or 3 each 次数")
+                               _("the {kind} '{label}' must be a number of points, not {type}").format(
+                                   kind=decl.kind, label=entry.label.value, type=typ.describe()),
+                               _("e.g. 5 when 条件, or 3 each 次数"))
                 entries.append(m.GroupEntry(entry.label.value, expr, entry.span))
             if decl.cap is not None and decl.cap.value < 0:
-                self.error("E302", decl.cap.span, "a cap on points must not be negative")
+                self.error("E302", decl.cap.span, _("a cap on points must not be negative"))
         return m.Score(decl.name.id, decl.kind, None, tuple(entries),
                        decl.cap.value if decl.cap else None, decl.span)
 
@@ -598,22 +626,25 @@ class _Checker:
             labels: set[str] = set()
             for badge in decl.badges:
                 if badge.label.value in labels:
-                    self.error("E102", badge.label.span, f"two stars of '{decl.name.id}' are named '{badge.label.value}'",
-                               "give each star its own name")
+                    self.error("E102", badge.label.span, _("two stars of '{name}' are named '{label}'").format(
+                                   name=decl.name.id, label=badge.label.value),
+                               _("give each star its own name"))
                 labels.add(badge.label.value)
-                scope = _Scope(f"star '{badge.label.value}'")
+                scope = _Scope(_("star '{label}'").format(label=badge.label.value))
                 cond, typ = self._expr(badge.condition, scope)
                 if typ is not None and typ.kind != "bool":
                     self.error("E202", _span_of(badge.condition),
-                               f"the star '{badge.label.value}' is won on a yes/no condition, not {typ.describe()}",
-                               "e.g. 民主测评 > 90%")
+                               _("the star '{label}' is won on a yes/no condition, not {type}").format(
+                                   label=badge.label.value, type=typ.describe()),
+                               _("e.g. 民主测评 > 90%"))
                 applies: m.Expr | None = None
                 if badge.applies is not None:
                     applies, at = self._expr(badge.applies, scope)
                     if at is not None and at.kind != "bool":
                         self.error("E202", _span_of(badge.applies),
-                                   f"'for' says which entities the star is for, with a yes/no condition, not {at.describe()}",
-                                   "e.g. for 类别 in {农村, 社区}")
+                                   _("'for' says which entities the star is for, with a yes/no condition, not "
+                                     "{type}").format(type=at.describe()),
+                                   _("e.g. for 类别 in {农村, 社区}"))
                 entries.append(m.GroupEntry(badge.label.value, cond, badge.span, badge.from_records, applies))
         return m.Score(decl.name.id, "badges", None, tuple(entries), None, decl.span)
 
@@ -627,8 +658,8 @@ class _Checker:
             if state.get(name) == 1:
                 cycle = path[path.index(name):] + [name]
                 decl = self.score_decls[name]
-                self.error("E107", decl.name.span, "these scores are defined in terms of each other: "
-                           + " -> ".join(cycle), "break the circle: one of them must not use the others")
+                self.error("E107", decl.name.span, _("these scores are defined in terms of each other: {cycle}").format(
+                               cycle=" -> ".join(cycle)), _("break the circle: one of them must not use the others"))
                 return
             state[name] = 1
             for dep in sorted(self.deps.get(name, ())):
@@ -653,9 +684,10 @@ class _Checker:
         elif name in self.inputs and self.inputs[name].type.numeric:
             ref = m.Ref("input", name, decl.score.span)
         elif name in self.inputs:
-            self.error("E201", decl.score.span, f"bands need a number, but '{name}' is {self.inputs[name].type.describe()}")
+            self.error("E201", decl.score.span, _("bands need a number, but '{name}' is {type}").format(
+                           name=name, type=self.inputs[name].type.describe()))
         else:
-            self._unknown(decl.score, "a score")
+            self._unknown(decl.score, _("a score"))
         ranges: list[m.BandRange] = []
         else_rank: int | None = None
         refused = False  # an entry already reported: gaps around it would only repeat it
@@ -664,7 +696,7 @@ class _Checker:
             refused |= const is None
             if entry.is_else:
                 if else_rank is not None:
-                    self.error("E102", entry.span, "a second 'else' band", "keep only one")
+                    self.error("E102", entry.span, _("a second 'else' band"), _("keep only one"))
                 if const is not None:
                     else_rank = const.rank
                 continue
@@ -673,8 +705,9 @@ class _Checker:
             if lo.value is not None and hi.value is not None and (
                 lo.value > hi.value or (lo.value == hi.value and not (lo.closed and hi.closed))
             ):
-                self.error("E403", entry.span, f"the interval {_interval_text(lo, hi)} holds no score",
-                           "write the lower end first, e.g. [80, 90)")
+                self.error("E403", entry.span, _("the interval {interval} holds no score").format(
+                               interval=_interval_text(lo, hi)),
+                           _("write the lower end first, e.g. [80, 90)"))
                 refused = True
                 continue
             if const is not None:
@@ -693,8 +726,8 @@ class _Checker:
         if self.levels is None:
             return None
         if not self.levels.stars:
-            self.error("E201", decl.span, "'level from' gives a number of stars, but the levels are grades",
-                       "map the count to grades with a band: band 星数 { 优秀: [5, ..) ... }")
+            self.error("E201", decl.span, _("'level from' gives a number of stars, but the levels are grades"),
+                       _("map the count to grades with a band: band 星数 { 优秀: [5, ..) ... }"))
             return None
         target = self.score_decls.get(name)
         if name in self.inputs and self.inputs[name].type == m.COUNT:
@@ -705,21 +738,24 @@ class _Checker:
             ref = m.Ref("score", name, decl.score.span)
             top = self._most_badges(target)
         elif target is not None or name in self.inputs:
-            self.error("E201", decl.score.span, f"'level from' needs a count of stars, and '{name}' is not one",
-                       "count stars with a 'badges' block, or use a band")
+            self.error("E201", decl.score.span, _("'level from' needs a count of stars, and '{name}' is not one").format(
+                           name=name),
+                       _("count stars with a 'badges' block, or use a band"))
             return None
         else:
-            self._unknown(decl.score, "a count of stars (a 'badges' block)")
+            self._unknown(decl.score, _("a count of stars (a 'badges' block)"))
             return None
         low, high = self.levels.values[0], self.levels.values[-1]
         assert isinstance(low, int) and isinstance(high, int)
         if low > 0:
-            self.error("E401", decl.span, f"a count of 0 stars falls in no level: the levels start at {low}",
-                       f"write 'levels stars 0..{high}', or map counts with a band")
+            self.error("E401", decl.span, _("a count of 0 stars falls in no level: the levels start at {low}").format(low=low),
+                       _("write 'levels stars 0..{high}', or map counts with a band").format(high=high))
         if top is None or top > high:
-            shown = "any number" if top is None else str(top)
-            self.error("E401", decl.span, f"'{name}' can count {shown} stars, more than the top level {high}",
-                       f"write 'levels stars 0..{top if top is not None else high}', or map counts with a band")
+            shown = _("any number") if top is None else str(top)
+            self.error("E401", decl.span, _("'{name}' can count {shown} stars, more than the top level {high}").format(
+                           name=name, shown=shown, high=high),
+                       _("write 'levels stars 0..{value}', or map counts with a band").format(
+                           value=top if top is not None else high))
         return m.Band(ref, (), None, decl.span, direct=True)
 
     def _most_badges(self, decl: n.BadgesDecl) -> int:
@@ -769,31 +805,33 @@ class _Checker:
                 if witness is None:
                     witness = _between(b.low, a.high)
                 self.error("E402", b.span,
-                           f"bands overlap: a score of {fmt_number(witness)} is in both "
-                           f"{label(a.rank)} {a.text} and {label(b.rank)} {b.text}",
-                           "make each end belong to one band only, e.g. [80, 90) then [90, 100]")
+                           _("bands overlap: a score of {witness} is in both {label} {text} and {label2} {text2}").format(
+                               witness=fmt_number(witness), label=label(a.rank), text=a.text, label2=label(b.rank), text2=b.text),
+                           _("make each end belong to one band only, e.g. [80, 90) then [90, 100]"))
             elif b.low > a.high or (b.low == a.high and not a.high_closed and not b.low_closed):
                 if else_rank is not None:
                     continue
                 lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)})" if a.low is not None else \
                     f"(.., {fmt_number(b.low)})"
                 self.gaps.append(_Gap(a.high, not a.high_closed, b.low, not b.low_closed, b.span,
-                                      f"(between {label(a.rank)} {a.text} and {label(b.rank)} {b.text})",
-                                      f"make the bands meet: end the lower one where this one starts, "
-                                      f"{label(a.rank)}: {lower}", between=True))
+                                      _("(between {label} {text} and {label2} {text2})").format(
+                                          label=label(a.rank), text=a.text, label2=label(b.rank), text2=b.text),
+                                      _("make the bands meet: end the lower one where this one starts, {label}: "
+                                        "{lower}").format(label=label(a.rank), lower=lower), between=True))
         if else_rank is None and srt:
             first, last = srt[0], srt[-1]
             if first.low is not None:
                 self.gaps.append(_Gap(None, False, first.low, not first.low_closed, first.span,
-                                      f"a score below {fmt_number(first.low)} falls in no band",
-                                      f"add a lowest band, e.g. 0: (.., {fmt_number(first.low)}), or '0: else'"))
+                                      _("a score below {low} falls in no band").format(low=fmt_number(first.low)),
+                                      _("add a lowest band, e.g. 0: (.., {low}), or '0: else'").format(
+                                          low=fmt_number(first.low))))
             if last.high is not None and not any(r.high is None for r in srt):
                 top = f"[{fmt_number(last.low) if last.low is not None else '..'}, ..)"
                 self.gaps.append(_Gap(last.high, not last.high_closed, None, False, last.span,
-                                      f"a score above {fmt_number(last.high)} falls in no band",
-                                      f"write {top} for the top band"))
+                                      _("a score above {high} falls in no band").format(high=fmt_number(last.high)),
+                                      _("write {top} for the top band").format(top=top)))
         if not srt and else_rank is None and decl.entries:
-            self.error("E401", decl.span, "the band block gives no level to any score")
+            self.error("E401", decl.span, _("the band block gives no level to any score"))
 
     # ---- rules -------------------------------------------------------------
 
@@ -803,8 +841,9 @@ class _Checker:
         for rule in rules:
             key = (rule.kind, rule.name.value)
             if key in names:
-                self.error("E102", rule.name.span, f"two {rule.kind} rules are named '{rule.name.value}'",
-                           f"the first is on line {names[key].span.line}; give each rule its own name")
+                self.error("E102", rule.name.span, _("two {kind} rules are named '{name}'").format(
+                               kind=rule.kind, name=rule.name.value),
+                           _("the first is on line {line}; give each rule its own name").format(line=names[key].span.line))
             names[key] = rule
             early = rule.kind in ("require", "disqualify")
             scope = _Scope(f"{rule.kind} '{rule.name.value}'", allow_scores=not early,
@@ -812,14 +851,15 @@ class _Checker:
             cond, typ = self._expr(rule.condition, scope)
             if typ is not None and typ.kind != "bool":
                 self.error("E202", _span_of(rule.condition),
-                           f"the condition of {rule.kind} '{rule.name.value}' must be yes/no, not {typ.describe()}",
-                           "compare it with something, e.g. 满意率 < 50%")
+                           _("the condition of {kind} '{name}' must be yes/no, not {type}").format(
+                               kind=rule.kind, name=rule.name.value, type=typ.describe()),
+                           _("compare it with something, e.g. 满意率 < 50%"))
             rank = None
             if rule.kind == "cap" and rule.level is not None:
                 const = self._level_const(rule.level)
                 rank = const.rank if const else None
             if rule.kind == "demote" and (rule.steps or 0) < 1:
-                self.error("E302", rule.span, "a demotion must lower by at least 1 level")
+                self.error("E302", rule.span, _("a demotion must lower by at least 1 level"))
             out.append(m.RuleIR(rule.kind, rule.name.value, cond, rank, rule.steps, rule.span))
         out.sort(key=lambda r: PIPELINE_ORDER.index(r.kind))
         return tuple(out)
@@ -838,16 +878,17 @@ class _Checker:
             if kind in (n.QFlag, n.QCap):
                 kind = n.QFlag  # one effect per selection
             if kind in seen:
-                self.error("E502", clause.span, f"the {what} says this twice",
-                           f"the first is on line {seen[kind].span.line}; keep one")
+                self.error("E502", clause.span, _("the {what} says this twice").format(what=what),
+                           _("the first is on line {line}; keep one").format(line=seen[kind].span.line))
                 ok = False
             seen[kind] = clause
             wrong = self._SELECT_ONLY if decl.kind == "quota" else self._QUOTA_ONLY
             if isinstance(clause, wrong):
                 other = "select" if decl.kind == "quota" else "quota"
-                self.error("E502", clause.span, f"this belongs in a '{other}' block, not in the {what}",
-                           "a quota says 'level K at most/at least/exactly/about N'; "
-                           "a select says 'top/bottom N' and 'flag \"名\"' or 'cap at most K'")
+                self.error("E502", clause.span, _("this belongs in a '{other}' block, not in the {what}").format(
+                               other=other, what=what),
+                           _("a quota says 'level K at most/at least/exactly/about N'; a select says 'top/bottom "
+                             "N' and 'flag \"名\"' or 'cap at most K'"))
                 ok = False
 
         def get(cls: type) -> Any:
@@ -858,26 +899,26 @@ class _Checker:
         effect = get(n.QFlag)
         if decl.kind == "quota" and target is None:
             top = self.levels.values[-1] if self.levels is not None else 5
-            self.error("E501", decl.name.span, f"the {what} does not say which level it bounds",
-                       f"add a line such as: level {top} at most 10%")
+            self.error("E501", decl.name.span, _("the {what} does not say which level it bounds").format(what=what),
+                       _("add a line such as: level {top} at most 10%").format(top=top))
             return None
         if decl.kind == "select" and (pick is None or effect is None):
             values = self.levels.values if self.levels is not None else (4, 5)
             below_top = values[-2] if len(values) > 1 else values[0]
             if pick is None:
-                missing = "which entities it picks (e.g. bottom 10%)"
-                hint = "add a line such as: bottom 10%  (or: top 3)  to say whom it picks"
+                missing = _("which entities it picks (e.g. bottom 10%)")
+                hint = _("add a line such as: bottom 10%  (or: top 3)  to say whom it picks")
             else:
-                missing = f"what happens to them (flag \"整顿\" or cap at most {below_top})"
-                hint = (f'add a line such as: flag "整顿" to mark them, '
-                        f"or: cap at most {below_top} to hold them at {below_top} or below")
-            self.error("E501", decl.name.span, f"the {what} does not say {missing}", hint)
+                missing = _("what happens to them (flag \"整顿\" or cap at most {below_top})").format(below_top=below_top)
+                hint = (_("add a line such as: flag \"整顿\" to mark them, or: cap at most {below_top} to hold them "
+                          "at {below_top} or below").format(below_top=below_top))
+            self.error("E501", decl.name.span, _("the {what} does not say {missing}").format(what=what, missing=missing), hint)
             return None
 
         amount = target.amount if target is not None else pick.amount if pick is not None else None
         assert amount is not None
         if amount.percent and not 0 <= amount.value <= 1:
-            self.error("E301", amount.span, "a share must be between 0% and 100%")
+            self.error("E301", amount.span, _("a share must be between 0% and 100%"))
             ok = False
 
         rank: int | None = None
@@ -888,8 +929,9 @@ class _Checker:
             rank = const.rank if const else None
             ok &= const is not None
             if target.scope is not None and target.scope not in (">=", "<="):
-                self.error("E201", target.span, f"a quota counts a level, or the levels at or above (>=) "
-                           f"or at or below (<=) it, not '{target.scope}'", "e.g. level >= 4 at most 30%")
+                self.error("E201", target.span, _("a quota counts a level, or the levels at or above (>=) or at "
+                                                  "or below (<=) it, not '{scope}'").format(
+                                                      scope=target.scope), _("e.g. level >= 4 at most 30%"))
                 ok = False
             scope = target.scope or "=="
             bound = target.bound
@@ -905,20 +947,23 @@ class _Checker:
         ok &= not ((per_clause and per_clause.group and per is None) or (minimum_clause and minimum_per is None)
                    or (apportion_clause and apportion_by is None))
         if apportion_clause is not None and per_clause is not None and per_clause.group is not None:
-            self.error("E502", apportion_clause.span, "a quota is either per group or apportioned among groups, not both",
-                       "'apportion by G' already applies the quota within each group of G")
+            self.error("E502", apportion_clause.span, _("a quota is either per group or apportioned among "
+                                                        "groups, not both"),
+                       _("'apportion by G' already applies the quota within each group of G"))
             ok = False
         enforce_clause: n.QEnforce | None = get(n.QEnforce)
         enforced = bound != "about"
         if enforce_clause is not None:
             if enforce_clause.enforced and bound == "about":
-                self.error("E502", enforce_clause.span, "an 'about' (左右) quota is a target, it cannot be enforced",
-                           "use 'at most' or 'at least' to enforce it")
+                self.error("E502", enforce_clause.span, _("an 'about' (左右) quota is a target, it cannot be "
+                                                          "enforced"),
+                           _("use 'at most' or 'at least' to enforce it"))
                 ok = False
             enforced = enforce_clause.enforced
         if minimum_clause is not None and bound not in ("at most", "exactly"):
-            self.error("E502", minimum_clause.span, "a per-group minimum protects places under an 'at most' quota",
-                       "write it in a quota that says 'at most' or 'exactly'")
+            self.error("E502", minimum_clause.span, _("a per-group minimum protects places under an 'at most' "
+                                                      "quota"),
+                       _("write it in a quota that says 'at most' or 'exactly'"))
             ok = False
 
         round_clause: n.QRound | None = get(n.QRound)
@@ -935,7 +980,8 @@ class _Checker:
             scope_ = _Scope(what, allow_level=True)
             among, typ = self._expr(among_clause.condition, scope_)
             if typ is not None and typ.kind != "bool":
-                self.error("E202", among_clause.span, f"'among' takes a yes/no condition, not {typ.describe()}")
+                self.error("E202", among_clause.span, _("'among' takes a yes/no condition, not {type}").format(
+                               type=typ.describe()))
                 ok = False
         flag = effect.name.value if isinstance(effect, n.QFlag) else None
         cap: int | None = None
@@ -958,15 +1004,16 @@ class _Checker:
     def _group_key(self, name: n.Name) -> str | None:
         inp = self.inputs.get(name.id)
         if inp is None and name.id in self.score_decls:
-            self.error("E201", name.span, f"'{name.id}' is a score, so it cannot group entities",
-                       "group by an input declared as group (or id, text, one of)")
+            self.error("E201", name.span, _("'{id}' is a score, so it cannot group entities").format(id=name.id),
+                       _("group by an input declared as group (or id, text, one of)"))
             return None
         if inp is None:
-            self._unknown(name, "a group key (an input declared as group, id, text or one of)")
+            self._unknown(name, _("a group key (an input declared as group, id, text or one of)"))
             return None
         if inp.type.kind not in ("text", "enum"):
-            self.error("E201", name.span, f"'{name.id}' is {inp.type.describe()}, so it cannot group entities",
-                       f"declare it as: input {name.id} : group")
+            self.error("E201", name.span, _("'{id}' is {type}, so it cannot group entities").format(
+                           id=name.id, type=inp.type.describe()),
+                       _("declare it as: input {id} : group").format(id=name.id))
             return None
         return name.id
 
@@ -987,8 +1034,8 @@ class _Checker:
                     ok = False
                     continue
                 if typ.kind not in ("number", "count", "percent", "text"):
-                    self.error("E201", key.span, f"entities cannot be ranked by {typ.describe()}",
-                               "rank by a score, a number or a name")
+                    self.error("E201", key.span, _("entities cannot be ranked by {type}").format(type=typ.describe()),
+                               _("rank by a score, a number or a name"))
                     ok = False
                     continue
                 descending = key.descending if key.descending is not None else typ.kind != "text"
@@ -1008,12 +1055,15 @@ class _Checker:
         held = [q for q in quotas if q.enforced and q.rank is not None and q.bound in ("at most", "at least", "exactly")]
         for q in held:
             if q.minimum and q.minimum_per and not q.percent and q.bound in ("at most", "exactly") and q.minimum > q.amount:
-                where = f" in each {q.per}" if q.per else ""
-                self.error("E503", q.span, f"'{q.name}' keeps the best {q.minimum} of each {q.minimum_per} "
-                           f"at {self._levels_text(q)} by its minimum, but allows {q.bound} "
-                           f"{fmt_number(q.amount)} there{where}: whenever it must move entities, the minimum "
-                           "keeps more than it allows", f"lower the minimum to {fmt_number(q.amount)} or less, "
-                           f"or raise the count to {q.minimum} or more")
+                where = _(" in each {per}").format(per=q.per) if q.per else ""
+                self.error("E503", q.span,
+                           _("'{name}' keeps the best {minimum} of each {minimum_per} at {levels} by its minimum, "
+                             "but allows {bound} {amount} there{where}: whenever it must move entities, "
+                             "the minimum keeps more than it allows").format(
+                                 name=q.name, minimum=q.minimum, minimum_per=q.minimum_per, levels=self._levels_text(q),
+                               bound=_bound_words(q.bound), amount=fmt_number(q.amount), where=where),
+                           _("lower the minimum to {amount} or less, or raise the count to {minimum} or more").format(
+                               amount=fmt_number(q.amount), minimum=q.minimum))
         reported: set[frozenset[int]] = set()
         scopes: list[tuple[str | None, list[Bound]]] = [(None, self._bounds(held, None))]
         scopes += [(key, self._bounds(held, key)) for key in dict.fromkeys(q.per for q in held if q.per)]
@@ -1053,14 +1103,27 @@ class _Checker:
     def _levels_text(self, q: m.PopRule) -> str:
         assert self.levels is not None and q.rank is not None
         label = self.levels.label(q.rank)
-        return {"==": label, ">=": f"{label} or above", "<=": f"{label} or below"}[q.scope]
+        if q.scope == ">=":
+            return _("{label} or above").format(label=label)
+        if q.scope == "<=":
+            return _("{label} or below").format(label=label)
+        return label
 
     def _quota_text(self, q: m.PopRule) -> str:
         """'at least 2 at 五星级 in each 支部': what a quota asks."""
-        bound = q.bound or ""
         amount = f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
-        where = f" in each {q.per}" if q.per else f" over all (apportioned by {q.apportion_by})" if q.apportion_by else ""
-        return f"{bound} {amount} at {self._levels_text(q)}{where}"
+        if q.per:
+            where = _(" in each {per}").format(per=q.per)
+        elif q.apportion_by:
+            where = _(" over all (apportioned by {by})").format(by=q.apportion_by)
+        else:
+            where = ""
+        if q.percent:  # a share, or a count ("5 个" in Chinese)
+            text = _("{bound} {share} at {levels}{where}")
+        else:
+            text = _("{bound} {count} at {levels}{where}")
+        return text.format(bound=_bound_words(q.bound), share=amount, count=amount, levels=self._levels_text(q),
+                           where=where)
 
     def _report_conflict(self, group: list[m.PopRule], key: str | None) -> None:
         assert self.levels is not None
@@ -1078,53 +1141,57 @@ class _Checker:
         def allows(q: m.PopRule) -> bool:
             return q.bound in ("at most", "exactly")
 
-        named = [f"'{q.name}' (line {q.span.line})" for q in group]
-        lines = "\n".join(f"line {q.span.line}: {self._quota_text(q)}" for q in group)
+        named = [_("'{name}' (line {line})").format(name=q.name, line=q.span.line) for q in group]
+        lines = "\n".join(_("line {line}: {quota}").format(line=q.span.line, quota=self._quota_text(q)) for q in group)
         if len(group) == 2:
             a, b = group
             pair = next(((lo, hi) for lo, hi in ((a, b), (b, a)) if asks(lo) and allows(hi)
                          and levels_of(lo) <= levels_of(hi)), None)
             if pair is not None:
                 lo, hi = pair
-                within = "" if levels_of(lo) == levels_of(hi) else f", which include {self._levels_text(lo)}"
+                within = "" if levels_of(lo) == levels_of(hi) else \
+                    _(", which include {levels}").format(levels=self._levels_text(lo))
                 self.error("E503", last.span,
-                           f"'{lo.name}' (line {lo.span.line}) asks for {self._quota_text(lo)}, but "
-                           f"'{hi.name}' (line {hi.span.line}) allows {self._quota_text(hi)}{within}",
-                           "no number of entities can meet both: one of the two must change")
+                           _("'{name}' (line {line}) asks for {quota}, but '{other}' (line {other_line}) allows "
+                             "{other_quota}{within}").format(
+                                 name=lo.name, line=lo.span.line, quota=self._quota_text(lo), other=hi.name,
+                               other_line=hi.span.line, other_quota=self._quota_text(hi), within=within),
+                           _("no number of entities can meet both: one of the two must change"))
                 return
         if all(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
                                                  for x, y in itertools.combinations(group, 2)) \
                 and all(q.percent for q in group):
             total = sum((q.amount for q in group), Decimal(0))
-            self.error("E503", last.span, f"these quotas ask for at least {fmt_number(total * 100)}% of all entities "
-                       "on different levels, more than 100%",
-                       "lower the shares; they must add up to 100% or less: " + ", ".join(named))
+            self.error("E503", last.span, _("these quotas ask for at least {share}% of all entities on "
+                                            "different levels, more than 100%").format(share=fmt_number(total * 100)),
+                       _("lower the shares; they must add up to 100% or less: {quotas}").format(quotas=listing(named)))
             return
         if not any(asks(q) for q in group) and all(not (levels_of(x) & levels_of(y))
                                                    for x, y in itertools.combinations(group, 2)) \
                 and all(q.percent and q.per is None and q.apportion_by is None for q in group):
             total = sum((q.amount for q in group), Decimal(0))
-            self.error("E503", last.span, f"these quotas allow at most {fmt_number(total * 100)}% of all entities "
-                       "on levels that between them hold every entity, less than 100%",
-                       "raise the shares; they must add up to 100% or more: " + ", ".join(named))
+            self.error("E503", last.span, _("these quotas allow at most {share}% of all entities on levels that "
+                                            "between them hold every entity, less than 100%").format(
+                                                share=fmt_number(total * 100)),
+                       _("raise the shares; they must add up to 100% or more: {quotas}").format(quotas=listing(named)))
             return
-        scope = "whatever the number of entities" if key is None else f"in any {key}, whatever its size"
+        scope = _("whatever the number of entities") if key is None else _("in any {key}, whatever its size").format(key=key)
         if len(named) == 1:
-            where = "once anything is rated" if key is None else f"in any {key} with anyone rated"
-            self.error("E503", last.span, f"this quota cannot hold {where}: {named[0]}",
-                       "it must change:\n" + lines)
+            where = _("once anything is rated") if key is None else _("in any {key} with anyone rated").format(key=key)
+            self.error("E503", last.span, _("this quota cannot hold {where}: {quota}").format(where=where, quota=named[0]),
+                       _("it must change:\n{lines}").format(lines=lines))
             return
-        self.error("E503", last.span, f"these quotas cannot all hold, {scope}: "
-                   + ", ".join(named[:-1]) + " and " + named[-1],
-                   "no number of entities can meet them together; one of them must change:\n" + lines)
+        self.error("E503", last.span, _("these quotas cannot all hold, {scope}: {quotas}").format(
+                       scope=scope, quotas=listing(named, "and")),
+                   _("no number of entities can meet them together; one of them must change:\n{lines}").format(lines=lines))
 
     # ---- expressions -------------------------------------------------------
 
     def _unknown(self, name: n.Name, what: str, extra: Iterable[str] = ()) -> None:
         pool = list(self.inputs) + list(self.score_decls) + list(extra)
         close = suggestion(name.id, pool)
-        hint = close or f"declare it first, e.g.: input {name.id} : score 0..10"
-        self.error("E101", name.span, f"'{name.id}' is not defined; expected {what}", hint)
+        hint = close or _("declare it first, e.g.: input {id} : score 0..10").format(id=name.id)
+        self.error("E101", name.span, _("'{id}' is not defined; expected {what}").format(id=name.id, what=what), hint)
 
     def _expr(self, e: n.Expr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         """The lowered expression and its type (None where an error was reported)."""
@@ -1136,8 +1203,8 @@ class _Checker:
         self._history(e.periods, e.span)
         if e.name is not None and e.name.value not in self.veto_names:
             close = suggestion(e.name.value, self.veto_names)
-            self.error("E101", e.name.span, f"there is no veto named '{e.name.value}'",
-                       close or "name one of the scheme's vetoes, or leave the name out")
+            self.error("E101", e.name.span, _("there is no veto named '{name}'").format(name=e.name.value),
+                       close or _("name one of the scheme's vetoes, or leave the name out"))
         return e, m.BOOL
 
     def _x_Flagged(self, e: n.Flagged, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1145,8 +1212,8 @@ class _Checker:
         flags = self.flag_names
         if e.name.value not in flags:
             close = suggestion(e.name.value, flags)
-            self.error("E101", e.name.span, f"there is no flag named '{e.name.value}'",
-                       close or "name one of the scheme's flags")
+            self.error("E101", e.name.span, _("there is no flag named '{name}'").format(name=e.name.value),
+                       close or _("name one of the scheme's flags"))
         return e, m.BOOL
 
     def _x_HistoryLevel(self, e: n.HistoryLevel, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1154,13 +1221,13 @@ class _Checker:
         assert isinstance(e.level, n.LevelRef)
         const = self._level_const(e.level)
         if e.op not in _ORDER_OPS + ("==", "!="):  # pragma: no cover - the grammar allows only these
-            self.error("E201", e.span, f"'{e.op}' cannot compare levels")
+            self.error("E201", e.span, _("'{op}' cannot compare levels").format(op=e.op))
         return (attrs.evolve(e, level=const) if const else e), m.BOOL
 
     def _history(self, periods: int, span: Span) -> None:
         self.uses_history = True
         if periods < 1:
-            self.error("E302", span, "a look back needs at least 1 period", "e.g. within 1 period")
+            self.error("E302", span, _("a look back needs at least 1 period"), _("e.g. within 1 period"))
 
     @property
     def veto_names(self) -> list[str]:
@@ -1176,8 +1243,8 @@ class _Checker:
 
     def _x_Number(self, e: n.Number, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         if too_many_digits(e.value):
-            self.error("E301", e.span, f"a number with more than {MAX_DIGITS} digits",
-                       "ratings need far fewer digits")
+            self.error("E301", e.span, _("a number with more than {digits} digits").format(digits=MAX_DIGITS),
+                       _("ratings need far fewer digits"))
             return e, None
         return e, (m.COUNT if e.value == e.value.to_integral_value() and e.value >= 0 else m.NUMBER)
 
@@ -1195,29 +1262,29 @@ class _Checker:
             return m.Ref("input", e.id, e.span), self.inputs[e.id].type
         if e.id in self.score_decls:
             if not scope.allow_scores:
-                self.error("E205", e.span, f"the {scope.rule} cannot read the score '{e.id}'",
-                           "validity and eligibility are decided from the inputs, before any score")
+                self.error("E205", e.span, _("the {rule} cannot read the score '{id}'").format(rule=scope.rule, id=e.id),
+                           _("validity and eligibility are decided from the inputs, before any score"))
                 return m.Ref("score", e.id, e.span), None
             if self._current_deps is not None:
                 self._current_deps.add(e.id)
             return m.Ref("score", e.id, e.span), self.score_types[e.id]
         members = {mem for i in self.inputs.values() for mem in i.type.members}
         if e.id in members:
-            self.error("E201", e.span, f"'{e.id}' is a choice of an input, not a value on its own",
-                       f"compare it with its input, e.g. '{e.id} in 输入名' for a set, or '输入名 == {e.id}'")
+            self.error("E201", e.span, _("'{id}' is a choice of an input, not a value on its own").format(id=e.id),
+                       _("compare it with its input, e.g. '{id} in 输入名' for a set, or '输入名 == {id}'").format(id=e.id))
             return e, None
-        self._unknown(e, "an input or a score")
+        self._unknown(e, _("an input or a score"))
         return e, None
 
     def _x_LevelExpr(self, e: n.LevelExpr, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         if not scope.allow_level:
-            self.error("E204", e.span, f"the {scope.rule} cannot read the level: it is not known yet",
-                       "'level' can be read in flag rules, which come after the level is fixed")
+            self.error("E204", e.span, _("the {rule} cannot read the level: it is not known yet").format(rule=scope.rule),
+                       _("'level' can be read in flag rules, which come after the level is fixed"))
             return e, None
         return e, m.LEVEL
 
     def _x_SetLiteral(self, e: n.SetLiteral, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
-        self.error("E201", e.span, "a list of choices can only follow 'in'", "e.g. 等次 in {优秀, 良好}")
+        self.error("E201", e.span, _("a list of choices can only follow 'in'"), _("e.g. 等次 in {优秀, 良好}"))
         return e, None
 
     def _numeric_pair(self, op: str, span: Span, lt: m.Type | None, rt: m.Type | None) -> m.Type | None:
@@ -1233,9 +1300,10 @@ class _Checker:
                 return m.COUNT if lt == rt == m.COUNT else m.NUMBER
             if {lt.kind, rt.kind} <= {"percent", "number", "count"}:
                 return m.PERCENT if lt == rt == m.PERCENT else m.NUMBER
-        hint = "a percentage and a number cannot be added: write 60% for a share, 60 for points" \
+        hint = _("a percentage and a number cannot be added: write 60% for a share, 60 for points") \
             if {lt.kind, rt.kind} == {"percent", "number"} or {lt.kind, rt.kind} == {"percent", "count"} else None
-        self.error("E201", span, f"'{op}' needs two numbers, but got {lt.describe()} and {rt.describe()}", hint)
+        self.error("E201", span, _("'{op}' needs two numbers, but got {left} and {right}").format(
+                       op=op, left=lt.describe(), right=rt.describe()), hint)
         return None
 
     def _x_BinOp(self, e: n.BinOp, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1248,18 +1316,20 @@ class _Checker:
         count, ct = self._expr(e.count, scope)
         typ: m.Type | None = m.NUMBER
         if at is not None and not at.numeric:
-            self.error("E201", _span_of(e.amount), f"the amount before 'each' must be a number, not {at.describe()}")
+            self.error("E201", _span_of(e.amount), _("the amount before 'each' must be a number, not {type}").format(
+                           type=at.describe()))
             typ = None
         if ct is not None and ct != m.COUNT:
-            self.error("E201", _span_of(e.count), f"'each' counts occurrences, so it needs a count, not {ct.describe()}",
-                       "declare the input as 'count', or multiply with '*'")
+            self.error("E201", _span_of(e.count), _("'each' counts occurrences, so it needs a count, not {type}").format(
+                           type=ct.describe()),
+                       _("declare the input as 'count', or multiply with '*'"))
             typ = None
         return attrs.evolve(e, amount=amount, count=count), typ
 
     def _x_Neg(self, e: n.Neg, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         operand, t = self._expr(e.operand, scope)
         if t is not None and not (t.numeric or t == m.PERCENT):
-            self.error("E201", e.span, f"'-' needs a number, not {t.describe()}")
+            self.error("E201", e.span, _("'-' needs a number, not {type}").format(type=t.describe()))
             return attrs.evolve(e, operand=operand), None
         return attrs.evolve(e, operand=operand), (m.NUMBER if t == m.COUNT else t)
 
@@ -1270,7 +1340,8 @@ class _Checker:
             if other.id in typ.members:
                 return m.Member(other.id, other.span), typ
             close = suggestion(other.id, typ.members)
-            self.error("E106", other.span, f"'{other.id}' is not one of the choices {{{', '.join(typ.members)}}}",
+            self.error("E106", other.span, _("'{id}' is not one of the choices {{{choices}}}").format(
+                           id=other.id, choices=", ".join(typ.members)),
                        close)
             return other, None
         return self._expr(other, scope)
@@ -1295,14 +1366,15 @@ class _Checker:
                 if {lt.kind, rt.kind} in ({"percent", "number"}, {"percent", "count"}):
                     plain = next((x for x in (e.left, e.right) if isinstance(x, n.Number)), None)
                     shown = fmt_number(plain.value) if plain is not None else "60"
-                    hint = f"write the number as a percentage: {shown}%"
-                self.error("E201", e.span, f"'{e.op}' compares numbers, but got {lt.describe()} and {rt.describe()}", hint)
+                    hint = _("write the number as a percentage: {shown}%").format(shown=shown)
+                self.error("E201", e.span, _("'{op}' compares numbers, but got {left} and {right}").format(
+                               op=e.op, left=lt.describe(), right=rt.describe()), hint)
         else:
             same = (lt.numeric and rt.numeric) or lt == rt or (
                 lt.kind == rt.kind == "enum" and lt.members == rt.members)
             if not same:
-                self.error("E201", e.span, f"'{e.op}' compares two values of one kind, "
-                           f"but got {lt.describe()} and {rt.describe()}")
+                self.error("E201", e.span, _("'{op}' compares two values of one kind, but got {left} and {right}").format(
+                               op=e.op, left=lt.describe(), right=rt.describe()))
         self._range_check(left, right, lt, rt)
         return out, m.BOOL
 
@@ -1316,14 +1388,16 @@ class _Checker:
                 value = const.value
                 problem = range_problem(value, inp.type, inp.spec, literal=True)
                 if problem:
-                    self.error("E301", const.span, f"{_fmt_const(const)} is outside what '{inp.name}' can be: {problem}",
-                               f"'{inp.name}' is declared as {_describe_spec(inp.spec, inp.type)}")
+                    self.error("E301", const.span, _("{constant} is outside what '{name}' can be: {problem}").format(
+                                   constant=_fmt_const(const), name=inp.name, problem=problem),
+                               _("'{name}' is declared as {declared}").format(
+                                   name=inp.name, declared=_describe_spec(inp.spec, inp.type)))
 
     def _level_compare(self, e: n.Compare, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         sides: list[m.Expr] = []
         for side in (e.left, e.right):
             if isinstance(side, n.LevelExpr):
-                expr, _ = self._expr(side, scope)
+                expr, _t = self._expr(side, scope)
                 sides.append(expr)
             elif isinstance(side, n.Number) and side.value == side.value.to_integral_value():
                 const = self._level_const(n.LevelRef(int(side.value), side.span))
@@ -1332,7 +1406,8 @@ class _Checker:
                 const = self._level_const(n.LevelRef(side.id, side.span))
                 sides.append(const if const else side)
             else:
-                self.error("E201", _span_of(side), "the level is compared with a level, e.g. level <= 1 or level == 良好")
+                self.error("E201", _span_of(side), _("the level is compared with a level, e.g. level <= 1 or "
+                                                     "level == 良好"))
                 sides.append(side)
         return attrs.evolve(e, left=sides[0], right=sides[1]), m.BOOL
 
@@ -1340,22 +1415,24 @@ class _Checker:
         if isinstance(e.collection, n.SetLiteral):
             item, it = self._expr(e.item, scope)
             if it is not None and it.kind != "enum":
-                self.error("E201", _span_of(e.item), f"'in {{...}}' needs one of a list of choices, not {it.describe()}")
+                self.error("E201", _span_of(e.item), _("'in {{...}}' needs one of a list of choices, not {type}").format(
+                               type=it.describe()))
                 return attrs.evolve(e, item=item), None
             members: list[m.Expr] = []
             for x in e.collection.items:
-                mem, _ = self._enum_side(x, it, scope) if it is not None else (x, None)
+                mem, _t = self._enum_side(x, it, scope) if it is not None else (x, None)
                 members.append(mem)
             coll = attrs.evolve(e.collection, items=tuple(members))
             return attrs.evolve(e, item=item, collection=coll), m.BOOL
         coll_expr, ct = self._expr(e.collection, scope)
         if ct is not None and ct.kind != "set":
-            self.error("E201", _span_of(e.collection), f"'in' needs a set of choices on its right, not {ct.describe()}")
+            self.error("E201", _span_of(e.collection), _("'in' needs a set of choices on its right, not {type}").format(
+                           type=ct.describe()))
             return attrs.evolve(e, collection=coll_expr), None
         if ct is None:
             return attrs.evolve(e, collection=coll_expr), None
         as_enum = m.Type("enum", ct.members)
-        item, _ = self._enum_side(e.item, as_enum, scope)
+        item, _t = self._enum_side(e.item, as_enum, scope)
         return attrs.evolve(e, item=item, collection=coll_expr), m.BOOL
 
     def _bool_op(self, e: n.And | n.Or, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1364,7 +1441,8 @@ class _Checker:
         word = "and" if isinstance(e, n.And) else "or"
         for side, t in ((e.left, lt), (e.right, rt)):
             if t is not None and t != m.BOOL:
-                self.error("E202", _span_of(side), f"'{word}' joins yes/no conditions, not {t.describe()}")
+                self.error("E202", _span_of(side), _("'{word}' joins yes/no conditions, not {type}").format(
+                               word=word, type=t.describe()))
         return attrs.evolve(e, left=left, right=right), m.BOOL
 
     _x_And = _bool_op
@@ -1373,7 +1451,7 @@ class _Checker:
     def _x_Not(self, e: n.Not, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         operand, t = self._expr(e.operand, scope)
         if t is not None and t != m.BOOL:
-            self.error("E202", _span_of(e.operand), f"'not' needs a yes/no condition, not {t.describe()}")
+            self.error("E202", _span_of(e.operand), _("'not' needs a yes/no condition, not {type}").format(type=t.describe()))
         return attrs.evolve(e, operand=operand), m.BOOL
 
     def _x_When(self, e: n.When, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
@@ -1381,17 +1459,19 @@ class _Checker:
             # `基础分 - 5 when c` is `(基础分 - 5) when c`: the whole sum drops to 0
             left = e.value.left.id if isinstance(e.value.left, n.Name) else "..."
             amount = _fmt_const(e.value.right)
-            self.warning("W201", e.span, "'when' applies to the whole sum before it: "
-                         "when the condition fails, all of it counts 0",
-                         "if only the last amount depends on the condition, put it in brackets: "
-                         f"{left} {e.value.op} ({amount} when ...)")
+            self.warning("W201", e.span, _("'when' applies to the whole sum before it: when the condition fails, "
+                                           "all of it counts 0"),
+                         _("if only the last amount depends on the condition, put it in brackets: {left} {op} "
+                           "({amount} when ...)").format(left=left, op=e.value.op, amount=amount))
         value, vt = self._expr(e.value, scope)
         cond, ct = self._expr(e.condition, scope)
         if ct is not None and ct != m.BOOL:
-            self.error("E202", _span_of(e.condition), f"the condition after 'when' must be yes/no, not {ct.describe()}",
-                       "e.g. 5 when 满意率 < 60%")
+            self.error("E202", _span_of(e.condition), _("the condition after 'when' must be yes/no, not {type}").format(
+                           type=ct.describe()),
+                       _("e.g. 5 when 满意率 < 60%"))
         if vt is not None and not (vt.numeric or vt == m.PERCENT):
-            self.error("E201", _span_of(e.value), f"'when' gives points, so a number comes before it, not {vt.describe()}")
+            self.error("E201", _span_of(e.value), _("'when' gives points, so a number comes before it, not {type}").format(
+                           type=vt.describe()))
             vt = None
         return attrs.evolve(e, value=value, condition=cond), vt
 
@@ -1400,24 +1480,26 @@ class _Checker:
         a, at = self._expr(e.then, scope)
         b, bt = self._expr(e.otherwise, scope)
         if ct is not None and ct != m.BOOL:
-            self.error("E202", _span_of(e.condition), f"the condition after 'if' must be yes/no, not {ct.describe()}")
+            self.error("E202", _span_of(e.condition), _("the condition after 'if' must be yes/no, not {type}").format(
+                           type=ct.describe()))
         typ: m.Type | None = at
         if at is not None and bt is not None:
             if at.numeric and bt.numeric:
                 typ = m.COUNT if at == bt == m.COUNT else m.NUMBER
             elif at != bt:
-                self.error("E201", e.span, f"both branches must be of one kind, but got {at.describe()} and {bt.describe()}")
+                self.error("E201", e.span, _("both branches must be of one kind, but got {left} and {right}").format(
+                               left=at.describe(), right=bt.describe()))
                 typ = None
         return attrs.evolve(e, condition=cond, then=a, otherwise=b), typ
 
     def _x_Call(self, e: n.Call, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         lowered = [self._expr(a, scope) for a in e.args]
-        out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
-        types = [t for _, t in lowered]
+        out = attrs.evolve(e, args=tuple(x for x, _t in lowered))
+        types = [t for _x, t in lowered]
         if e.func not in FUNCTIONS:
             close = suggestion(e.func, FUNCTIONS)
-            self.error("E105", e.span, f"there is no function '{e.func}'",
-                       close or "functions are: " + ", ".join(sorted(FUNCTIONS)))
+            self.error("E105", e.span, _("there is no function '{func}'").format(func=e.func),
+                       close or _("functions are: {functions}").format(functions=listing(sorted(FUNCTIONS))))
             return out, None
         if any(t is None for t in types):
             return out, None
@@ -1425,52 +1507,54 @@ class _Checker:
             for a, t in zip(e.args, types):
                 if t != m.BOOL:
                     assert t is not None
-                    self.error("E202", _span_of(a), f"{e.func}(...) takes yes/no conditions, not {t.describe()}")
+                    self.error("E202", _span_of(a), _("{func}(...) takes yes/no conditions, not {type}").format(
+                                   func=e.func, type=t.describe()))
             return out, m.BOOL
         if all(t is not None and t.numeric for t in types):
             return out, (m.COUNT if all(t == m.COUNT for t in types) else m.NUMBER)
         if all(t == m.PERCENT for t in types):
             return out, m.PERCENT
-        self.error("E201", e.span, f"{e.func}(...) takes numbers of one kind, but got "
-                   + ", ".join(t.describe() for t in types if t is not None))
+        self.error("E201", e.span, _("{func}(...) takes numbers of one kind, but got {types}").format(
+                       func=e.func, types=listing([t.describe() for t in types if t is not None])))
         return out, None
 
     def _x_Weighted(self, e: n.Weighted, scope: _Scope) -> tuple[m.Expr, m.Type | None]:
         lowered = [self._expr(a, scope) for a in e.args]
-        out = attrs.evolve(e, args=tuple(x for x, _ in lowered))
+        out = attrs.evolve(e, args=tuple(x for x, _t in lowered))
         ok = True
-        for a, (_, t) in zip(e.args, lowered):
+        for a, (_x, t) in zip(e.args, lowered):
             if t is not None and not t.numeric:
-                self.error("E201", _span_of(a), f"raters' scores must be numbers, not {t.describe()}")
+                self.error("E201", _span_of(a), _("raters' scores must be numbers, not {type}").format(type=t.describe()))
                 ok = False
         if len(e.weights) != len(e.args):
-            self.error("E303", e.span, f"{len(e.weights)} weights for {len(e.args)} raters",
-                       "give one weight per rater, e.g. weighted 3:7 (自评, 考评)")
+            self.error("E303", e.span,
+                       _("{weights} weights for {raters} raters").format(weights=len(e.weights), raters=len(e.args)),
+                       _("give one weight per rater, e.g. weighted 3:7 (自评, 考评)"))
             return out, None
         if len({w.percent for w in e.weights}) > 1:
-            self.error("E303", e.span, "weights mix percentages and plain numbers",
-                       "write all as ratios (3:7) or all as percentages (30%:70%)")
+            self.error("E303", e.span, _("weights mix percentages and plain numbers"),
+                       _("write all as ratios (3:7) or all as percentages (30%:70%)"))
             return out, None
         for w in e.weights:
             if w.value <= 0:
-                self.error("E303", w.span, "a weight must be more than 0")
+                self.error("E303", w.span, _("a weight must be more than 0"))
                 ok = False
         total = sum((w.value for w in e.weights), Decimal(0))
         if e.weights[0].percent and total != 100:
-            self.error("E303", e.span, f"percentage weights add up to {fmt_number(total)}%, not 100%",
-                       "make them add up to 100%, or write them as a ratio such as 3:7")
+            self.error("E303", e.span, _("percentage weights add up to {total}%, not 100%").format(total=fmt_number(total)),
+                       _("make them add up to 100%, or write them as a ratio such as 3:7"))
             ok = False
         if ok and total > 0 and e.round_to is None:
             for w in e.weights:
                 if not finite_decimal(Fraction(w.value) / Fraction(total)):
                     self.error("E303", e.span,
-                               f"the weights {':'.join(fmt_number(x.value) for x in e.weights)} give "
-                               "shares with no exact decimal (such as thirds)",
-                               "say how to round the result, e.g. add 'round 0.01' after the raters")
+                               _("the weights {weights} give shares with no exact decimal (such as thirds)").format(
+                                   weights=':'.join(fmt_number(x.value) for x in e.weights)),
+                               _("say how to round the result, e.g. add 'round 0.01' after the raters"))
                     ok = False
                     break
         if e.round_to is not None and e.round_to <= 0:
-            self.error("E302", e.span, "the rounding step must be more than 0", "e.g. round 0.01")
+            self.error("E302", e.span, _("the rounding step must be more than 0"), _("e.g. round 0.01"))
             ok = False
         return out, (m.NUMBER if ok else None)
 
@@ -1483,23 +1567,25 @@ class _Checker:
         if st is None:
             return out, None
         if st.kind != want:
-            word = {"lookup": "'lookup' needs an input that is one of a list",
-                    "highest": "'highest' needs a set of choices",
-                    "each_of": "'each of' needs a set of choices"}[e.kind]
-            hint = "use 'lookup' for a one-of input" if st.kind == "enum" else (
-                "use 'highest' or 'each of' for a set" if st.kind == "set" else None)
-            self.error("E201", written.span, f"{word}, but '{written.id}' is {st.describe()}", hint)
+            word = {"lookup": _("'lookup' needs an input that is one of a list"),
+                    "highest": _("'highest' needs a set of choices"),
+                    "each_of": _("'each of' needs a set of choices")}[e.kind]
+            hint = _("use 'lookup' for a one-of input") if st.kind == "enum" else (
+                _("use 'highest' or 'each of' for a set") if st.kind == "set" else None)
+            self.error("E201", written.span, _("{word}, but '{id}' is {type}").format(
+                           word=word, id=written.id, type=st.describe()), hint)
             return out, None
         seen: set[str] = set()
         for entry in e.entries:
             if entry.key.id not in st.members:
                 close = suggestion(entry.key.id, st.members)
-                self.error("E106", entry.key.span, f"'{entry.key.id}' is not one of the choices of '{written.id}'",
-                           close or "choices are: " + ", ".join(st.members))
+                self.error("E106", entry.key.span, _("'{key}' is not one of the choices of '{id}'").format(
+                               key=entry.key.id, id=written.id),
+                           close or _("choices are: {choices}").format(choices=listing(st.members)))
             if entry.key.id in seen:
-                self.error("E102", entry.key.span, f"'{entry.key.id}' is given twice")
+                self.error("E102", entry.key.span, _("'{key}' is given twice").format(key=entry.key.id))
             if entry.percent:
-                self.error("E201", entry.span, "table entries are points, not percentages")
+                self.error("E201", entry.span, _("table entries are points, not percentages"))
             seen.add(entry.key.id)
         return out, m.NUMBER
 
@@ -1537,7 +1623,7 @@ def _stars_named(text: str, levels: m.Levels) -> int | None:
     if word.isdigit():
         count = int(word)
     elif "十" in word:  # 十, 十五, 二十, 二十五
-        tens, _, units = word.partition("十")
+        tens, _sep, units = word.partition("十")
         if len(tens) > 1 or len(units) > 1:
             return None
         count = (_NUMERALS.get(tens, -100) if tens else 1) * 10 + (_NUMERALS.get(units, -100) if units else 0)

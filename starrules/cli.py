@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("files", nargs="+", metavar="FILE", help="scheme files, or - for standard input")
     f.add_argument("--check", action="store_true",
                    help="change nothing; list the files that would change; exit 1 if any")
+    f.add_argument("--diff", action="store_true", help="with --check: show each change as a unified diff")
+    f.add_argument("--width", type=_width, default=None, metavar="N",
+                   help="break lines longer than N columns (a Chinese character takes two; default 100)")
     f.set_defaults(func=cmd_fmt)
 
     d = sub.add_parser("diff", help="compare two versions of a scheme: on data, or on generated records")
@@ -330,10 +333,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
 # ---- fmt -----------------------------------------------------------------------------
 
 
-def cmd_fmt(args: argparse.Namespace) -> int:
-    from starrules.formatter import format_paths
+def _width(text: str) -> int:
+    from starrules.formatter import MIN_WIDTH
 
-    return format_paths(args.files, check=args.check)
+    if not text.isdigit() or int(text) < MIN_WIDTH:
+        raise argparse.ArgumentTypeError(f"expected a whole number of columns, {MIN_WIDTH} or more, got {text!r}")
+    return int(text)
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from starrules.formatter import WIDTH, format_paths
+
+    return format_paths(args.files, check=args.check, diff=args.diff, width=args.width or WIDTH)
 
 
 # ---- test ----------------------------------------------------------------------------

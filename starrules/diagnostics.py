@@ -89,8 +89,9 @@ def render(diagnostic: Diagnostic, source: str) -> str:
         ]
     if d.hint:
         hint_lines = d.hint.splitlines()
-        out.append(f"  = hint: {hint_lines[0]}")
-        out += [f"          {h}" for h in hint_lines[1:]]
+        head = "  = " + _("hint") + ": "
+        out.append(head + hint_lines[0])
+        out += [" " * text_width(head) + h for h in hint_lines[1:]]
     return "\n".join(out)
 
 
@@ -143,13 +144,24 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def listing(items: Sequence[str], last: str | None = None) -> str:
+    """Items one after another in the reader's language: ``a, b, c`` (``a、b、c``), or with
+    ``last`` "and" / "or" before the last item: ``a, b and c`` (``a、b 和 c``)."""
+    items = list(items)
+    if len(items) < 2 or last is None:
+        return _(", ").join(items)
+    head = _(", ").join(items[:-1])
+    if last == "or":
+        return _("{items} or {last}").format(items=head, last=items[-1])
+    return _("{items} and {last}").format(items=head, last=items[-1])
+
+
 def suggestion(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming every closest candidate: "did you mean '按期' or '逾期'?"."""
     matches = [f"'{c}'" for c in close_matches(name, candidates)]
     if not matches:
         return None
-    listed = matches[0] if len(matches) == 1 else ", ".join(matches[:-1]) + " or " + matches[-1]
-    return f"did you mean {listed}?"
+    return _("did you mean {names}?").format(names=listing(matches, "or"))
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starrules.diagnostics import Diagnostic, render_all
+from starrules.i18n import _
 
 
 class StarError(Exception):
@@ -44,7 +45,7 @@ class InputError(StarError):
         self.field = first.field
         self.value = first.value
         self.expected = first.expected
-        super().__init__("; ".join(str(p) for p in self.problems))
+        super().__init__(_("; ").join(str(p) for p in self.problems))  # "；" between them in Chinese
 
 
 class InputProblem:
@@ -58,8 +59,11 @@ class InputProblem:
         self.expected = expected
 
     def __str__(self) -> str:
-        shown = "(missing)" if value_missing(self.value) else repr(self.value)
-        return f"{self.field}: {shown} is not valid; expected {self.expected}"
+        if value_missing(self.value):
+            return _("{field}: (missing) is not valid; expected {expected}").format(
+                field=self.field, expected=self.expected)
+        return _("{field}: {value} is not valid; expected {expected}").format(
+            field=self.field, value=repr(self.value), expected=self.expected)
 
     def __repr__(self) -> str:
         return f"InputProblem({self.field!r}, {self.value!r}, {self.expected!r})"

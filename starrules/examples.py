@@ -14,6 +14,7 @@ import attrs
 from starrules import model as m
 from starrules.api import Scheme
 from starrules.errors import InputError, StarError
+from starrules.i18n import _
 from starrules.result import Result
 from starrules.values import fmt_number
 
@@ -31,7 +32,8 @@ class ExampleOutcome:
 
     def describe(self, source_name: str) -> str:
         mark = "✔" if self.passed else "✘"
-        head = f"{mark} example \"{self.name}\" ({source_name}:{self.line})"
+        head = _("{mark} example \"{name}\" ({source_name}:{line})").format(
+            mark=mark, name=self.name, source_name=source_name, line=self.line)
         return "\n".join([head, *("    " + f for f in self.failures)])
 
 
@@ -46,7 +48,7 @@ def run_example(scheme: Scheme, example: m.Example) -> ExampleOutcome:
     except InputError as exc:  # as in a data file: the row comes out invalid
         return ExampleOutcome(example.name, line, tuple(_compare_status(example, "invalid", str(exc))))
     except StarError as exc:
-        return ExampleOutcome(example.name, line, (f"cannot be run: {exc}",))
+        return ExampleOutcome(example.name, line, (_("cannot be run: {exc}").format(exc=exc),))
     failures: list[str] = []
     for check in example.checks:
         failure = _compare(check, result)
@@ -59,11 +61,13 @@ def _compare_status(example: m.Example, status: str, reason: str) -> list[str]:
     out = []
     for check in example.checks:
         if check.kind == "status" and check.value != status:
-            out.append(f"status: expected {check.value}, got {status}: {reason}")
+            out.append(_("status: expected {value}, got {status}: {reason}").format(
+                value=check.value, status=status, reason=reason))
         elif check.kind == "reason" and check.value != reason:
-            out.append(f"reason: expected {check.value!r}, got {reason!r}")
+            out.append(_("reason: expected {value!r}, got {reason!r}").format(value=check.value, reason=reason))
         elif check.kind not in ("status", "reason"):
-            out.append(f"{check.key}: expected {check.text}, but the entity was not rated ({status}: {reason})")
+            out.append(_("{key}: expected {text}, but the entity was not rated ({status}: {reason})").format(
+                key=check.key, text=check.text, status=status, reason=reason))
     return out
 
 
@@ -77,31 +81,35 @@ def _compare(check: m.Check, r: Result) -> str | None:
         source = r.scores if check.kind == "score" else r.inputs
         actual = source.get(check.key) if r.rated or check.kind == "input" else None
         if actual is None:
-            return f"{check.key}: expected {check.text}, but it was not computed ({r.status}: {r.reason})"
+            return _("{key}: expected {text}, but it was not computed ({status}: {reason})").format(
+                key=check.key, text=check.text, status=r.status, reason=r.reason)
         assert isinstance(check.value, Decimal) and isinstance(actual, Decimal)
         if actual != check.value:
-            return f"{check.key}: expected {check.text}, got {fmt_number(actual)}" + _steps(r, check.key)
+            return _("{key}: expected {text}, got {actual}").format(
+                key=check.key, text=check.text, actual=fmt_number(actual)) + _steps(r, check.key)
         return None
     if check.kind == "level":
         if r.level_rank != check.value:
-            got = r.level_label if r.rated else f"no level ({r.status}: {r.reason})"
-            return f"level: expected {check.text}, got {got}" + _steps(
+            got = r.level_label if r.rated else _("no level ({status}: {reason})").format(status=r.status, reason=r.reason)
+            return _("level: expected {text}, got {got}").format(text=check.text, got=got) + _steps(
                 r, stages=("badge", "band", "demote", "cap", "veto", "require", "disqualify"))
         return None
     if check.kind == "status":
         if r.status != check.value:
-            return f"status: expected {check.value}, got {r.status} ({r.reason})" + _steps(
+            return _("status: expected {value}, got {status} ({reason})").format(
+                value=check.value, status=r.status, reason=r.reason) + _steps(
                 r, stages=("require", "disqualify"))
         return None
     if check.kind == "reason":
         if r.reason != check.value:
-            return f"reason: expected {check.value!r}, got {r.reason!r}" + _steps(
+            return _("reason: expected {value!r}, got {reason!r}").format(value=check.value, reason=r.reason) + _steps(
                 r, stages=("demote", "cap", "veto", "require", "disqualify"))
         return None
     actual_names = tuple(sorted(r.flags if check.kind == "flags" else r.badges))
     if actual_names != check.value:
         stage = "flag" if check.kind == "flags" else "badge"
-        return f"{check.kind}: expected {check.text}, got [{', '.join(actual_names)}]" + _steps(r, stages=(stage,))
+        return _("{kind}: expected {text}, got [{names}]").format(
+            kind=check.kind, text=check.text, names=", ".join(actual_names)) + _steps(r, stages=(stage,))
     return None
 
 

@@ -7,12 +7,15 @@ Takes a scheme's text; gives it back laid out one way, whoever typed it and howe
 The layout:
 
 * one statement per line; a statement too long for :data:`WIDTH` columns (a Chinese
-  character is two) is broken inside its brackets (one item a line), before ``when``,
-  ``then``/``else`` and ``for``, and before ``and``, ``or``, ``+``, ``-``;
-* the blocks of statements (``levels stars`` labels, ``bonus``, ``penalty``, ``badges``,
-  ``band``, ``quota``, ``select``, ``example``, ``given``) always hold one entry a line,
-  indented two spaces, without commas; lists inside expressions stay on the line
-  when they fit: ``{市级, 省级}``, ``{ 市级: 3, 省级: 5 }``, ``sum(a, b)``;
+  character is two; ``starrules fmt --width N`` for another width) is broken: inside its
+  brackets (as many items a line as fit, the further lines under the first item), before
+  ``when``, ``then``/``else`` and ``for``, and before ``and``, ``or``, ``+``, ``-`` (as
+  many operands a line as fit); a line that fits is never broken;
+* the blocks of statements (``bonus``, ``penalty``, ``badges``, ``band``, ``quota``,
+  ``select``, ``example``) hold one entry a line, indented two spaces, without commas;
+  the blocks of short entries (``levels stars`` labels, an example's ``given`` values)
+  hold as many entries a line as fit, with commas; lists inside expressions stay on the
+  line when they fit: ``{市级, 省级}``, ``{ 市级: 3, 省级: 5 }``, ``sum(a, b)``;
 * single spaces around operators and after commas; ``:`` with no space before and one
   after, except in the weights of ``weighted 3:7 (...)``; no space inside ``0..5``,
   ``(a)``, ``[90, ..)``, ``-5``, ``sum(``;
@@ -38,6 +41,7 @@ that means something else.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import sys
 from collections.abc import Iterator, Sequence
@@ -52,10 +56,14 @@ from starrules.diagnostics import text_width
 from starrules.errors import StarDiagnosticError
 from starrules.parser import grammar_text, normalise, parse
 
-__all__ = ["INDENT", "WIDTH", "FormatError", "comments_of", "format_paths", "format_text"]
+__all__ = ["INDENT", "MIN_WIDTH", "WIDTH", "FormatError", "comments_of", "format_paths", "format_text"]
 
 WIDTH = 100
-"""The columns a line may take before it is broken (a Chinese character takes two)."""
+"""The columns a line may take before it is broken (a Chinese character takes two), unless
+another width is given (``starrules fmt --width N``)."""
+
+MIN_WIDTH = 20
+"""The narrowest width the formatter accepts."""
 
 INDENT = 2
 """Spaces per level of indentation."""
@@ -65,10 +73,13 @@ class FormatError(RuntimeError):
     """The formatter's output would not mean what its input meant (a bug: report it)."""
 
 
-def format_text(text: str) -> str:
-    """The scheme ``text`` in the canonical layout; raises StarSyntaxError if it does not parse."""
+def format_text(text: str, *, width: int = WIDTH) -> str:
+    """The scheme ``text`` in the canonical layout for lines of ``width`` columns (a
+    Chinese character takes two); raises StarSyntaxError if it does not parse."""
+    if width < MIN_WIDTH:
+        raise ValueError(f"a line width of {width} is too narrow: give {MIN_WIDTH} or more")
     before = parse(text)
-    out = _format(normalise(text))
+    out = _format(normalise(text), width)
     if parse(out) != before:
         raise FormatError("the formatted scheme would read differently; the input is left as it is")
     return out
@@ -78,13 +89,16 @@ def format_paths(
     paths: Sequence[str | PathLike[str]],
     *,
     check: bool = False,
+    diff: bool = False,
+    width: int = WIDTH,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """``starrules fmt FILE...`` and, with ``check``, ``starrules fmt --check FILE...``.
 
     Rewrites every file not in the canonical layout (``reformatted FILE`` on ``err``);
-    with ``check`` changes nothing and lists on ``out`` each file that would change.
+    with ``check`` changes nothing and lists on ``out`` each file that would change
+    (with ``diff``, the change itself as a unified diff instead).
     ``-`` reads standard input and writes the result to ``out``. Line ends become
     ``\n``. Returns the exit code: 2 if a file cannot be read (or, a bug, could not be
     formatted faithfully), else 1 if a file does not parse (its diagnostics on ``err``)
@@ -107,7 +121,7 @@ def format_paths(
             code = 2
             continue
         try:
-            formatted = format_text(source)
+            formatted = format_text(source, width=width)
         except StarDiagnosticError as exc:
             print(exc.render(), file=err)
             code = max(code, 1)
@@ -118,7 +132,11 @@ def format_paths(
             continue
         changed = formatted != source
         if check:
-            if changed:
+            if changed and diff:
+                out.writelines(difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                                    name, f"{name} (formatted)"))
+                code = max(code, 1)
+            elif changed:
                 print(name, file=out)
                 code = max(code, 1)
         elif name == "-":
@@ -196,7 +214,33 @@ class _IfBreak:
     flat: list[_Doc]
 
 
-_Doc = _Text | _Space | _Line | _Hard | _Blank | _Eol | _Own | _Group | _Indent | _IfBreak | list["_Doc"]
+@attrs.frozen
+class _Align:
+    """Its lines, when broken, start at the column where it starts (under the first item
+    after an opening bracket)."""
+
+    parts: list[_Doc]
+
+
+@attrs.define(eq=False)
+class _Fill:
+    """Items with a separator (a ``_Line``) between each two: all on one line if they fit;
+    else each separator breaks only when the item after it would not fit on the line
+    (as many items a line as fit, as authors write a long ``sum(...)``)."""
+
+    parts: list[_Doc]  # item, separator, item, separator, ..., item
+
+
+@attrs.frozen
+class _FillAt:
+    """The printer's place in a broken ``_Fill``: the separator before item ``at``."""
+
+    fill: _Fill
+    at: int
+
+
+_Doc = (_Text | _Space | _Line | _Hard | _Blank | _Eol | _Own | _Group | _Indent | _IfBreak | _Align | _Fill | _FillAt
+        | list["_Doc"])
 
 SP = _Space()
 LINE = _Line(False)
@@ -284,6 +328,9 @@ _COMMA_BLOCKS = frozenset(
 _BLOCKS = frozenset(
     "label_block bonus_decl penalty_decl badges_decl band_decl quota_decl select_decl example_decl ex_given".split()
 )
+# Blocks of short entries (level labels, an example's given values): as many entries a line
+# as fit, with commas, as authors write them; the other blocks hold one entry a line.
+_FILLED_BLOCKS = frozenset({"label_block", "ex_given"})
 _TABLES = frozenset("highest lookup each_of".split())
 _WHEN_RULES = frozenset("disqualify_decl veto_decl cap_decl demote_decl flag_decl".split())
 _CHAINS = frozenset({"binop", "and_", "or_"})
@@ -398,7 +445,8 @@ def _pos(tok: Token) -> int:
 
 
 class _Builder:
-    def __init__(self, infos: dict[int, _Info], eof: list[_Comment], dropped: set[int]) -> None:
+    def __init__(self, infos: dict[int, _Info], eof: list[_Comment], dropped: set[int], width: int) -> None:
+        self.width = width
         self.infos = infos
         self.eof = eof
         self.dropped = dropped
@@ -499,7 +547,7 @@ class _Builder:
         run: list[tuple[Tree[Token], int, int]] = []
         for stmt in statements:
             width = self.one_line_width(stmt) if isinstance(stmt, Tree) and str(stmt.data) == "input_decl" else None
-            if width is None or width > WIDTH:
+            if width is None or width > self.width:
                 run = []
                 continue
             assert isinstance(stmt, Tree)
@@ -510,7 +558,7 @@ class _Builder:
         for run in runs:
             while run:
                 widest = max(name for _, name, _ in run)
-                fitting = [m for m in run if m[2] + widest - m[1] <= WIDTH]
+                fitting = [m for m in run if m[2] + widest - m[1] <= self.width]
                 if len(fitting) == len(run):
                     break
                 run = fitting
@@ -539,7 +587,8 @@ class _Builder:
         return out
 
     def block(self, node: Tree[Token]) -> _Doc:
-        """``head { entry ... }``: one entry a line, indented."""
+        """``head { entry ... }``: one entry a line, indented (filled blocks: as many
+        entries a line as fit)."""
         kids = node.children
         open_at = next(i for i, c in enumerate(kids) if isinstance(c, Token) and str(c) == "{")
         close = kids[-1]
@@ -555,34 +604,46 @@ class _Builder:
         if not entries and not close_info.leading and self.infos[_pos(opening)].trailing is None:
             return out + self.tok(close)
         inner: list[_Doc] = []
-        for entry in entries:
-            inner += self.starts_line(entry)
-            inner.append(self.build(entry))
+        if str(node.data) in _FILLED_BLOCKS and entries:
+            parts: list[_Doc] = []
+            for i, entry in enumerate(entries):
+                if i:
+                    first = self.infos[_pos(self.first(entry))]
+                    parts.append(self.starts_line(entry) if first.leading or first.blank else LINE)
+                comma: list[_Doc] = [_text(",")] if i + 1 < len(entries) else []
+                parts.append([self.build(entry), *comma])
+            inner += [*self.starts_line(entries[0]), _Fill(parts)]
+        else:
+            for entry in entries:
+                inner += self.starts_line(entry)
+                inner.append(self.build(entry))
         if close_info.leading:
             inner += [HARD, *self.leading(close, blanks=True, last_blank=False)]
         return [*out, _Indent(inner), HARD, *self.tok(close, lead=False)]
 
     def bracket(self, opening: Token, items: Sequence[Tree[Token] | Token], close: Token, *, padded: bool = False,
                 commas: bool = True) -> _Doc:
-        """``(a, b)``, ``{a, b}``, ``{ a: 1, b: 2 }`` on one line, else one item a line.
+        """``(a, b)``, ``{a, b}``, ``{ a: 1, b: 2 }`` on one line; when too long, as many
+        items a line as fit, the lines after the first lined up under the first item.
 
         ``items`` holds the items and the commas between them (if ``commas``); else the
-        items alone, and commas are written between them only on one line."""
+        items alone, and commas are written between them."""
         kept = [c for c in items if self.kept(c)]
         if not kept and not self.infos[_pos(close)].leading:
             return [*self.tok(opening), *self.tok(close)]
-        line = LINE if padded else SOFTLINE
-        inner: list[_Doc] = [line]
-        for i, item in enumerate(kept):
+        parts: list[_Doc] = []
+        for item in kept:
             if _is_comma(item):
-                inner += [self.build(item), LINE]
+                parts[-1] = [parts[-1], self.build(item)]
                 continue
-            inner.append(self.build(item))
-            if not commas and i + 1 < len(kept):
-                inner += [_IfBreak([], [_text(",")]), LINE]
+            if parts:
+                parts.append(LINE)
+            parts.append(self.build(item) if commas or item is kept[-1] else [self.build(item), _text(",")])
+        inner: list[_Doc] = [_Fill(parts)]
         if self.infos[_pos(close)].leading:
-            inner += [line, *self.leading(close)]
-        return _Group([*self.tok(opening), _Indent(inner), line, *self.tok(close, lead=False)])
+            inner += [LINE, *self.leading(close)]
+        pad: list[_Doc] = [SP] if padded else []
+        return _Group([*self.tok(opening), *pad, _Align([*inner, *pad, *self.tok(close, lead=False)])])
 
     def table(self, node: Tree[Token]) -> _Doc:
         kids = node.children
@@ -647,15 +708,16 @@ class _Builder:
         return [self.build(c) for c in node.children]
 
     def chain(self, node: Tree[Token]) -> _Doc:
-        """``a + b - c``, ``a and b and c``: one line, else one operand a line."""
+        """``a + b - c``, ``a and b and c``: one line, else as many operands a line as
+        fit, each further line indented and starting with its operator."""
         kind = str(node.data)
         rest: list[_Doc] = []
         while isinstance(node, Tree) and str(node.data) == kind:
             left, op, right = node.children
             assert isinstance(op, Token)
-            rest[:0] = [LINE, *self.tok(op), SP, self.build(right)]
+            rest[:0] = [_Indent([LINE]), _Indent([*self.tok(op), SP, self.build(right)])]
             node = left  # type: ignore[assignment]
-        return _Group([self.build(node), _Indent(rest)])
+        return _Group([_Fill([self.build(node), *rest])])
 
     def n_when(self, node: Tree[Token]) -> _Doc:
         value, keyword, cond = node.children
@@ -729,11 +791,11 @@ def _flat_width(doc: _Doc) -> int | None:
         return 0 if doc.soft else 1
     if isinstance(doc, _Hard):
         return None
-    if isinstance(doc, _Group | _Indent):
+    if isinstance(doc, _Group | _Indent | _Align | _Fill):
         return _flat_width(doc.parts)
     if isinstance(doc, _IfBreak):
         return _flat_width(doc.flat)
-    return 0  # _Blank, _Eol, _Own
+    return 0  # _Blank, _Eol, _Own (a _FillAt exists only while printing)
 
 
 def _force_breaks(doc: _Doc) -> None:
@@ -750,7 +812,7 @@ def _force_breaks(doc: _Doc) -> None:
             open_groups.append(d)
             walk(d.parts)
             open_groups.pop()
-        elif isinstance(d, _Indent):
+        elif isinstance(d, _Indent | _Align | _Fill):
             walk(d.parts)
         elif isinstance(d, _IfBreak):
             walk(d.flat)
@@ -788,7 +850,8 @@ class _Printer:
     request replaces it (``_Hard``, a broken ``_Line``), and a newline forced by a
     comment waits only if none is asked for already (continuation indent)."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
+        self.width = width
         self.lines: list[_OutLine] = []
         self.cur: _OutLine | None = None
         self.pending: int | None = None  # the indentation of the newline asked for
@@ -858,6 +921,23 @@ class _Printer:
                 cmds.append((indent, group_flat, d.parts))
             elif isinstance(d, _Indent):
                 cmds.append((indent + INDENT, flat, d.parts))
+            elif isinstance(d, _Align):
+                cmds.append((self.column(), flat, d.parts))
+            elif isinstance(d, _Fill):
+                if flat or self.fits(d.parts, cmds):
+                    cmds.append((indent, True, d.parts))
+                else:
+                    cmds.append((indent, False, _FillAt(d, 0)))
+            elif isinstance(d, _FillAt):
+                parts, at = d.fill.parts, d.at
+                if at + 2 < len(parts):
+                    cmds.append((indent, False, _FillAt(d.fill, at + 2)))
+                item = parts[at]
+                if at == 0:
+                    cmds.append((indent, self.fits([item], []), item))
+                else:
+                    together = self.fits([parts[at - 1], item], cmds)
+                    cmds += [(indent, together or self.fits([item], []), item), (indent, together, parts[at - 1])]
             elif isinstance(d, _IfBreak):
                 cmds.append((indent, flat, d.flat if flat else d.broken))
         if self.cur is not None:
@@ -866,7 +946,7 @@ class _Printer:
 
     def fits(self, parts: list[_Doc], rest: list[tuple[int, bool, _Doc]]) -> bool:
         """Whether ``parts`` on one line, and what follows up to the next newline, fit."""
-        room = WIDTH - self.column()
+        room = self.width - self.column()
         stack: list[tuple[bool, _Doc]] = [(True, parts)]
         at = len(rest)
         while room >= 0:
@@ -887,11 +967,11 @@ class _Printer:
                 if not flat:
                     return True
                 room -= 0 if d.soft else 1
-            elif isinstance(d, _Hard | _Eol | _Own):
-                return True
+            elif isinstance(d, _Hard | _Eol | _Own | _FillAt):
+                return True  # a newline (or, in a broken fill, a place where one may go)
             elif isinstance(d, _Group):
                 stack.append((flat and not d.broken, d.parts))
-            elif isinstance(d, _Indent):
+            elif isinstance(d, _Indent | _Align | _Fill):
                 stack.append((flat, d.parts))
             elif isinstance(d, _IfBreak):
                 stack.append((flat, d.flat if flat else d.broken))
@@ -919,16 +999,16 @@ def _lines_text(lines: list[_OutLine]) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def _format(clean: str) -> str:
+def _format(clean: str, width: int) -> str:
     """The layout of a normalised scheme text that parses."""
     tree = _lark().parse(clean)
     tokens = list(_leaves(tree))
     dropped = _dropped(tree)
     infos, eof = _attach(clean, tokens, dropped, _breaking(tree))
-    builder = _Builder(infos, eof, dropped)
+    builder = _Builder(infos, eof, dropped, width)
     doc = builder.build(tree)
     _force_breaks(doc)
-    lines = _Printer().print(doc)
+    lines = _Printer(width).print(doc)
     written = sum(ln.own for ln in lines) + sum(ln.comment is not None for ln in lines)
     if written != len(eof) + sum(len(i.leading) + (i.trailing is not None) for i in infos.values()):
         raise FormatError("a comment would be lost; the input is left as it is")

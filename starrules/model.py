@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from starrules import nodes as n
+from starrules.i18n import N_, _
 from starrules.nodes import Span
 
 # ---- types -------------------------------------------------------------------
@@ -28,22 +29,26 @@ class Type:
     members: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        """What a value of this type is, in words that fit into a message ("a number")."""
         if self.kind in ("enum", "set"):
             inner = ", ".join(self.members)
-            return f"one of {{{inner}}}" if self.kind == "enum" else f"set of {{{inner}}}"
-        return {
-            "number": "a number",
-            "count": "a count (whole number)",
-            "percent": "a percentage",
-            "bool": "yes/no",
-            "text": "a text",
-            "level": "a level",
-        }[self.kind]
+            text = _("one of {{{members}}}") if self.kind == "enum" else _("set of {{{members}}}")
+            return text.format(members=inner)
+        return _(_TYPE_WORDS[self.kind])
 
     @property
     def numeric(self) -> bool:
         return self.kind in ("number", "count")
 
+
+_TYPE_WORDS = {
+    "number": N_("a number"),
+    "count": N_("a count (whole number)"),
+    "percent": N_("a percentage"),
+    "bool": N_("yes/no"),
+    "text": N_("a text"),
+    "level": N_("a level"),
+}
 
 NUMBER = Type("number")
 COUNT = Type("count")

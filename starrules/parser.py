@@ -19,8 +19,9 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from starrules import nodes as n
-from starrules.diagnostics import Diagnostic
+from starrules.diagnostics import Diagnostic, listing
 from starrules.errors import StarSyntaxError
+from starrules.i18n import N_, _
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
@@ -183,21 +184,22 @@ def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
 
 
+# What a terminal is, in words (translated where the hint is drawn).
 _FRIENDLY = {
-    "NAME": "a name",
-    "INT": "a whole number",
-    "DECIMAL": "a number",
-    "PERCENT": "a percentage such as 60%",
-    "STRING": 'a quoted text such as "规则名"',
-    "COMP_OP": "a comparison (< <= > >= == !=)",
-    "ADD_OP": "+ or -",
-    "$END": "the end of the file",
+    "NAME": N_("a name"),
+    "INT": N_("a whole number"),
+    "DECIMAL": N_("a number"),
+    "PERCENT": N_("a percentage such as 60%"),
+    "STRING": N_('a quoted text such as "规则名"'),
+    "COMP_OP": N_("a comparison (< <= > >= == !=)"),
+    "ADD_OP": N_("+ or -"),
+    "$END": N_("the end of the file"),
 }
 
 
 def _terminal_name(name: str) -> str:
     if name in _FRIENDLY:
-        return _FRIENDLY[name]
+        return _(_FRIENDLY[name])
     for term in _lark().terminals:
         if term.name == name and isinstance(term.pattern, lark.lexer.PatternStr):
             return f"'{term.pattern.value}'"
@@ -208,7 +210,7 @@ def _describe_expected(expected: set[str]) -> str:
     names = sorted({_terminal_name(x) for x in expected})
     if len(names) > 8:
         names = names[:8] + ["..."]
-    return ", ".join(names)
+    return listing(names)
 
 
 def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
@@ -218,31 +220,31 @@ def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
-        message = f"this character is not part of the language: '{ch}'"
+        message = _("this character is not part of the language: '{char}'").format(char=ch)
         if ch in "”’‘":
-            hint = 'write texts between straight quotes: "..."'
+            hint = _('write texts between straight quotes: "..."')
         elif ch == "、":
-            hint = "separate names with commas: {市级, 省级}"
+            hint = _("separate names with commas: {市级, 省级}")
         else:
-            hint = "remove it, or put it inside a quoted text"
+            hint = _("remove it, or put it inside a quoted text")
         span = n.Span(line, column, line, column + 1)
     elif isinstance(e, UnexpectedToken) and not isinstance(e, UnexpectedEOF):
         tok = e.token
         if tok.type == "$END":
-            message = "this statement is not finished"
+            message = _("this statement is not finished")
             span = _last_token_span(text, line, column)
         else:
-            message = f"unexpected '{tok}' here"
+            message = _("unexpected '{token}' here").format(token=tok)
             end_col = (tok.end_column or column + len(str(tok)))
             span = n.Span(line, column, tok.end_line or line, end_col)
-        hint = "expected " + _describe_expected(set(e.expected))
+        hint = _("expected {expected}").format(expected=_describe_expected(set(e.expected)))
         hint = _slip_hint(e, tok) or hint
     else:
-        message = "the file ends in the middle of a statement"
+        message = _("the file ends in the middle of a statement")
         span = n.Span(line, column, line, column + 1)
         expected = getattr(e, "expected", None)
         if expected:
-            hint = "expected " + _describe_expected(set(expected))
+            hint = _("expected {expected}").format(expected=_describe_expected(set(expected)))
     return Diagnostic("E001", "error", span, message, hint, source_name)
 
 
@@ -251,10 +253,14 @@ def _unclosed(text: str, brace: int, lo: int, hi: int, source_name: str) -> Diag
     line = text.count("\n", 0, brace) + 1
     column = brace - text.rfind("\n", 0, brace)
     last = _last_token_span(text, text.count("\n", 0, max(hi - 1, lo)) + 1, 1)
-    following = "the end of the file" if hi >= len(text) else f"line {text.count(chr(10), 0, hi) + 1}"
+    if hi >= len(text):
+        hint = _("close it with '}}' after its last entry (line {last}), before the end of the file").format(
+            last=last.line)
+    else:
+        hint = _("close it with '}}' after its last entry (line {last}), before line {next}").format(
+            last=last.line, next=text.count(chr(10), 0, hi) + 1)
     return Diagnostic("E001", "error", n.Span(line, column, line, column + 1),
-                      f"the '{{' on line {line} is never closed",
-                      f"close it with '}}' after its last entry (line {last.line}), before {following}", source_name)
+                      _("the '{{' on line {line} is never closed").format(line=line), hint, source_name)
 
 
 def _last_token_span(text: str, line: int, column: int) -> n.Span:
@@ -271,19 +277,19 @@ def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
     """Name the common slips of policy authors rather than the parser's state."""
     expected = set(e.expected)
     if str(tok) == "-" and "COMMA" in expected:
-        return "write a band as an interval with a comma, e.g. [90, 100] or [80, 90)"
+        return _("write a band as an interval with a comma, e.g. [90, 100] or [80, 90)")
     if tok.type in ("INT", "DECIMAL") and expected & {"LSQB", "LPAR"} and "ELSE" in expected:
-        return f"write the band as an interval in brackets, e.g. [{tok}, 100] or [{tok}, ..)"
+        return _("write the band as an interval in brackets, e.g. [{number}, 100] or [{number}, ..)").format(number=tok)
     if tok.type in ("INT", "DECIMAL") and "PERCENT" in expected and "INT" not in expected:
-        return "a share needs its percent sign: 60%"
+        return _("a share needs its percent sign: 60%")
     if tok.type == "NAME":  # a misspelt keyword is likelier than a missing bracket
         close = _close_keyword(str(tok))
         if close:
-            return f"did you mean the keyword '{close}'?"
+            return _("did you mean the keyword '{keyword}'?").format(keyword=close)
     if tok.type == "NAME" and expected & {"RBRACE", "RPAR", "RSQB"}:
         closing = {"RBRACE": "}", "RPAR": ")", "RSQB": "]"}
-        missing = " or ".join(f"'{closing[x]}'" for x in sorted(expected & set(closing)))
-        return f"a bracket may be missing: close the open one with {missing} before this"
+        missing = listing([f"'{closing[x]}'" for x in sorted(expected & set(closing))], "or")
+        return _("a bracket may be missing: close the open one with {brackets} before this").format(brackets=missing)
     return None
 
 

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 from starrules import model as m
 from starrules import nodes as n
+from starrules.diagnostics import listing
+from starrules.i18n import _
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "有", "√", "✓", "对"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "否", "无", "没有", "×", "✗", "x", "错"}
@@ -93,26 +95,26 @@ def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = 
     constant in a comparison: it must be in range but need not be on a step."""
     if isinstance(spec, n.ScoreType) and isinstance(value, Decimal):
         if not spec.low <= value <= spec.high:
-            return f"a score from {fmt_number(spec.low)} to {fmt_number(spec.high)}"
+            return _("a score from {low} to {high}").format(low=fmt_number(spec.low), high=fmt_number(spec.high))
         if spec.step is not None and not literal and (value - spec.low) % spec.step != 0:
-            return f"a multiple of {fmt_number(spec.step)} from {fmt_number(spec.low)} to {fmt_number(spec.high)}"
+            return _("a multiple of {step} from {low} to {high}").format(
+                step=fmt_number(spec.step), low=fmt_number(spec.low), high=fmt_number(spec.high))
         return None
     if isinstance(spec, n.CountType) and isinstance(value, Decimal):
         if value != value.to_integral_value() and not literal:
-            return "a whole number"
+            return _("a whole number")
         if value < spec.low or (spec.high is not None and value > spec.high):
-            top = f"to {spec.high}" if spec.high is not None else "or more"
-            return f"a whole number from {spec.low} {top}"
+            return _whole_number(spec)
         return None
     if isinstance(spec, n.PercentType) and isinstance(value, Decimal):
         if not 0 <= value <= 1:
-            return "a percentage from 0% to 100%"
+            return _("a percentage from 0% to 100%")
         return None
     if isinstance(spec, n.EnumType) and isinstance(value, str):
-        return None if value in typ.members else "one of " + ", ".join(typ.members)
+        return None if value in typ.members else _("one of {choices}").format(choices=listing(typ.members))
     if isinstance(spec, n.SetType) and isinstance(value, frozenset):
         bad = sorted(value - set(typ.members))
-        return None if not bad else "choices among " + ", ".join(typ.members)
+        return None if not bad else _("choices among {choices}").format(choices=listing(typ.members))
     return None
 
 
@@ -125,7 +127,7 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
             return inp.default, None
         if typ.kind == "set":
             return frozenset(), None
-        return None, f"{_expected(inp)} (the value is missing)"
+        return None, _("{expected} (the value is missing)").format(expected=_expected(inp))
     kind = typ.kind
     value: object
     if kind in ("number", "count"):
@@ -141,8 +143,9 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
             # A bare 0.85 is what a spreadsheet's percent cell holds for 85%, but a
             # bare number here means percent (85 = 85%): refuse to guess.
             if d is not None and 0 < d <= 1:
-                return None, (f"a percentage written with its sign: {raw} is ambiguous "
-                              f"(write {fmt_number(d * 100)}% if it is a fraction, {fmt_number(d)}% if not)")
+                return None, _("a percentage written with its sign: {raw} is ambiguous "
+                               "(write {percent}% if it is a fraction, {number}% if not)").format(
+                                   raw=raw, percent=fmt_number(d * 100), number=fmt_number(d))
         if d is None:
             return None, _expected(inp)
         value = d / 100
@@ -189,17 +192,26 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
 def _expected(inp: m.Input) -> str:
     spec = inp.spec
     if isinstance(spec, n.ScoreType):
-        step = f" in steps of {fmt_number(spec.step)}" if spec.step is not None else ""
-        return f"a score from {fmt_number(spec.low)} to {fmt_number(spec.high)}{step}"
+        low, high = fmt_number(spec.low), fmt_number(spec.high)
+        if spec.step is not None:
+            return _("a score from {low} to {high} in steps of {step}").format(
+                low=low, high=high, step=fmt_number(spec.step))
+        return _("a score from {low} to {high}").format(low=low, high=high)
     if isinstance(spec, n.CountType):
-        top = f" to {spec.high}" if spec.high is not None else " or more"
-        return f"a whole number from {spec.low}{top}"
+        return _whole_number(spec)
     if isinstance(spec, n.PercentType):
-        return "a percentage such as 85% (a bare number is read as percent: 85 = 85%)"
+        return _("a percentage such as 85% (a bare number is read as percent: 85 = 85%)")
     if isinstance(spec, n.BoolType):
-        return "yes or no (是/否, yes/no, true/false, 1/0)"
+        return _("yes or no (是/否, yes/no, true/false, 1/0)")
     if isinstance(spec, n.EnumType):
-        return "one of " + ", ".join(inp.type.members)
+        return _("one of {choices}").format(choices=listing(inp.type.members))
     if isinstance(spec, n.SetType):
-        return "choices among " + ", ".join(inp.type.members) + " separated by 、 or commas (or empty)"
-    return "a text"
+        return _("choices among {choices} separated by 、 or commas (or empty)").format(
+            choices=listing(inp.type.members))
+    return _("a text")
+
+
+def _whole_number(spec: n.CountType) -> str:
+    if spec.high is not None:
+        return _("a whole number from {low} to {high}").format(low=spec.low, high=spec.high)
+    return _("a whole number from {low} or more").format(low=spec.low)

@@ -13,7 +13,9 @@ The convention (written for authors at the top of docs/language.md):
 * ``text check-output``, directly after a star block (only blank lines between): what
   ``starrules check 示例.star`` prints (stderr and stdout) for that star block written to
   a file of that name in an empty directory, compared line by line with trailing
-  whitespace stripped;
+  whitespace stripped; in English, or in Chinese with ``lang=zh`` (``text check-output
+  lang=zh``). Several check-output blocks may follow one star block (one per language),
+  each directly after the one before;
 * ``pycon``: a Python session, run with :mod:`doctest` from the repository's root.
   The pycon blocks of one file share one namespace, in the order of the file, so a
   session can use a scheme loaded in an earlier one;
@@ -32,9 +34,10 @@ import contextlib
 import difflib
 import doctest
 import io
+import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,9 +52,10 @@ from starrules.parser import parse
 ROOT = Path(__file__).resolve().parent.parent
 RUN_KINDS = ("star", "pycon")
 # options written key=value, and flags written alone; a text block runs only as check-output
-OPTIONS = {"star": {"error", "warn"}, "pycon": set(), "text": set()}
+OPTIONS = {"star": {"error", "warn"}, "pycon": set(), "text": {"lang"}}
 FLAGS = {"star": set(), "pycon": set(), "text": {"check-output"}}
 OPTION_CODES = {"error": re.compile(r"E\d{3}"), "warn": re.compile(r"W\d{3}")}
+LANGUAGES = ("en", "zh")  # of a check-output block: lang=zh, English without it
 DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 CHECKED_FILE = "示例.star"  # the name check-output blocks show the star block under
 
@@ -82,6 +86,11 @@ class Block:
     @property
     def check_output(self) -> bool:
         return self.kind == "text" and ("check-output", "") in self.options
+
+    @property
+    def lang(self) -> str:
+        """The language of a check-output block: ``lang=zh``, else English."""
+        return dict(self.options).get("lang", "en")
 
     def codes(self, key: str) -> list[str]:
         """The codes named by an option (error= or warn=), in the order written."""
@@ -148,6 +157,9 @@ def extract(markdown: str, source: str) -> list[Block]:
 def _attach(block: Block, previous: Block | None, lines: Sequence[str]) -> Block:
     """A check-output block with the star block it shows, or with a problem."""
     between = lines[previous.end:block.line - 1] if previous is not None else ["(no block)"]
+    if previous is not None and previous.check_output and previous.subject is not None \
+            and not any(x.strip() for x in between):
+        return replace(block, subject=previous.subject)  # the same star block, in another language
     if previous is None or previous.kind != "star" or any(x.strip() for x in between):
         return replace(block, problem=block.problem or "a check-output block must come directly after "
                        "a star block, with only blank lines between")
@@ -166,6 +178,8 @@ def _options(kind: str, words: Sequence[str]) -> tuple[tuple[tuple[str, str], ..
         if not eq or key not in OPTIONS[kind] or not value:
             allowed = ", ".join([f"{k}=..." for k in sorted(OPTIONS[kind])] + sorted(FLAGS[kind])) or "none"
             return (), f"'{word}' is not an option of a {kind} block (options: {allowed})"
+        if key == "lang" and value not in LANGUAGES:
+            return (), f"'{value}' is not a language of the output (lang= takes {' or '.join(LANGUAGES)})"
         pattern = OPTION_CODES.get(key)
         if pattern is not None and not all(pattern.fullmatch(c) for c in value.split(",")):
             letter = pattern.pattern[0]
@@ -229,14 +243,29 @@ def _check_star(block: Block) -> None:
                     f"({', '.join(others)}):\n{shown}", pytrace=False)
 
 
-def check_output(text: str) -> str:
-    """What ``starrules check 示例.star`` prints (stderr and stdout, in order) for a scheme."""
+def check_output(text: str, lang: str = "en") -> str:
+    """What ``starrules check 示例.star`` prints (stderr and stdout, in order) for a scheme,
+    run with ``STARRULES_LANG=lang``."""
     out = io.StringIO()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _language(lang):
         (Path(tmp) / CHECKED_FILE).write_text(text, encoding="utf-8")
         with contextlib.chdir(tmp), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             cli.main(["check", CHECKED_FILE])
     return out.getvalue()
+
+
+@contextlib.contextmanager
+def _language(lang: str) -> Iterator[None]:
+    """The command run as with ``STARRULES_LANG=lang`` in its environment."""
+    before = os.environ.get("STARRULES_LANG")
+    os.environ["STARRULES_LANG"] = lang
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["STARRULES_LANG"]
+        else:
+            os.environ["STARRULES_LANG"] = before
 
 
 def _lines(text: str) -> list[str]:
@@ -245,11 +274,11 @@ def _lines(text: str) -> list[str]:
 
 def _check_output(block: Block) -> None:
     assert block.subject is not None  # extract() gives a problem otherwise
-    printed = check_output(block.subject.text)
+    printed = check_output(block.subject.text, block.lang)
     if _lines(printed) != _lines(block.text):
         diff = "\n".join(difflib.unified_diff(_lines(block.text), _lines(printed), "the block",
                                               "starrules check", lineterm=""))
-        pytest.fail(f"{block.id}: `starrules check {CHECKED_FILE}` on the star block of line "
+        pytest.fail(f"{block.id}: `STARRULES_LANG={block.lang} starrules check {CHECKED_FILE}` on the star block of line "
                     f"{block.subject.line} prints something else:\n{diff}\n\nIt prints:\n{printed}",
                     pytrace=False)
 
@@ -336,8 +365,8 @@ def plan_problems(markdown: str, codes: Iterable[str], source: str = "diagnostic
     """Where a page of diagnostics falls short of its plan: a section '## CODE: ...' for
     every code, in code_order, none for a code the library does not give; in each, at
     least one wrong example (star error=CODE, or warn=CODE for a warning) followed by its
-    check-output, which gives exactly the codes it names, and one corrected example (a
-    plain star block)."""
+    check-output in each language (Chinese, lang=zh, and English), which gives exactly the
+    codes it names, and one corrected example (a plain star block)."""
     blocks = extract(markdown, source)
     inside = {n for b in blocks for n in range(b.line, b.end + 1)}
     heads = [(n, line) for n, line in enumerate(markdown.splitlines(), start=1)
@@ -360,9 +389,10 @@ def plan_problems(markdown: str, codes: Iterable[str], source: str = "diagnostic
         if not wrong:
             problems.append(f"{code}: no wrong example (a block fenced ```star {key}={code})")
         for w in wrong:
-            if not any(b.check_output and b.subject == w for b in mine):
-                problems.append(f"{code}: the wrong example of line {w.line} is not followed by "
-                                "```text check-output")
+            for lang in LANGUAGES:
+                if not any(b.check_output and b.subject == w and b.lang == lang for b in mine):
+                    fence = "```text check-output" + (f" lang={lang}" if lang != "en" else "")
+                    problems.append(f"{code}: the wrong example of line {w.line} is not followed by {fence}")
             named, given = set(w.codes("error") + w.codes("warn")), set(diagnostics_of(w.text))
             if given != named:
                 problems.append(f"{code}: the wrong example of line {w.line} gives {', '.join(sorted(given))} "
@@ -562,11 +592,32 @@ def test_check_output_of_a_clean_scheme() -> None:
     assert doc.blocks[1].runs and doc.blocks[1].subject == doc.blocks[0]
 
 
+def test_check_output_in_each_language() -> None:
+    """A second check-output block after the first shows the same star block; lang=zh runs
+    the command in Chinese, and the English block does not pass for the Chinese one."""
+    zh = check_output(UNKNOWN, "zh")
+    en = check_output(UNKNOWN, "en")
+    assert "错误[E101]" in zh and "error[E101]" in en  # the library's own words, in each language
+    doc = _doc(_fence("star error=E101", UNKNOWN) + "\n" + _fence("text check-output lang=zh", zh) + "\n"
+               + _fence("text check-output", en), "both.md")
+    for block in doc.blocks:
+        check_block(block, doc)
+    assert doc.blocks[1].subject == doc.blocks[2].subject == doc.blocks[0]
+    assert [b.lang for b in doc.blocks[1:]] == ["zh", "en"]
+    swapped = _doc(_fence("star error=E101", UNKNOWN) + "\n" + _fence("text check-output lang=zh", en), "swapped.md")
+    with pytest.raises(pytest.fail.Exception):
+        check_block(swapped.blocks[1], swapped)
+    unknown = _doc(_fence("star error=E101", UNKNOWN) + "\n" + _fence("text check-output lang=fr", en), "fr.md")
+    assert unknown.blocks[1].problem is not None and "lang=" in unknown.blocks[1].problem
+
+
 # ---- self-tests: the plan of docs/diagnostics.md ------------------------------------
 
-WRONG_E101 = _fence("star error=E101", UNKNOWN) + "\n" + _fence("text check-output", "...\n")
+WRONG_E101 = (_fence("star error=E101", UNKNOWN) + "\n" + _fence("text check-output lang=zh", "...\n") + "\n"
+              + _fence("text check-output", "...\n"))
 RIGHT = _fence("star", CLEAN)
-WRONG_W301 = _fence("star warn=W301", UNUSED) + "\n" + _fence("text check-output", "...\n")
+WRONG_W301 = (_fence("star warn=W301", UNUSED) + "\n" + _fence("text check-output lang=zh", "...\n") + "\n"
+              + _fence("text check-output", "...\n"))
 PLAN = f"# 诊断\n\n## E101: 未声明\n\n{WRONG_E101}\n{RIGHT}\n## W301: 未使用\n\n{WRONG_W301}\n{RIGHT}"
 
 
@@ -594,6 +645,9 @@ PLAN_BROKEN = {
     "a wrong example naming another code": (PLAN.replace("warn=W301", "warn=W302"), "W301: no wrong example"),
     "no output after a wrong example": (PLAN.replace(WRONG_W301, _fence("star warn=W301", UNUSED)),
                                         "W301: the wrong example of line"),
+    "no Chinese output after a wrong example": (
+        PLAN.replace(WRONG_W301, _fence("star warn=W301", UNUSED) + "\n" + _fence("text check-output", "...\n")),
+        "is not followed by ```text check-output lang=zh"),
     "a wrong example giving a code it does not name": (PLAN.replace(UNUSED, TWO_WARNINGS),
                                                        "gives W301, W302 but names W301"),
     "no corrected example": (PLAN.replace(RIGHT, ""), "E101: no corrected example"),

@@ -60,11 +60,9 @@ def test_header_inputs_full_width_and_alignment() -> None:
     assert check_formatted(messy) == (
         "# 示例方案\n"
         'scheme "示例方案" version "2024" in force 2024..\n'
+        # the level labels fill their lines, with commas, as authors write them
         "levels stars 0..3 {\n"
-        '  0: "不定星级"\n'
-        '  1: "一星级"\n'
-        '  2: "二星级"\n'
-        '  3: "三星级"\n'
+        '  0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级"\n'
         "}\n"
         "input 支部名称: id\n"
         "input 基础工作: score 0..60 step 0.5  # 基础\n"
@@ -173,34 +171,26 @@ def test_long_statements_are_broken_inside_their_brackets() -> None:
         "and 换届情况 == 按期 and 缺席次数 == 0 }\n"
         "score 加权 = weighted 30%:30%:40% (组织建设自评得分合计, 组织建设考评得分合计, 组织建设群众测评得分合计) round 0.01\n"
     )
+    # Widths counted by hand, a Chinese character two columns: `score 基础分 = sum(` is 19,
+    # each name 8, 10 or 12 with `, ` after it; six names end at column 96 and the seventh
+    # would pass 100, so it starts the next line under the first name (column 19).
     assert check_formatted(messy) == (
-        "score 基础分 = sum(\n"
-        + "".join(f"  {name},\n" for name in names[:-1])
-        + f"  {names[-1]}\n"
-        ")\n"
+        "score 基础分 = sum(组织健全, 制度完善落实, 战斗堡垒作用, 党员模范带头, 服务满意度, 党建引领群团,\n"
+        "                   遵章守纪)\n"
         "penalty 扣分 {\n"
+        # 89 columns up to `== 4`; ` and 党课季度数 == 4` would make 109: the rest of the
+        # chain goes on one indented line, where it fits
         '  "二十四、党员大会、党课每季度至少1次，支委会、党小组会每月至少1次": 党员大会季度数 == 4\n'
-        "    and 党课季度数 == 4\n"
-        "    and 支委会月数 == 12\n"
+        "    and 党课季度数 == 4 and 支委会月数 == 12\n"
         "}\n"
         'demote "领导不力、重视不够、致使争创工作停滞滑坡，降低星级格次" by 1\n'
         "  when 领导不力致使争创工作停滞滑坡\n"
-        "input 落实的制度: set of {\n"
-        "  党管武装,\n"
-        "  工作计划和报告,\n"
-        "  工作会议,\n"
-        "  军事训练,\n"
-        "  学习教育,\n"
-        "  请假销假,\n"
-        "  值班执勤\n"
-        "}\n"
-        "score 表 = highest 落实的制度 {\n"
-        "  党管武装: 1\n"
-        "  工作计划和报告: 2\n"
-        "  工作会议: 3\n"
-        "  军事训练: 4\n"
-        "  学习教育: 5\n"
-        "}\n"
+        # 91 columns up to `请假销假,`; ` 值班执勤}` would make 102
+        "input 落实的制度: set of {党管武装, 工作计划和报告, 工作会议, 军事训练, 学习教育, 请假销假,\n"
+        "                          值班执勤}\n"
+        # 89 columns up to `军事训练: 4,`; ` 学习教育: 5 }` would make 103
+        "score 表 = highest 落实的制度 { 党管武装: 1, 工作计划和报告: 2, 工作会议: 3, 军事训练: 4,\n"
+        "                                学习教育: 5 }\n"
         "score 条件 = if 组织健全 >= 8 and 制度完善落实 >= 8 and 战斗堡垒作用 >= 8\n"
         "  then 基础分 + 加分项目合计\n"
         "  else 基础分 - 扣分项目合计\n"
@@ -208,11 +198,8 @@ def test_long_statements_are_broken_inside_their_brackets() -> None:
         '  "民主评议满意率达到百分之九十五以上的加五分": 5\n'
         "    when 民主评议满意率 >= 95% and 换届情况 == 按期 and 缺席次数 == 0\n"
         "}\n"
-        "score 加权 = weighted 30%:30%:40% (\n"
-        "  组织建设自评得分合计,\n"
-        "  组织建设考评得分合计,\n"
-        "  组织建设群众测评得分合计\n"
-        ") round 0.01\n"
+        "score 加权 = weighted 30%:30%:40% (组织建设自评得分合计, 组织建设考评得分合计,\n"
+        "                                   组织建设群众测评得分合计) round 0.01\n"
     )
 
 
@@ -230,15 +217,13 @@ def test_comments_inside_expressions() -> None:
         "  round floor }\n"
     )
     assert check_formatted(messy) == (
+        # the comment ends the first line; the rest of the chain fits on the next
         "score 合计 = 甲  # 甲的说明\n"
-        "  + 乙\n"
-        "  - 丙\n"
-        "score 和 = sum(\n"
-        "  甲,  # 第一\n"
-        "  # 乙之前\n"
-        "  乙,\n"
-        "  丙\n"
-        ")\n"
+        "  + 乙 - 丙\n"
+        # the arguments line up under the first; a comment ends its line, the rest fill
+        "score 和 = sum(甲,  # 第一\n"
+        "                 # 乙之前\n"
+        "                 乙, 丙)\n"
         'veto "否决"  # 条件如下\n'
         "  when 甲 < 1\n"
         'quota "五星" {\n'
@@ -264,9 +249,7 @@ def test_examples() -> None:
     assert check_formatted(messy) == (
         'example "通报两次" {\n'
         "  given {\n"
-        "    分: 92\n"
-        "    通报: 2\n"
-        "    类别: {a, b}\n"
+        "    分: 92, 通报: 2, 类别: {a, b}\n"
         "  }\n"
         "  period 2024\n"
         '  expect 得分 = 82, level = 1, flags = ["列入整顿", "b"], badges = []\n'
@@ -299,6 +282,72 @@ def test_bundled_schemes(path: Path) -> None:
         code = re.sub(r'"[^"]*"', '""', line.split("  #", 1)[0])
         if text_width(code) > WIDTH and not line.lstrip().startswith("#"):
             assert ", " not in code, line
+
+
+@pytest.mark.parametrize("path", SCHEME_FILES, ids=lambda p: p.name)
+def test_bundled_schemes_are_in_the_canonical_layout(path: Path) -> None:
+    # `starrules fmt --check schemes/*.star` passes: the files are laid out as fmt lays them
+    # (docs/coverage.md's line references were re-pointed when they were reformatted).
+    source = path.read_text(encoding="utf-8")
+    assert format_text(source) == source
+
+
+def test_a_line_that_fits_is_kept_whole() -> None:
+    # ten names of a Chinese character and a digit (3 columns each): `score 基础 = sum(` is
+    # 17 columns, the line 17 + 10 * 3 + 9 * 2 (", ") + 1 = 66: kept on one line, as written.
+    names = [f"名{i}" for i in range(10)]
+    line = f"score 基础 = sum({', '.join(names)})\n"
+    assert check_formatted(line) == line
+
+
+def test_a_narrower_width_breaks_sooner() -> None:
+    # The same 66-column line, at width 40: `score 基础 = sum(名0, 名1, 名2, 名3,` ends at
+    # column 17 + 4 + 3 * 5 = 36; ` 名4,` would end at 41, so 名4 starts the next line under
+    # the first name (column 17); that line takes four names again (to 36); 名8, 名9) fit.
+    names = [f"名{i}" for i in range(10)]
+    line = f"score 基础 = sum({', '.join(names)})\n"
+    out = format_text(line, width=40)
+    assert out == (
+        "score 基础 = sum(名0, 名1, 名2, 名3,\n"
+        "                 名4, 名5, 名6, 名7,\n"
+        "                 名8, 名9)\n"
+    )
+    assert format_text(out, width=40) == out
+    assert parse(out) == parse(line)
+    with pytest.raises(ValueError, match="too narrow"):
+        format_text(line, width=5)
+
+
+def test_check_with_diff_shows_the_change(tmp_path: Path) -> None:
+    messy = tmp_path / "messy.star"
+    messy.write_text("input 甲:count\nscore 乙=甲+1\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert format_paths([messy], check=True, diff=True, out=out, err=err) == 1
+    assert out.getvalue() == (
+        f"--- {messy}\n"
+        f"+++ {messy} (formatted)\n"
+        "@@ -1,2 +1,2 @@\n"
+        "-input 甲:count\n"
+        "-score 乙=甲+1\n"
+        "+input 甲: count\n"
+        "+score 乙 = 甲 + 1\n"
+    )
+    assert messy.read_text(encoding="utf-8") == "input 甲:count\nscore 乙=甲+1\n"  # nothing written
+
+
+def test_the_command_takes_width_and_diff(tmp_path: Path) -> None:
+    from starrules.cli import main
+
+    path = tmp_path / "s.star"
+    names = [f"名{i}" for i in range(10)]
+    path.write_text(f"score 基础 = sum({', '.join(names)})\n", encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 0
+    assert main(["fmt", "--check", "--width", "40", str(path)]) == 1
+    assert main(["fmt", "--width", "40", str(path)]) == 0
+    assert path.read_text(encoding="utf-8").count("\n") == 3
+    with pytest.raises(SystemExit) as exc:
+        main(["fmt", "--width", "x", str(path)])
+    assert exc.value.code == 2
 
 
 # ---- format_paths: `starrules fmt` and `starrules fmt --check` -------------------------------
