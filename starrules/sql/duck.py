@@ -1,14 +1,17 @@
 """Running the entity relation on DuckDB over Python records (extra ``starrules[duckdb]``).
 
 Takes a program and records (mappings of input name to value); loads them into a DuckDB
-table ``input`` (every cell as text, as a CSV gives it, and ``#row`` from 0 in the
-records' order), runs :func:`starrules.sql.lower.entity_query` and gives its rows as
-dicts keyed by the entity relation's column names (DECIMAL columns as ``Decimal``).
+table (``#row`` from 0 in the records' order, a column per input: BOOLEAN when every
+value given is a bool, BIGINT when every one is an int, DECIMAL when every one is a
+Decimal, else text as a CSV cell holds it), runs :func:`starrules.sql.lower.entity_query`
+and gives its rows as dicts keyed by the entity relation's column names (DECIMAL columns
+as ``Decimal``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from starrules import model as m
@@ -22,6 +25,7 @@ class MissingExtra(StarError):
 
 
 def connect() -> Any:
+    """A new in-memory DuckDB connection."""
     try:
         import duckdb
     except ImportError:  # pragma: no cover - the dev extras install it
@@ -40,25 +44,64 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]], table: str = "input") -> None:
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_kind(cells: Sequence[object]) -> tuple[str, str]:
+    """(kind, DuckDB type) of a column holding ``cells`` (see reading.COLUMN_KINDS)."""
+    given = [c for c in cells if c is not None]
+    if given and all(isinstance(c, bool) for c in given):
+        return "boolean", "BOOLEAN"
+    if given and all(isinstance(c, int) and not isinstance(c, bool) and -2**63 <= c < 2**63 for c in given):
+        return "integer", "BIGINT"
+    if given and all(isinstance(c, Decimal) and c.is_finite() for c in given):
+        scale = max(max(0, -int(c.as_tuple().exponent)) for c in given)  # type: ignore[arg-type]
+        whole = max(len(str(abs(int(c)))) for c in given)
+        if scale + whole <= 38:
+            return "decimal", f"DECIMAL(38, {min(scale, 38 - whole)})"
+    return "text", "VARCHAR"
+
+
+def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
+         table: str = "input") -> dict[str, str]:
+    """Load ``records`` into ``table``; gives each input column's kind."""
     names = [i.name for i in program.inputs]
-    quoted = ", ".join('"' + x.replace('"', '""') + '" VARCHAR' for x in names)
-    table_q = '"' + table.replace('"', '""') + '"'
-    con.execute(f'CREATE OR REPLACE TABLE {table_q} ("#row" BIGINT{", " if names else ""}{quoted})')
-    rows = [[k] + [cell_text(r.get(x)) for x in names] for k, r in enumerate(records)]
+    recs = list(records)
+    kinds: dict[str, str] = {}
+    decls = [f'{_q("#row")} BIGINT']
+    for x in names:
+        kinds[x], sql_type = column_kind([r.get(x) for r in recs])
+        decls.append(f"{_q(x)} {sql_type}")
+    con.execute(f"CREATE OR REPLACE TABLE {_q(table)} ({', '.join(decls)})")
+    rows = [[k] + [r.get(x) if kinds[x] != "text" else cell_text(r.get(x)) for x in names]
+            for k, r in enumerate(recs)]
     if rows:
         marks = ", ".join("?" for _x in range(len(names) + 1))
-        con.executemany(f"INSERT INTO {table_q} VALUES ({marks})", rows)
+        con.executemany(f"INSERT INTO {_q(table)} VALUES ({marks})", rows)
+    return kinds
+
+
+def held(con: Any, program: m.Program, table: str = "input") -> list[dict[str, object]]:
+    """The records as the table holds them (the values a reference run should read)."""
+    names = [i.name for i in program.inputs]
+    cur = con.execute(f"SELECT {', '.join(_q(x) for x in names) or '1'} FROM {_q(table)} ORDER BY {_q('#row')}")
+    return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
+
+
+def run(con: Any, program: m.Program, table: str = "input", types: Mapping[str, str] | None = None
+        ) -> list[dict[str, Any]]:
+    """The entity relation of the records in ``table``, one dict per row, in order."""
+    cur = con.execute(entity_query(program, table, types).sql(dialect="duckdb"))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def entity_rows(program: m.Program, records: Iterable[Mapping[str, object]]) -> list[dict[str, Any]]:
     """The entity relation of ``records``, one dict per record, in order."""
-    query = entity_query(program, "input").sql(dialect="duckdb")
     con = connect()
     try:
-        load(con, program, records)
-        cur = con.execute(query)
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        kinds = load(con, program, records)
+        return run(con, program, types=kinds)
     finally:
         con.close()

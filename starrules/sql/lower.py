@@ -510,21 +510,22 @@ def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expression:
     return exp.Cast(this=value, to=types.score_type(score))
 
 
-def entity_query(program: m.Program, source: str = "input") -> exp.Select:
-    """The entity relation of ``program`` over the table ``source`` (package docstring)."""
+def entity_query(program: m.Program, source: str = "input", types: reading.Kinds | None = None) -> exp.Select:
+    """The entity relation of ``program`` over the table ``source`` (package docstring);
+    ``types`` names the kind of each typed column (``reading.COLUMN_KINDS``), text if not."""
     _refuse_early(program)
-    types = _Types(program)
+    decl = _Types(program)
     names = columns(program)
     resolve: Resolve = lambda r: col(r.name)  # noqa: E731 - inputs and scores are columns by name
-    lw = _Lower(program, types, resolve)
+    lw = _Lower(program, decl, resolve)
 
-    ctes: list[tuple[str, exp.Select]] = reading.read_ctes(program, source)
+    ctes: list[tuple[str, exp.Select]] = reading.read_ctes(program, source, types)
     prev = "#read"
     for i, layer in enumerate(_layers(program)):
         name = f"#scores{i}"
         sel = exp.select(exp.Star()).from_(exp.Table(this=ident(prev)))
         for score in layer:
-            sel = sel.select(exp.alias_(_score_expr(lw, types, score), ident(score.name)), append=True)
+            sel = sel.select(exp.alias_(_score_expr(lw, decl, score), ident(score.name)), append=True)
         ctes.append((name, sel))
         prev = name
 
@@ -553,7 +554,8 @@ def entity_query(program: m.Program, source: str = "input") -> exp.Select:
         name = f"#over{i}"
         ctes.append((name, _override_step(program, i, rule, conds, prev)))
         prev = name
-    final = _final(program, names, conds, prev)
+    more, final = _final(program, names, conds, prev, types)
+    ctes += more
     for cname, body in ctes:
         final = final.with_(ident(cname), as_=body)
     return final
@@ -614,10 +616,14 @@ def _override_step(program: m.Program, i: int, rule: m.RuleIR, conds: dict[str, 
                       exp.alias_(limit, ident(f"#l{i + 1}"))).from_(exp.Table(this=ident(prev)))
 
 
-def _final(program: m.Program, names: Columns, conds: dict[str, str], source: str) -> exp.Select:
+def _final(program: m.Program, names: Columns, conds: dict[str, str], source: str,
+           types: reading.Kinds | None) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+    """The CTEs ``#valid`` (every cell reads), ``#outcome`` (status and reason) and the
+    final projection."""
     c = lambda kind, name: col(conds[f"{kind}\x00{name}"])  # noqa: E731
-    valid = exp.and_(*[exp.Is(this=col(p), expression=exp.Null()) for _i, p in names.problems]) \
+    all_read = exp.and_(*[exp.Is(this=col(p), expression=exp.Null()) for _i, p in names.problems]) \
         if names.problems else exp.Boolean(this=True)
+    valid = col("#valid")
     # status and reason of rows that do not get rated
     gates = [(r, exp.Not(this=_paren(c(r.kind, r.name))) if r.kind == "require" else c(r.kind, r.name))
              for r in program.rules_of("require") + program.rules_of("disqualify")]
@@ -625,7 +631,7 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     status_ifs += [exp.If(this=g, true=exp.Literal.string("invalid" if r.kind == "require" else "ineligible"))
                    for r, g in gates]
     status = exp.Case(ifs=status_ifs, default=exp.Literal.string("rated"))
-    rated = exp.EQ(this=_paren(status.copy()), expression=exp.Literal.string("rated"))
+    rated = exp.EQ(this=col(STATUS), expression=exp.Literal.string("rated"))
 
     # overrides (interpreter step 7) are computed in the "#over" CTEs: the rank after each
     reason_ifs = [exp.If(this=col(f"#fix{i}"), true=exp.Literal.string(rule.name))
@@ -635,7 +641,7 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     limit = col(f"#l{last}")
     band = col(BAND_RANK)
 
-    problem_reason = reading.reason_expr(program)
+    problem_reason = reading.reason_expr(program, types)
     gate_reason = [exp.If(this=g, true=exp.Literal.string(r.name)) for r, g in gates]
     reason = exp.Case(ifs=[exp.If(this=exp.Not(this=_paren(valid.copy())), true=problem_reason), *gate_reason,
                            *reason_ifs], default=exp.Null())
@@ -643,7 +649,11 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     def when_rated(e: exp.Expression) -> exp.Expression:
         return exp.Case(ifs=[exp.If(this=rated.copy(), true=e)], default=exp.Null())
 
-    out = exp.select(col(ROW), exp.alias_(status, ident(STATUS)), exp.alias_(reason, ident(REASON)))
+    ctes = [("#valid", exp.select(exp.Star(), exp.alias_(all_read, ident("#valid"))).from_(
+        exp.Table(this=ident(source)))),
+        ("#outcome", exp.select(exp.Star(), exp.alias_(status, ident(STATUS)), exp.alias_(reason, ident(REASON)))
+         .from_(exp.Table(this=ident("#valid"))))]
+    out = exp.select(col(ROW), col(STATUS), col(REASON))
     out = out.select(*[col(p) for _i, p in names.problems], col(ID), *[col(g) for _f, g in names.groups],
                      append=True)
     out = out.select(exp.alias_(when_rated(rank), ident(RANK)), exp.alias_(when_rated(band), ident(BAND_RANK)),
@@ -658,7 +668,7 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     for kind, name, ocol in names.overrides:
         out = out.select(exp.alias_(when_rated(c(kind, name)), ident(ocol)), append=True)
     out = out.select(*[exp.alias_(when_rated(col(b)), ident(b)) for _l, b in names.badges], append=True)
-    return out.from_(exp.Table(this=ident(source))).order_by(col(ROW))
+    return ctes, out.from_(exp.Table(this=ident("#outcome"))).order_by(col(ROW))
 
 
 # ---- over the entity relation -----------------------------------------------------------

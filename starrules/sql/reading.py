@@ -17,6 +17,7 @@ engines read any number of places), never rounded.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
@@ -163,7 +164,7 @@ class _Shown:
         return _V
 
 
-def _problem_text(field: str, missing: bool, expected: exp.Expression, raw: exp.Expression) -> exp.Expression:
+def _problem_text(field: str, missing: bool, expected: exp.Expression, shown: exp.Expression) -> exp.Expression:
     """``str(InputProblem(field, raw, expected))`` in SQL."""
     text = str(InputProblem(field, None if missing else _Shown(), _E))
     parts: list[exp.Expression] = []
@@ -173,7 +174,7 @@ def _problem_text(field: str, missing: bool, expected: exp.Expression, raw: exp.
         if cut:
             parts.append(s(rest[:cut]))
         if cut < len(rest):
-            parts.append(py_repr(raw) if rest[cut] == _V else expected)
+            parts.append(shown.copy() if rest[cut] == _V else expected.copy())
             cut += 1
         rest = rest[cut:]
     return _cat(*parts)
@@ -195,9 +196,8 @@ def _filled(message: str, samples: list[tuple[str, exp.Expression]]) -> exp.Expr
     return _cat(*parts)
 
 
-_REPR_ESCAPES = [("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")] + [
-    (c, repr(c)[1:-1]) for c in WHITESPACE if c not in " \t\n\r"] + [
-    (c, repr(c)[1:-1]) for c in ("\u200b", "\ufeff", "\x00")]
+# the characters repr escapes that data cells hold in practice (others are shown as is)
+_REPR_ESCAPES = [(c, repr(c)[1:-1]) for c in ("\\", "\t", "\n", "\r", "\xa0", "\u3000", "\ufeff")]
 
 
 def py_repr(x: exp.Expression) -> exp.Expression:
@@ -230,73 +230,116 @@ def _number_text(t: exp.Expression) -> exp.Expression:
     return txt
 
 
-def _decimal_of(nt: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-    """(is a number the reader takes, has more places than SQL reads, its DECIMAL value)."""
-    ok_form = _full(nt, r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-    whole = exp.RegexpExtract(this=nt.copy(), expression=s(r"^[+-]?([0-9]*)"), group=exp.Literal.number(1))
-    frac = _case((exp.GT(this=exp.StrPosition(this=nt.copy(), substr=s(".")), expression=exp.Literal.number(0)),
-                  exp.RegexpExtract(this=nt.copy(), expression=s(r"\.([0-9]*)$"), group=exp.Literal.number(1))),
-                 default=s(""))
+def _number_parts(nt: exp.Expression) -> list[tuple[str, exp.Expression]]:
+    """From a number text column: the form check, the sign, whole and fraction digits."""
+    return [
+        ("#form:", _full(nt, r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")),
+        ("#sign:", _case((exp.Like(this=nt.copy(), expression=s("-%")), s("-")), default=s(""))),
+        ("#whole:", exp.RegexpExtract(this=nt.copy(), expression=s(r"^[+-]?([0-9]*)"), group=exp.Literal.number(1))),
+        ("#frac:", _case((exp.GT(this=exp.StrPosition(this=nt.copy(), substr=s(".")), expression=exp.Literal.number(0)),
+                          exp.RegexpExtract(this=nt.copy(), expression=s(r"\.([0-9]*)$"),
+                                            group=exp.Literal.number(1))), default=s(""))),
+    ]
+
+
+def _number_checks(name: str) -> list[tuple[str, exp.Expression]]:
+    """From the parts: readable (values._decimal takes it: the form, at most MAX_DIGITS
+    digits), more places than SQL reads, and the DECIMAL value."""
+    whole, frac, sign = col("#whole:" + name), col("#frac:" + name), col("#sign:" + name)
     digits = exp.Trim(this=_cat(whole.copy(), frac.copy()), expression=s("0"), position="LEADING")
     n_digits = _case((exp.EQ(this=digits, expression=s("")), exp.Literal.number(1)), default=_len(digits.copy()))
     adjusted = exp.Sub(this=exp.Sub(this=n_digits.copy(), expression=_len(frac.copy())),
                        expression=exp.Literal.number(1))
     too_many = exp.or_(exp.GT(this=n_digits.copy(), expression=exp.Literal.number(values.MAX_DIGITS)),
                        exp.GT(this=exp.Abs(this=adjusted), expression=exp.Literal.number(values.MAX_DIGITS)))
-    readable = exp.and_(ok_form, exp.Not(this=exp.Paren(this=too_many)))
+    readable = exp.and_(col("#form:" + name), exp.Not(this=exp.Paren(this=too_many)))
     kept = exp.Trim(this=frac.copy(), expression=s("0"), position="TRAILING")
     too_fine = exp.GT(this=_len(kept), expression=exp.Literal.number(READ_PLACES))
-    sign = _case((exp.Like(this=nt.copy(), expression=s("-%")), s("-")), default=s(""))
     whole0 = _case((exp.EQ(this=whole.copy(), expression=s("")), s("0")), default=whole.copy())
-    canon = _cat(sign, whole0, s("."), frac.copy(), s("0"))
-    value = exp.TryCast(this=exp.Left(this=canon, expression=exp.Add(
-        this=exp.Add(this=_len(sign.copy()), expression=_len(whole0.copy())),
-        expression=exp.Literal.number(1 + READ_PLACES))), to=dec_type(38, READ_PLACES))
-    return readable, too_fine, value
+    canon = _cat(sign.copy(), whole0, s("."), exp.Left(this=_cat(frac.copy(), s("0" * READ_PLACES)),
+                                                       expression=exp.Literal.number(READ_PLACES)))
+    value = exp.TryCast(this=canon, to=dec_type(38, READ_PLACES))
+    return [("#ok:", readable), ("#fine:", too_fine), (DEC, _case((readable.copy(), value)))]
 
 
-def read_ctes(program: m.Program, source: str) -> list[tuple[str, exp.Select]]:
+COLUMN_KINDS = ("text", "integer", "decimal", "boolean")
+Kinds = Mapping[str, str]
+
+
+def _py_str(raw: exp.Expression, kind: str) -> exp.Expression:
+    """``str(value)`` of a cell as Python holds it (text, int, Decimal or bool)."""
+    if kind == "text":
+        return raw
+    if kind == "boolean":
+        return _case((raw, s("True")), (exp.Not(this=raw.copy()), s("False")))
+    return exp.Cast(this=raw, to=exp.DataType.build("VARCHAR"))
+
+
+def _repr(raw: exp.Expression, kind: str) -> exp.Expression:
+    """``repr(value)`` of a cell as Python holds it."""
+    if kind == "text":
+        return py_repr(raw)
+    if kind == "decimal":
+        return _cat(s("Decimal('"), _py_str(raw, kind), s("')"))
+    return _py_str(raw, kind)
+
+
+def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> list[tuple[str, exp.Select]]:
     """``#text`` (raw and trimmed cells), ``#num`` (number texts), ``#read`` (values and
-    problems)."""
+    problems). ``types`` gives the kind of a typed column (see COLUMN_KINDS); text by default."""
+    kinds = {i.name: (types or {}).get(i.name, "text") for i in program.inputs}
     src = exp.Table(this=ident(source))
     text = exp.select(col("#row"))
     for inp in program.inputs:
         raw = col(inp.name)
-        text = text.select(exp.alias_(raw.copy(), ident(RAW + inp.name)),
-                           exp.alias_(exp.Nullif(this=_strip(raw.copy()), expression=s("")), ident(TEXT + inp.name)),
+        kind = kinds[inp.name]
+        cell = exp.Nullif(this=_strip(raw.copy()), expression=s("")) if kind == "text" else \
+            exp.Cast(this=raw.copy(), to=exp.DataType.build("VARCHAR"))
+        text = text.select(exp.alias_(raw.copy(), ident(RAW + inp.name)), exp.alias_(cell, ident(TEXT + inp.name)),
                            append=True)
     ident_field = program.id_field
-    text = text.select(exp.alias_(_strip(col(ident_field)) if ident_field else exp.Cast(
+    text = text.select(exp.alias_(_strip(_py_str(col(ident_field), kinds[ident_field])) if ident_field else exp.Cast(
         this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident("#id")), append=True)
     for g in program.group_fields:
-        text = text.select(exp.alias_(exp.Coalesce(this=_strip(col(g)), expressions=[s("")]), ident("#group:" + g)),
-                           append=True)
+        text = text.select(exp.alias_(exp.Coalesce(this=_strip(_py_str(col(g), kinds[g])), expressions=[s("")]),
+                                      ident("#group:" + g)), append=True)
     text = text.from_(src)
 
-    num = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
+    # numbers in three steps (each reads the columns of the one before): the number
+    # text, its parts, its checks and value; sets: the cell with every separator a comma
+    num1 = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
+    num2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num1")))
+    num3 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num2")))
     for inp in program.inputs:
         if inp.type.kind in ("number", "count", "percent"):
-            t = col(TEXT + inp.name)
+            t: exp.Expression = col(TEXT + inp.name)
             if inp.type.kind == "percent":
                 signed = exp.In(this=exp.Right(this=t.copy(), expression=exp.Literal.number(1)),
                                 expressions=[s("%"), s("％")])
                 inner = _strip(exp.Substring(this=t.copy(), start=exp.Literal.number(1),
                                              length=exp.Sub(this=_len(t.copy()), expression=exp.Literal.number(1))))
-                num = num.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True)
+                num1 = num1.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True)
                 t = _case((signed.copy(), inner), default=t.copy())
-            nt = _number_text(t)
-            readable, too_fine, value = _decimal_of(nt)
-            num = num.select(exp.alias_(readable, ident("#ok:" + inp.name)),
-                             exp.alias_(too_fine, ident("#fine:" + inp.name)),
-                             exp.alias_(_case((readable.copy(), value)), ident(DEC + inp.name)), append=True)
+            num1 = num1.select(exp.alias_(_number_text(t), ident(NUM + inp.name)), append=True)
+            for prefix, e in _number_parts(col(NUM + inp.name)):
+                num2 = num2.select(exp.alias_(e, ident(prefix + inp.name)), append=True)
+            for prefix, e in _number_checks(inp.name):
+                num3 = num3.select(exp.alias_(e, ident(prefix + inp.name)), append=True)
+        elif inp.type.kind == "set":
+            seps = ",，、;；|/" + WHITESPACE
+            norm = _cat(s(","), exp.Replace(this=exp.Translate(this=col(TEXT + inp.name), from_=s(seps),
+                                                               to=s("," * len(seps))),
+                                            expression=s(","), replacement=s(",,")), s(","))
+            num1 = num1.select(exp.alias_(norm, ident("#norm:" + inp.name)), append=True)
 
-    read = exp.select(exp.Star()).from_(exp.Table(this=ident("#num")))
+    read = exp.select(exp.Star()).from_(exp.Table(this=ident("#num3")))
     for inp in program.inputs:
-        problem, value = _read(inp)
+        problem, value = _read(inp, kinds[inp.name])
         read = read.select(exp.alias_(problem, ident(PROBLEM + inp.name)),
                            exp.alias_(value, ident(inp.name)), append=True)
     read2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#read0")))
-    return [("#text", text), ("#num", num), ("#read0", read), ("#read", _null_bad(program, read2))]
+    return [("#text", text), ("#num1", num1), ("#num2", num2), ("#num3", num3), ("#read0", read),
+            ("#read", _null_bad(program, read2))]
 
 
 def _null_bad(program: m.Program, sel: exp.Select) -> exp.Select:
@@ -320,8 +363,9 @@ def _default(inp: m.Input) -> exp.Expression:
     return s(str(d))
 
 
-def _read(inp: m.Input) -> tuple[exp.Expression, exp.Expression]:
-    """(the problem's expected text or NULL, the value) of one input."""
+def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expression]:
+    """(the problem's expected text or NULL, the value) of one input whose column is of
+    the kind ``column``."""
     t = col(TEXT + inp.name)
     missing = exp.Is(this=t.copy(), expression=exp.Null())
     kind, spec, typ = inp.type.kind, inp.spec, inp.type
@@ -377,8 +421,11 @@ def _read(inp: m.Input) -> tuple[exp.Expression, exp.Expression]:
         value = exp.Cast(this=v, to=input_type(inp))
     elif kind == "bool":
         low = exp.Lower(this=t.copy())
-        yes = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.TRUE_WORDS)])
-        no = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.FALSE_WORDS)])
+        yes: exp.Expression = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.TRUE_WORDS)])
+        no: exp.Expression = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.FALSE_WORDS)])
+        if column == "decimal":  # a number cell is yes/no when it is 1 or 0
+            yes = exp.EQ(this=col(RAW + inp.name), expression=exp.Literal.number(1))
+            no = exp.EQ(this=col(RAW + inp.name), expression=exp.Literal.number(0))
         problems.append((exp.Not(this=exp.Paren(this=exp.or_(yes, no))), s(expected)))
         value = yes.copy()
     elif kind == "enum":
@@ -386,9 +433,7 @@ def _read(inp: m.Input) -> tuple[exp.Expression, exp.Expression]:
                          s(_range(inp, "\x00"))))
         value = t.copy()
     elif kind == "set":
-        seps = ",，、;；|/" + WHITESPACE
-        norm = _cat(s(","), exp.Replace(this=exp.Translate(this=t.copy(), from_=s(seps), to=s("," * len(seps))),
-                                        expression=s(","), replacement=s(",,")), s(","))
+        norm = col("#norm:" + inp.name)
         rest: exp.Expression = norm.copy()
         for x in typ.members:
             rest = exp.Replace(this=rest, expression=s(f",{x},"), replacement=s(""))
@@ -404,6 +449,10 @@ def _read(inp: m.Input) -> tuple[exp.Expression, exp.Expression]:
         value = _case((empty_word.copy(), s("")), default=joined)
     else:  # text, id, group
         value = t.copy()
+    refused = {"enum": ("integer", "decimal", "boolean"), "set": ("integer", "decimal", "boolean"),
+               "text": ("decimal", "boolean")}
+    if column in refused.get(kind, ()):  # a typed cell a choice, a set or a text never takes
+        problems = [(exp.Not(this=missing.copy()), s(expected))]
     ifs = [(missing.copy(), s(missing_msg or ""))] if value_missing is None else []
     ifs += problems  # on a missing cell with a default these are NULL: no problem
     problem = _case(*ifs) if ifs else exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
@@ -425,15 +474,15 @@ def _fmt(x: exp.Expression) -> exp.Expression:
                              expression=s(r"\.$"), replacement=s(""))
 
 
-def reason_expr(program: m.Program) -> exp.Expression:
+def reason_expr(program: m.Program, types: Kinds | None = None) -> exp.Expression:
     """The text of the InputError of a row with bad values (its problems joined by "; ")."""
     pieces = []
     for inp in program.inputs:
         p = col(PROBLEM + inp.name)
         t = col(TEXT + inp.name)
-        raw = col(RAW + inp.name)
-        missing = _problem_text(inp.name, True, p.copy(), raw.copy())
-        present = _problem_text(inp.name, False, p.copy(), raw.copy())
+        shown = _repr(col(RAW + inp.name), (types or {}).get(inp.name, "text"))
+        missing = _problem_text(inp.name, True, p.copy(), shown.copy())
+        present = _problem_text(inp.name, False, p.copy(), shown.copy())
         pieces.append(_case((exp.Is(this=p.copy(), expression=exp.Null()), exp.Null()),
                             (exp.Is(this=t.copy(), expression=exp.Null()), missing), default=present))
     return join_texts("; ", pieces)
