@@ -5,6 +5,7 @@
     starrules explain SCHEME DATA --id ID   the trace of one entity, in words
     starrules report SCHEME DATA -o R.html  a self-contained HTML report, printable for 公示
     starrules compile --emit python SCHEME  the code the compiled evaluator runs
+    starrules compile --emit sql --dialect duckdb SCHEME   the entity query as SQL
     starrules test FILE...                  run the examples written inside schemes
     starrules fmt [--check] FILE...         the one canonical layout
     starrules diff OLD NEW [DATA]           the entities whose outcome a new version changes
@@ -107,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c2 = sub.add_parser("compile", help="show the Python the compiled evaluator runs for a scheme")
     c2.add_argument("scheme", metavar="SCHEME")
-    c2.add_argument("--emit", choices=["python"], default="python")
+    c2.add_argument("--emit", choices=["python", "sql"], default="python")
+    c2.add_argument("--dialect", choices=["duckdb", "spark", "hive", "postgres", "mysql"], default="duckdb")
     c2.set_defaults(func=cmd_compile)
 
     e = sub.add_parser("explain", help="explain one entity's result step by step")
@@ -376,6 +378,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    if args.emit == "sql":
+        from starrules.sql.emit import sql_text
+        sys.stdout.write(sql_text(load(args.scheme), args.dialect))
+        return 0
     sys.stdout.write(load(args.scheme).compiled.source)
     return 0
 

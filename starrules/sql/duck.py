@@ -20,7 +20,7 @@ from starrules.i18n import _
 from starrules.sql.lower import entity_query
 
 
-class MissingExtra(StarError):
+class MissingExtraError(StarError):
     """The SQL backend needs a package that is not installed."""
 
 
@@ -29,7 +29,7 @@ def connect() -> Any:
     try:
         import duckdb
     except ImportError:  # pragma: no cover - the dev extras install it
-        raise MissingExtra(_("the DuckDB engine needs the extra: pip install 'starrules[duckdb]'")) from None
+        raise MissingExtraError(_("the DuckDB engine needs the extra: pip install 'starrules[duckdb]'")) from None
     return duckdb.connect()
 
 
@@ -55,9 +55,10 @@ def column_kind(cells: Sequence[object]) -> tuple[str, str]:
         return "boolean", "BOOLEAN"
     if given and all(isinstance(c, int) and not isinstance(c, bool) and -2**63 <= c < 2**63 for c in given):
         return "integer", "BIGINT"
-    if given and all(isinstance(c, Decimal) and c.is_finite() for c in given):
-        scale = max(max(0, -int(c.as_tuple().exponent)) for c in given)  # type: ignore[arg-type]
-        whole = max(len(str(abs(int(c)))) for c in given)
+    decimals = [c for c in given if isinstance(c, Decimal) and c.is_finite()]
+    if given and len(decimals) == len(given):
+        scale = max(max(0, -int(d.as_tuple().exponent)) for d in decimals)
+        whole = max(len(str(abs(int(d)))) for d in decimals)
         if scale + whole <= 38:
             return "decimal", f"DECIMAL(38, {min(scale, 38 - whole)})"
     return "text", "VARCHAR"

@@ -30,7 +30,7 @@ from starrules import analysis
 from starrules import model as m
 from starrules import nodes as n
 from starrules.errors import StarError
-from starrules.i18n import _
+from starrules.i18n import N_, _
 from starrules.sql import reading
 from starrules.sql.reading import dec_type, decimal_const, ident, places
 
@@ -44,6 +44,7 @@ TOTAL = "#total"
 ID = "#id"
 
 MAX_PRECISION = 38
+RULE_KINDS = ("require", "disqualify", "demote", "cap", "veto", "flag")  # each handled below
 
 
 class SqlUnsupported(StarError):  # noqa: N818 - named as the brief names it
@@ -178,7 +179,7 @@ def weighted_places(types: _Types, e: n.Weighted) -> int:
 
 # ---- expressions ---------------------------------------------------------------------
 
-Resolve = Callable[[m.Ref], exp.Expression]
+Resolve = Callable[[m.Ref], exp.Expr]
 
 
 class _Lower:
@@ -186,13 +187,13 @@ class _Lower:
     ``level`` the rank that ``level`` stands for (flags only)."""
 
     def __init__(self, program: m.Program, types: _Types, resolve: Resolve,
-                 level: exp.Expression | None = None) -> None:
+                 level: exp.Expr | None = None) -> None:
         self.program = program
         self.types = types
         self.resolve = resolve
         self.level = level
 
-    def __call__(self, e: m.Expr) -> exp.Expression:
+    def __call__(self, e: m.Expr) -> exp.Expr:
         handler = HANDLERS.get(type(e))
         if handler is None:  # a node class without a handler is a bug, never silent
             raise TypeError(f"the SQL backend has no handler for {type(e).__name__}")
@@ -204,72 +205,72 @@ class _Lower:
         return False
 
 
-HANDLERS: dict[type, Callable[[_Lower, Any], exp.Expression]] = {}
+HANDLERS: dict[type, Callable[[_Lower, Any], exp.Expr]] = {}
 
 
-def _handles(cls: type) -> Callable[[Callable[[_Lower, Any], exp.Expression]],
-                                    Callable[[_Lower, Any], exp.Expression]]:
-    def register(fn: Callable[[_Lower, Any], exp.Expression]) -> Callable[[_Lower, Any], exp.Expression]:
+def _handles(cls: type) -> Callable[[Callable[[_Lower, Any], exp.Expr]],
+                                    Callable[[_Lower, Any], exp.Expr]]:
+    def register(fn: Callable[[_Lower, Any], exp.Expr]) -> Callable[[_Lower, Any], exp.Expr]:
         HANDLERS[cls] = fn
         return fn
 
     return register
 
 
-def _paren(e: exp.Expression) -> exp.Expression:
+def _paren(e: exp.Expr) -> exp.Expr:
     return exp.Paren(this=e)
 
 
 @_handles(n.Number)
-def _number(lw: _Lower, e: n.Number) -> exp.Expression:
+def _number(lw: _Lower, e: n.Number) -> exp.Expr:
     return decimal_const(e.value)
 
 
 @_handles(n.Percent)
-def _percent(lw: _Lower, e: n.Percent) -> exp.Expression:
+def _percent(lw: _Lower, e: n.Percent) -> exp.Expr:
     return decimal_const(e.value)
 
 
 @_handles(n.Bool)
-def _bool(lw: _Lower, e: n.Bool) -> exp.Expression:
+def _bool(lw: _Lower, e: n.Bool) -> exp.Expr:
     return exp.Boolean(this=e.value)
 
 
 @_handles(n.String)
-def _string(lw: _Lower, e: n.String) -> exp.Expression:
+def _string(lw: _Lower, e: n.String) -> exp.Expr:
     return exp.Literal.string(e.value)
 
 
 @_handles(m.Ref)
-def _ref(lw: _Lower, e: m.Ref) -> exp.Expression:
+def _ref(lw: _Lower, e: m.Ref) -> exp.Expr:
     return lw.resolve(e)
 
 
 @_handles(m.Member)
-def _member(lw: _Lower, e: m.Member) -> exp.Expression:
+def _member(lw: _Lower, e: m.Member) -> exp.Expr:
     return exp.Literal.string(e.value)
 
 
 @_handles(m.LevelConst)
-def _level_const(lw: _Lower, e: m.LevelConst) -> exp.Expression:
+def _level_const(lw: _Lower, e: m.LevelConst) -> exp.Expr:
     return exp.Literal.number(e.rank)
 
 
 @_handles(n.LevelExpr)
-def _level(lw: _Lower, e: n.LevelExpr) -> exp.Expression:
+def _level(lw: _Lower, e: n.LevelExpr) -> exp.Expr:
     if lw.level is None:  # the checker lets 'level' only into flag rules
         raise TypeError("'level' read outside a flag rule")
     return lw.level
 
 
 @_handles(n.SetLiteral)
-def _set_literal(lw: _Lower, e: n.SetLiteral) -> exp.Expression:
+def _set_literal(lw: _Lower, e: n.SetLiteral) -> exp.Expr:
     # a set literal is only ever the right side of 'in' (handled there) or compared
     raise SqlUnsupported(_("a set of values outside 'in'"), e.span.line)
 
 
 @_handles(n.BinOp)
-def _binop(lw: _Lower, e: n.BinOp) -> exp.Expression:
+def _binop(lw: _Lower, e: n.BinOp) -> exp.Expr:
     a, b = _paren(lw(e.left)), _paren(lw(e.right))
     if e.op == "+":
         return exp.Add(this=a, expression=b)
@@ -279,28 +280,28 @@ def _binop(lw: _Lower, e: n.BinOp) -> exp.Expression:
 
 
 @_handles(n.Each)
-def _each(lw: _Lower, e: n.Each) -> exp.Expression:
+def _each(lw: _Lower, e: n.Each) -> exp.Expr:
     return exp.Mul(this=_paren(lw(e.amount)), expression=_paren(lw(e.count)))
 
 
 @_handles(n.Neg)
-def _neg(lw: _Lower, e: n.Neg) -> exp.Expression:
+def _neg(lw: _Lower, e: n.Neg) -> exp.Expr:
     return exp.Neg(this=_paren(lw(e.operand)))
 
 
-_COMPARE: dict[str, type[exp.Expression]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+_COMPARE: dict[str, type[exp.Expr]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
                                              "==": exp.EQ, "!=": exp.NEQ}
 
 
 @_handles(n.Compare)
-def _compare(lw: _Lower, e: n.Compare) -> exp.Expression:
+def _compare(lw: _Lower, e: n.Compare) -> exp.Expr:
     if lw.is_set(e.left) or lw.is_set(e.right) or isinstance(e.left, n.SetLiteral) \
             or isinstance(e.right, n.SetLiteral):
         raise SqlUnsupported(_("a comparison of sets"), e.span.line)
     return _COMPARE[e.op](this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
 
 
-def set_has(members: exp.Expression, item: exp.Expression) -> exp.Expression:
+def set_has(members: exp.Expr, item: exp.Expr) -> exp.Expr:
     """Whether a set (its members joined by 、, see reading.py) holds ``item``."""
     sep = exp.Literal.string(reading.SET_JOIN)
     hay = exp.DPipe(this=exp.DPipe(this=sep, expression=members, safe=True), expression=sep, safe=True)
@@ -309,10 +310,10 @@ def set_has(members: exp.Expression, item: exp.Expression) -> exp.Expression:
 
 
 @_handles(n.Contains)
-def _contains(lw: _Lower, e: n.Contains) -> exp.Expression:
+def _contains(lw: _Lower, e: n.Contains) -> exp.Expr:
     item = lw(e.item)
     if isinstance(e.collection, n.SetLiteral):
-        found: exp.Expression = exp.or_(*[exp.EQ(this=_paren(item.copy()), expression=_paren(lw(x)))
+        found: exp.Expr = exp.or_(*[exp.EQ(this=_paren(item.copy()), expression=_paren(lw(x)))
                                           for x in e.collection.items]) if e.collection.items \
             else exp.Boolean(this=False)
     elif lw.is_set(e.collection):
@@ -324,31 +325,31 @@ def _contains(lw: _Lower, e: n.Contains) -> exp.Expression:
 
 
 @_handles(n.And)
-def _and(lw: _Lower, e: n.And) -> exp.Expression:
+def _and(lw: _Lower, e: n.And) -> exp.Expr:
     return exp.And(this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
 
 
 @_handles(n.Or)
-def _or(lw: _Lower, e: n.Or) -> exp.Expression:
+def _or(lw: _Lower, e: n.Or) -> exp.Expr:
     return exp.Or(this=_paren(lw(e.left)), expression=_paren(lw(e.right)))
 
 
 @_handles(n.Not)
-def _not(lw: _Lower, e: n.Not) -> exp.Expression:
+def _not(lw: _Lower, e: n.Not) -> exp.Expr:
     return exp.Not(this=_paren(lw(e.operand)))
 
 
 @_handles(n.When)
-def _when(lw: _Lower, e: n.When) -> exp.Expression:
+def _when(lw: _Lower, e: n.When) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.value))], default=decimal_const(Decimal(0)))
 
 
 @_handles(n.IfElse)
-def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expression:
+def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.then))], default=lw(e.otherwise))
 
 
-def _extreme(values: list[exp.Expression], largest: bool) -> exp.Expression:
+def _extreme(values: list[exp.Expr], largest: bool) -> exp.Expr:
     """max/min; the values are never NULL on a row that reads (NULL rows are masked)."""
     if len(values) == 1:
         return values[0]
@@ -357,7 +358,7 @@ def _extreme(values: list[exp.Expression], largest: bool) -> exp.Expression:
 
 
 @_handles(n.Call)
-def _call(lw: _Lower, e: n.Call) -> exp.Expression:
+def _call(lw: _Lower, e: n.Call) -> exp.Expr:
     args = [lw(a) for a in e.args]
     if e.func == "sum":
         out = _paren(args[0])
@@ -373,7 +374,7 @@ def _call(lw: _Lower, e: n.Call) -> exp.Expression:
     raise TypeError(f"unknown function {e.func}")  # the checker lets none through
 
 
-def round_half_up(x: exp.Expression, step: Decimal, line: int) -> exp.Expression:
+def round_half_up(x: exp.Expr, step: Decimal, line: int) -> exp.Expr:
     """``runtime.round_half_up``: x to a multiple of ``step``, halves away from zero."""
     inv = _finite_inverse(Fraction(step))
     if inv is None:
@@ -387,14 +388,14 @@ def round_half_up(x: exp.Expression, step: Decimal, line: int) -> exp.Expression
 
 
 @_handles(n.Weighted)
-def _weighted(lw: _Lower, e: n.Weighted) -> exp.Expression:
+def _weighted(lw: _Lower, e: n.Weighted) -> exp.Expr:
     total = sum((Fraction(w.value) for w in e.weights), Fraction(0))
     inv = _finite_inverse(total)
     if inv is None:
         raise SqlUnsupported(_("weighted raters whose weights do not divide exactly"), e.span.line)
     parts = [exp.Mul(this=decimal_const(Decimal(w.value) * inv), expression=_paren(lw(a)))
              for w, a in zip(e.weights, e.args, strict=True)]
-    out: exp.Expression = parts[0]
+    out: exp.Expr = parts[0]
     for p in parts[1:]:
         out = exp.Add(this=out, expression=p)
     if e.round_to is not None:
@@ -403,7 +404,7 @@ def _weighted(lw: _Lower, e: n.Weighted) -> exp.Expression:
 
 
 @_handles(n.Table)
-def _table(lw: _Lower, e: n.Table) -> exp.Expression:
+def _table(lw: _Lower, e: n.Table) -> exp.Expr:
     subject = lw(e.subject)
     zero = decimal_const(Decimal(0))
     if e.kind == "lookup":
@@ -415,7 +416,7 @@ def _table(lw: _Lower, e: n.Table) -> exp.Expression:
         ifs = [exp.If(this=set_has(subject.copy(), exp.Literal.string(x.key.id)), true=decimal_const(x.value))
                for x in best]
         return exp.Case(ifs=ifs, default=zero) if ifs else zero
-    out: exp.Expression = zero
+    out: exp.Expr = zero
     for x in e.entries:
         out = exp.Add(this=out, expression=exp.Case(
             ifs=[exp.If(this=set_has(subject.copy(), exp.Literal.string(x.key.id)), true=decimal_const(x.value))],
@@ -423,15 +424,15 @@ def _table(lw: _Lower, e: n.Table) -> exp.Expression:
     return out
 
 
-def _history(what: str) -> Callable[[_Lower, Any], exp.Expression]:
-    def refuse(lw: _Lower, e: Any) -> exp.Expression:
-        raise SqlUnsupported(what, e.span.line)
+def _history(what: str) -> Callable[[_Lower, Any], exp.Expr]:
+    def refuse(lw: _Lower, e: Any) -> exp.Expr:
+        raise SqlUnsupported(_(what), e.span.line)
     return refuse
 
 
-HANDLERS[n.Vetoed] = _history(_("'vetoed within' (earlier outcomes)"))
-HANDLERS[n.Flagged] = _history(_("'flagged within' (earlier outcomes)"))
-HANDLERS[n.HistoryLevel] = _history(_("'history level' (earlier outcomes)"))
+HANDLERS[n.Vetoed] = _history(N_("'vetoed within' (earlier outcomes)"))
+HANDLERS[n.Flagged] = _history(N_("'flagged within' (earlier outcomes)"))
+HANDLERS[n.HistoryLevel] = _history(N_("'history level' (earlier outcomes)"))
 
 
 # ---- the query -----------------------------------------------------------------------
@@ -453,7 +454,7 @@ def _refuse_early(program: m.Program) -> None:
         raise
 
 
-def _walk(e: object) -> list[object]:
+def _walk(e: Any) -> list[object]:
     out = [e]
     if attrs.has(type(e)):
         for f in attrs.fields(type(e)):
@@ -483,14 +484,14 @@ def _layers(program: m.Program) -> list[list[m.Score]]:
     return out
 
 
-def _badge_won(lw: _Lower, entry: m.GroupEntry) -> exp.Expression:
+def _badge_won(lw: _Lower, entry: m.GroupEntry) -> exp.Expr:
     won = _paren(lw(entry.expr))
     if entry.applies is not None:
         won = exp.And(this=_paren(lw(entry.applies)), expression=won)
     return won
 
 
-def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expression:
+def _score_expr(lw: _Lower, types: _Types, score: m.Score) -> exp.Expr:
     zero = decimal_const(Decimal(0))
     if score.expr is not None:
         value = lw(score.expr)
@@ -514,6 +515,9 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
     """The entity relation of ``program`` over the table ``source`` (package docstring);
     ``types`` names the kind of each typed column (``reading.COLUMN_KINDS``), text if not."""
     _refuse_early(program)
+    for rule in program.rules:
+        if rule.kind not in RULE_KINDS:  # a rule kind without a handler is a bug, never silent
+            raise TypeError(f"the SQL backend has no handler for {rule.kind} rules")
     decl = _Types(program)
     names = columns(program)
     resolve: Resolve = lambda r: col(r.name)  # noqa: E731 - inputs and scores are columns by name
@@ -538,7 +542,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
         cname = f"#cond{k}"
         conds[f"{rule.kind}\x00{rule.name}"] = cname
         rules = rules.select(exp.alias_(_paren(lw(rule.condition)), ident(cname)), append=True)
-    for label, bcol in names.badges:
+    for _label, bcol in names.badges:
         entry = next(e for s in program.scores if s.kind == "badges" for e in s.entries
                      if f"badge:{s.name}:{e.label}" == bcol)
         rules = rules.select(exp.alias_(_paren(_badge_won(lw, entry)), ident(bcol)), append=True)
@@ -561,7 +565,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
     return final
 
 
-def _band_rank(program: m.Program, lw: _Lower) -> exp.Expression:
+def _band_rank(program: m.Program, lw: _Lower) -> exp.Expr:
     band = program.band
     assert band is not None
     x = lw(band.score)
@@ -571,13 +575,13 @@ def _band_rank(program: m.Program, lw: _Lower) -> exp.Expression:
         return exp.Sub(this=exp.Cast(this=x, to=exp.DataType.build("INT")), expression=exp.Literal.number(low))
     ifs = []
     for r in band.ranges:
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         if r.low is not None:
-            op = exp.GTE if r.low_closed else exp.GT
-            parts.append(op(this=x.copy(), expression=decimal_const(r.low)))
+            at_low = exp.GTE if r.low_closed else exp.GT
+            parts.append(at_low(this=x.copy(), expression=decimal_const(r.low)))
         if r.high is not None:
-            op = exp.LTE if r.high_closed else exp.LT
-            parts.append(op(this=x.copy(), expression=decimal_const(r.high)))
+            at_high = exp.LTE if r.high_closed else exp.LT
+            parts.append(at_high(this=x.copy(), expression=decimal_const(r.high)))
         ifs.append(exp.If(this=exp.and_(*parts) if parts else exp.Boolean(this=True),
                           true=exp.Literal.number(r.rank)))
     default = exp.Literal.number(band.else_rank) if band.else_rank is not None else exp.Null()
@@ -593,7 +597,7 @@ def _override_step(program: m.Program, i: int, rule: m.RuleIR, conds: dict[str, 
     zero = exp.Literal.number(0)
     if rule.kind == "demote":
         assert rule.steps is not None
-        moved: exp.Expression = exp.Greatest(this=exp.Sub(this=was.copy(), expression=exp.Literal.number(rule.steps)),
+        moved: exp.Expr = exp.Greatest(this=exp.Sub(this=was.copy(), expression=exp.Literal.number(rule.steps)),
                                              expressions=[zero.copy()])
     elif rule.kind == "cap":
         assert rule.rank is not None
@@ -602,11 +606,11 @@ def _override_step(program: m.Program, i: int, rule: m.RuleIR, conds: dict[str, 
         moved = zero.copy()
     rank = exp.Case(ifs=[exp.If(this=hit.copy(), true=moved)], default=was.copy())
     if rule.kind == "veto":
-        fixed: exp.Expression = hit.copy()
+        fixed: exp.Expr = hit.copy()
     else:
         fixed = exp.and_(hit.copy(), exp.NEQ(this=_paren(rank.copy()), expression=was.copy()))
     if rule.kind == "demote":
-        limit: exp.Expression = lim.copy()
+        limit: exp.Expr = lim.copy()
     else:
         now = exp.Coalesce(this=lim.copy(), expressions=[exp.Literal.number(program.levels.top)])
         moved_limit = exp.Least(this=now, expressions=[exp.Literal.number(rule.rank)]) if rule.kind == "cap" \
@@ -620,7 +624,9 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
            types: reading.Kinds | None) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
     """The CTEs ``#valid`` (every cell reads), ``#outcome`` (status and reason) and the
     final projection."""
-    c = lambda kind, name: col(conds[f"{kind}\x00{name}"])  # noqa: E731
+    def c(kind: str, name: str) -> exp.Column:
+        return col(conds[f"{kind}\x00{name}"])
+
     all_read = exp.and_(*[exp.Is(this=col(p), expression=exp.Null()) for _i, p in names.problems]) \
         if names.problems else exp.Boolean(this=True)
     valid = col("#valid")
@@ -646,7 +652,7 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     reason = exp.Case(ifs=[exp.If(this=exp.Not(this=_paren(valid.copy())), true=problem_reason), *gate_reason,
                            *reason_ifs], default=exp.Null())
 
-    def when_rated(e: exp.Expression) -> exp.Expression:
+    def when_rated(e: exp.Expr) -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=rated.copy(), true=e)], default=exp.Null())
 
     ctes = [("#valid", exp.select(exp.Star(), exp.alias_(all_read, ident("#valid"))).from_(
@@ -674,8 +680,8 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
 # ---- over the entity relation -----------------------------------------------------------
 
 
-def condition(program: m.Program, expr: m.Expr, level: exp.Expression | None,
-              table: str | None = None) -> exp.Expression:
+def condition(program: m.Program, expr: m.Expr, level: exp.Expr | None,
+              table: str | None = None) -> exp.Expr:
     """A model condition over the entity relation's columns (``table`` qualifies them),
     ``level`` standing for ``level``."""
     _refuse_early(program)
@@ -683,7 +689,7 @@ def condition(program: m.Program, expr: m.Expr, level: exp.Expression | None,
     return lw(expr)
 
 
-def flag_conditions(program: m.Program, level: exp.Expression,
-                    table: str | None = None) -> list[tuple[str, exp.Expression]]:
+def flag_conditions(program: m.Program, level: exp.Expr,
+                    table: str | None = None) -> list[tuple[str, exp.Expr]]:
     """Each flag rule's condition at the rank ``level``, in declared order."""
     return [(r.name, condition(program, r.condition, level, table)) for r in program.rules_of("flag")]

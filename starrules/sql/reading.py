@@ -69,7 +69,7 @@ def dec_type(precision: int, scale: int) -> exp.DataType:
         exp.DataTypeParam(this=exp.Literal.number(precision)), exp.DataTypeParam(this=exp.Literal.number(scale))])
 
 
-def decimal_const(d: Decimal) -> exp.Expression:
+def decimal_const(d: Decimal) -> exp.Expr:
     """An exact decimal constant (a CAST, so no dialect reads it as a double)."""
     d = Decimal(d)
     sc = places(d)
@@ -78,28 +78,29 @@ def decimal_const(d: Decimal) -> exp.Expression:
     return exp.Cast(this=exp.Literal.string(text), to=dec_type(max(digits, sc + 1), sc))
 
 
-def _cat(*parts: exp.Expression) -> exp.Expression:
+def _cat(*parts: exp.Expr) -> exp.Expr:
     out = parts[0]
     for p in parts[1:]:
         out = exp.DPipe(this=out, expression=p, safe=True)
     return out
 
 
-def _case(*pairs: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Case:
+def _case(*pairs: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Case:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in pairs], default=default)
 
 
-def _full(text: exp.Expression, pattern: str) -> exp.Expression:
+def _full(text: exp.Expr, pattern: str) -> exp.Expr:
     return exp.RegexpLike(this=text, expression=s("^(" + pattern + ")$"))
 
 
-def _strip(x: exp.Expression) -> exp.Expression:
-    cls = "[" + WHITESPACE.replace("\\", "\\\\").replace("]", "\\]") + "]+"
+def _strip(x: exp.Expr) -> exp.Expr:
+    # the class as escapes (RE2, Java and ICU spell a character \x{hhhh})
+    cls = "[" + "".join(c if c == " " else f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]+"
     inner = exp.RegexpReplace(this=x, expression=s("^" + cls), replacement=s(""))
     return exp.RegexpReplace(this=inner, expression=s(cls + "$"), replacement=s(""))
 
 
-def _len(x: exp.Expression) -> exp.Expression:
+def _len(x: exp.Expr) -> exp.Expr:
     return exp.Length(this=x)
 
 
@@ -164,10 +165,10 @@ class _Shown:
         return _V
 
 
-def _problem_text(field: str, missing: bool, expected: exp.Expression, shown: exp.Expression) -> exp.Expression:
+def _problem_text(field: str, missing: bool, expected: exp.Expr, shown: exp.Expr) -> exp.Expr:
     """``str(InputProblem(field, raw, expected))`` in SQL."""
     text = str(InputProblem(field, None if missing else _Shown(), _E))
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     rest = text
     while rest:
         cut = min((rest.index(c) for c in (_V, _E) if c in rest), default=len(rest))
@@ -180,11 +181,11 @@ def _problem_text(field: str, missing: bool, expected: exp.Expression, shown: ex
     return _cat(*parts)
 
 
-def _filled(message: str, samples: list[tuple[str, exp.Expression]]) -> exp.Expression:
+def _filled(message: str, samples: list[tuple[str, exp.Expr]]) -> exp.Expr:
     """A message that a Python function wrote with the sample texts, with each sample
     replaced by its SQL expression (wherever the language put it)."""
     found = sorted((message.index(t), t, e) for t, e in samples)
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     at = 0
     for pos, t, e in found:
         if pos > at:
@@ -200,10 +201,10 @@ def _filled(message: str, samples: list[tuple[str, exp.Expression]]) -> exp.Expr
 _REPR_ESCAPES = [(c, repr(c)[1:-1]) for c in ("\\", "\t", "\n", "\r", "\xa0", "\u3000", "\ufeff")]
 
 
-def py_repr(x: exp.Expression) -> exp.Expression:
+def py_repr(x: exp.Expr) -> exp.Expr:
     """``repr`` of a text: quoted as Python quotes it, backslashes, tabs, newlines and the
     other whitespace escaped (other unprintable characters are shown as they are)."""
-    body: exp.Expression = x
+    body: exp.Expr = x
     for c, esc in _REPR_ESCAPES:
         body = exp.Replace(this=body, expression=s(c), replacement=s(esc))
     has_single = exp.GT(this=exp.StrPosition(this=x.copy(), substr=s("'")), expression=exp.Literal.number(0))
@@ -219,7 +220,7 @@ def py_repr(x: exp.Expression) -> exp.Expression:
 RAW, TEXT, NUM, DEC, PROBLEM = "#raw:", "#t:", "#n:", "#d:", "#problem:"
 
 
-def _number_text(t: exp.Expression) -> exp.Expression:
+def _number_text(t: exp.Expr) -> exp.Expr:
     """The cell as a plain number text (digits translated, thousands grouping removed),
     or NULL when it is not written as a number."""
     tr = exp.Translate(this=t, from_=s(_OTHER_DIGITS), to=s(_ASCII_DIGITS))
@@ -230,7 +231,7 @@ def _number_text(t: exp.Expression) -> exp.Expression:
     return txt
 
 
-def _number_parts(nt: exp.Expression) -> list[tuple[str, exp.Expression]]:
+def _number_parts(nt: exp.Expr) -> list[tuple[str, exp.Expr]]:
     """From a number text column: the form check, the sign, whole and fraction digits."""
     return [
         ("#form:", _full(nt, r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")),
@@ -242,7 +243,7 @@ def _number_parts(nt: exp.Expression) -> list[tuple[str, exp.Expression]]:
     ]
 
 
-def _number_checks(name: str) -> list[tuple[str, exp.Expression]]:
+def _number_checks(name: str) -> list[tuple[str, exp.Expr]]:
     """From the parts: readable (values._decimal takes it: the form, at most MAX_DIGITS
     digits), more places than SQL reads, and the DECIMAL value."""
     whole, frac, sign = col("#whole:" + name), col("#frac:" + name), col("#sign:" + name)
@@ -266,7 +267,7 @@ COLUMN_KINDS = ("text", "integer", "decimal", "boolean")
 Kinds = Mapping[str, str]
 
 
-def _py_str(raw: exp.Expression, kind: str) -> exp.Expression:
+def _py_str(raw: exp.Expr, kind: str) -> exp.Expr:
     """``str(value)`` of a cell as Python holds it (text, int, Decimal or bool)."""
     if kind == "text":
         return raw
@@ -275,7 +276,7 @@ def _py_str(raw: exp.Expression, kind: str) -> exp.Expression:
     return exp.Cast(this=raw, to=exp.DataType.build("VARCHAR"))
 
 
-def _repr(raw: exp.Expression, kind: str) -> exp.Expression:
+def _repr(raw: exp.Expr, kind: str) -> exp.Expr:
     """``repr(value)`` of a cell as Python holds it."""
     if kind == "text":
         return py_repr(raw)
@@ -312,7 +313,7 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
     num3 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num2")))
     for inp in program.inputs:
         if inp.type.kind in ("number", "count", "percent"):
-            t: exp.Expression = col(TEXT + inp.name)
+            t: exp.Expr = col(TEXT + inp.name)
             if inp.type.kind == "percent":
                 signed = exp.In(this=exp.Right(this=t.copy(), expression=exp.Literal.number(1)),
                                 expressions=[s("%"), s("％")])
@@ -352,7 +353,7 @@ def _null_bad(program: m.Program, sel: exp.Select) -> exp.Select:
     return out.from_(exp.Table(this=ident("#read0")))
 
 
-def _default(inp: m.Input) -> exp.Expression:
+def _default(inp: m.Input) -> exp.Expr:
     d = inp.default
     if isinstance(d, bool):
         return exp.Boolean(this=d)
@@ -363,7 +364,7 @@ def _default(inp: m.Input) -> exp.Expression:
     return s(str(d))
 
 
-def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expression]:
+def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expr, exp.Expr]:
     """(the problem's expected text or NULL, the value) of one input whose column is of
     the kind ``column``."""
     t = col(TEXT + inp.name)
@@ -372,57 +373,73 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expre
     no_default = m.Input(inp.name, inp.type, inp.spec)
     missing_msg = values.coerce(no_default, None)[1]
     expected = values._expected(inp)
-    problems: list[tuple[exp.Expression, exp.Expression]] = []
-    value: exp.Expression
+    problems: list[tuple[exp.Expr, exp.Expr]] = []
+    value: exp.Expr
     if inp.has_default:
-        value_missing: exp.Expression | None = _default(inp)
+        value_missing: exp.Expr | None = _default(inp)
     elif kind == "set":
         value_missing = s("")
     else:
         value_missing = None
     if kind in ("number", "count", "percent"):
+        # d is the cell truncated to READ_PLACES; ``fine`` says digits were cut (then the
+        # exact value lies just beyond d, away from zero), which decides every check but
+        # "in range" of an input with no step: that one gets the SQL engine's own reason
         d = col(DEC + inp.name)
+        fine = col("#fine:" + inp.name)
+        positive = exp.NEQ(this=col("#sign:" + inp.name), expression=s("-"))
+        negative = exp.EQ(this=col("#sign:" + inp.name), expression=s("-"))
+        too_fine = s(_("a number with at most {places} decimal places (the SQL engine reads no more)").format(
+            places=READ_PLACES))
+
+        def below(low: Decimal) -> exp.Expr:
+            return exp.or_(exp.LT(this=d.copy(), expression=decimal_const(low)),
+                           exp.and_(fine.copy(), negative.copy(), exp.EQ(this=d.copy(), expression=decimal_const(low))))
+
+        def above(high: Decimal) -> exp.Expr:
+            return exp.or_(exp.GT(this=d.copy(), expression=decimal_const(high)),
+                           exp.and_(fine.copy(), positive.copy(), exp.EQ(this=d.copy(),
+                                                                          expression=decimal_const(high))))
+
         problems.append((exp.Not(this=col("#ok:" + inp.name)), s(expected)))
-        problems.append((col("#fine:" + inp.name), s(_(
-            "a number with at most {places} decimal places (the SQL engine reads no more)").format(
-            places=READ_PLACES))))
-        v: exp.Expression = d
+        v: exp.Expr = d
         if kind == "percent":
             sample = "０.１２３４５６７８９"
             amb = values.coerce(no_default, sample)[1]
             assert amb is not None
             bare = exp.Not(this=col("#pct:" + inp.name))
-            ambiguous = exp.and_(bare, exp.GT(this=d.copy(), expression=decimal_const(Decimal(0))),
-                                 exp.LTE(this=d.copy(), expression=decimal_const(Decimal(1))))
+            ambiguous = exp.and_(bare, exp.Not(this=exp.Paren(this=below(Decimal(0)))),
+                                 exp.or_(exp.GT(this=d.copy(), expression=decimal_const(Decimal(0))), fine.copy()),
+                                 exp.Not(this=exp.Paren(this=above(Decimal(1)))))
             hundred = exp.Mul(this=d.copy(), expression=decimal_const(Decimal(100)))
-            problems.append((ambiguous, _filled(amb, [(sample, col(RAW + inp.name)),
-                                                      ("12.3456789", _fmt(hundred)), ("0.123456789", _fmt(d.copy()))])))
+            problems.append((exp.and_(ambiguous, exp.Not(this=fine.copy())), _filled(amb, [
+                (sample, col(RAW + inp.name)), ("12.3456789", _fmt(hundred)), ("0.123456789", _fmt(d.copy()))])))
+            problems.append((ambiguous.copy(), too_fine.copy()))
             v = exp.Mul(this=d.copy(), expression=decimal_const(Decimal("0.01")))
-            problems.append((exp.or_(exp.LT(this=v.copy(), expression=decimal_const(Decimal(0))),
-                                     exp.GT(this=v.copy(), expression=decimal_const(Decimal(1)))),
-                             s(_range(inp, Decimal(2)))))
+            problems.append((exp.or_(below(Decimal(0)), above(Decimal(100))), s(_range(inp, Decimal(2)))))
+            problems.append((fine.copy(), too_fine.copy()))
         elif isinstance(spec, n.ScoreType):
-            out = exp.or_(exp.LT(this=d.copy(), expression=decimal_const(spec.low)),
-                          exp.GT(this=d.copy(), expression=decimal_const(spec.high)))
-            problems.append((out, s(_range(inp, spec.low - 1))))
+            problems.append((exp.or_(below(spec.low), above(spec.high)), s(_range(inp, spec.low - 1))))
             if spec.step is not None and spec.high > spec.low:
                 off = min(spec.low + spec.step / 2, (spec.low + spec.high) / 2)
                 inv = exact(1 / Fraction(spec.step))
                 k = exp.Mul(this=exp.Paren(this=exp.Sub(this=d.copy(), expression=decimal_const(spec.low))),
                             expression=decimal_const(inv))
-                problems.append((exp.NEQ(this=k, expression=exp.Floor(this=k.copy())), s(_range(inp, off))))
+                problems.append((exp.or_(fine.copy(), exp.NEQ(this=k, expression=exp.Floor(this=k.copy()))),
+                                 s(_range(inp, off))))
+            problems.append((fine.copy(), too_fine.copy()))  # no step: any places are allowed
         elif isinstance(spec, n.CountType):
-            problems.append((exp.NEQ(this=d.copy(), expression=exp.Floor(this=d.copy())),
+            problems.append((exp.or_(fine.copy(), exp.NEQ(this=d.copy(), expression=exp.Floor(this=d.copy()))),
                              s(_range(inp, Decimal(spec.low) + Decimal("0.5")))))
-            bounds = [exp.LT(this=d.copy(), expression=decimal_const(Decimal(spec.low)))]
+            bounds = [below(Decimal(spec.low))]
             if spec.high is not None:
-                bounds.append(exp.GT(this=d.copy(), expression=decimal_const(Decimal(spec.high))))
+                bounds.append(above(Decimal(spec.high)))
             problems.append((exp.or_(*bounds), s(_range(inp, Decimal(spec.low) - 1))))
         value = exp.Cast(this=v, to=input_type(inp))
     elif kind == "bool":
         low = exp.Lower(this=t.copy())
-        yes: exp.Expression = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.TRUE_WORDS)])
-        no: exp.Expression = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.FALSE_WORDS)])
+        yes: exp.Expr = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.TRUE_WORDS)])
+        no: exp.Expr = exp.In(this=low.copy(), expressions=[s(w) for w in sorted(values.FALSE_WORDS)])
         if column == "decimal":  # a number cell is yes/no when it is 1 or 0
             yes = exp.EQ(this=col(RAW + inp.name), expression=exp.Literal.number(1))
             no = exp.EQ(this=col(RAW + inp.name), expression=exp.Literal.number(0))
@@ -434,7 +451,7 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expre
         value = t.copy()
     elif kind == "set":
         norm = col("#norm:" + inp.name)
-        rest: exp.Expression = norm.copy()
+        rest: exp.Expr = norm.copy()
         for x in typ.members:
             rest = exp.Replace(this=rest, expression=s(f",{x},"), replacement=s(""))
         empty_word = exp.and_(exp.In(this=exp.Lower(this=t.copy()), expressions=[
@@ -453,7 +470,7 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expression, exp.Expre
                "text": ("decimal", "boolean")}
     if column in refused.get(kind, ()):  # a typed cell a choice, a set or a text never takes
         problems = [(exp.Not(this=missing.copy()), s(expected))]
-    ifs = [(missing.copy(), s(missing_msg or ""))] if value_missing is None else []
+    ifs: list[tuple[exp.Expr, exp.Expr]] = [(missing.copy(), s(missing_msg or ""))] if value_missing is None else []
     ifs += problems  # on a missing cell with a default these are NULL: no problem
     problem = _case(*ifs) if ifs else exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
     if value_missing is not None:
@@ -467,16 +484,16 @@ def _range(inp: m.Input, sample: object) -> str:
     return got
 
 
-def _fmt(x: exp.Expression) -> exp.Expression:
+def _fmt(x: exp.Expr) -> exp.Expr:
     """``values.fmt_number`` of a DECIMAL with places: no trailing zeros after the point."""
     txt = exp.Cast(this=x, to=exp.DataType.build("VARCHAR"))
     return exp.RegexpReplace(this=exp.RegexpReplace(this=txt, expression=s("0+$"), replacement=s("")),
                              expression=s(r"\.$"), replacement=s(""))
 
 
-def reason_expr(program: m.Program, types: Kinds | None = None) -> exp.Expression:
+def reason_expr(program: m.Program, types: Kinds | None = None) -> exp.Expr:
     """The text of the InputError of a row with bad values (its problems joined by "; ")."""
-    pieces = []
+    pieces: list[exp.Expr] = []
     for inp in program.inputs:
         p = col(PROBLEM + inp.name)
         t = col(TEXT + inp.name)
@@ -488,7 +505,7 @@ def reason_expr(program: m.Program, types: Kinds | None = None) -> exp.Expressio
     return join_texts("; ", pieces)
 
 
-def join_texts(sep: str, parts: list[exp.Expression]) -> exp.Expression:
+def join_texts(sep: str, parts: list[exp.Expr]) -> exp.Expr:
     """The non-NULL texts joined by ``sep`` ('' for none), the same in every dialect."""
     if not parts:
         return s("")
