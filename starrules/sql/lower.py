@@ -346,7 +346,24 @@ def _when(lw: _Lower, e: n.When) -> exp.Expr:
 
 @_handles(n.IfElse)
 def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=lw(e.then))], default=lw(e.otherwise))
+    then, otherwise = lw(e.then), lw(e.otherwise)
+    if _is_number(lw, e):
+        # both branches at the places the result needs: a CASE of DECIMAL(38, 0) and
+        # DECIMAL(38, 1) branches is typed DECIMAL(38, 0) by DuckDB (10.5 became 11)
+        to = dec_type(MAX_PRECISION, lw.types.places(e))
+        then, otherwise = exp.Cast(this=_paren(then), to=to), exp.Cast(this=_paren(otherwise), to=to)
+    return exp.Case(ifs=[exp.If(this=lw(e.condition), true=then)], default=otherwise)
+
+
+def _is_number(lw: _Lower, e: m.Expr) -> bool:
+    """Whether an expression gives a number (the checker let only like branches through)."""
+    if isinstance(e, n.IfElse):
+        return _is_number(lw, e.then)
+    if isinstance(e, m.Ref):
+        return e.kind != "input" or lw.types.inputs[e.name].type.kind in ("number", "count", "percent")
+    if isinstance(e, n.Call):
+        return e.func in ("sum", "max", "min")
+    return isinstance(e, (n.Number, n.Percent, n.BinOp, n.Each, n.Neg, n.When, n.Table, n.Weighted))
 
 
 def _extreme(values: list[exp.Expr], largest: bool) -> exp.Expr:
@@ -366,7 +383,13 @@ def _call(lw: _Lower, e: n.Call) -> exp.Expr:
             out = exp.Add(this=out, expression=_paren(a))
         return out
     if e.func in ("max", "min"):
-        return _extreme(args, e.func == "max")
+        # every argument at the places the result needs: DuckDB gives GREATEST/LEAST the
+        # type of the widest argument, and at 38 digits that may have fewer places than
+        # another one (max(次一 - 10, 2.1 each 次一) came out 11, not 10.5)
+        scale = lw.types.places(e)
+        typed: list[exp.Expr] = [exp.Cast(this=_paren(a), to=dec_type(MAX_PRECISION, scale)) for a in args] \
+            if len(args) > 1 else args
+        return _extreme(typed, e.func == "max")
     if e.func == "all":
         return exp.and_(*[_paren(a) for a in args])
     if e.func == "any":
