@@ -104,7 +104,7 @@ class Scheme:
         if engine in SQL_ENGINES:
             if trace:
                 raise ValueError(f"the {engine} engine keeps no trace: ask for trace=False, or engine='reference'")
-            from starrules.sql import engine as sql_engine
+            from starrules.sql import hybrid as sql_engine
 
             if frames.is_frame(records):
                 records = frames.records(records, self.inputs)

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import starrules
-from starrules.sql import engine as sql_engine
+from starrules.sql import hybrid as sql_engine
 from starrules.sql import spark as sp
 from starrules.sql.lower import SqlUnsupported
 from starrules.testing import populations

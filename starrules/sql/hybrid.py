@@ -1,5 +1,5 @@
-"""A whole population on a SQL engine: each entity evaluated by the lowered query, the
-population steps by :mod:`starrules.population`, the same :class:`~starrules.population.Rating`.
+"""A whole population with its entities evaluated on a SQL engine and the population steps
+in Python: the same :class:`~starrules.population.Rating`, on any engine that runs the query.
 
 Takes a checked program and records (mappings, as :meth:`Scheme.rate` takes them); gives
 the Rating the Python engines give, outcome for outcome. The entity relation (validation,
