@@ -102,8 +102,20 @@ class Scheme:
         unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
         entities' traces are kept only with ``trace=True`` (a population's traces are
         large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
-        :mod:`starrules.frames`)."""
-        chosen, want_trace = _engine(engine, trace)
+        :mod:`starrules.frames`).
+
+        ``engine="duckdb"`` or ``"spark"`` evaluates the entities in that database from the
+        scheme lowered to SQL (extras ``starrules[duckdb]``, ``starrules[spark]``; see
+        docs/engines.md) and gives the same Rating; ``"python"`` is the default ("auto")."""
+        if engine in SQL_ENGINES:
+            if trace:
+                raise ValueError(f"the {engine} engine keeps no trace: ask for trace=False, or engine='reference'")
+            from starrules.sql import hybrid as sql_engine
+
+            if frames.is_frame(records):
+                records = frames.records(records, self.inputs)
+            return sql_engine.rate(self.program, records, backend=engine, period=period, history=history)
+        chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
         if frames.is_frame(records):
             records = frames.records(records, self.inputs)
@@ -126,6 +138,7 @@ class Scheme:
 
 
 ENGINES = ("auto", "reference", "compiled")
+SQL_ENGINES = ("duckdb", "spark")  # for whole populations: Scheme.rate, starrules run --engine
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

@@ -148,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
                    help=_("fail (exit 1, nothing written) if any row is invalid, listing every problem"))
     r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
+    r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
+                   help=_("where the entities are evaluated: python (default), duckdb or spark (the scheme lowered "
+                          "to SQL; the same results; docs/engines.md)"))
     _history_args(r)
     r.set_defaults(func=cmd_run)
 
@@ -361,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
     records = _progress(show, total, N_("rated"), err)(iter(table.records))
-    rating = scheme.rate(records, period=args.period, history=history)
+    rating = scheme.rate(records, period=args.period, history=history, engine=args.engine)
     results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                       source=table.source)
     problems = list(results.problems())

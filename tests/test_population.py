@@ -29,6 +29,19 @@ from hypothesis import strategies as st
 import starrules
 from starrules import StarCheckError, StarSyntaxError
 
+# The population tests run under every engine that rates a whole population: the two
+# Python engines and DuckDB, from the scheme lowered to SQL (tests/test_sql_engine.py
+# holds the SQL engines to the Python ones on the bundled data and on generated schemes).
+POPULATION_ENGINES = ("reference", "compiled", "duckdb")
+PYTHON_ENGINES = ("reference", "compiled")
+
+
+@pytest.fixture(params=POPULATION_ENGINES, scope="session")
+def engine(request: pytest.FixtureRequest) -> str:
+    """Overrides tests/conftest.py's ``engine`` here: each test runs once per population engine."""
+    name: str = request.param
+    return name
+
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
 
@@ -782,6 +795,7 @@ def limit_of(record: dict[str, object]) -> int:
     return 4 if record.get("超期项") == "是" else 5
 
 
+@pytest.mark.parametrize("engine", PYTHON_ENGINES)  # DuckDB: tests/test_sql_engine.py's own property
 @SETTINGS
 @given(populations())
 def test_property_at_most_quotas_hold_or_say_why(engine: str, records: list[dict[str, object]]) -> None:
@@ -814,6 +828,7 @@ def test_property_at_most_quotas_hold_or_say_why(engine: str, records: list[dict
     assert all(rep.note for rep in rating.reports if rep.met is False)
 
 
+@pytest.mark.parametrize("engine", PYTHON_ENGINES)  # DuckDB: tests/test_sql_engine.py's own property
 @SETTINGS
 @given(populations(bad=True), st.data())
 def test_property_order_of_records_does_not_matter(engine: str, records: list[dict[str, object]],
@@ -831,6 +846,7 @@ def test_property_order_of_records_does_not_matter(engine: str, records: list[di
         assert a.counts() == b.counts()
 
 
+@pytest.mark.parametrize("engine", PYTHON_ENGINES)  # DuckDB: tests/test_sql_engine.py's own property
 @SETTINGS
 @given(populations())
 def test_property_at_most_quotas_never_raise(engine: str, records: list[dict[str, object]]) -> None:
@@ -840,6 +856,7 @@ def test_property_at_most_quotas_never_raise(engine: str, records: list[dict[str
         assert all(int(m.after[0]) < int(m.before[0]) for m in o.moves)
 
 
+@pytest.mark.parametrize("engine", PYTHON_ENGINES)  # DuckDB: tests/test_sql_engine.py's own property
 @SETTINGS
 @given(populations(bad=True))
 def test_property_every_record_is_accounted_for(engine: str, records: list[dict[str, object]]) -> None:
@@ -869,6 +886,7 @@ def test_property_every_record_is_accounted_for(engine: str, records: list[dict[
         assert sorted(o.rank for o in rating.outcomes if o.rank is not None) == list(range(1, n + 1))
 
 
+@pytest.mark.parametrize("engine", PYTHON_ENGINES)  # DuckDB: tests/test_sql_engine.py's own property
 @SETTINGS
 @given(populations())
 def test_property_at_least_never_raises_above_the_limit(engine: str, records: list[dict[str, object]]) -> None:

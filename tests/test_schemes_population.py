@@ -21,6 +21,18 @@ from example_data import read_rows
 
 import starrules
 
+# The population tests run under every engine that rates a whole population: the two
+# Python engines and DuckDB, from the scheme lowered to SQL (tests/test_sql_engine.py
+# holds the SQL engines to the Python ones on the bundled data and on generated schemes).
+POPULATION_ENGINES = ("reference", "compiled", "duckdb")
+
+
+@pytest.fixture(params=POPULATION_ENGINES, scope="session")
+def engine(request: pytest.FixtureRequest) -> str:
+    """Overrides tests/conftest.py's ``engine`` here: each test runs once per population engine."""
+    name: str = request.param
+    return name
+
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
 
