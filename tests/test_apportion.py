@@ -551,3 +551,61 @@ def test_huntington_hill_needs_a_seat_per_nonzero_group() -> None:
     # The other methods take the same input.
     for method in ("largest-remainder", "dhondt", "sainte-lague"):
         assert sum(apportion({"a": 1, "b": 2, "c": 3, "d": 0}, 2, method=method).values()) == 2
+
+
+# ---- (d) the fast divisor methods equal the per-seat loop ----------------------------------
+
+
+def _per_seat_loop(method: str, sizes: dict[str, int], total: int, minimum: int) -> dict[str, int]:
+    """The divisor method as defined: every group starts at the minimum, then each seat in
+    turn goes to the best key (higher priority, then larger group, then name) — written
+    here independently of the module, one seat at a time."""
+    seats = {name: minimum for name in sizes}
+    for _ in range(total - minimum * len(sizes)):
+        # _next_seat_priority: (1, _) is an infinite priority; higher is better.
+        best = max(sizes, key=lambda g: (_next_seat_priority(method, sizes[g], seats[g]), sizes[g], _Desc(g)))
+        seats[best] += 1
+    return seats
+
+
+class _Desc:
+    """A name that sorts backwards, so max() prefers the name that sorts first."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __lt__(self, other: _Desc) -> bool:
+        return self.name > other.name
+
+    def __gt__(self, other: _Desc) -> bool:
+        return self.name < other.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.name == other.name
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@st.composite
+def big_cases(draw: st.DrawFn, method: str) -> tuple[str, dict[str, int], int, int]:
+    """Like cases(), but with totals up to 400 so the first estimate is often off on both sides."""
+    chosen, sizes, total, minimum = draw(cases(method=method))
+    return chosen, sizes, total + draw(st.integers(0, 340)), minimum
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(DIVISOR_METHODS).flatmap(lambda m: big_cases(method=m)))
+def test_fast_divisor_methods_equal_the_per_seat_loop(case: tuple[str, dict[str, int], int, int]) -> None:
+    method, sizes, total, minimum = case
+    assert apportion(sizes, total, method=method, minimum=minimum) == _per_seat_loop(method, sizes, total, minimum)
+
+
+@pytest.mark.parametrize("method", DIVISOR_METHODS)
+def test_fast_divisor_on_many_seats_equals_the_per_seat_loop(method: str) -> None:
+    # Ties everywhere (equal sizes) and far more seats than groups: the first estimate gives
+    # each of the 3 groups of size 7 the same count, and the names settle the leftovers.
+    sizes = {"c": 7, "a": 7, "b": 7, "d": 1, "e": 0}
+    for total in (0, 1, 5, 22, 100, 257):
+        if method == "huntington-hill" and total < 4:
+            continue  # fewer seats than nonzero groups is refused for Huntington–Hill
+        assert apportion(sizes, total, method=method) == _per_seat_loop(method, sizes, total, 0)
