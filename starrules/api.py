@@ -96,7 +96,14 @@ class Scheme:
         unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
         entities' traces are kept only with ``trace=True`` (a population's traces are
         large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
-        :mod:`starrules.frames`)."""
+        :mod:`starrules.frames`). ``engine="duckdb"`` rates the whole population in SQL on
+        DuckDB (:mod:`starrules.sql.engine`, docs/engines.md): the same ``Rating``; there
+        ``records`` may also be the path of a CSV, Parquet or JSON Lines file."""
+        if engine == "duckdb":  # the population in SQL (starrules.sql.engine; extra starrules[duckdb])
+            if trace:
+                raise ValueError("the duckdb engine keeps no trace: explain one entity with engine='reference'")
+            from starrules.sql import engine as duckdb_engine
+            return duckdb_engine.rate(self.program, records, period=period)
         chosen, want_trace = _engine(engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
         if frames.is_frame(records):
@@ -120,6 +127,7 @@ class Scheme:
 
 
 ENGINES = ("auto", "reference", "compiled")
+POPULATION_ENGINES = (*ENGINES, "duckdb")
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

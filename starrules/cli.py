@@ -69,11 +69,11 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="rate every row of a data file")
     r.add_argument("scheme", metavar="SCHEME")
-    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), XLSX, JSON or JSONL")
+    r.add_argument("data", metavar="DATA", help="CSV (UTF-8 or GB18030), XLSX, JSON, JSONL or Parquet")
     r.add_argument("-o", "--output", metavar="OUT",
                    help="write results here, atomically (default: standard output)")
     r.add_argument("--format", choices=list(OUTPUT_FORMATS), default=None,
-                   help="output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx; else csv)")
+                   help="output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx .parquet; else csv)")
     r.add_argument("--encoding", default=None, help="the data file's encoding (default: detect UTF-8 or GB18030)")
     r.add_argument("--sheet", metavar="NAME", default=None, help="the workbook's sheet to read (default: the first)")
     r.add_argument("--map", metavar="FILE", dest="mapping", default=None,
@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="fail (exit 1, nothing written) if any row is invalid, listing every problem")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress report on stderr")
     r.add_argument("--summary", metavar="FILE", help="write the quota summary here instead of stderr")
+    r.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                   help="python (default) or duckdb: the whole population in SQL (pip install 'starrules[duckdb]')")
     _history_args(r)
     r.set_defaults(func=cmd_run)
 
@@ -284,7 +286,10 @@ def _run(args: argparse.Namespace) -> int:
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
     records = _progress(show, total, "rated", err)(iter(table.records))
-    rating = scheme.rate(records, period=args.period, history=history)
+    if args.engine == "duckdb":
+        rating = scheme.rate(table.records, period=args.period, history=history, engine="duckdb")
+    else:
+        rating = scheme.rate(records, period=args.period, history=history)
     results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                       source=table.source)
     problems = list(results.problems())

@@ -27,8 +27,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from starrules import frames
-from starrules import interpreter
+from starrules import frames, interpreter
 from starrules import model as m
 from starrules.errors import InputProblem, StarError
 from starrules.i18n import N_, _

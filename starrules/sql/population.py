@@ -89,7 +89,7 @@ class Steps:
         cur = self.con.execute(self.sql(e))
         try:
             return list(cur.fetchall())
-        except Exception:  # noqa: BLE001 - a statement without rows (CREATE, UPDATE)
+        except Exception:
             return []
 
     def execute(self, e: exp.Expr) -> None:
