@@ -36,6 +36,12 @@ D = Decimal
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.fixture(scope="session")
+def engine(population_engine: str) -> str:
+    """Every test here rates populations: it runs under DuckDB too (tests/conftest.py)."""
+    return population_engine
+
+
 def lines(*text: str) -> str:
     return "\n".join(text) + "\n"
 

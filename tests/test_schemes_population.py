@@ -42,6 +42,12 @@ class Exp:
     field: str | None = None
 
 
+@pytest.fixture(scope="session")
+def engine(population_engine: str) -> str:
+    """Every test here rates populations: it runs under DuckDB too (tests/conftest.py)."""
+    return population_engine
+
+
 def rated(id_: str, total: str, band: int, before: int, level: int, reason: str | None = None,
           flags: tuple[str, ...] = ()) -> Exp:
     return Exp(id_, "rated", total, band, before, level, reason, flags)

@@ -160,6 +160,8 @@ def _canon(con: Any, program: m.Program) -> None:
         dialect="duckdb")).fetchall()
     ranks = canonical_ranks(rows, names, text)
     con.execute("CREATE OR REPLACE TEMP TABLE \"#cr\" (r BIGINT, p BIGINT)")
+    if not ranks:
+        return
     con.executemany("INSERT INTO \"#cr\" VALUES (?, ?)", ranks)
     con.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
                            from_=exp.From(this=_table("#cr")),

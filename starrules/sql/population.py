@@ -132,7 +132,10 @@ class Steps:
         q = exp.select(exp.alias_(g, "g"), exp.alias_(exp.Count(this=exp.Star()), "n"),
                        exp.alias_(exp.Coalesce(this=inside, expressions=[_lit(0)]), "k")
                        ).from_(_table(POP)).group_by(g.copy())
-        return {str(r[0]): (int(r[1]), int(r[2])) for r in self.run(q)}
+        out = {str(r[0]): (int(r[1]), int(r[2])) for r in self.run(q)}
+        if field is None and not out:  # the whole population is one group, even when empty
+            out[""] = (0, 0)
+        return out
 
     def move(self, row: int, rule: m.PopRule, at: int, to: int, why: str) -> None:
         labels = self.program.levels
@@ -199,6 +202,9 @@ class Steps:
         return reports
 
     def _targets(self, targets: dict[str, int]) -> exp.Expr:
+        if not targets:  # no group: a relation with no rows
+            return exp.select(exp.alias_(exp.Literal.string(""), "g"), exp.alias_(_lit(0), "target")).where(
+                exp.false()).subquery("#tg")
         return exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(g), _lit(t)])
                                        for g, t in targets.items()],
                           alias=exp.TableAlias(this=ident("#tg"), columns=[ident("g"), ident("target")]))
