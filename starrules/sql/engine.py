@@ -113,7 +113,7 @@ def load(con: Any, program: m.Program, data: object) -> dict[str, str]:
     if isinstance(data, (str, os.PathLike)):
         return _load_file(con, program, Path(data))
     if frames.is_frame(data):
-        return duck.load(con, program, frames.records(data, program.inputs))  # type: ignore[arg-type]
+        return duck.load(con, program, frames.records(data, program.inputs))
     assert isinstance(data, Iterable)
     return duck.load(con, program, data)
 

@@ -229,7 +229,7 @@ class Steps:
                  .join(self._targets(targets), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                  .where(self.in_scope(q)))
         if q.minimum and q.minimum_per:
-            prot = exp.LTE(this=exp.Window(this=exp.RowNumber(),
+            prot: exp.Expr = exp.LTE(this=exp.Window(this=exp.RowNumber(),
                                            partition_by=[g.copy(), self.group(q.minimum_per)],
                                            order=exp.Order(expressions=self.order(q))), expression=_lit(q.minimum))
         else:
