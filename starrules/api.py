@@ -104,17 +104,24 @@ class Scheme:
         large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
         :mod:`starrules.frames`).
 
-        ``engine="duckdb"`` or ``"spark"`` evaluates the entities in that database from the
-        scheme lowered to SQL (extras ``starrules[duckdb]``, ``starrules[spark]``; see
-        docs/engines.md) and gives the same Rating; ``"python"`` is the default ("auto")."""
-        if engine in SQL_ENGINES:
-            if trace:
-                raise ValueError(f"the {engine} engine keeps no trace: ask for trace=False, or engine='reference'")
-            from starrules.sql import hybrid as sql_engine
+        ``engine="duckdb"`` rates the whole population in SQL on DuckDB
+        (:mod:`starrules.sql.engine`, docs/engines.md): the same ``Rating``; there ``records``
+        may also be the path of a CSV, Parquet or JSON Lines file. ``engine="spark"``
+        evaluates the entities on Spark from the scheme lowered to SQL and applies the quotas
+        in Python (:mod:`starrules.sql.hybrid`): the same ``Rating``. ``"python"`` is the
+        default (``"auto"``)."""
+        if engine in SQL_ENGINES and trace:
+            raise ValueError(f"the {engine} engine keeps no trace: explain one entity with engine='reference'")
+        if engine == "duckdb":  # the population in SQL (starrules.sql.engine; extra starrules[duckdb])
+            from starrules.sql import engine as duckdb_engine
+
+            return duckdb_engine.rate(self.program, records, period=period)
+        if engine == "spark":  # the entities on Spark, the quotas in Python (extra starrules[spark])
+            from starrules.sql import hybrid
 
             if frames.is_frame(records):
                 records = frames.records(records, self.inputs)
-            return sql_engine.rate(self.program, records, backend=engine, period=period, history=history)
+            return hybrid.rate(self.program, records, backend="spark", period=period, history=history)
         chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
         if frames.is_frame(records):
@@ -139,6 +146,7 @@ class Scheme:
 
 ENGINES = ("auto", "reference", "compiled")
 SQL_ENGINES = ("duckdb", "spark")  # for whole populations: Scheme.rate, starrules run --engine
+POPULATION_ENGINES = (*ENGINES, "python", *SQL_ENGINES)
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

@@ -135,11 +135,11 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help=_("rate every row of a data file"))
     r.add_argument("scheme", metavar="SCHEME")
-    r.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), XLSX, JSON or JSONL"))
+    r.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), XLSX, JSON, JSONL or Parquet"))
     r.add_argument("-o", "--output", metavar="OUT",
                    help=_("write results here, atomically (default: standard output)"))
     r.add_argument("--format", choices=list(OUTPUT_FORMATS), default=None,
-                   help=_("output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx; else csv)"))
+                   help=_("output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx .parquet; else csv)"))
     r.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect UTF-8 or GB18030)"))
     r.add_argument("--sheet", metavar="NAME", default=None, help=_("the workbook's sheet to read (default: the first)"))
     r.add_argument("--map", metavar="FILE", dest="mapping", default=None,
@@ -149,8 +149,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
-                   help=_("where the entities are evaluated: python (default), duckdb or spark (the scheme lowered "
-                          "to SQL; the same results; docs/engines.md)"))
+                   help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the entities "
+                          "on Spark, the quotas in Python (the same results; docs/engines.md)"))
     _history_args(r)
     r.set_defaults(func=cmd_run)
 
@@ -364,7 +364,10 @@ def _run(args: argparse.Namespace) -> int:
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
     records = _progress(show, total, N_("rated"), err)(iter(table.records))
-    rating = scheme.rate(records, period=args.period, history=history, engine=args.engine)
+    if args.engine == "python":
+        rating = scheme.rate(records, period=args.period, history=history)
+    else:
+        rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine)
     results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                       source=table.source)
     problems = list(results.problems())

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any, TextIO
 
 import attrs
@@ -38,8 +39,9 @@ from starrules.population import Outcome, Rating
 from starrules.result import Past, Result, jsonable, unscale
 from starrules.values import fmt_number
 
-OUTPUT_FORMATS = ("csv", "json", "jsonl", "xlsx")
-OUTPUT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+OUTPUT_FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
+OUTPUT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx",
+                   ".parquet": "parquet"}
 APPLIED = "✔"
 META_COLUMNS = ("scheme", "scheme_version", "period", "scheme_sha256")
 SHEETS = ("results", "summary", "invalid", "scheme")
@@ -416,6 +418,34 @@ def write_csv(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     w.writerows(wrap(lines) if wrap else lines)
 
 
+def write_parquet(path: str | os.PathLike[str], results: Results, wrap: Wrap | None = None) -> None:
+    """The CSV's columns and cells (texts, exact numbers as written) as a Parquet file of
+    text columns, written by DuckDB (extra ``starrules[duckdb]``) beside ``path`` and then
+    moved over it."""
+    from sqlglot import exp
+
+    from starrules.sql.duck import connect
+
+    con = connect()
+    try:
+        names = [f"c{i}" for i in range(len(results.columns))]
+        con.execute("CREATE TABLE out (" + ", ".join(f"{n} VARCHAR" for n in names) + ")")
+        lines = results.lines()
+        rows = [[None if v is None else str(_text(v)) for v in line] for line in (wrap(lines) if wrap else lines)]
+        if rows:
+            con.executemany("INSERT INTO out VALUES (" + ", ".join("?" for _n in names) + ")", rows)
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp")
+        select = exp.select(*[exp.alias_(exp.column(n), exp.to_identifier(h, quoted=True))
+                              for n, h in zip(names, results.columns, strict=True)]).from_("out")
+        copy = exp.Copy(this=exp.Subquery(this=select), kind=False, files=[exp.Literal.string(str(tmp))],
+                        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
+        con.execute(copy.sql(dialect="duckdb"))
+        os.replace(tmp, target)
+    finally:
+        con.close()
+
+
 def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     """``results.to_dict()`` as one JSON document, indented, with each result, level
     line and quota report on a line of its own; the results are written as they are
@@ -501,6 +531,11 @@ def write_results(results: Results, path: str | os.PathLike[str] | None = None, 
             raise DataError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
         with atomic_file(path, binary=True) as f:
             write_xlsx(f, results, wrap)
+        return fmt
+    if fmt == "parquet":
+        if path is None:
+            raise DataError("a Parquet file cannot go to standard output: give -o FILE.parquet")
+        write_parquet(path, results, wrap)
         return fmt
     writer = {"csv": write_csv, "json": write_json, "jsonl": write_jsonl}[fmt]
     if path is None:

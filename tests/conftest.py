@@ -6,7 +6,8 @@ checks levels, scores, statuses or outcomes takes it and passes ``engine=engine`
 ``Scheme.evaluate`` / ``Scheme.rate``, so both engines are held to the same expected
 values. Tests of the trace or of explanations call the reference engine (``trace=True``)
 and say so. The fixture is session-scoped (it is a plain name) so that Hypothesis tests
-may take it too.
+may take it too. ``population_engine`` adds ``"duckdb"`` for tests that only rate
+populations (``Scheme.rate``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ import os
 import pytest
 
 ENGINES = ("reference", "compiled")
+POPULATION_ENGINES = (*ENGINES, "duckdb")  # Scheme.rate also runs the population in SQL
 
 
 @pytest.fixture(params=ENGINES, scope="session")
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine a test runs under; each test that takes it runs once per engine."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(params=POPULATION_ENGINES, scope="session")
+def population_engine(request: pytest.FixtureRequest) -> str:
+    """The engines ``Scheme.rate`` takes: the two evaluators and DuckDB (the whole
+    population in SQL). The population golden tests take it under the name ``engine``
+    (their module's ``engine`` fixture asks for this one)."""
     name: str = request.param
     return name
 

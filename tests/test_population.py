@@ -29,24 +29,19 @@ from hypothesis import strategies as st
 import starrules
 from starrules import StarCheckError, StarSyntaxError
 
-# The population tests run under every engine that rates a whole population: the two
-# Python engines and DuckDB, from the scheme lowered to SQL (tests/test_sql_engine.py
-# holds the SQL engines to the Python ones on the bundled data and on generated schemes).
-POPULATION_ENGINES = ("reference", "compiled", "duckdb")
-PYTHON_ENGINES = ("reference", "compiled")
-
-
-@pytest.fixture(params=POPULATION_ENGINES, scope="session")
-def engine(request: pytest.FixtureRequest) -> str:
-    """Overrides tests/conftest.py's ``engine`` here: each test runs once per population engine."""
-    name: str = request.param
-    return name
+PYTHON_ENGINES = ("reference", "compiled")  # the property tests below; DuckDB has its own (tests/test_sql_*.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
 
 # the property tests run under each engine: 60 populations each, 120 in all
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="session")
+def engine(population_engine: str) -> str:
+    """Every test here rates populations: it runs under DuckDB too (tests/conftest.py)."""
+    return population_engine
 
 
 def lines(*text: str) -> str:

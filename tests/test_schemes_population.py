@@ -21,18 +21,6 @@ from example_data import read_rows
 
 import starrules
 
-# The population tests run under every engine that rates a whole population: the two
-# Python engines and DuckDB, from the scheme lowered to SQL (tests/test_sql_engine.py
-# holds the SQL engines to the Python ones on the bundled data and on generated schemes).
-POPULATION_ENGINES = ("reference", "compiled", "duckdb")
-
-
-@pytest.fixture(params=POPULATION_ENGINES, scope="session")
-def engine(request: pytest.FixtureRequest) -> str:
-    """Overrides tests/conftest.py's ``engine`` here: each test runs once per population engine."""
-    name: str = request.param
-    return name
-
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
 
@@ -52,6 +40,12 @@ class Exp:
     reason: str | None = None
     flags: tuple[str, ...] = ()
     field: str | None = None
+
+
+@pytest.fixture(scope="session")
+def engine(population_engine: str) -> str:
+    """Every test here rates populations: it runs under DuckDB too (tests/conftest.py)."""
+    return population_engine
 
 
 def rated(id_: str, total: str, band: int, before: int, level: int, reason: str | None = None,

@@ -1,0 +1,281 @@
+"""The DuckDB engine: a population rated in SQL, given back as a :class:`~starrules.population.Rating`.
+
+Takes a checked program and the data (Python records, a pandas or polars DataFrame, or a
+CSV / Parquet / JSON Lines file that DuckDB reads in place); gives the same ``Rating`` as
+:func:`starrules.population.rate`: one :class:`~starrules.population.Outcome` per input
+row, in input order, with status, reason, levels before and after the quotas, rank,
+moves, flags and the quota reports. The stages:
+
+1. the source table (``#row`` and a column per input) in DuckDB;
+2. the entity relation (:func:`starrules.sql.lower.entity_query`) as a temporary table;
+3. the population steps (:mod:`starrules.sql.population`) over its rated rows;
+4. the main ranking (``ROW_NUMBER``) and the flags at the final level, in one query;
+5. Python objects for the results only: one ``Outcome`` (and its ``Result``, built from
+   the row: no expression is evaluated again in Python).
+
+An entity's explanation is made on demand by the reference interpreter
+(:func:`explain`), from the record itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from starrules import frames, interpreter
+from starrules import model as m
+from starrules.errors import InputProblem, StarError
+from starrules.i18n import N_, _
+from starrules.population import Move, Outcome, Rating
+from starrules.result import Result
+from starrules.sql import duck, lower
+from starrules.sql.lower import ROW, SqlUnsupported, col
+from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
+from starrules.sql.reading import ident
+
+ENTITY = "#entity"
+FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def _create(name: str, body: exp.Select) -> exp.Create:
+    return exp.Create(this=_table(name), kind="TABLE", expression=body, replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def refuse_unsupported(program: m.Program) -> None:
+    """Raise :class:`SqlUnsupported` for a scheme this engine cannot rate exactly."""
+    lower.entity_query(program)  # the entity relation refuses its own constructs
+    kinds = {i.name: i.type.kind for i in program.inputs}
+    check_supported(program, kinds)
+    for rule in program.quotas + program.selections:
+        for field in (rule.per, rule.minimum_per, rule.apportion_by):
+            if field is not None and field not in program.group_fields and kinds[field] not in TEXT_KINDS:
+                raise SqlUnsupported(N_("grouping by an input that is not a text"), rule.span.line,
+                                     program.source_name)
+
+
+def _load_file(con: Any, program: m.Program, path: Path) -> dict[str, str]:
+    """A data file read by DuckDB in place: CSV (every cell text, as the Python reader
+    reads it), Parquet or JSON Lines (typed as stored). Gives the typed columns' kinds."""
+    reader = FILE_READERS.get(path.suffix.lower())
+    if reader is None:
+        raise StarError(_("the DuckDB engine reads CSV, Parquet and JSON Lines files, not {name}").format(
+            name=path.name))
+    args: list[exp.Expr] = [exp.Literal.string(str(path))]
+    if reader == "read_csv":
+        args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.true()))
+        args.append(exp.EQ(this=exp.column("header"), expression=exp.true()))
+    elif reader == "read_json":
+        args.append(exp.EQ(this=exp.column("format"), expression=exp.Literal.string("newline_delimited")))
+    raw = exp.select(exp.Star()).from_(exp.Anonymous(this=reader, expressions=args))
+    return _from_relation(con, program, raw)
+
+
+def _from_relation(con: Any, program: m.Program, raw: exp.Select) -> dict[str, str]:
+    """The source table from any relation: ``#row`` by its order, a column per input
+    (NULL where the relation has none); the kinds of its typed columns."""
+    con.execute(_create("#raw", raw.select(exp.alias_(
+        exp.Window(this=exp.RowNumber(), over="OVER"), "#n"), append=True)).sql(dialect="duckdb"))
+    present = {r[0]: str(r[1]).upper() for r in con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '#raw'").fetchall()}
+    cols: list[exp.Expr] = [exp.alias_(exp.Sub(this=col("#n"), expression=exp.Literal.number(1)), ident(ROW))]
+    kinds: dict[str, str] = {}
+    for inp in program.inputs:
+        if inp.name not in present:
+            cols.append(exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident(inp.name)))
+            continue
+        t = present[inp.name]
+        if t == "BOOLEAN":
+            kinds[inp.name] = "boolean"
+        elif t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+            kinds[inp.name] = "integer"
+        elif t.startswith("DECIMAL"):
+            kinds[inp.name] = "decimal"
+        if inp.name in kinds:
+            cols.append(col(inp.name))
+        else:  # anything else (a DOUBLE too) as its text
+            cols.append(exp.alias_(exp.Cast(this=col(inp.name), to=exp.DataType.build("VARCHAR")), ident(inp.name)))
+    con.execute(_create("input", exp.select(*cols).from_(_table("#raw"))).sql(dialect="duckdb"))
+    return kinds
+
+
+def load(con: Any, program: m.Program, data: object) -> dict[str, str]:
+    """The source table ``input`` from records, a DataFrame or a file path."""
+    if isinstance(data, (str, os.PathLike)):
+        return _load_file(con, program, Path(data))
+    if frames.is_frame(data):
+        return duck.load(con, program, frames.records(data, program.inputs))
+    assert isinstance(data, Iterable)
+    return duck.load(con, program, data)
+
+
+def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
+         period: int | None = None) -> Rating:
+    """Rate ``data`` on DuckDB (see the module docstring)."""
+    refuse_unsupported(program)
+    con = duck.connect()
+    try:
+        kinds = load(con, program, data)
+        return _rate(con, program, kinds, period)
+    finally:
+        con.close()
+
+
+def _needs_canon(con: Any, program: m.Program) -> bool:
+    """Whether a ranking may reach the reference's last resort (the entity's own values):
+    unless every ranking holds the id and no two rated entities share one."""
+    ident_ = program.id_field
+    if ident_ is None:
+        return True
+    rankings = [r.keys + r.tiebreak for r in program.quotas + program.selections]
+    if not all(any(k.ref.kind == "input" and k.ref.name == ident_ for k in ks) for ks in rankings):
+        return True
+    n, distinct = con.execute(exp.select(exp.Count(this=exp.Star()), exp.Count(
+        this=exp.Distinct(expressions=[col(ident_)]))).from_(_table(POP)).sql(dialect="duckdb")).fetchone()
+    return bool(n != distinct)
+
+
+def _canon(con: Any, program: m.Program) -> None:
+    names = [i.name for i in program.inputs]
+    sets = {i.name for i in program.inputs if i.type.kind == "set"}
+
+    def text(name: str, v: Any) -> str:
+        if name in sets:  # as fmt_value gives a frozenset: its members sorted
+            inside = "、".join(sorted(x for x in (v or "").split("、") if x))
+            return "{" + inside + "}"
+        return fmt(v)
+
+    from starrules.values import fmt_value as fmt
+
+    rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(_table(POP)).sql(
+        dialect="duckdb")).fetchall()
+    ranks = canonical_ranks(rows, names, text)
+    con.execute("CREATE OR REPLACE TEMP TABLE \"#cr\" (r BIGINT, p BIGINT)")
+    if not ranks:
+        return
+    con.executemany("INSERT INTO \"#cr\" VALUES (?, ?)", ranks)
+    con.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
+                           from_=exp.From(this=_table("#cr")),
+                           where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#cr")))
+                           ).sql(dialect="duckdb"))
+
+
+def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | None) -> Rating:
+    from starrules import runtime
+    runtime.check_period(program, period)
+    levels = program.levels
+    q = lower.entity_query(program, "input", kinds)
+    con.execute(_create(ENTITY, q).sql(dialect="duckdb"))
+    rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
+    pop = exp.select(exp.Star(), exp.alias_(col(lower.RANK), ident(AT)), exp.alias_(col(lower.LIMIT), ident(LIM)),
+                     exp.alias_(exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT")), ident(CANON))
+                     ).from_(_table(ENTITY)).where(rated)
+    con.execute(_create(POP, pop).sql(dialect="duckdb"))
+    if _needs_canon(con, program):
+        _canon(con, program)
+    steps = Steps(con, program)
+    if program.quotas or program.selections:
+        steps.ids = {int(r[0]): r[1] for r in con.execute(exp.select(col(ROW), col(lower.ID)).from_(
+            _table(POP)).sql(dialect="duckdb")).fetchall()}
+    reports = steps.all() if program.quotas or program.selections else []
+
+    # the main ranking and the flags at the final level (and at the level before)
+    main = program.quotas[0].keys if program.quotas else (
+        (m.SortKey(program.band.score, True),) if program.band else ())
+    id_key = (m.SortKey(m.Ref("input", program.id_field), False),) if program.id_field else ()
+    order = [exp.Ordered(this=col(k.ref.name), desc=k.descending, nulls_first=False) for k in main + id_key]
+    order += [exp.Ordered(this=col(CANON)), exp.Ordered(this=col(ROW))]
+    flags_now = lower.flag_conditions(program, col(AT))
+    flags_before = lower.flag_conditions(program, col(lower.RANK))
+    final = exp.select(col(ROW), col(AT), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(
+        expressions=order)), "#place"),
+        *[exp.alias_(exp.paren(c), f"#f{i}") for i, (_n, c) in enumerate(flags_now)],
+        *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(_table(POP))
+    con.execute(_create("#final", final).sql(dialect="duckdb"))
+    names = lower.columns(program)
+    out = exp.select(exp.Star()).from_(_table(ENTITY)).join(
+        _table("#final"), using=[ident(ROW)], join_type="LEFT").order_by(col(ROW, ENTITY))
+    bad = exp.select(col(ROW, "input"), *[col(x, "input") for x in names.inputs]).from_(_table("input")).join(
+        _table(ENTITY), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY))).where(
+        exp.EQ(this=col(lower.STATUS, ENTITY), expression=exp.Literal.string("invalid")))
+    cells = {int(c[0]): dict(zip(names.inputs, c[1:], strict=True))
+             for c in con.execute(bad.sql(dialect="duckdb")).fetchall()}
+    cur = con.execute(out.sql(dialect="duckdb"))
+    heads = [d[0] for d in cur.description]
+    at = {h: i for i, h in enumerate(heads)}
+    flag_names = [n for n, _c in flags_now]
+    outcomes: list[Outcome] = []
+    values, labels = levels.values, levels.labels
+    i_row, i_status, i_reason, i_id = at[ROW], at[lower.STATUS], at[lower.REASON], at[lower.ID]
+    i_groups = [(g, at[c]) for g, c in names.groups]
+    i_problems = [(x, at[c], at[x]) for x, c in names.problems]
+    input_kinds = {i.name: i.type.kind for i in program.inputs}
+    while True:
+        batch = cur.fetchmany(10000)
+        if not batch:
+            break
+        for r in batch:
+            row, status = int(r[i_row]), r[i_status]
+            groups = {g: r[j] for g, j in i_groups}
+            ident_ = r[i_id]
+            if status == "invalid" and any(r[j] is not None for _x, j, _v in i_problems):
+                problems = tuple(InputProblem(x, cells[row][x], r[j]) for x, j, _v in i_problems if r[j] is not None)
+                outcomes.append(Outcome(row, "invalid", ident_, groups, None, None, None, r[i_reason], None, (),
+                                        None, (), None, problems))
+                continue
+            res = _result(program, names, at, r, flag_names, input_kinds, period)
+            if status != "rated":
+                outcomes.append(Outcome(row, status, ident_, groups, None, None, None, r[i_reason], None, (), None,
+                                        (), res))
+                continue
+            now = int(r[at[AT]])
+            moves: tuple[Move, ...] = tuple(steps.moves.get(row, ()))
+            flags = tuple(n for k, n in enumerate(flag_names) if r[at[f"#f{k}"]]) + tuple(steps.sel_flags.get(row, ()))
+            reason = moves[-1].rule if moves else r[i_reason]
+            outcomes.append(Outcome(row, "rated", ident_, groups, values[now], labels[now], res.level, reason,
+                                    res.total, flags, int(r[at["#place"]]), moves, res))
+    return Rating(tuple(outcomes), tuple(reports), levels)
+
+
+def _input_value(kind: str, v: Any) -> object:
+    if v is None:
+        return None
+    if kind == "set":
+        return frozenset(x for x in str(v).split("、") if x)
+    return v
+
+
+def _result(program: m.Program, names: lower.Columns, at: dict[str, int], r: tuple[Any, ...],
+            flag_names: list[str], input_kinds: dict[str, str], period: int | None) -> Result:
+    levels = program.levels
+    status = r[at[lower.STATUS]]
+    groups = {g: r[at[c]] for g, c in names.groups}
+    inputs = {x: _input_value(input_kinds[x], r[at[x]]) for x in names.inputs}
+    if status != "rated":
+        return Result(status, None, None, None, None, r[at[lower.REASON]], None, {}, (), (), r[at[lower.ID]],
+                      groups, inputs, period=period)
+    rank = int(r[at[lower.RANK]])
+    scores: dict[str, Decimal] = {s: r[at[s]] for s in names.scores}
+    flags = tuple(n for k, n in enumerate(flag_names) if r[at[f"#b{k}"]])
+    lim = r[at[lower.LIMIT]]
+    return Result("rated", levels.values[rank], rank, levels.labels[rank], levels.values[int(r[at[lower.BAND_RANK]])],
+                  r[at[lower.REASON]], r[at[lower.TOTAL]], scores, flags, (), r[at[lower.ID]], groups, inputs,
+                  None if lim is None else int(lim),
+                  tuple(label for label, c in names.badges if r[at[c]]),
+                  tuple(name for kind, name, c in names.overrides if kind == "veto" and r[at[c]]), period,
+                  tuple(name for kind, name, c in names.overrides if kind != "veto" and r[at[c]]))
+
+
+def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:
+    """One entity's explanation, by the reference interpreter (its own evaluation, every
+    step with its line), for a record of a population rated on DuckDB."""
+    return interpreter.evaluate(program, record, trace=True, period=period).explain()

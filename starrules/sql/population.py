@@ -1,0 +1,471 @@
+"""The population steps in SQL: the entity relation -> final levels, moves and quota reports.
+
+Takes a DuckDB connection holding the entity relation (``starrules.sql.lower``) of a
+population in a table, and the checked program; gives, per rated row, the final level
+rank, the moves (:class:`starrules.population.Move`), the flags selections gave, and the
+:class:`starrules.population.QuotaReport` of every quota and selection per group. The
+semantics are those of :mod:`starrules.population`, step for step:
+
+1. selections that cap, then every quota in the scheme's order, then selections that flag;
+2. a quota per group (``per``; the whole population without it): the target from the
+   group's count (rounded as declared, computed in ``DECIMAL``), the overflow of an
+   at-most/exactly quota cut from the lowest ranked (the minimum per group protected, ties
+   kept, dropped or broken at the boundary), the shortfall of an at-least/exactly quota
+   filled from the next in line, each a window query (``ROW_NUMBER``/``MIN``/``MAX``/
+   ``COUNT`` ``OVER (PARTITION BY group ...)``) whose result is a temporary table, then an
+   ``UPDATE`` of the levels;
+3. ``apportion by``: the group counts by ``GROUP BY``, only the apportionment of those
+   totals in Python (:func:`starrules.apportion.apportion`), the targets joined back;
+4. every quota's report checked again against the final levels.
+
+Every ranking ends in the scheme's tie-break keys, then, when those may tie (no unique id
+among the keys), in the entity's own values as text (the reference's last resort,
+computed once in Python into ``#canon``), then in the input row. Only the moved rows and
+the per-group counts come back to Python, where the texts of the moves and reports are
+made with the reference's own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+from sqlglot import exp
+
+from starrules import model as m
+from starrules.apportion import ApportionmentError, apportion
+from starrules.i18n import N_
+from starrules.population import Move, QuotaReport, _amount_text, _ordinal, _scope_text, share_count
+from starrules.sql.lower import ROW, SqlUnsupported, col, condition
+from starrules.sql.reading import ident
+from starrules.values import fmt_value
+
+AT = "#at"  # the level rank now
+LIM = "#lim"  # the highest rank vetoes, caps and capping selections allow (NULL: none)
+CANON = "#canon"  # the entity's place by its own values (0 when never needed)
+POP = "#pop"
+TEXT_KINDS = ("text", "enum")  # id and group inputs are texts too
+
+
+def _lit(v: int) -> exp.Expr:
+    return exp.Literal.number(v)
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def _create(name: str, body: exp.Select) -> exp.Create:
+    return exp.Create(this=_table(name), kind="TABLE", expression=body, replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def check_supported(program: m.Program, key_kinds: dict[str, str]) -> None:
+    """Refuse, before any query runs, a population rule the SQL steps cannot rank exactly:
+    a ranking key that is a yes/no or a set (``key_kinds`` names each input's type kind)."""
+    for rule in program.quotas + program.selections:
+        for k in rule.keys + rule.tiebreak:
+            if k.ref.kind == "input" and key_kinds.get(k.ref.name) in ("bool", "set"):
+                raise SqlUnsupported(N_("a ranking by a yes/no or set input"), rule.span.line, program.source_name)
+
+
+@attrs.define
+class Steps:
+    """The population steps over ``#pop`` on connection ``con`` (see the module docstring)."""
+
+    con: Any
+    program: m.Program
+    moves: dict[int, list[Move]] = attrs.field(factory=dict)
+    sel_flags: dict[int, list[str]] = attrs.field(factory=dict)
+    dialect: str = "duckdb"
+
+    # ---- running ------------------------------------------------------------------
+
+    def sql(self, e: exp.Expr) -> str:
+        return e.sql(dialect=self.dialect)
+
+    def run(self, e: exp.Expr) -> list[tuple[Any, ...]]:
+        cur = self.con.execute(self.sql(e))
+        try:
+            return list(cur.fetchall())
+        except Exception:
+            return []
+
+    def execute(self, e: exp.Expr) -> None:
+        self.con.execute(self.sql(e))
+
+    # ---- rankings -----------------------------------------------------------------
+
+    def order(self, rule: m.PopRule, reverse: bool = False, stable_reverse: bool = False) -> list[exp.Ordered]:
+        """ORDER BY of the rule's ranking, best first (``reverse``: worst first; the input
+        row then stays ascending when ``stable_reverse``, as Python's stable sort with
+        ``reverse=True`` keeps equal elements, else it is reversed too, as ``list.reverse``)."""
+        out = [exp.Ordered(this=col(k.ref.name), desc=k.descending != reverse, nulls_first=False)
+               for k in rule.keys + rule.tiebreak]
+        out.append(exp.Ordered(this=col(CANON), desc=reverse))
+        out.append(exp.Ordered(this=col(ROW), desc=reverse and not stable_reverse))
+        return out
+
+    def primary(self, rule: m.PopRule) -> list[exp.Expr]:
+        return [col(k.ref.name) for k in rule.keys]
+
+    def group(self, field: str | None) -> exp.Expr:
+        """A group's key as text: the group field's column, or a text input's value."""
+        if field is None:
+            return exp.Literal.string("")
+        return col(f"#group:{field}") if field in self.program.group_fields else col(field)
+
+    def bounds(self, q: m.PopRule) -> tuple[int, int]:
+        assert q.rank is not None
+        return {"==": (q.rank, q.rank), ">=": (q.rank, self.program.levels.top), "<=": (0, q.rank)}[q.scope]
+
+    def in_scope(self, q: m.PopRule) -> exp.Expr:
+        lo, hi = self.bounds(q)
+        return exp.Between(this=col(AT), low=_lit(lo), high=_lit(hi))
+
+    def counts(self, field: str | None, where: exp.Expr | None = None) -> dict[str, tuple[int, int]]:
+        """Per group (the text; '' for the whole population): members, and those ``where``."""
+        g = self.group(field)
+        inside = exp.Count(this=exp.Star()) if where is None else exp.Sum(
+            this=exp.Case(ifs=[exp.If(this=where, true=_lit(1))], default=_lit(0)))
+        q = exp.select(exp.alias_(g, "g"), exp.alias_(exp.Count(this=exp.Star()), "n"),
+                       exp.alias_(exp.Coalesce(this=inside, expressions=[_lit(0)]), "k")
+                       ).from_(_table(POP)).group_by(g.copy())
+        out = {str(r[0]): (int(r[1]), int(r[2])) for r in self.run(q)}
+        if field is None and not out:  # the whole population is one group, even when empty
+            out[""] = (0, 0)
+        return out
+
+    def move(self, row: int, rule: m.PopRule, at: int, to: int, why: str) -> None:
+        labels = self.program.levels
+        self.moves.setdefault(row, []).append(
+            Move(rule.name, rule.kind, rule.span.line, labels.label(at), labels.label(to), why))
+
+    def apply_moves(self, rows: Sequence[tuple[int, int]]) -> None:
+        """Set ``#at`` of each (row, rank) given."""
+        if not rows:
+            return
+        values = exp.Values(expressions=[exp.Tuple(expressions=[_lit(r), _lit(t)]) for r, t in rows],
+                            alias=exp.TableAlias(this=ident("#mv"), columns=[ident("r"), ident("t")]))
+        self.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", "#mv"))],
+                                from_=exp.From(this=values),
+                                where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#mv")))))
+
+    # ---- quotas -------------------------------------------------------------------
+
+    def quota(self, q: m.PopRule) -> list[QuotaReport]:
+        levels = self.program.levels
+        assert q.rank is not None and q.bound is not None
+        field = q.apportion_by if q.apportion_by is not None else q.per
+        sizes = self.counts(field, self.in_scope(q))
+        groups = sorted(sizes)
+        total = sum(n for n, _k in sizes.values())
+        how = ""
+        if q.apportion_by is not None:
+            whole = share_count(q.amount, q.percent, total, q.rounding)
+            how = f"{_amount_text(q)} of {total} = {whole}, apportioned by {q.apportion_by} ({q.method})"
+            try:
+                targets = apportion({g: sizes[g][0] for g in groups}, whole, method=q.method)
+            except ApportionmentError as exc:
+                before = sum(k for _n, k in sizes.values())
+                return [QuotaReport(q.name, "quota", q.span.line, None, how, total, whole, before, before,
+                                    q.enforced, False, f"not applied: {exc}")]
+        else:
+            targets = {g: share_count(q.amount, q.percent, sizes[g][0], q.rounding) for g in groups}
+        notes: dict[str, str | None] = dict.fromkeys(groups)
+        if q.enforced and q.bound in ("at most", "exactly"):
+            over = [g for g in groups if sizes[g][1] > targets[g]]
+            if over:
+                notes.update(self.cut(q, field, {g: targets[g] for g in over}))
+        if q.enforced and q.bound in ("at least", "exactly"):
+            now = self.counts(field, self.in_scope(q))
+            short = {g: targets[g] for g in groups if now[g][1] < targets[g]}
+            if short:
+                for g, note in self.fill(q, field, short, {g: now[g][1] for g in short}).items():
+                    notes[g] = note or notes[g]
+        after = self.counts(field, self.in_scope(q))
+        reports = []
+        scope = _scope_text(q, levels)
+        for g in groups:
+            target, base = targets[g], sizes[g][0]
+            a = after[g][1]
+            met: bool | None = {"at most": a <= target, "at least": a >= target,
+                                "exactly": a == target, "about": None}[q.bound]
+            share = f"{_amount_text(q)} of {base}" if not how else how
+            text = f"{scope} {q.bound} {share} = {target}" if not how else f"{scope} {q.bound} {how}: {target} here"
+            note = notes[g]
+            if met is False and note is None:
+                note = "report only: nobody was moved" if not q.enforced else "cannot be met"
+            reports.append(QuotaReport(q.name, "quota", q.span.line, None if field is None else g, text, base,
+                                       target, sizes[g][1], a, q.enforced, met, note))
+        return reports
+
+    def _targets(self, targets: dict[str, int]) -> exp.Expr:
+        if not targets:  # no group: a relation with no rows
+            return exp.select(exp.alias_(exp.Literal.string(""), "g"), exp.alias_(_lit(0), "target")).where(
+                exp.false()).subquery("#tg")
+        return exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(g), _lit(t)])
+                                       for g, t in targets.items()],
+                          alias=exp.TableAlias(this=ident("#tg"), columns=[ident("g"), ident("target")]))
+
+    def cut(self, q: m.PopRule, field: str | None, targets: dict[str, int]) -> dict[str, str | None]:
+        """Overflow of an at-most quota in the groups of ``targets``: the lowest ranked move
+        one level out of its scope (see ``population._cut``)."""
+        levels = self.program.levels
+        assert q.rank is not None
+        g = self.group(field)
+        reverse = q.scope == "<="
+        part = [g.copy()]
+        # candidates with their place best first and in the cutting order
+        cands = (exp.select(col(ROW), col(AT), col(LIM), exp.alias_(g.copy(), "#g"), *self.primary(q),
+                            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=part,
+                                                  order=exp.Order(expressions=self.order(q))), "#best"),
+                            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[x.copy() for x in part],
+                                                  order=exp.Order(expressions=self.order(q, reverse))), "#cutpos"),
+                            exp.alias_(exp.Window(this=exp.Count(this=exp.Star()),
+                                                  partition_by=[x.copy() for x in part]), "#n"))
+                 .from_(_table(POP))
+                 .join(self._targets(targets), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
+                 .where(self.in_scope(q)))
+        if q.minimum and q.minimum_per:
+            prot: exp.Expr = exp.LTE(this=exp.Window(this=exp.RowNumber(),
+                                           partition_by=[g.copy(), self.group(q.minimum_per)],
+                                           order=exp.Order(expressions=self.order(q))), expression=_lit(q.minimum))
+        else:
+            prot = exp.false()
+        cands = cands.select(exp.alias_(prot, "#prot"), col("target", "#tg"), append=True)
+        self.execute(_create("#c", cands))
+        # the others in cutting order, with the span of their tie block
+        gcol = col("#g")
+        not_prot = exp.Not(this=col("#prot"))
+        rest_order = exp.Order(expressions=[exp.Ordered(this=col("#cutpos"))])
+        nprot = exp.Window(this=exp.Sum(this=exp.Case(ifs=[exp.If(this=col("#prot"), true=_lit(1))],
+                                                      default=_lit(0))), partition_by=[gcol.copy()])
+        c2 = exp.select(exp.Star(), exp.alias_(exp.Case(
+            ifs=[exp.If(this=not_prot.copy(), true=exp.Window(this=exp.RowNumber(), partition_by=[
+                gcol.copy(), col("#prot")], order=rest_order))], default=exp.Null()), "#rp"),
+            exp.alias_(nprot, "#np")).from_(_table("#c"))
+        self.execute(_create("#c2", c2))
+        block = [gcol.copy(), col("#prot"), *self.primary(q)]
+        slots = exp.Greatest(this=exp.Sub(this=col("target"), expression=col("#np")), expressions=[_lit(0)])
+        c3 = exp.select(exp.Star(), exp.alias_(slots, "#slots"),
+                        exp.alias_(exp.Window(this=exp.Min(this=col("#rp")), partition_by=block), "#bmin"),
+                        exp.alias_(exp.Window(this=exp.Max(this=col("#rp")), partition_by=[x.copy() for x in block]),
+                                   "#bmax")).from_(_table("#c2"))
+        self.execute(_create("#c3", c3))
+        s = col("#slots")
+        if q.ties == "keep":
+            kept_rest: exp.Expr = exp.and_(exp.GT(this=s.copy(), expression=_lit(0)),
+                                           exp.LTE(this=col("#bmin"), expression=s.copy()))
+        elif q.ties == "drop":
+            kept_rest = exp.and_(exp.LTE(this=col("#rp"), expression=s.copy()),
+                                 exp.LTE(this=col("#bmax"), expression=s.copy()))
+        else:
+            kept_rest = exp.LTE(this=col("#rp"), expression=s.copy())
+        kept = exp.or_(col("#prot"), exp.paren(kept_rest))
+        summary = exp.select(col("#g"), exp.Max(this=col("#np")), exp.Max(this=col("#slots")),
+                             exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.and_(not_prot.copy(), kept.copy()),
+                                                               true=_lit(1))], default=_lit(0))),
+                             exp.Max(this=col("#n"))).from_(_table("#c3")).group_by(col("#g"))
+        info = {str(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in self.run(summary)}
+        out_rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col(LIM), col("#best"), col("#cutpos"))
+                            .from_(_table("#c3")).where(exp.Not(this=exp.paren(kept)))
+                            .order_by(col("#g"), col("#cutpos")))
+        to = q.rank + 1 if reverse else q.rank - 1
+        scope = _scope_text(q, levels)
+        notes: dict[str, list[str]] = {}
+        for gname, (np_, slots_, kept_n, _n) in info.items():
+            target = targets[gname]
+            ns = notes.setdefault(gname, [])
+            if np_ > target:
+                ns.append(f"the minimum of {q.minimum} per {q.minimum_per} keeps {np_}, more than {target}")
+            if q.ties == "keep" and kept_n > slots_:
+                ns.append(f"{kept_n - slots_} tied at the boundary kept the level")
+        moved: list[tuple[int, int]] = []
+        for row, gname, at, lim, best, _cutpos in out_rows:
+            gname = str(gname)
+            np_, _slots, _k, n = info[gname]
+            if not 0 <= to <= levels.top or (lim is not None and to > lim):
+                ident_ = self.ids.get(int(row))
+                notes[gname].append(f"{ident_ or row} cannot move beyond {levels.label(at)}")
+                continue
+            target = targets[gname]
+            where = "overall" if field is None else f"in {gname}"
+            places = f"{target} place{'s' if target != 1 else ''}"
+            taken = (f", {np_} of them kept by the minimum of {q.minimum} per {q.minimum_per}" if np_ else "")
+            why = (f"ranked {_ordinal(int(best))} of {n} at {scope} {where} for {places}{taken} "
+                   f"({q.name}): moved to {levels.label(to)}")
+            self.move(int(row), q, int(at), to, why)
+            moved.append((int(row), to))
+        self.apply_moves(moved)
+        return {gname: "; ".join(ns) or None for gname, ns in notes.items()}
+
+    ids: dict[int, str | None] = attrs.field(factory=dict)
+
+    def fill(self, q: m.PopRule, field: str | None, targets: dict[str, int],
+             counts: dict[str, int]) -> dict[str, str | None]:
+        """Shortfall of an at-least quota: the next in line move into its scope."""
+        levels = self.program.levels
+        assert q.rank is not None
+        g = self.group(field)
+        if q.scope == "<=":
+            pool_where: exp.Expr = exp.GT(this=col(AT), expression=_lit(q.rank))
+            order = self.order(q, reverse=True, stable_reverse=True)
+        else:
+            pool_where = exp.and_(exp.LT(this=col(AT), expression=_lit(q.rank)),
+                                  exp.or_(exp.Is(this=col(LIM), expression=exp.Null()),
+                                          exp.GTE(this=col(LIM), expression=_lit(q.rank))))
+            order = self.order(q)
+        need = {gname: targets[gname] - counts[gname] for gname in targets}
+        pool = (exp.select(col(ROW), exp.alias_(g.copy(), "#g"), col(AT),
+                           exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[g.copy()],
+                                                 order=exp.Order(expressions=order)), "#pos"),
+                           exp.alias_(exp.Window(this=exp.Count(this=exp.Star()), partition_by=[g.copy()]), "#n"),
+                           col("target", "#tg"))
+                .from_(_table(POP)).join(self._targets(need), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
+                .where(pool_where))
+        self.execute(_create("#f", pool))
+        chosen = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#f"))
+                          .where(exp.LTE(this=col("#pos"), expression=col("target"))).order_by(col("#g"), col("#pos")))
+        sizes = {str(r[0]): int(r[1]) for r in self.run(
+            exp.select(col("#g"), exp.Max(this=col("#n"))).from_(_table("#f")).group_by(col("#g")))}
+        side = "above" if q.scope == "<=" else "below"
+        scope = _scope_text(q, levels)
+        moved = []
+        for row, gname, at, pos in chosen:
+            gname = str(gname)
+            where = "overall" if field is None else f"in {gname}"
+            why = (f"{_ordinal(int(pos))} in line {side} {scope} {where}, which needs {targets[gname]} "
+                   f"({q.name}): moved to {levels.label(q.rank)}")
+            self.move(int(row), q, int(at), q.rank, why)
+            moved.append((int(row), q.rank))
+        self.apply_moves(moved)
+        out: dict[str, str | None] = {}
+        held = "" if q.scope == "<=" else " (the others there are vetoed or capped below it)"
+        for gname, n_need in need.items():
+            have = sizes.get(gname, 0)
+            out[gname] = f"only {have} of the {n_need} missing could be moved{held}" if have < n_need else None
+        return out
+
+    # ---- selections ---------------------------------------------------------------
+
+    def select(self, s: m.PopRule) -> list[QuotaReport]:
+        levels = self.program.levels
+        g = self.group(s.per)
+        sizes = self.counts(s.per)
+        groups = sorted(sizes)
+        ns = {gname: share_count(s.amount, s.percent, sizes[gname][0], s.rounding) for gname in groups}
+        among = condition(self.program, s.among, col(AT)) if s.among is not None else exp.true()
+        ranked = (exp.select(col(ROW), exp.alias_(g.copy(), "#g"), col(AT), *self.primary(s),
+                             exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[g.copy()], order=exp.Order(
+                                 expressions=self.order(s, reverse=s.end == "bottom", stable_reverse=True))), "#pos"),
+                             col("target", "#tg"))
+                  .from_(_table(POP)).join(self._targets(ns), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
+                  .where(exp.paren(among)))
+        self.execute(_create("#s", ranked))
+        block = [col("#g"), *self.primary(s)]
+        s2 = exp.select(exp.Star(),
+                        exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
+                        exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]),
+                                   "#bmax")).from_(_table("#s"))
+        self.execute(_create("#s2", s2))
+        n = col("target")
+        if s.ties == "keep":
+            chosen: exp.Expr = exp.and_(exp.GT(this=n.copy(), expression=_lit(0)),
+                                        exp.LTE(this=col("#bmin"), expression=n.copy()))
+        elif s.ties == "drop":
+            chosen = exp.and_(exp.LTE(this=col("#pos"), expression=n.copy()),
+                              exp.LTE(this=col("#bmax"), expression=n.copy()))
+        else:
+            chosen = exp.LTE(this=col("#pos"), expression=n.copy())
+        rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#s2"))
+                        .where(chosen).order_by(col("#g"), col("#pos")))
+        pools = {str(r[0]): int(r[1]) for r in self.run(
+            exp.select(col("#g"), exp.Count(this=exp.Star())).from_(_table("#s")).group_by(col("#g")))}
+        picked: dict[str, int] = {}
+        moved: list[tuple[int, int]] = []
+        capped: list[int] = []
+        for row, gname, at, pos in rows:
+            gname, row = str(gname), int(row)
+            picked[gname] = picked.get(gname, 0) + 1
+            if s.flag is not None:
+                self.sel_flags.setdefault(row, []).append(s.flag)
+            elif s.cap is not None:
+                capped.append(row)
+                if at > s.cap:
+                    where = "overall" if s.per is None else f"in {gname}"
+                    self.move(row, s, int(at), s.cap,
+                              f"{_ordinal(int(pos))} from the {s.end} {where} ({s.name}): at most {levels.label(s.cap)}")
+                    moved.append((row, s.cap))
+        if capped and s.cap is not None:
+            new = exp.Least(this=exp.Coalesce(this=col(LIM), expressions=[_lit(s.cap)]), expressions=[_lit(s.cap)])
+            self.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
+                                    where=exp.Where(this=exp.In(this=col(ROW), expressions=[_lit(r) for r in capped]))))
+        self.apply_moves(moved)
+        effect = f"flag {s.flag}" if s.flag is not None else f"at most {levels.label(s.cap or 0)}"
+        reports = []
+        for gname in groups:
+            base, nn = sizes[gname][0], ns[gname]
+            pool, got = pools.get(gname, 0), picked.get(gname, 0)
+            reports.append(QuotaReport(s.name, "select", s.span.line, None if s.per is None else gname,
+                                       f"{s.end} {_amount_text(s)} of {base} = {nn}, {effect}", base, nn, pool, got,
+                                       True, got >= min(nn, pool)))
+        return reports
+
+    # ---- the whole -----------------------------------------------------------------
+
+    def final_counts(self, reports: list[QuotaReport]) -> list[QuotaReport]:
+        """Each quota's report checked again against the final levels."""
+        by_name = {q.name: q for q in self.program.quotas}
+        finals = {q.name: self.counts(q.apportion_by or q.per, self.in_scope(q)) for q in self.program.quotas}
+        out = []
+        for r in reports:
+            quota = by_name.get(r.rule) if r.kind == "quota" else None
+            if quota is None or quota.bound is None or (r.note and r.note.startswith("not applied")):
+                out.append(r)
+                continue
+            final = finals[quota.name].get("" if r.group is None else r.group, (0, 0))[1]
+            if final != r.after:
+                met = {"at most": final <= r.target, "at least": final >= r.target,
+                       "exactly": final == r.target, "about": None}[quota.bound]
+                note = f"a later quota changed it: {final} at the end"
+                out.append(attrs.evolve(r, after=final, met=met, note=f"{r.note}; {note}" if r.note else note))
+            else:
+                out.append(r)
+        return out
+
+    def all(self) -> list[QuotaReport]:
+        """Every step, in the reference's order; gives the reports."""
+        reports: list[QuotaReport] = []
+        for sel in self.program.selections:
+            if sel.cap is not None:
+                reports += self.select(sel)
+        for quota in self.program.quotas:
+            reports += self.quota(quota)
+        for sel in self.program.selections:
+            if sel.cap is None:
+                reports += self.select(sel)
+        return self.final_counts(reports)
+
+
+def canonical_ranks(rows: Sequence[tuple[Any, ...]], names: Sequence[str],
+                    text: Callable[[str, Any], str] | None = None) -> list[tuple[int, int]]:
+    """(row, place) of each rated row by the reference's last resort: its inputs as text,
+    sorted by name (``rows`` are ``(#row, value of names[0], ...)``)."""
+    def as_text(name: str, v: Any) -> str:
+        return text(name, v) if text is not None else fmt_value(v)
+
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    keyed = [(tuple((names[i], as_text(names[i], r[1 + i])) for i in order), int(r[0])) for r in rows]
+    keyed.sort()
+    out = []
+    place = 0
+    last: tuple[tuple[str, str], ...] | None = None
+    for key, row in keyed:
+        if key != last:
+            place += 1
+            last = key
+        out.append((row, place))
+    return out
+
