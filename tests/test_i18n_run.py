@@ -124,9 +124,9 @@ def test_subcommand_help_after_the_subcommand() -> None:
 
 @pytest.mark.parametrize(("lang", "missing", "choice"), [
     ("en", "starrules run: error: the following arguments are required: SCHEME, DATA",
-     "starrules run: error: argument --format: invalid choice: 'xml' (choose from 'csv', 'json', 'jsonl', 'xlsx')"),
+     "starrules run: error: argument --format: invalid choice: 'xml' (choose from 'csv', 'json', 'jsonl', 'xlsx', 'parquet')"),
     ("zh", "starrules run：错误：缺少必需的参数：SCHEME, DATA",
-     "starrules run：错误：参数 --format：无效的选择：'xml'（可选：'csv', 'json', 'jsonl', 'xlsx'）"),
+     "starrules run：错误：参数 --format：无效的选择：'xml'（可选：'csv', 'json', 'jsonl', 'xlsx', 'parquet'）"),
 ])
 def test_usage_errors_in_each_language_exit_2(lang: str, missing: str, choice: str) -> None:
     out = starrules("run", "--lang", lang)

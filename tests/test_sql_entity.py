@@ -448,7 +448,7 @@ def test_the_refusal_follows_the_language() -> None:
     with using("zh"), pytest.raises(SqlUnsupported) as info:
         entity_query(program)
     # the msgid "{where}: the SQL backend cannot compute {construct}; ..." in the catalog's Chinese
-    assert "wuxing-fuwu.star:113：SQL 后端无法计算“vetoed within”（读取往年结果的一票否决）" in str(info.value)
+    assert "wuxing-fuwu.star:114：SQL 后端无法计算“vetoed within”（读取往年结果的一票否决）" in str(info.value)
 
 
 def test_values_of_several_decimal_types_meet_without_losing_places() -> None:

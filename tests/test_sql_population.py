@@ -34,7 +34,7 @@ SCHEMES = ROOT / "schemes"
 
 # the schemes that read earlier outcomes: refused, with the construct and its line
 REFUSED = {
-    "wuxing-fuwu": ("'vetoed within' (earlier outcomes)", 113),
+    "wuxing-fuwu": ("'vetoed within' (earlier outcomes)", 114),  # the veto's when-line
     "yidong-liuhao": ("'flagged within' (earlier outcomes)", 208),
 }
 RUN = sorted(p.stem for p in SCHEMES.glob("*.star") if p.stem not in REFUSED)

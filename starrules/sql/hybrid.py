@@ -108,6 +108,7 @@ def rate(program: m.Program, records: Iterable[Mapping[str, object]], *, backend
     if backend not in BACKENDS:
         raise ValueError(_("the SQL backend is one of {names}, not {name!r}").format(
             names=", ".join(BACKENDS), name=backend))
+    lower.refuse_early(program)  # what SQL cannot compute, said before anything else
     runtime.check_period(program, period)  # before any work, as the Python engines do
     recs = list(records)
     rows = _rows(program, recs, backend, spark)

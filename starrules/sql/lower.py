@@ -466,7 +466,7 @@ HANDLERS[n.HistoryLevel] = _history(N_("'history level' (earlier outcomes)"))
 # ---- the query -----------------------------------------------------------------------
 
 
-def _refuse_early(program: m.Program) -> None:
+def refuse_early(program: m.Program) -> None:
     """Refuse before building anything: constructs with no exact SQL."""
     try:
         for _name, e in analysis.expressions(program):
@@ -546,7 +546,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
     ``types`` names the kind of each typed column (``reading.COLUMN_KINDS``), text if not."""
     if source.startswith("#"):
         raise ValueError(f"the source table's name {source!r} starts with '#', the prefix of the query's own tables")
-    _refuse_early(program)
+    refuse_early(program)
     for rule in program.rules:
         if rule.kind not in RULE_KINDS:  # a rule kind without a handler is a bug, never silent
             raise TypeError(f"the SQL backend has no handler for {rule.kind} rules")
@@ -720,7 +720,7 @@ def condition(program: m.Program, expr: m.Expr, level: exp.Expr | None,
               table: str | None = None) -> exp.Expr:
     """A model condition over the entity relation's columns (``table`` qualifies them),
     ``level`` standing for ``level``."""
-    _refuse_early(program)
+    refuse_early(program)
     lw = _Lower(program, _Types(program), lambda r: col(r.name, table), level)
     return lw(expr)
 
