@@ -102,8 +102,36 @@ def parse(text: str, source_name: str = "<string>") -> n.SchemeFile:
         clean = normalise(text)
         diagnostics = _collect_errors(clean, source_name)
         raise StarSyntaxError(diagnostics, text) from None
+    too_deep = _too_deep(tree, source_name)
+    if too_deep is not None:
+        raise StarSyntaxError([too_deep], text)
     statements = _ToAst().transform(tree)
     return n.SchemeFile(tuple(statements.children), source_name=source_name)
+
+
+# How deep an expression may nest (brackets kept by the tree, operators chained: `a + b +
+# c` is 2 deep). Far above what any rating needs, and low enough that every later stage,
+# which walks expressions recursively, and the compiled Python (at most 200 nested
+# brackets) stay within their limits.
+MAX_DEPTH = 60
+
+
+def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
+    """The first node nested deeper than MAX_DEPTH, as a diagnostic; found without
+    recursion, in time linear in the tree."""
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH + 3:  # the statement and its declaration add 3 levels
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            column = getattr(meta, "column", 1)
+            span = n.Span(line, column, line, column + 1)
+            return Diagnostic("E002", "error", span,
+                              _("this expression nests more than {depth} levels deep").format(depth=MAX_DEPTH),
+                              _("split it into several scores (score part = ...) and add those"), source_name)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    return None
 
 
 # ---- syntax errors ------------------------------------------------------------
