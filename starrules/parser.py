@@ -22,6 +22,7 @@ from starrules import nodes as n
 from starrules.diagnostics import Diagnostic, listing
 from starrules.errors import StarSyntaxError
 from starrules.i18n import N_, _
+from starrules.values import MAX_DIGITS, too_many_digits
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
@@ -117,8 +118,9 @@ MAX_DEPTH = 60
 
 
 def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
-    """The first node nested deeper than MAX_DEPTH, as a diagnostic; found without
-    recursion, in time linear in the tree."""
+    """The first node nested deeper than MAX_DEPTH, or the first number of more digits
+    than a rating can use (which Python could not even turn into a whole number past
+    4,300 digits), as a diagnostic; found without recursion, in time linear in the tree."""
     stack: list[tuple[lark.Tree[Token], int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
@@ -130,7 +132,13 @@ def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
             return Diagnostic("E002", "error", span,
                               _("this expression nests more than {depth} levels deep").format(depth=MAX_DEPTH),
                               _("split it into several scores (score part = ...) and add those"), source_name)
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                stack.append((child, depth + 1))
+            elif child.type in ("INT", "DECIMAL", "PERCENT") and too_many_digits(_decimal(child)):
+                return Diagnostic("E301", "error", _tspan(child),
+                                  _("a number with more than {digits} digits").format(digits=MAX_DIGITS),
+                                  _("ratings need far fewer digits"), source_name)
     return None
 
 

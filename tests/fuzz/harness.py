@@ -14,9 +14,9 @@ import glob
 import os
 import re
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import starrules
