@@ -1,4 +1,5 @@
-"""Every bug the fuzzer found keeps its minimal text in ``regressions/``, run here.
+"""Every bug the fuzzer found keeps its minimal text in ``regressions/`` (``.txt``: the
+pytest plugin would run a ``.star`` there as a scheme that must check), run here.
 
 Each file's first line says what must happen: ``# expect: loads`` (it loads, and the
 engines agree on a record), or ``# expect: E302`` (it is refused with that code among
@@ -23,7 +24,7 @@ import starrules
 from starrules.errors import StarDiagnosticError
 
 HERE = Path(__file__).parent / "regressions"
-CASES = sorted(HERE.glob("*.star"))
+CASES = sorted(HERE.glob("*.txt"))
 
 
 def test_there_are_regressions() -> None:
@@ -47,7 +48,7 @@ def test_regression(path: Path) -> None:
 
 def test_deep_parentheses_evaluate_alike() -> None:
     # 10,000 brackets around x: the score is x itself, 7 gives 7 (>= 5: five stars)
-    text = (HERE / "deep-parentheses.star").read_text(encoding="utf-8")
+    text = (HERE / "deep-parentheses.txt").read_text(encoding="utf-8")
     scheme = starrules.loads(text)
     for engine in ("reference", "compiled"):
         result = scheme.evaluate({"x": "7"}, engine=engine)
