@@ -31,7 +31,7 @@ import attrs
 from starrules import runtime
 from starrules.api import Scheme
 from starrules.data import DataError, Row, atomic_file, require_openpyxl
-from starrules.errors import InputError, value_missing
+from starrules.errors import InputError, shown, value_missing
 from starrules.population import Outcome, Rating
 from starrules.result import Past, jsonable
 from starrules.values import fmt_number
@@ -71,7 +71,7 @@ class Problem:
 
     @property
     def shown(self) -> str:
-        return "(missing)" if value_missing(self.value) else repr(self.value)
+        return "(missing)" if value_missing(self.value) else shown(self.value)
 
     @property
     def what(self) -> str:

@@ -21,7 +21,7 @@ import pytest
 from fuzz.harness import check_text
 
 import starrules
-from starrules.errors import StarDiagnosticError
+from starrules.errors import InputError, StarDiagnosticError
 
 HERE = Path(__file__).parent / "regressions"
 CASES = sorted(HERE.glob("*.txt"))
@@ -109,3 +109,14 @@ def test_names_reach_the_compiled_code_only_as_string_literals() -> None:
     assert not used & {"__import__", "exec", "eval", "os", "ℌ", "H", "fi", "IX"}
     literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
     assert {"__import__", "exec"} <= literals
+
+
+def test_a_huge_whole_number_is_refused_in_words() -> None:
+    # 10^5000 is far above 0..10: an InputError whose text Python can write (repr() of
+    # an int over 4,300 digits raised ValueError), the number in scientific form
+    scheme = starrules.loads((HERE / "deep-parentheses.txt").read_text(encoding="utf-8"))
+    for engine in ("reference", "compiled"):
+        with pytest.raises(InputError) as caught:
+            scheme.evaluate({"x": 10**5000}, engine=engine)
+        assert "1.000000E+5000" in str(caught.value)
+        assert hash(caught.value.problems[0]) == hash(caught.value.problems[0])
