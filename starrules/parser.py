@@ -22,7 +22,7 @@ from starrules import nodes as n
 from starrules.diagnostics import Diagnostic, listing
 from starrules.errors import StarSyntaxError
 from starrules.i18n import N_, _
-from starrules.values import MAX_DIGITS, too_many_digits
+from starrules.values import MAX_DIGITS
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
@@ -117,6 +117,12 @@ def parse(text: str, source_name: str = "<string>") -> n.SchemeFile:
 MAX_DEPTH = 60
 
 
+# A number literal this long is refused here (the checker refuses more than MAX_DIGITS
+# significant digits, with the other diagnostics); Python cannot turn more than 4,300
+# digits into a whole number.
+MAX_LITERAL = 4000
+
+
 def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
     """The first node nested deeper than MAX_DEPTH, or the first number of more digits
     than a rating can use (which Python could not even turn into a whole number past
@@ -135,7 +141,7 @@ def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
         for child in node.children:
             if isinstance(child, lark.Tree):
                 stack.append((child, depth + 1))
-            elif child.type in ("INT", "DECIMAL", "PERCENT") and too_many_digits(_decimal(child)):
+            elif child.type in ("INT", "DECIMAL", "PERCENT") and len(child) > MAX_LITERAL:
                 return Diagnostic("E301", "error", _tspan(child),
                                   _("a number with more than {digits} digits").format(digits=MAX_DIGITS),
                                   _("ratings need far fewer digits"), source_name)
