@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench wheel-check catalog clean
+.PHONY: demo test bench wheel-check catalog clean fuzz coverage
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,3 +42,20 @@ wheel-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+
+# The fuzzer (tests/fuzz/): mutated schemes (2/3 of the time) and odd values (1/3), for
+# FUZZ_MINUTES (30) in all; a load over 1 s fails here (only reported in `make test`).
+FUZZ_MINUTES ?= 30
+fuzz: $(STAMP)
+	STARRULES_FUZZ_LONG=1 STARRULES_FUZZ_MINUTES=$(FUZZ_MINUTES) STARRULES_FUZZ_EXAMPLES=300 \
+		$(BIN)/python -m pytest tests/fuzz -x -q -s -p no:cacheprovider
+
+# Branch coverage (coverage.py, [tool.coverage] in pyproject.toml) of the whole suite:
+# prints the figure for the language, checker and engines; html in build/coverage. The SQL
+# backend's own tests (DuckDB, Spark: the slowest) are left out: they cover starrules/sql/.
+coverage: $(STAMP)
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest starrules tests --ignore=tests/test_sql_entity.py --ignore=tests/test_sql_engine.py \
+		--ignore=tests/test_sql_population.py --ignore=tests/test_sql_spark.py
+	$(BIN)/coverage report --show-missing --skip-covered
+	$(BIN)/coverage html -d build/coverage

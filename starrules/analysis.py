@@ -192,6 +192,7 @@ class Ranges:
     def __init__(self, program: m.Program) -> None:
         self.program = program
         self.inputs = {i.name: input_range(i) for i in program.inputs}
+        self.declared = {i.name: i for i in program.inputs}  # looked up by name: linear, not quadratic
         self.scores: dict[str, Interval] = {}
         self.grids: dict[str, Grid | None] = {}
         with localcontext(WIDE):  # exact for any numbers a scheme can declare
@@ -229,7 +230,7 @@ class Ranges:
             return _grid_point(e.value)
         if isinstance(e, m.Ref):
             if e.kind == "input":
-                inp = next((i for i in self.program.inputs if i.name == e.name), None)
+                inp = self.declared.get(e.name)
                 return input_grid(inp) if inp is not None else None
             return self.grids.get(e.name)
         if isinstance(e, n.BinOp):

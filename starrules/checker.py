@@ -28,7 +28,7 @@ from starrules.feasibility import Bound, smallest_conflict
 from starrules.i18n import N_, _
 from starrules.nodes import Span
 from starrules.result import STATUSES
-from starrules.values import MAX_DIGITS, coerce, fmt_number, range_problem, too_many_digits
+from starrules.values import MAX_DIGITS, coerce, fmt_number, on_step, range_problem, too_many_digits
 
 FUNCTIONS = {"sum", "max", "min", "all", "any"}
 _ORDER_OPS = ("<", "<=", ">", ">=")
@@ -508,7 +508,7 @@ class _Checker:
             if spec.step is not None:
                 if spec.step <= 0:
                     self.error("E302", spec.span, _("a step must be more than 0"), _("e.g. step 0.1"))
-                elif (spec.low % spec.step) != 0 or (spec.high % spec.step) != 0:
+                elif not on_step(spec.low, spec.step) or not on_step(spec.high, spec.step):
                     self.error("E302", spec.span,
                                _("the ends {low} and {high} are not multiples of the step {step}").format(
                                    low=spec.low, high=spec.high, step=spec.step),
@@ -830,8 +830,12 @@ class _Checker:
                 self.gaps.append(_Gap(last.high, not last.high_closed, None, False, last.span,
                                       _("a score above {high} falls in no band").format(high=fmt_number(last.high)),
                                       _("write {top} for the top band").format(top=top)))
-        if not srt and else_rank is None and decl.entries:
-            self.error("E401", decl.span, _("the band block gives no level to any score"))
+        if not srt and else_rank is None:
+            if decl.entries:
+                self.error("E401", decl.span, _("the band block gives no level to any score"))
+            else:  # every score would fall in no band
+                self.error("E401", decl.span, _("the band block is empty: every score falls in no band"),
+                           _("give each level its interval, e.g. 5: [90, ..)"))
 
     # ---- rules -------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from starrules.diagnostics import Diagnostic, render_all
 from starrules.i18n import _
@@ -63,7 +64,7 @@ class InputProblem:
             return _("{field}: (missing) is not valid; expected {expected}").format(
                 field=self.field, expected=self.expected)
         return _("{field}: {value} is not valid; expected {expected}").format(
-            field=self.field, value=repr(self.value), expected=self.expected)
+            field=self.field, value=shown(self.value), expected=self.expected)
 
     def __repr__(self) -> str:
         return f"InputProblem({self.field!r}, {self.value!r}, {self.expected!r})"
@@ -76,7 +77,17 @@ class InputProblem:
         )
 
     def __hash__(self) -> int:
-        return hash((self.field, str(self.value), self.expected))
+        return hash((self.field, shown(self.value), self.expected))
+
+
+def shown(value: object) -> str:
+    """A bad value as a message shows it: its repr, but a whole number too long for
+    Python to write out (over 4,300 digits) in scientific form, and a long text cut
+    to its first 200 characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 10_000:
+        return f"{Decimal(value):.6E}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def value_missing(value: object) -> bool:

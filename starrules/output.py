@@ -33,7 +33,7 @@ import attrs
 from starrules import runtime, xlsx
 from starrules.api import Scheme
 from starrules.data import DataError, Row, atomic_file
-from starrules.errors import InputError, value_missing
+from starrules.errors import InputError, shown, value_missing
 from starrules.i18n import _
 from starrules.population import Outcome, Rating
 from starrules.result import Past, Result, jsonable, unscale
@@ -77,7 +77,7 @@ class Problem:
 
     @property
     def shown(self) -> str:
-        return _("(missing)") if value_missing(self.value) else repr(self.value)
+        return _("(missing)") if value_missing(self.value) else shown(self.value)
 
     @property
     def what(self) -> str:

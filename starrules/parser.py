@@ -22,6 +22,7 @@ from starrules import nodes as n
 from starrules.diagnostics import Diagnostic, listing
 from starrules.errors import StarSyntaxError
 from starrules.i18n import N_, _
+from starrules.values import MAX_DIGITS
 
 STATEMENT_KEYWORDS = (
     "scheme levels input score total bonus penalty band "
@@ -102,8 +103,49 @@ def parse(text: str, source_name: str = "<string>") -> n.SchemeFile:
         clean = normalise(text)
         diagnostics = _collect_errors(clean, source_name)
         raise StarSyntaxError(diagnostics, text) from None
+    too_deep = _too_deep(tree, source_name)
+    if too_deep is not None:
+        raise StarSyntaxError([too_deep], text)
     statements = _ToAst().transform(tree)
     return n.SchemeFile(tuple(statements.children), source_name=source_name)
+
+
+# How deep an expression may nest (brackets kept by the tree, operators chained: `a + b +
+# c` is 2 deep). Far above what any rating needs, and low enough that every later stage,
+# which walks expressions recursively, and the compiled Python (at most 200 nested
+# brackets) stay within their limits.
+MAX_DEPTH = 60
+
+
+# A number literal this long is refused here (the checker refuses more than MAX_DIGITS
+# significant digits, with the other diagnostics); Python cannot turn more than 4,300
+# digits into a whole number.
+MAX_LITERAL = 4000
+
+
+def _too_deep(tree: lark.Tree[Token], source_name: str) -> Diagnostic | None:
+    """The first node nested deeper than MAX_DEPTH, or the first number of more digits
+    than a rating can use (which Python could not even turn into a whole number past
+    4,300 digits), as a diagnostic; found without recursion, in time linear in the tree."""
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH + 3:  # the statement and its declaration add 3 levels
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            column = getattr(meta, "column", 1)
+            span = n.Span(line, column, line, column + 1)
+            return Diagnostic("E002", "error", span,
+                              _("this expression nests more than {depth} levels deep").format(depth=MAX_DEPTH),
+                              _("split it into several scores (score part = ...) and add those"), source_name)
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                stack.append((child, depth + 1))
+            elif child.type in ("INT", "DECIMAL", "PERCENT") and len(child) > MAX_LITERAL:
+                return Diagnostic("E301", "error", _tspan(child),
+                                  _("a number with more than {digits} digits").format(digits=MAX_DIGITS),
+                                  _("ratings need far fewer digits"), source_name)
+    return None
 
 
 # ---- syntax errors ------------------------------------------------------------

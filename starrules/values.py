@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation, localcontext
 
 from starrules import model as m
 from starrules import nodes as n
@@ -73,6 +73,17 @@ def too_many_digits(d: Decimal) -> bool:
     return significant > MAX_DIGITS or abs(d.adjusted()) > MAX_DIGITS
 
 
+# Wide enough that the remainder of any two numbers of at most MAX_DIGITS digits (the
+# quotient may have 4 * MAX_DIGITS digits) is exact; the default 28 digits are not.
+_REMAINDER = Context(prec=8 * MAX_DIGITS + 20, Emax=10**6, Emin=-(10**6))
+
+
+def on_step(value: Decimal, step: Decimal) -> bool:
+    """Whether ``value`` is a whole multiple of ``step`` (> 0), exactly, for any sizes."""
+    with localcontext(_REMAINDER):
+        return value % step == 0
+
+
 def _decimal(raw: object) -> Decimal | None:
     if isinstance(raw, bool):
         return None
@@ -105,7 +116,7 @@ def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = 
     if isinstance(spec, n.ScoreType) and isinstance(value, Decimal):
         if not spec.low <= value <= spec.high:
             return _("a score from {low} to {high}").format(low=fmt_number(spec.low), high=fmt_number(spec.high))
-        if spec.step is not None and not literal and (value - spec.low) % spec.step != 0:
+        if spec.step is not None and not literal and not on_step(value - spec.low, spec.step):
             return _("a multiple of {step} from {low} to {high}").format(
                 step=fmt_number(spec.step), low=fmt_number(spec.low), high=fmt_number(spec.high))
         return None
