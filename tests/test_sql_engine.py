@@ -45,10 +45,12 @@ def _data(name: str) -> tuple[starrules.Scheme, list[dict[str, str]]]:
 
 
 @pytest.mark.parametrize("name", RUN)
-def test_bundled_scheme_on_duckdb_rates_as_python(name: str) -> None:
+def test_bundled_scheme_entities_on_duckdb_quotas_in_python_rate_as_python(name: str) -> None:
+    # the path Spark takes (starrules.sql.hybrid), checked here on DuckDB, which is fast to
+    # start; the population steps in SQL are held to Python by tests/test_sql_population.py
     scheme, rows = _data(name)
     expected = scheme.rate(rows)
-    got = scheme.rate(rows, engine="duckdb")
+    got = sql_engine.rate(scheme.program, rows, backend="duckdb")
     assert [o.row for o in got.outcomes] == list(range(len(rows)))  # every row out, in order
     assert got.outcomes == expected.outcomes
     assert got.reports == expected.reports
