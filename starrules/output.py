@@ -22,9 +22,11 @@ import csv
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -220,17 +222,22 @@ class Results:
             return "; ".join(p.what for p in self.problems_of(row, o))
         return o.reason
 
-    def lines(self) -> Iterator[list[object]]:
+    def lines(self, tail: Callable[[list[object]], list[object]] | None = None) -> Iterator[list[object]]:
         """One list of values per row, under :attr:`columns`: numbers as ``Decimal``,
-        levels as the scheme writes them, absent values as None."""
-        meta = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
+        levels as the scheme writes them, absent values as None. The last cells (the
+        rules' marks and the scheme's columns) are the same list for every row with the
+        same rules applied, made once; ``tail`` converts each such list once (the
+        workbook writer turns it into one piece of XML)."""
+        meta: list[object] = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
         names = self._score_names
         no_scores = [None] * len(names)
         rules = self.rules
+        tails: dict[AbstractSet[tuple[str, str]], list[object]] = {}
         for row, o in zip(self.rows, self.rating.outcomes, strict=True):
             res = o.result if o.status == "rated" else None
             applied = self.applied(o)
-            line: list[object] = [row.number, self._id(row, o), *self._groups(row, o).values(),
+            groups = o.result.groups if o.result is not None else self._groups(row, o)
+            line: list[object] = [row.number, self._id(row, o), *groups.values(),
                                   o.level, o.level_label, o.total, o.status, self._reason(row, o), "、".join(o.flags),
                                   o.level_before, o.rank]
             if self.badges:
@@ -240,8 +247,15 @@ class Results:
                 line += [scores.get(name) for name in names]
             else:
                 line += no_scores
-            line += [APPLIED if rule in applied else None for rule in rules] if applied else [None] * len(rules)
-            yield line + meta
+            key = applied if applied is _NOTHING else frozenset(applied)
+            end = tails.get(key)
+            if end is None:
+                marks: list[object] = [APPLIED if rule in applied else None for rule in rules]
+                end = tail(marks + meta) if tail is not None else marks + meta
+                if len(tails) < _NumberTexts._LIMIT:
+                    tails[key] = end
+            line += end
+            yield line
 
     def _score_texts(self, res: Result, absent: str | None) -> list[str | None]:
         """The written scores of a rated row as texts (``absent`` for a score it lacks):
@@ -314,6 +328,74 @@ class Results:
                 "problems": [p.to_dict() for p in self.problems_of(row, o)] if o.problems or o.status == "invalid" else [],
             }
 
+    def json_texts(self) -> Iterator[str]:
+        """:meth:`records` as JSON texts, each exactly ``json.dumps(record,
+        ensure_ascii=False)``: the JSON writers' fast path. Made from fragments (each
+        distinct text encoded once, a row with no rule applied given the same ``[]``),
+        not from a dict per row encoded whole; ``tests/test_output.py`` holds the two
+        equal on every bundled scheme."""
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        texts = _JsonTexts()  # only texts as keys: no 1 meets a True or a 1.0
+
+        def value(v: object) -> str:
+            if v is None:
+                return "null"
+            if v.__class__ is str:
+                return texts[v]
+            if v.__class__ is int:
+                return str(v)
+            return encode(v)
+
+        def items(values: Iterable[str]) -> str:
+            return "[" + ", ".join([texts[v] for v in values]) + "]"
+
+        keys = [texts[name] + ": " for name in self._score_names]
+        rules = [(rule, texts[f"{rule[0]}:{rule[1]}"]) for rule in self.rules]
+        # the parts that few rows tell apart, each distinct one made once
+        groups_texts: dict[tuple[tuple[str, str], ...], str] = {}
+        levels: dict[tuple[object, ...], str] = {}
+        marks: dict[tuple[tuple[str, ...], ...], str] = {}
+        limit = _NumberTexts._LIMIT
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            applied = self.applied(o)
+            groups = o.result.groups if o.result is not None else self._groups(row, o)
+            key: tuple[Any, ...] = tuple(groups.items())
+            g = groups_texts.get(key)
+            if g is None:
+                g = encode(groups)
+                if len(groups_texts) < limit:
+                    groups_texts[key] = g
+            key = (o.level, o.level_label, o.level_before, o.status)
+            level = levels.get(key)
+            if level is None:
+                level = "".join([', "level": ', value(o.level), ', "level_label": ', value(o.level_label),
+                                 ', "level_before": ', value(o.level_before)])
+                if len(levels) < limit:
+                    levels[key] = level
+            badges, vetoes = (res.badges, res.vetoes) if res is not None else ((), ())
+            key = (o.flags, badges, vetoes)
+            mark = marks.get(key)
+            if mark is None:
+                mark = "".join([', "flags": ', items(o.flags), ', "badges": ', items(badges),
+                                ', "vetoes": ', items(vetoes)])
+                if len(marks) < limit:
+                    marks[key] = mark
+            if res is not None:
+                scores = "{" + ", ".join([k + ("null" if t is None else texts[t])
+                                          for k, t in zip(keys, self._score_texts(res, None), strict=True)]) + "}"
+            else:
+                scores = "{}"
+            rank, total, reason = o.rank, number_text(o.total), self._reason(row, o)
+            yield "".join([
+                '{"row": ', str(row.number), ', "id": ', texts[self._id(row, o)], ', "groups": ', g, level,
+                ', "rank": ', "null" if rank is None else str(rank),
+                ', "total": ', "null" if total is None else texts[total], ', "status": ', texts[o.status],
+                ', "reason": ', "null" if reason is None else texts[reason], mark, ', "scores": ', scores,
+                ', "rules": ', "[" + ", ".join([t for rule, t in rules if rule in applied]) + "]" if applied else "[]",
+                ', "problems": ', encode([p.to_dict() for p in self.problems_of(row, o)])
+                if o.problems or o.status == "invalid" else "[]", "}"])
+
     # ---- per group ----
 
     def level_table(self) -> tuple[list[str], list[list[object]]]:
@@ -322,19 +404,22 @@ class Results:
         levels = self.rating.levels
         labels = list(reversed(levels.labels))
         header = ["group_by", "group", "rows", "rated", "invalid", "ineligible", *labels]
-        every = [o.result.groups if o.result is not None else self._groups(row, o)
-                 for row, o in zip(self.rows, self.rating.outcomes, strict=True)]
+        # each row counted once, by its groups, status and level; then summed per group
+        names = self.groups
+        seen = Counter((tuple([(o.result.groups if o.result is not None else self._groups(row, o))[g] for g in names]),
+                        o.status, o.level_label if o.status == "rated" else None)
+                       for row, o in zip(self.rows, self.rating.outcomes, strict=True))
         keys: list[tuple[str, str]] = [("", "all")]
-        for g in self.groups:
-            keys += [(g, v) for v in sorted({groups[g] for groups in every})]
+        for k, g in enumerate(self.groups):
+            keys += [(g, v) for v in sorted({values[k] for values, _status, _label in seen})]
         tally: dict[tuple[str, str], dict[str, int]] = {k: dict.fromkeys(header[2:], 0) for k in keys}
-        for groups, o in zip(every, self.rating.outcomes, strict=True):
-            for key in [("", "all")] + [(g, groups[g]) for g in self.groups]:
+        for (values, status, label), n in seen.items():
+            for key in [("", "all"), *zip(self.groups, values)]:
                 t = tally[key]
-                t["rows"] += 1
-                t[o.status] += 1
-                if o.status == "rated" and o.level_label is not None:
-                    t[o.level_label] += 1
+                t["rows"] += n
+                t[status] += n
+                if label is not None:
+                    t[label] += n
         return header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
 
     QUOTA_COLUMNS = ("rule", "kind", "line", "group", "text", "base", "target", "before", "after", "met", "enforced",
@@ -396,6 +481,18 @@ class _ScaledTexts(dict[int, str]):
         return text
 
 
+class _JsonTexts(dict[str, str]):
+    """A text -> its JSON (quoted, escaped), remembered (a limited memo)."""
+
+    _encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def __missing__(self, text: str) -> str:
+        out = self._encode(text)
+        if len(self) < _NumberTexts._LIMIT:
+            self[text] = out
+        return out
+
+
 def number_text(value: Decimal | int | None) -> str | None:
     """A number as JSON carries it (a text, no digit lost), None as None."""
     if value.__class__ is Decimal:
@@ -409,6 +506,13 @@ def _text(value: object) -> object:
     if isinstance(value, Decimal):
         return _NUMBER_TEXTS[value]
     return value
+
+
+def batched(items: Iterable[str], n: int) -> Iterator[list[str]]:
+    """The items in lists of ``n`` (the last one shorter)."""
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
 
 
 def write_csv(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
@@ -451,7 +555,7 @@ def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     line and quota report on a line of its own; the results are written as they are
     made, not gathered first."""
     doc = results.to_dict(lambda rows: iter(()))
-    doc["results"] = results.records()
+    doc["results"] = results.json_texts()  # already JSON
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     f.write("{\n")
     last = len(doc) - 1
@@ -463,23 +567,27 @@ def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
             continue
         f.write(f"  {dumps(key)}: [")
         items = wrap(iter(value)) if wrap and key == "results" else value
-        sep = "\n    "
-        for item in items:
-            f.write(sep)
-            f.write(dumps(item))
-            sep = ",\n    "
-        f.write(("\n  ]" if sep != "\n    " else "]") + comma + "\n")
+        texts: Iterator[str] = iter(items) if key == "results" else map(dumps, items)  # results come encoded
+        first = next(texts, None)
+        if first is None:
+            f.write("]" + comma + "\n")
+            continue
+        f.write("\n    " + first)
+        for chunk in batched(texts, 1000):  # a write per thousand items, not two per item
+            f.write(",\n    " + ",\n    ".join(chunk))
+        f.write("\n  ]" + comma + "\n")
     f.write("}\n")
 
 
 def write_jsonl(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     scheme = {k: v for k, v in results.meta.items() if k != "file"}
-    records = results.records()
+    texts = results.json_texts()
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     # the same two last keys on every line: encoded once
     tail = dumps({"scheme": scheme, "period": results.period})[1:] + "\n"
-    for rec in wrap(records) if wrap else records:
-        f.write(dumps(rec)[:-1] + ", " + tail)
+    end = ", " + tail
+    for chunk in batched(wrap(texts) if wrap else texts, 1000):  # a write per thousand lines
+        f.write("".join([text[:-1] + end for text in chunk]))
 
 
 def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None:
@@ -487,7 +595,7 @@ def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None
     quotas and selections per group), ``invalid`` (a line per problem of each invalid row)
     and ``scheme`` (the scheme's name, version, period, sha256 and the counts). Written
     by :mod:`starrules.xlsx`, row by row as they are made."""
-    lines = results.lines()
+    lines = results.lines(lambda cells: [xlsx.Cells(cells)])  # the rules' marks and the scheme: XML made once
 
     def table() -> Iterator[Sequence[object]]:
         yield list(results.columns)

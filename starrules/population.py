@@ -19,6 +19,7 @@ tie-break keys (the id by default) and then in the entity's own values.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -215,11 +216,13 @@ class Rating:
 
     def counts(self) -> dict[str, int]:
         """Rows by status, and rated rows by level label."""
+        statuses = Counter(o.status for o in self.outcomes)
+        levels = Counter(o.level for o in self.outcomes if o.status == "rated")
         out = {"rows": len(self.outcomes)}
         for status in ("rated", "invalid", "ineligible"):
-            out[status] = sum(1 for o in self.outcomes if o.status == status)
+            out[status] = statuses[status]
         for rank, label in enumerate(self.levels.labels):
-            out[label] = sum(1 for o in self.outcomes if o.status == "rated" and o.level == self.levels.value(rank))
+            out[label] = levels[self.levels.value(rank)]
         return out
 
     def unmet(self) -> tuple[QuotaReport, ...]:

@@ -114,11 +114,25 @@ class _Cells(dict[object, str]):
         return f'<row r="{number}">{inner}</row>'
 
 
+class Cells:
+    """Several cells, made into XML once, standing in a row's values for all of them
+    (a tail of cells that many rows share). Equal only to itself: no value of the data
+    is ever mistaken for it."""
+
+    __slots__ = ("xml",)
+    xml: str
+
+    def __init__(self, values: Sequence[object]) -> None:
+        self.xml = "".join([cell_xml(v) for v in values])
+
+
 def cell_xml(v: object) -> str:
     """One cell: a text inline, a number as a number, a boolean as one, nothing as an
     empty cell."""
     if v is None or v == "":
         return "<c/>"
+    if isinstance(v, Cells):
+        return v.xml
     if v.__class__ is bool:
         return _BOOLS[v]
     if isinstance(v, Decimal):
