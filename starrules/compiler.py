@@ -32,6 +32,8 @@ from starrules.errors import EvaluationError
 from starrules.result import Past, Result
 from starrules.values import MAX_DIGITS
 
+MANY_INPUTS = 100  # up to this many inputs are read from the mapping in one call
+
 
 @attrs.frozen
 class Compiled:
@@ -292,6 +294,7 @@ class _Gen:
             f"# from {p.source_name!r}; generated code: do not edit. Every name of the scheme",
             "# appears only as a string literal. PROGRAM (the checked model) and INPUTS (its input",
             "# declarations) are handed in by the compiler.",
+            "from operator import itemgetter",
             "from starrules.runtime import (C, D, ZERO, Result, read_values,",
             "    check_period, read_history, weighted, highest, each_of, lookup, vetoed, flagged, history_level,",
             "    Lazy, Memo, Slow, SEQS, input_memo, table_memo, div_half_up, div_exact, big)",
@@ -665,7 +668,20 @@ class _Fast:
         g.emit("try:")
         if p.in_force is not None or p.uses_history:
             self.emit("check_period(PROGRAM, period)")
-        self.emit("get = raw.get")
+        # every input's cell in one call (a mapping without some of them: cell by cell);
+        # a scheme of very many inputs reads them one a line, keeping lines short
+        cells = "".join(f"r{i}, " for i in range(len(p.inputs)))
+        if len(p.inputs) > MANY_INPUTS:
+            self.emit("get = raw.get")
+            for i, inp in enumerate(p.inputs):
+                self.emit(f"r{i} = get({inp.name!r})", inp.span.line)
+        elif p.inputs:
+            names = self.g.const(f"{tuple(inp.name for inp in p.inputs)!r}")
+            getter = self.g.const(f"itemgetter(*{names})")
+            self.emit("try:")
+            self.emit(f"({cells}) = {getter}(raw){'' if len(p.inputs) > 1 else ','}", indent=3)
+            self.emit("except KeyError:")
+            self.emit(f"({cells}) = map(raw.get, {names})", indent=3)
         for i, inp in enumerate(p.inputs):
             self.read_input(i, inp)
         if p.uses_history:
@@ -734,27 +750,25 @@ class _Fast:
     def read_input(self, i: int, inp: m.Input) -> None:
         line = inp.span.line
         memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
+        r = f"r{i}"  # the cell as the mapping gave it
         if isinstance(inp.spec, n.TextType):
             # an id or a group: a text as it is (no memo: ids are all different), an
             # integer as its digits, anything else through the reader
-            self.emit(f"v{i} = get({inp.name!r})", line)
+            self.emit(f"v{i} = {r}", line)
             self.emit(f"if v{i}.__class__ is not str or not v{i} or v{i}.strip() != v{i}:", line)
             self.emit(f"v{i} = str(v{i}) if v{i}.__class__ is int else {memo}.read(v{i})", line, 3)
         elif isinstance(inp.spec, n.SetType):
             # a list, set or tuple of choices is remembered as the frozenset it holds
-            self.emit(f"r = get({inp.name!r})", line)
-            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}[frozenset(r)] "
-                      f"if r.__class__ in SEQS else {memo}.by[r.__class__][r]", line)
+            self.emit(f"v{i} = {memo}[{r}] if {r}.__class__ is str else {memo}[frozenset({r})] "
+                      f"if {r}.__class__ in SEQS else {memo}.by[{r}.__class__][{r}]", line)
         elif inp.type.kind in ("number", "count", "percent"):
             # a text, an int or a Decimal through the memo (runtime.NUMBER_KEYS); any other
             # value (a bool, a float) through the memo of its class
-            self.emit(f"r = get({inp.name!r})", line)
-            self.emit(f"v{i} = {memo}[r] if (c := r.__class__) is str or c is D or c is int else {memo}.by[c][r]",
-                      line)
+            self.emit(f"v{i} = {memo}[{r}] if (c := {r}.__class__) is str or c is D or c is int "
+                      f"else {memo}.by[c][{r}]", line)
         else:
             # a text through the memo; a typed value through the memo of its class
-            self.emit(f"r = get({inp.name!r})", line)
-            self.emit(f"v{i} = {memo}[r] if r.__class__ is str else {memo}.by[r.__class__][r]", line)
+            self.emit(f"v{i} = {memo}[{r}] if {r}.__class__ is str else {memo}.by[{r}.__class__][{r}]", line)
 
     def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
         line = score.span.line

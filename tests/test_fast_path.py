@@ -368,3 +368,27 @@ def test_memo_limit_holds_for_typed_values(monkeypatch: pytest.MonkeyPatch, memo
     assert decimals == ([] if memo_limit == 0 else [1, 3])
     assert floats == ([0] if memo_limit == 0 else [1])
     assert not any(Decimal in m.by for m in memos)
+
+
+def test_cells_read_in_one_call_or_one_by_one() -> None:
+    """The inputs are read from the mapping in one call, and cell by cell when some are
+    missing (a default then applies) or when a scheme has more than MANY_INPUTS inputs.
+    By hand: 次数 missing is 0 (its default), so 总分 = 60 + 5 = 65, band 1; with 次数 =
+    3 it is 65 - 3 = 62, still band 1; 项{k} are counts summed, here each 1."""
+    scheme = starrules.loads('scheme "缺省"\nlevels stars 0..2\ninput 名称 : id\ninput 分 : score 0..100\n'
+                             'input 加 : count\ninput 次数 : count default 0\n'
+                             'score 总分 = 分 + 加 - 次数\nband 总分 { 2: [90, ..)  1: [60, 90)  0: (.., 60) }\n')
+    full, ref = both(scheme, {"名称": "甲", "分": "60", "加": "5", "次数": "3"})
+    same(full, ref)
+    assert (full.total, full.level) == (Decimal(62), 1)
+    missing, ref = both(scheme, {"名称": "乙", "分": "60", "加": "5"})
+    same(missing, ref)
+    assert (missing.total, missing.level) == (Decimal(65), 1)
+    n = compiler.MANY_INPUTS + 1
+    many = starrules.loads('scheme "多项"\nlevels stars 0..1\n' + "".join(f"input 项{k} : count\n" for k in range(n))
+                           + "score 总分 = sum(" + ", ".join(f"项{k}" for k in range(n)) + ")"
+                           + f"\nband 总分 {{ 1: [{n}, ..)  0: (.., {n}) }}\n")
+    assert "get = raw.get" in many.compiled.source
+    got, ref = both(many, {f"项{k}": "1" for k in range(n)})
+    same(got, ref)
+    assert (got.total, got.level) == (Decimal(n), 1)
