@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help=_("check scheme files and report every problem"))
     c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.add_argument("--format", choices=["text", "json"], default="text",
+                   help=_("text (default): each problem with its line and a hint; json: the diagnostics as JSON"))
     c.add_argument("--strict", action="store_true", help=_("fail on warnings too"))
     c.set_defaults(func=cmd_check)
 
@@ -175,10 +176,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("files", nargs="+", metavar="FILE")
     t.set_defaults(func=cmd_test)
 
-    c2 = sub.add_parser("compile", help=_("show the Python the compiled evaluator runs for a scheme"))
+    c2 = sub.add_parser("compile", help=_("show the code a scheme compiles to: the Python evaluator or SQL"))
     c2.add_argument("scheme", metavar="SCHEME")
-    c2.add_argument("--emit", choices=["python", "sql"], default="python")
-    c2.add_argument("--dialect", choices=["duckdb", "spark", "hive", "postgres", "mysql"], default="duckdb")
+    c2.add_argument("--emit", choices=["python", "sql"], default="python",
+                    help=_("python (default): the compiled evaluator's code; sql: the query that rates a table"))
+    c2.add_argument("--dialect", choices=["duckdb", "spark", "hive", "postgres", "mysql"], default="duckdb",
+                    help=_("with --emit sql: the database the SQL is written for (default duckdb)"))
     c2.set_defaults(func=cmd_compile)
 
     e = sub.add_parser("explain", help=_("explain one entity's result step by step"))
