@@ -35,8 +35,7 @@ from starrules.errors import StarDiagnosticError, StarError
 from starrules.i18n import LANGUAGES, N_, _, ngettext, using
 from starrules.output import OUTPUT_FORMATS, Results, output_format, write_results
 from starrules.parser import parse
-from starrules.population import Rating, counts_line
-from starrules.values import fmt_number
+from starrules.population import Rating, counts_line, explain_outcome
 
 # argparse's own words ("usage:", "error:", the help of -h, ...) are looked up by argparse
 # through the module attributes ``argparse._`` and ``argparse.ngettext`` (bound from the
@@ -189,6 +188,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("data", metavar="DATA")
     e.add_argument("--id", required=True, dest="entity", metavar="ID")
     e.add_argument("--encoding", default=None)
+    e.add_argument("--all", action="store_true", dest="show_all",
+                   help=_("show every step: the inputs and the rules that did not apply too"))
+    e.add_argument("--lines", action="store_true", help=_("show the line of the scheme each step comes from"))
     _history_args(e)
     e.set_defaults(func=cmd_explain)
 
@@ -473,9 +475,6 @@ def cmd_compile(args: argparse.Namespace) -> int:
 # ---- explain -------------------------------------------------------------------------
 
 
-MOVE_KINDS = {"quota": N_("quota"), "select": N_("select")}
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     _header, rows = read_rows(args.data, args.encoding)
@@ -492,28 +491,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
         title=scheme.title, version=scheme.version or "-", data=args.data, number=row.number, id=wanted))
     outcome = _rate(scheme, rows, io.StringIO(), args).outcomes[index]
     if outcome.result is None or outcome.problems:
-        print(_("=> invalid: the row's values do not fit the scheme"))
+        print(_("Outcome: invalid, the row's values do not fit the scheme"))
         for p in outcome.problems:
             print(f"   {p}")
         return 0
     past = load_history(args.history).get(wanted, []) if args.history else None
     result = scheme.evaluate(row.values, trace=True, period=args.period, history=past)  # with its trace
-    moved = bool(outcome.moves)
-    for step in result.trace:
-        if not (moved and step.stage == "flag"):  # flags are told again at the final level below
-            print(step.describe())
-    for mv in outcome.moves:
-        kind = _(MOVE_KINDS.get(mv.kind, mv.kind))
-        print(_("[{kind}] ✔ {rule} (line {line}): {why}").format(kind=kind, rule=mv.rule, line=mv.line, why=mv.why))
-    if outcome.status == "rated":
-        reason = _(" ({reason})").format(reason=outcome.reason) if outcome.reason else ""
-        print(f"=> {outcome.level_label}{reason}")
-        flags = "、".join(outcome.flags) or _("none")
-        line = (_("   total {total}; rank {rank}; flags at the final level: {flags}") if moved
-                else _("   total {total}; rank {rank}; flags: {flags}"))
-        print(line.format(total=fmt_number(outcome.total), rank=outcome.rank, flags=flags))
-    else:
-        print(result.explain().splitlines()[-1])
+    ranked = bool(scheme.program.quotas or scheme.program.selections)
+    print("\n".join(explain_outcome(outcome, result, ranked, all=args.show_all, lines=args.lines)))
     return 0
 
 

@@ -119,7 +119,7 @@ def _changed(a: Verdict, b: Verdict) -> tuple[str, ...]:
 
 
 def _of_result(result: Result, extra: Sequence[TraceStep] = ()) -> Verdict:
-    text = result.explain() if result.trace else ""
+    text = result.explain(all=True, lines=True) if result.trace else ""
     if extra:
         text += "\n" + "\n".join(s.describe() for s in extra)
     return Verdict(result.status, result.level, result.reason, result.total, tuple(result.flags), text)

@@ -38,8 +38,41 @@ from starrules.values import fmt_number, fmt_value
 
 
 @attrs.frozen
+class Tie:
+    """A tie at a quota's or selection's boundary that decided an entity's place:
+    ``tied`` entities were equal on the ranking's keys (``keys``) for ``places`` of the
+    places; ``rule`` is how the scheme settles such ties (``break``: by the tie-break
+    keys ``by``, or by the entities' own values when ``by`` is empty; ``keep``: all of
+    them stay; ``drop``: none of them stays); ``kept`` whether this entity won one of
+    the places (kept its level under a quota, was picked by a selection)."""
+
+    quota: str
+    tied: int
+    places: int
+    keys: tuple[str, ...]
+    by: tuple[str, ...]
+    rule: str
+    kept: bool
+
+    def describe(self) -> str:
+        """The tie in words, for the explanation and the report."""
+        keys = "、".join(self.keys)
+        head = _("{tied} tied on {keys} for {places}").format(tied=self.tied, keys=keys, places=_places(self.places))
+        if self.rule == "keep":
+            how = _("all of the tied keep the level")
+        elif self.rule == "drop":
+            how = _("none of the tied keeps the level")
+        elif self.by:
+            how = _("decided by the order of {keys}").format(keys="、".join(self.by))
+        else:
+            how = _("decided by the rest of their values, in a fixed order")
+        return _("{head}, {how}").format(head=head, how=how)
+
+
+@attrs.frozen
 class Move:
-    """A quota or selection changed an entity's level: from ``before`` to ``after``."""
+    """A quota or selection changed an entity's level: from ``before`` to ``after``.
+    ``tie`` says when a tie at the boundary decided that this entity moves."""
 
     rule: str
     kind: str  # "quota" | "select"
@@ -47,6 +80,7 @@ class Move:
     before: str
     after: str
     why: str
+    tie: Tie | None = None
 
 
 _UNSET: Any = object()
@@ -56,7 +90,9 @@ class Outcome:
     """One record's outcome. ``row`` is its position in the input (0-based);
     ``level_before`` the level its own evaluation gave, ``level`` the level after the
     quotas; ``rank`` its place (1 = best) in the scheme's main ranking of rated entities;
-    ``moves`` what the quotas and selections did to it; ``result`` its own evaluation
+    ``moves`` what the quotas and selections did to it (each with the :class:`Tie` that
+    decided it, if one did); ``ties`` every tie at a quota's or selection's boundary
+    the entity was part of, moved or kept (:class:`Tie`); ``result`` its own evaluation
     (None for a record whose inputs are bad: ``problems`` says why).
 
     Outcomes are values: compare them with ``==``, treat them as read-only. ``id``,
@@ -65,7 +101,7 @@ class Outcome:
 
     __slots__ = ("_canonical", "_groups", "_id", "_total", "at", "flags", "history", "level", "level_before",
                  "level_label", "limit", "moves", "problems", "rank", "reason", "result", "row", "sel_flags",
-                 "status")
+                 "status", "ties")
 
     # while the quotas apply (rated entities only): the level rank now, the highest its
     # vetoes and caps allow, its earlier outcomes, and the flags selections gave it
@@ -96,6 +132,7 @@ class Outcome:
         self.moves = moves
         self.result = result
         self.problems = problems
+        self.ties: tuple[Tie, ...] = ()
         self._canonical: tuple[Any, ...] | None = None
 
     @classmethod
@@ -113,6 +150,7 @@ class Outcome:
         self.moves = ()
         self.sel_flags = ()
         self.problems = ()
+        self.ties = ()
         self._canonical = None
         return self
 
@@ -521,8 +559,31 @@ def _amount_text(q: m.PopRule) -> str:
     return f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
 
 
-def _move(e: _Entity, to: int, rule: m.PopRule, levels: m.Levels, why: str) -> None:
-    e.moves += (Move(rule.name, rule.kind, rule.span.line, levels.label(e.at), levels.label(to), why),)
+def _places(n: int) -> str:
+    return (_("{count} place") if n == 1 else _("{count} places")).format(count=n)
+
+
+def _tie_at(ranked: list[_Entity], slots: int,
+            primary: Callable[[_Entity], Any]) -> tuple[list[_Entity], int] | None:
+    """The entities tied on the ranking's keys across the boundary after ``slots``
+    places of ``ranked`` (in ranking order), with the number of places left to them;
+    None when the boundary falls between two entities that differ."""
+    if not 0 < slots < len(ranked) or primary(ranked[slots - 1]) != primary(ranked[slots]):
+        return None
+    edge = primary(ranked[slots - 1])
+    first = next(i for i, e in enumerate(ranked) if primary(e) == edge)
+    return [e for e in ranked if primary(e) == edge], slots - first
+
+
+def _tie(q: m.PopRule, tied: int, places: int, settle: str, kept: bool) -> Tie:
+    return Tie(q.name, tied, places, tuple(k.ref.name for k in q.keys), tuple(k.ref.name for k in q.tiebreak),
+               settle, kept)
+
+
+def _move(e: _Entity, to: int, rule: m.PopRule, levels: m.Levels, why: str, tie: Tie | None = None) -> None:
+    if tie is not None:
+        why = _("{why}; {tie}").format(why=why, tie=tie.describe())
+    e.moves += (Move(rule.name, rule.kind, rule.span.line, levels.label(e.at), levels.label(to), why, tie),)
     e.at = to
 
 
@@ -573,7 +634,7 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Rank
             note = _cut(q, members, target, order, primary, levels, where)
         count = _count(q, members, levels.top)
         if q.enforced and q.bound in ("at least", "exactly") and count < target:
-            note = _fill(q, members, target, count, order, levels, where) or note
+            note = _fill(q, members, target, count, order, primary, levels, where) or note
         after = _count(q, members, levels.top)
         met: bool | None = {"at most": after <= target, "at least": after >= target,
                             "exactly": after == target, "about": None}[q.bound]
@@ -645,6 +706,16 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         else:
             keep = [e for e in keep if primary(e) != edge]
     keep_set |= set(map(id, keep))
+    # a tie across the boundary: who was in it, and for how many places (recorded on
+    # the moves and on the entities it kept; it changes nobody's level)
+    ties: dict[int, Tie] = {}
+    boundary = _tie_at(rest, slots, primary)
+    if boundary is not None:
+        tied, left = boundary
+        for e in tied:
+            tie = _tie(q, len(tied), left, q.ties, id(e) in keep_set)
+            ties[id(e)] = tie
+            e.ties += (tie,)
     to = q.rank + 1 if q.scope == "<=" else q.rank - 1
     notes = []
     if len(protected) > target:
@@ -652,7 +723,7 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
             minimum=q.minimum, per=q.minimum_per, kept=len(protected), target=target))
     if q.ties == "keep" and len(keep) > slots:
         notes.append(_("{count} tied at the boundary kept the level").format(count=len(keep) - slots))
-    places = (_("{count} place") if target == 1 else _("{count} places")).format(count=target)
+    places = _places(target)
     scope = _scope_text(q, levels)
     ranked = sorted(cands, key=order)  # positions are told best first, whichever end moves
     position = {id(e): i for i, e in enumerate(ranked, start=1)}
@@ -667,12 +738,12 @@ def _cut(q: m.PopRule, members: list[_Entity], target: int, order: Callable[[_En
         why = _("ranked {position} of {count} at {scope} {where} for {places}{taken} ({rule}): moved to {level}").format(
             position=_ordinal(position[id(e)]), count=len(cands), scope=scope, where=where, places=places,
             taken=taken, rule=q.name, level=levels.label(to))
-        _move(e, to, q, levels, why)
+        _move(e, to, q, levels, why, ties.get(id(e)))
     return _("; ").join(notes) or None
 
 
 def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: Callable[[_Entity], Any],
-          levels: m.Levels, where: str) -> str | None:
+          primary: Callable[[_Entity], Any], levels: m.Levels, where: str) -> str | None:
     """Shortfall of an at-least quota: the next in the ranking move into its scope."""
     assert q.rank is not None
     need = target - count
@@ -683,10 +754,18 @@ def _fill(q: m.PopRule, members: list[_Entity], target: int, count: int, order: 
     line = (_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
             if q.scope == "<=" else
             _("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
+    boundary = _tie_at(pool, need, primary)
+    ties: dict[int, Tie] = {}
+    if boundary is not None:
+        tied = {id(e) for e in boundary[0]}
+        for i, e in enumerate(pool):
+            if id(e) in tied:
+                ties[id(e)] = _tie(q, len(boundary[0]), boundary[1], "break", i < need)
+                e.ties += (ties[id(e)],)
     for pos, e in enumerate(pool[:need], start=1):
         why = line.format(position=_ordinal(pos), scope=_scope_text(q, levels), where=where, target=target,
                           rule=q.name, level=levels.label(q.rank))
-        _move(e, q.rank, q, levels, why)
+        _move(e, q.rank, q, levels, why, ties.get(id(e)))
     if len(pool) < need:
         held = "" if q.scope == "<=" else _(" (the others there are vetoed or capped below it)")
         return _("only {moved} of the {need} missing could be moved{held}").format(moved=len(pool), need=need, held=held)
@@ -709,16 +788,23 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity], ctx: _Ran
             chosen = (chosen + [e for e in ranked[n:] if primary(e) == edge] if s.ties == "keep"
                       else [e for e in chosen if primary(e) != edge])
         where = _where(g)
+        boundary = _tie_at(ranked, n, primary)
+        chosen_ids = {id(e) for e in chosen}
+        ties: dict[int, Tie] = {}
+        if boundary is not None:
+            for e in boundary[0]:
+                ties[id(e)] = _tie(s, len(boundary[0]), boundary[1], s.ties, id(e) in chosen_ids)
+                e.ties += (ties[id(e)],)
         for pos, e in enumerate(chosen, start=1):
             if s.flag is not None:
                 e.sel_flags += (s.flag,)
             elif s.cap is not None:
                 e.limit = s.cap if e.limit is None else min(e.limit, s.cap)
                 if e.at > s.cap:
-                    _move(e, s.cap, s, levels,
-                          (_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
+                    why = (_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
                            _("{position} from the bottom {where} ({rule}): at most {level}")).format(
-                              position=_ordinal(pos), where=where, rule=s.name, level=levels.label(s.cap)))
+                        position=_ordinal(pos), where=where, rule=s.name, level=levels.label(s.cap))
+                    _move(e, s.cap, s, levels, why, ties.get(id(e)))
         effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None
                   else _("at most {level}").format(level=levels.label(s.cap or 0)))
         text = (_("top {amount} of {count} = {n}, {effect}") if s.end == "top" else
@@ -727,3 +813,41 @@ def _select(program: m.Program, s: m.PopRule, entities: list[_Entity], ctx: _Ran
         reports.append(QuotaReport(s.name, "select", s.span.line, None if g is None else str(g), text,
                                    len(members), n, len(pool), len(chosen), True, len(chosen) >= min(n, len(pool))))
     return reports
+
+
+def explain_outcome(outcome: Outcome, result: Result, ranked: bool, all: bool = False, lines: bool = False) -> list[str]:
+    """An outcome in words, one line each: the entity's own evaluation (``result``, with
+    its trace; flags left for the end when a quota moved it), what the quotas and
+    selections did to it, the ties at a boundary it was in, then the final level, the
+    total, the place in the ranking (when the scheme ranks: ``ranked``) and the flags.
+    ``all`` and ``lines`` as for :meth:`Result.explain`."""
+    from starrules.result import STAGE_WORDS
+
+    moved = bool(outcome.moves)
+    out = [s.describe(lines) for s in result.trace
+           if (all or s.shown) and not (moved and s.stage == "flag")]  # flags: told at the final level
+    for mv in outcome.moves:
+        kind = _(STAGE_WORDS.get(mv.kind, mv.kind))
+        out.append((_("[{kind}] ✔ {rule} (line {line}): {why}") if lines else _("[{kind}] ✔ {rule}: {why}"))
+                   .format(kind=kind, rule=mv.rule, line=mv.line, why=mv.why))
+    moved_by = {mv.rule for mv in outcome.moves if mv.tie is not None}
+    for tie in outcome.ties:
+        if tie.quota not in moved_by:
+            text = _("in a tie at the boundary, kept its place: {tie}") if tie.kept else \
+                _("in a tie at the boundary, did not get a place: {tie}")
+            out.append(_("[{kind}] {rule}: {why}").format(kind=_("tie"), rule=tie.quota,
+                                                          why=text.format(tie=tie.describe())))
+    if outcome.status != "rated":
+        out.append(result.outcome_text())
+        return out
+    if outcome.reason:
+        out.append(_("Outcome: {level} ({reason})").format(level=outcome.level_label, reason=outcome.reason))
+    else:
+        out.append(_("Outcome: {level}").format(level=outcome.level_label))
+    flags = "、".join(outcome.flags) or _("none")
+    parts = [_("total {total}").format(total=fmt_number(outcome.total)) if outcome.total is not None else ""]
+    if ranked and outcome.rank is not None:
+        parts.append(_("place {rank} in the ranking").format(rank=outcome.rank))
+    parts.append((_("flags at the final level: {flags}") if moved else _("flags: {flags}")).format(flags=flags))
+    out.append(_("; ").join(p for p in parts if p))
+    return out

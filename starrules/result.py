@@ -12,7 +12,6 @@ from starrules.values import fmt_number
 
 STATUSES = ("rated", "invalid", "ineligible")
 
-
 # The words for people of the stages of a trace and of the statuses; the machine names
 # (``bonus``, ``rated``) stay as they are in JSON and result files.
 STAGE_WORDS = {"input": N_("input"), "require": N_("require"), "disqualify": N_("disqualify"),
@@ -51,12 +50,33 @@ class TraceStep:
             "detail": self.detail,
         }
 
-    def describe(self) -> str:
+    def describe(self, lines: bool = True) -> str:
+        """The step in words: its kind, a mark (✔ applied, · did not), its name, the line
+        of the scheme that says it (for the scheme's author; not with ``lines=False``) and
+        what it gave."""
         mark = {True: "✔ ", False: "· ", None: ""}[self.applied]
         if self.stage == "require":  # a precondition: ✔ when it holds, ✘ when it fails
             mark = "✘ " if self.applied else "✔ "
+        stage = _(STAGE_WORDS.get(self.stage, self.stage))
+        if not lines:
+            return _("[{stage}] {mark}{name}: {detail}").format(stage=stage, mark=mark, name=self.name,
+                                                                detail=self.detail)
         return _("[{stage}] {mark}{name} (line {line}): {detail}").format(
-            stage=_(STAGE_WORDS.get(self.stage, self.stage)), mark=mark, name=self.name, line=self.line, detail=self.detail)
+            stage=stage, mark=mark, name=self.name, line=self.line, detail=self.detail)
+
+    @property
+    def shown(self) -> bool:
+        """Whether an explanation shows the step without ``all``: every score and the
+        band, every star of a checklist (won or not: the ones missed say why the level
+        is not higher), and the rules and entries that applied; not the inputs, nor the
+        rules whose conditions did not hold."""
+        if self.stage == "input":
+            return False
+        if self.stage == "badge":
+            return True
+        if self.stage == "require":  # a precondition is worth telling when it failed
+            return bool(self.applied)
+        return self.applied is not False
 
 
 class Lazy:
@@ -287,15 +307,23 @@ class Result:
             out["trace"] = [s.to_dict() for s in self.trace]
         return out
 
-    def explain(self) -> str:
-        """The trace as readable text, one step a line, then the outcome."""
-        lines = [s.describe() for s in self.trace]
+    def explain(self, all: bool = False, lines: bool = False) -> str:
+        """The trace in words, one step a line, then the outcome. Without ``all`` the
+        inputs and the rules that did not apply are left out; with ``lines`` each step
+        says its line in the scheme."""
+        out = [s.describe(lines) for s in self.trace if all or s.shown]
+        out.append(self.outcome_text())
+        return "\n".join(out)
+
+    def outcome_text(self) -> str:
+        """The outcome in one line: ``结果：四星级（无故缺席……）``."""
         if self.status == "rated":
-            lines.append(f"=> {self.level_label}" + (_(" ({reason})").format(reason=self.reason) if self.reason else ""))
-        else:
-            lines.append(_("=> {status}: {reason}").format(status=_(STATUS_WORDS.get(self.status, self.status)),
-                                                            reason=self.reason))
-        return "\n".join(lines)
+            if self.reason:
+                return _("Outcome: {level} ({reason})").format(level=self.level_label, reason=self.reason)
+            return _("Outcome: {level}").format(level=self.level_label)
+        if self.status == "invalid":
+            return _("Outcome: invalid, {reason}").format(reason=self.reason)
+        return _("Outcome: not rated, {reason}").format(reason=self.reason)
 
 
 @attrs.frozen

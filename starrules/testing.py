@@ -420,7 +420,7 @@ def _rule_line(rule: m.RuleIR | m.PopRule) -> str:
 def _trace(result: Result | Exception | None, title: str = "trace") -> list[str]:
     if result is None:
         return []
-    text = result.explain() if isinstance(result, Result) else f"{type(result).__name__}: {result}"
+    text = result.explain(all=True, lines=True) if isinstance(result, Result) else f"{type(result).__name__}: {result}"
     return [f"{title}:", *("    " + line for line in text.splitlines())]
 
 
