@@ -9,6 +9,7 @@
     starrules test FILE...                  run the examples written inside schemes
     starrules fmt [--check] FILE...         the one canonical layout
     starrules diff OLD NEW [DATA]           the entities whose outcome a new version changes
+    starrules completion bash|zsh           a shell completion script
 
 Exit codes (starrules.exits, the README's table): 0 done; 1 done and the answer is no
 (errors found, a quota not met, an example failed, a file would change, a difference);
@@ -258,7 +259,18 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect)"))
     _history_args(rp)
     rp.set_defaults(func=cmd_report)
+
+    cp = sub.add_parser("completion", help=_("print a shell completion script: eval \"$(starrules completion bash)\""))
+    cp.add_argument("shell", choices=["bash", "zsh"])
+    cp.set_defaults(func=cmd_completion)
     return p
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from starrules.completion import script
+
+    sys.stdout.write(script(_parser(), args.shell))
+    return 0
 
 
 def _history_args(p: argparse.ArgumentParser) -> None:
