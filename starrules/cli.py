@@ -516,12 +516,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from starrules.diffing import diff, render_differences
 
     old, new = load(args.old), load(args.new)
+    numbers: list[int] | None = None
     if args.data:
-        records: list[Any] | None = [row.values for row in read_rows(args.data, args.encoding)[1]]
+        rows = read_rows(args.data, args.encoding)[1]
+        records: list[Any] | None = [row.values for row in rows]
+        numbers = [row.number for row in rows]  # as run numbers them: the file's lines
         history: Any = load_history(args.history) if args.history else None
     else:
         records, history = None, None
-    found = diff(old, new, records, period=args.period, history=history)
+    found = diff(old, new, records, period=args.period, history=history, numbers=numbers)
     print(render_differences(found))
     return 1 if found else 0
 
