@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -130,6 +131,11 @@ def _main(argv: list[str]) -> int:
         return Exit.NO_FILE
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
+    except Exception:  # a bug, not a user's mistake: the traceback, and a code of its own
+        traceback.print_exc()
+        print(_("internal error: a bug in starrules {version}; please report it with the traceback above")
+              .format(version=_version()), file=sys.stderr)
+        return Exit.INTERNAL
 
 
 def _named_files(args: argparse.Namespace) -> list[str]:

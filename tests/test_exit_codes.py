@@ -253,3 +253,14 @@ def test_auto_colour_honours_no_color_and_dumb_terminals(monkeypatch: pytest.Mon
     monkeypatch.setenv("TERM", "dumb")
     assert cli._color_wanted("auto", _Terminal()) is False  # type: ignore[arg-type]
     assert cli._color_wanted("never", _Terminal()) is False  # type: ignore[arg-type]
+
+
+def test_a_bug_is_70_with_its_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(args: object) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(cli, "cmd_compile", broken)  # the parser is built by main(), after this
+    assert main(["compile", str(ANYANG)]) == 70
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ZeroDivisionError: a bug" in err
+    assert "internal error: a bug in starrules" in err
