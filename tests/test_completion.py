@@ -80,3 +80,7 @@ def test_the_zsh_script_names_every_subcommand_and_option(tmp_path: Path) -> Non
         path.write_text(text, encoding="utf-8")
         done = subprocess.run([zsh, "-n", str(path)], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+        # sourced after compinit, it registers itself for the command
+        program = f"autoload -U compinit; compinit -u -d '{tmp_path}/zcompdump'; source '{path}'; print ${{_comps[starrules]}}"
+        done = subprocess.run([zsh, "-f", "-c", program], capture_output=True, text=True)
+        assert done.stdout.strip() == "_starrules", done.stderr
