@@ -64,7 +64,7 @@ from starrules import nodes as n
 from starrules.api import Scheme
 from starrules.errors import StarError
 from starrules.i18n import N_, _
-from starrules.population import Outcome, QuotaReport
+from starrules.population import Outcome, QuotaReport, Rating
 from starrules.result import STATUS_WORDS, Result, TraceStep
 from starrules.testing import _FALSE, _grid, _near_constants, _Polarity, thresholds, value_of
 from starrules.values import coerce, fmt_number
@@ -166,13 +166,15 @@ def _evaluate(scheme: Scheme, record: Mapping[str, object], trace: bool, period:
 def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
                 except_where: Callable[[Mapping[str, object]], bool] | None, period: int | None,
                 history: Mapping[str, Iterable[Any]] | None, numbers: Sequence[int] | None = None) -> list[Difference]:
-    def rate(scheme: Scheme) -> tuple[Outcome, ...] | StarError:
+    def rate(scheme: Scheme) -> Rating | StarError:
         try:
-            return scheme.rate(records, period=period, history=history).outcomes
+            return scheme.rate(records, period=period, history=history)
         except StarError as exc:  # a period the version is not in force for
             return exc
 
-    before, after = rate(old), rate(new)
+    rated_old, rated_new = rate(old), rate(new)
+    before = rated_old if isinstance(rated_old, StarError) else rated_old.outcomes
+    after = rated_new if isinstance(rated_new, StarError) else rated_new.outcomes
     out = []
     for row, record in enumerate(records):
         a = _outcome_verdict(before if isinstance(before, StarError) else before[row])
@@ -182,10 +184,14 @@ def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
             continue
         ident = _ident(before, after, row)
         past = list(history.get(ident, ())) if history and ident is not None else None
+        moved_by = {mv.rule for o in (before, after) if not isinstance(o, StarError) for mv in o[row].moves}
+        quotas: tuple[str, ...] = ()
+        if moved_by and not isinstance(rated_old, StarError) and not isinstance(rated_new, StarError):
+            quotas = _quota_changes(rated_old.reports, rated_new.reports, moved_by)
         out.append(Difference(record, ident, row,
                               _traced(old, record, before, row, period, past),
                               _traced(new, record, after, row, period, past), changed,
-                              number=numbers[row] if numbers is not None else row + 1))
+                              number=numbers[row] if numbers is not None else row + 1, quotas=quotas))
     return out
 
 
@@ -263,6 +269,7 @@ class _Records:
 
     def __init__(self, old: Scheme, new: Scheme, period: int | None, history: list[Any] | None) -> None:
         self.old, self.new, self.period, self.history = old, new, period, history
+        self._along: dict[int, list[int]] | None = None
         near_old, near_new = _near_constants(old.program), _near_constants(new.program)
         self.fields: dict[str, st.SearchStrategy[Any]] = {}
         self.inputs: dict[str, m.Input] = {}
@@ -299,7 +306,9 @@ class _Records:
 
     def levels_along(self) -> dict[int, list[int]]:
         """The ``q`` of the profile (every 5th) at which the old version gives each level
-        (by its rank, 0 the lowest)."""
+        (by its rank, 0 the lowest); found once."""
+        if self._along is not None:
+            return self._along
         out: dict[int, list[int]] = {}
         for q in range(0, 1001, 5):
             try:
@@ -308,6 +317,7 @@ class _Records:
                 continue
             if result.status == "rated" and result.level_rank is not None:
                 out.setdefault(result.level_rank, []).append(q)
+        self._along = out
         return out
 
     def population(self, size: int, mix: str, rng: random.Random) -> list[dict[str, Any]]:
@@ -615,9 +625,11 @@ def _generated_populations(old: Scheme, new: Scheme, records: _Records,
     return out
 
 
-def _quota_changes(old: Sequence[QuotaReport], new: Sequence[QuotaReport]) -> tuple[str, ...]:
+def _quota_changes(old: Sequence[QuotaReport], new: Sequence[QuotaReport],
+                   rules: set[str] | None = None) -> tuple[str, ...]:
     """Each quota or selection whose target or counts differ, as the two versions applied
-    it: ``old: …`` and ``new: …`` lines (the reports of the run's summary)."""
+    it: ``old: …`` and ``new: …`` lines (the reports of the run's summary); ``rules``: only
+    those (by name, in either version)."""
     def line(r: QuotaReport) -> str:
         where = _("all") if r.group is None else r.group
         return _("{rule} [{where}]: {text}; before {before}, after {after}").format(
@@ -626,6 +638,8 @@ def _quota_changes(old: Sequence[QuotaReport], new: Sequence[QuotaReport]) -> tu
     out: list[str] = []
     for a, b in itertools.zip_longest(old, new):
         if a is not None and b is not None and (a.text, a.before, a.after) == (b.text, b.before, b.after):
+            continue
+        if rules is not None and not ({r.rule for r in (a, b) if r is not None} & rules):
             continue
         if a is not None:
             out.append(_("old: {quota}").format(quota=line(a)))

@@ -54,6 +54,10 @@ def test_diff_on_data_numbers_rows_as_run_does_and_says_what_the_population_did(
     assert out.startswith("1 difference\n\nrow 2 '支部00': level, reason changed\n")
     assert "  old: rated 4 (五星级不超过), total 95\n  new: rated 5, total 95\n" in out
     assert "line 0" not in out
+    # the quota as each version applied it: 10% of 10 is 1 place, 20% is 2; five were five stars
+    assert ("  the population's quotas and selections:\n"
+            "    old: 五星级不超过 [all]: 5星 at most 10% of 10 = 1; before 5, after 1\n"
+            "    new: 五星级不超过 [all]: 5星 at most 20% of 10 = 2; before 5, after 2\n") in out
     # the old version's quota moved it, and the population's part is said in words
     assert "-[quota] ✔ 五星级不超过 (line 8): ranked 2nd of 5 at 5星 overall for 1 place" in out
     assert "-[population] 5星 on its own, 4星 in the population: the quotas and selections above decide it" in out
