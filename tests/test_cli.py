@@ -162,12 +162,12 @@ def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.Ca
 
 def test_explain_unknown_id_suggests(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     scheme, data = files
-    assert main(["explain", str(scheme), str(data), "--id", "甲乙"]) == 2
+    assert main(["explain", str(scheme), str(data), "--id", "甲乙"]) == 5  # a value that cannot be used
     assert "no row" in capsys.readouterr().err
 
 
 def test_missing_files_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(tmp_path / "none.star"), str(tmp_path / "none.csv")]) == 2
+    assert main(["run", str(tmp_path / "none.star"), str(tmp_path / "none.csv")]) == 3  # no such file
     assert "Traceback" not in capsys.readouterr().err
 
 
@@ -196,7 +196,7 @@ def test_percentage_fraction_is_refused_not_guessed(files: tuple[Path, Path], tm
     scheme, _ = files
     data = tmp_path / "fraction.csv"
     data.write_text("名称,分数,通报,满意率\n甲,92,0,0.9\n", encoding="utf-8")
-    assert main(["run", str(scheme), str(data)]) == 0
+    assert main(["run", str(scheme), str(data)]) == 1  # its one row is invalid: no row rated
     out, err = capsys.readouterr()
     assert "invalid" in out
     assert "0.9 is ambiguous (write 90% if it is a fraction, 0.9% if not)" in err
@@ -224,7 +224,7 @@ def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     out2023 = tmp_path / "2023.json"
     assert main(["run", str(scheme), str(y2023), "--period", "2023", "-o", str(out2023)]) == 0
     # without the period the scheme cannot run: it reads history
-    assert main(["run", str(scheme), str(y2024)]) == 2
+    assert main(["run", str(scheme), str(y2024)]) == 5
     assert "needs the period" in capsys.readouterr().err
     assert main(["run", str(scheme), str(y2024), "--period", "2024", "--history", str(out2023)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
