@@ -28,7 +28,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -373,15 +373,47 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ---- run -----------------------------------------------------------------------------
 
 
-def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
+def _column_match(name: str, candidates: list[str]) -> str | None:
+    """The column meant by ``name``: a close spelling, or the one candidate that contains
+    it or is contained in it (``获得表彰`` for ``表彰``)."""
+    close = did_you_mean(name, candidates)
+    if close:
+        return close
+    containing = [c for c in candidates if name in c or c in name]
+    return containing[0] if len(containing) == 1 else None
+
+
+def _missing_columns(scheme: Scheme, header: list[str], err: TextIO, renamed: Iterable[str] = ()) -> int:
+    """Warn of every input without its column (also those with a default, and ``set of``
+    inputs, which would otherwise be taken as absent in silence) and of every column no
+    input reads; return how many warnings were printed (``--strict`` fails on any)."""
     present = set(header)
+    names = {i.name for i in scheme.inputs}
+    skip = names | set(renamed)
+    unread = [h for h in header if h not in skip and h.strip()]
+    count = 0
     for inp in scheme.inputs:
-        if inp.name in present or inp.has_default or inp.type.kind == "set":
+        if inp.name in present:
             continue
-        close = did_you_mean(inp.name, [h for h in header if h not in {i.name for i in scheme.inputs}])
+        close = _column_match(inp.name, unread)
         hint = _(" (is '{close}' meant to be it?)").format(close=close) if close else ""
-        print(_("warning: the data has no column '{name}'{hint}; every row will be invalid")
-              .format(name=inp.name, hint=hint), file=err)
+        if inp.has_default:
+            message = _("warning: the data has no column '{name}'{hint}; every row takes its default {default}").format(
+                name=inp.name, hint=hint, default=inp.default)
+        elif inp.type.kind == "set":
+            message = _("warning: the data has no column '{name}'{hint}; every row takes it as empty").format(
+                name=inp.name, hint=hint)
+        else:
+            message = _("warning: the data has no column '{name}'{hint}; every row will be invalid").format(
+                name=inp.name, hint=hint)
+        print(message, file=err)
+        count += 1
+    for column in unread:
+        close = _column_match(column, [n for n in names if n not in present])
+        hint = _(" (is it '{close}'?)").format(close=close) if close else ""
+        print(_("warning: no input reads the column '{column}'{hint}").format(column=column, hint=hint), file=err)
+        count += 1
+    return count
 
 
 def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
@@ -466,7 +498,11 @@ def _run(args: argparse.Namespace) -> int:
                        inputs=[i.name for i in scheme.inputs])
     for warning in table.warnings:
         print(_("warning: {message}").format(message=warning), file=err)
-    _missing_columns(scheme, list(table.header), err)
+    unread = _missing_columns(scheme, list(table.header), err, table.renamed)
+    if args.strict and unread:
+        print(_("error: {count} column warning(s) above (--strict); no results written").format(count=unread),
+              file=err)
+        return 1
     total = len(table.rows)
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
