@@ -9,9 +9,12 @@
     starrules test FILE...                  run the examples written inside schemes
     starrules fmt [--check] FILE...         the one canonical layout
     starrules diff OLD NEW [DATA]           the entities whose outcome a new version changes
+    starrules completion bash|zsh           a shell completion script
 
-Exit codes: 0 success, 1 the scheme has errors (check) , 2 a usage or file problem.
-A user's mistake never ends in a traceback.
+Exit codes (starrules.exits, the README's table): 0 done; 1 done and the answer is no
+(errors found, a quota not met, an example failed, a file would change, a difference);
+2 usage; 3 a file cannot be read; 4 the scheme has errors; 5 the data or a value cannot
+be used; 141 standard output closed (``| head``). A user's mistake never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -20,18 +23,21 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from starrules.api import Scheme, load, read_scheme_text
 from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, load_mapping, read_rows, read_table, write_atomic
-from starrules.diagnostics import did_you_mean, render
+from starrules.diagnostics import did_you_mean, render, render_all
 from starrules.errors import StarDiagnosticError, StarError
+from starrules.exits import Exit, unreadable
 from starrules.i18n import LANGUAGES, N_, _, ngettext, using
 from starrules.output import OUTPUT_FORMATS, Results, output_format, write_results
 from starrules.parser import parse
@@ -55,6 +61,7 @@ ARGPARSE_WORDS = (
     N_("ambiguous option: %(option)s could match %(matches)s"), N_("not allowed with argument %s"),
     N_("expected at least one argument"), N_("expected at most one argument"),
     N_("ignored explicit argument %r"), N_("one of the arguments %s is required"),
+    N_("show program's version number and exit"),
 )
 
 
@@ -89,39 +96,99 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
+class UsageError(StarError):
+    """Options that cannot go together (argparse cannot see it): exit 2, as argparse's own."""
+
+
 def _main(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.color_on = _color_wanted(getattr(args, "color", None) or "auto", sys.stderr)
     try:
-        code: int = args.func(args)
+        for name in _named_files(args):
+            problem = unreadable(name)
+            if problem is not None:
+                print(_("error: cannot read {name}: {problem}").format(name=name, problem=problem), file=sys.stderr)
+                return Exit.NO_FILE
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader gone away (| head) shows here, inside the try
         return code
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return Exit.BROKEN_PIPE
     except StarDiagnosticError as exc:
-        print(exc.render(), file=sys.stderr)
-        return 1
+        print(render_all(exc.diagnostics, exc.source, color=args.color_on), file=sys.stderr)
+        return Exit.SCHEME
+    except UsageError as exc:
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
+        return Exit.USAGE
     except StarError as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
-        return 2
+        return Exit.DATA
     except OSError as exc:
         print(_("error: {message}").format(message=f"{exc.filename or ''}: {exc.strerror or exc}"), file=sys.stderr)
-        return 2
+        return Exit.NO_FILE
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
+    except Exception:  # a bug, not a user's mistake: the traceback, and a code of its own
+        traceback.print_exc()
+        print(_("internal error: a bug in starrules {version}; please report it with the traceback above")
+              .format(version=_version()), file=sys.stderr)
+        return Exit.INTERNAL
 
 
-def _lang_option(p: argparse.ArgumentParser, default: Any) -> None:
+def _named_files(args: argparse.Namespace) -> list[str]:
+    """The files a one-scheme command reads (``check``, ``test`` and ``fmt`` take each of
+    their files in turn and say which cannot be read)."""
+    names = [getattr(args, a, None) for a in ("scheme", "old", "new", "data", "mapping")]
+    return [str(x) for x in names + list(getattr(args, "history", None) or []) if x is not None]
+
+
+def _stdout_to_devnull() -> None:
+    """Standard output's reader has gone: what is still buffered goes nowhere, so that
+    Python's last flush at exit does not complain ("Exception ignored ... Broken pipe")."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _color_wanted(choice: str, stream: TextIO) -> bool:
+    """``--color always|never``; ``auto`` (the default): on a terminal, unless ``NO_COLOR``
+    is set to something (no-color.org) or the terminal is ``dumb``."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("starrules")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree never installed
+        return "unknown"
+
+
+def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
     p.add_argument("--lang", choices=list(LANGUAGES), default=default,
                    help=_("the language of messages: zh (Chinese, the default) or en (English)"))
+    p.add_argument("--color", choices=["auto", "always", "never"], default=default,
+                   help=_("colour the diagnostics: auto (the default: on a terminal, unless NO_COLOR is set), "
+                          "always or never"))
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="starrules", description=_("Star-rating schemes: check, run, explain."))
-    _lang_option(p, None)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _global_options(p, None)
     sub = p.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
 
     def sub_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
         q = add_parser(name, **kw)
-        _lang_option(q, argparse.SUPPRESS)  # after the subcommand too, without undoing one before it
+        _global_options(q, argparse.SUPPRESS)  # after the subcommand too, without undoing one before it
         return q
 
     sub.add_parser = sub_parser  # type: ignore[method-assign]
@@ -147,6 +214,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true",
                    help=_("fail (exit 1, nothing written) if any row is invalid, listing every problem"))
     r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
+    r.add_argument("--allow-unmet", action="store_true",
+                   help=_("exit 0 even when an enforced quota is not met (the summary still says NOT MET)"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
                    help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the entities "
@@ -201,7 +270,18 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect)"))
     _history_args(rp)
     rp.set_defaults(func=cmd_report)
+
+    cp = sub.add_parser("completion", help=_("print a shell completion script: eval \"$(starrules completion bash)\""))
+    cp.add_argument("shell", choices=["bash", "zsh"])
+    cp.set_defaults(func=cmd_completion)
     return p
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from starrules.completion import script
+
+    sys.stdout.write(script(_parser(), args.shell))
+    return 0
 
 
 def _history_args(p: argparse.ArgumentParser) -> None:
@@ -237,27 +317,51 @@ def load_history(paths: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
 # ---- check ---------------------------------------------------------------------------
 
 
+def _unreadable_scheme(name: str) -> tuple[str, Exit] | None:
+    """Why a scheme file named on the command line cannot be read, and the exit code."""
+    problem = unreadable(name)
+    if problem is not None:
+        return problem, Exit.NO_FILE
+    try:
+        read_scheme_text(name)
+    except StarError as exc:  # neither UTF-8 nor GB18030
+        return str(exc), Exit.SCHEME
+    return None
+
+
+def _file_diagnostic(name: str, problem: str) -> dict[str, Any]:
+    """A file that cannot be read, as ``check --format json`` reports it: a diagnostic of
+    code "file" with no line (the JSON keys of every diagnostic)."""
+    return {"code": "file", "severity": "error", "file": name, "line": None, "column": None, "end_line": None,
+            "end_column": None, "message": _("cannot read {name}: {problem}").format(name=name, problem=problem),
+            "hint": None}
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    failed = False
+    code = Exit.OK
     report: list[dict[str, Any]] = []
     for name in args.files:
-        try:
-            source = read_scheme_text(name)
-        except (OSError, StarError) as exc:
-            print(_("error: cannot read {name}: {problem}").format(name=name, problem=exc), file=sys.stderr)
-            failed = True
+        cannot = _unreadable_scheme(name)
+        if cannot is not None:
+            code = max(code, cannot[1])
+            if args.format == "json":
+                report.append(_file_diagnostic(name, cannot[0]))
+            else:
+                print(_("error: cannot read {name}: {problem}").format(name=name, problem=cannot[0]), file=sys.stderr)
             continue
+        source = read_scheme_text(name)
         try:
             diagnostics = check_tree(parse(source, name))
         except StarDiagnosticError as exc:
             diagnostics = exc.diagnostics
         errors = [d for d in diagnostics if d.is_error]
-        failed |= bool(errors) or (args.strict and bool(diagnostics))
+        if errors or (args.strict and diagnostics):
+            code = max(code, Exit.FAILED)
         if args.format == "json":
             report += [d.to_dict() for d in diagnostics]
             continue
         for d in diagnostics:
-            print(render(d, source) + "\n", file=sys.stderr)
+            print(render(d, source, color=args.color_on) + "\n", file=sys.stderr)
         warnings = len(diagnostics) - len(errors)
         status = _("ok") if not errors else _("{count} error(s)").format(count=len(errors))
         if warnings:
@@ -265,21 +369,53 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{name}: {status}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
-    return 1 if failed else 0
+    return code
 
 
 # ---- run -----------------------------------------------------------------------------
 
 
-def _missing_columns(scheme: Scheme, header: list[str], err: TextIO) -> None:
+def _column_match(name: str, candidates: list[str]) -> str | None:
+    """The column meant by ``name``: a close spelling, or the one candidate that contains
+    it or is contained in it (``获得表彰`` for ``表彰``)."""
+    close = did_you_mean(name, candidates)
+    if close:
+        return close
+    containing = [c for c in candidates if name in c or c in name]
+    return containing[0] if len(containing) == 1 else None
+
+
+def _missing_columns(scheme: Scheme, header: list[str], err: TextIO, renamed: Iterable[str] = ()) -> int:
+    """Warn of every input without its column (also those with a default, and ``set of``
+    inputs, which would otherwise be taken as absent in silence) and of every column no
+    input reads; return how many warnings were printed (``--strict`` fails on any)."""
     present = set(header)
+    names = {i.name for i in scheme.inputs}
+    skip = names | set(renamed)
+    unread = [h for h in header if h not in skip and h.strip()]
+    count = 0
     for inp in scheme.inputs:
-        if inp.name in present or inp.has_default or inp.type.kind == "set":
+        if inp.name in present:
             continue
-        close = did_you_mean(inp.name, [h for h in header if h not in {i.name for i in scheme.inputs}])
+        close = _column_match(inp.name, unread)
         hint = _(" (is '{close}' meant to be it?)").format(close=close) if close else ""
-        print(_("warning: the data has no column '{name}'{hint}; every row will be invalid")
-              .format(name=inp.name, hint=hint), file=err)
+        if inp.has_default:
+            message = _("warning: the data has no column '{name}'{hint}; every row takes its default {default}").format(
+                name=inp.name, hint=hint, default=inp.default)
+        elif inp.type.kind == "set":
+            message = _("warning: the data has no column '{name}'{hint}; every row takes it as empty").format(
+                name=inp.name, hint=hint)
+        else:
+            message = _("warning: the data has no column '{name}'{hint}; every row will be invalid").format(
+                name=inp.name, hint=hint)
+        print(message, file=err)
+        count += 1
+    for column in unread:
+        close = _column_match(column, [n for n in names if n not in present])
+        hint = _(" (is it '{close}'?)").format(close=close) if close else ""
+        print(_("warning: no input reads the column '{column}'{hint}").format(column=column, hint=hint), file=err)
+        count += 1
+    return count
 
 
 def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
@@ -358,13 +494,17 @@ def _run(args: argparse.Namespace) -> int:
     fmt = output_format(args.output, args.format)
     if fmt == "xlsx":  # written by starrules.xlsx: no openpyxl needed to write
         if not args.output:
-            raise DataError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
+            raise UsageError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
     mapping = load_mapping(args.mapping) if args.mapping else None
     table = read_table(args.data, args.encoding, sheet=args.sheet, mapping=mapping,
                        inputs=[i.name for i in scheme.inputs])
     for warning in table.warnings:
         print(_("warning: {message}").format(message=warning), file=err)
-    _missing_columns(scheme, list(table.header), err)
+    unread = _missing_columns(scheme, list(table.header), err, table.renamed)
+    if args.strict and unread:
+        print(_("error: {count} column warning(s) above (--strict); no results written").format(count=unread),
+              file=err)
+        return 1
     total = len(table.rows)
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
@@ -397,7 +537,23 @@ def _run(args: argparse.Namespace) -> int:
     elif rating.reports:
         print("\n".join(summary.splitlines()[1:]), file=err)
     print(counts_line(counts), file=err)
-    return 0
+    return _run_verdict(rating, counts, args, err)
+
+
+def _run_verdict(rating: Rating, counts: dict[str, int], args: argparse.Namespace, err: TextIO) -> int:
+    """1 when nothing was rated, or when an enforced quota is not met (unless
+    ``--allow-unmet``): the results are written all the same, to be read."""
+    if counts["rated"] == 0:
+        print(_("error: no row was rated ({rows} rows in): there is nothing to publish")
+              .format(rows=counts["rows"]), file=err)
+        return Exit.FAILED
+    unmet = [r for r in rating.unmet() if r.enforced]
+    if unmet and not args.allow_unmet:
+        names = _(", ").join(dict.fromkeys(r.rule if r.group is None else f"{r.rule} [{r.group}]" for r in unmet))
+        print(_("error: {count} enforced quota(s) NOT MET: {names}; --allow-unmet accepts the results as they are")
+              .format(count=len(unmet), names=names), file=err)
+        return Exit.FAILED
+    return Exit.OK
 
 
 # ---- diff ----------------------------------------------------------------------------
@@ -407,12 +563,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from starrules.diffing import diff, render_differences
 
     old, new = load(args.old), load(args.new)
+    numbers: list[int] | None = None
     if args.data:
-        records: list[Any] | None = [row.values for row in read_rows(args.data, args.encoding)[1]]
+        rows = read_rows(args.data, args.encoding)[1]
+        records: list[Any] | None = [row.values for row in rows]
+        numbers = [row.number for row in rows]  # as run numbers them: the file's lines
         history: Any = load_history(args.history) if args.history else None
     else:
         records, history = None, None
-    found = diff(old, new, records, period=args.period, history=history)
+    found = diff(old, new, records, period=args.period, history=history, numbers=numbers)
     print(render_differences(found))
     return 1 if found else 0
 
@@ -442,11 +601,18 @@ def cmd_test(args: argparse.Namespace) -> int:
     from starrules.examples import run_examples
 
     failed = passed = 0
+    code = Exit.OK
     for name in args.files:
+        cannot = _unreadable_scheme(name)
+        if cannot is not None:
+            print(_("error: cannot read {name}: {problem}").format(name=name, problem=cannot[0]), file=sys.stderr)
+            code = max(code, cannot[1])
+            continue
         try:
             scheme = load(name)
         except StarDiagnosticError as exc:
-            print(exc.render(), file=sys.stderr)
+            print(render_all(exc.diagnostics, exc.source, color=args.color_on), file=sys.stderr)
+            code = max(code, Exit.SCHEME)
             failed += 1
             continue
         outcomes = run_examples(scheme)
@@ -457,7 +623,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         passed += sum(1 for o in outcomes if o.passed)
         failed += sum(1 for o in outcomes if not o.passed)
     print(_("{passed} passed, {failed} failed").format(passed=passed, failed=failed))
-    return 1 if failed else 0
+    return max(code, Exit.FAILED if failed else Exit.OK)
 
 
 # ---- compile -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
@@ -64,10 +64,27 @@ def text_width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
-def render(diagnostic: Diagnostic, source: str) -> str:
-    """Draw one diagnostic against the text of its file."""
+# ANSI colours, as compilers draw them on a terminal (the CLI decides when: --color, NO_COLOR).
+PAINT = {"error": "\033[1;31m", "warning": "\033[1;33m", "frame": "\033[1;34m", "hint": "\033[1;36m",
+         "bold": "\033[1m"}
+RESET = "\033[0m"
+
+
+def _painter(color: bool) -> Callable[[str, str], str]:
+    def paint(kind: str, text: str) -> str:
+        return f"{PAINT[kind]}{text}{RESET}" if color and text else text
+
+    return paint
+
+
+def render(diagnostic: Diagnostic, source: str, *, color: bool = False) -> str:
+    """Draw one diagnostic against the text of its file; ``color``: with ANSI colours
+    (the kind and caret red for an error, yellow for a warning; the frame blue; the
+    hint cyan), the same text otherwise."""
     d = diagnostic
-    out = [f"{_(SEVERITY_WORDS[d.severity])}[{d.code}]: {d.message}", f"  --> {d.location()}"]
+    paint = _painter(color)
+    head = paint(d.severity, f"{_(SEVERITY_WORDS[d.severity])}[{d.code}]")
+    out = [head + paint("bold", f": {d.message}"), f"  {paint('frame', '-->')} {d.location()}"]
     lines = source.splitlines()
     if 1 <= d.span.line <= len(lines):
         text = lines[d.span.line - 1]
@@ -83,20 +100,20 @@ def render(diagnostic: Diagnostic, source: str) -> str:
         before = text_width(text[:start])
         marked = max(text_width(text[start:end]), 1)
         out += [
-            f" {pad} |",
-            f" {gutter} | {shown}",
-            f" {pad} | {' ' * before}{'^' * marked}",
+            paint("frame", f" {pad} |"),
+            paint("frame", f" {gutter} |") + f" {shown}",
+            paint("frame", f" {pad} |") + f" {' ' * before}" + paint(d.severity, "^" * marked),
         ]
     if d.hint:
         hint_lines = d.hint.splitlines()
         head = "  = " + _("hint") + ": "
-        out.append(head + hint_lines[0])
+        out.append(paint("hint", head) + hint_lines[0])
         out += [" " * text_width(head) + h for h in hint_lines[1:]]
     return "\n".join(out)
 
 
-def render_all(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    return "\n\n".join(render(d, source) for d in diagnostics)
+def render_all(diagnostics: Iterable[Diagnostic], source: str, *, color: bool = False) -> str:
+    return "\n\n".join(render(d, source, color=color) for d in diagnostics)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -23,7 +23,16 @@ record whose outcome (status, level, reason, total, flags) differs, with both tr
      can be made simpler without losing the difference;
   4. the search runs again for a kind not yet found, up to ``MAX_KINDS`` times.
 
-  The search is derandomised: the same two versions give the same report.
+  Then, when either version has quotas or selections, *populations* are generated and
+  rated by both (:func:`_generated_populations`): ``POPULATION_SIZE`` records along the
+  profile above (over the whole sweep, its upper half and its lower half), the other values
+  drawn with a seeded generator. An entity the two versions rate alike on its own but
+  differently in the population shows a change of the population rules (a share moved
+  from 10% to 15%, a tie-break, a minimum per group): each kind of such change is reported
+  by its smallest record, with the size of the population and how many of it changed so.
+
+  The search is derandomised and the populations seeded: the same two versions give the
+  same report.
 
 ``except_where(record)`` marks differences that are intended: they are not reported
 (and, for generated records, not searched for).
@@ -40,6 +49,8 @@ record whose outcome (status, level, reason, total, flags) differs, with both tr
 from __future__ import annotations
 
 import difflib
+import itertools
+import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -53,7 +64,7 @@ from starrules import nodes as n
 from starrules.api import Scheme
 from starrules.errors import StarError
 from starrules.i18n import N_, _
-from starrules.population import Outcome
+from starrules.population import Outcome, QuotaReport, Rating
 from starrules.result import STATUS_WORDS, Result, TraceStep
 from starrules.testing import _FALSE, _grid, _near_constants, _Polarity, thresholds, value_of
 from starrules.values import coerce, fmt_number
@@ -64,6 +75,9 @@ FIELDS = ("status", "level", "reason", "total", "flags")
 FIELD_WORDS = {"status": N_("status"), "level": N_("level"), "reason": N_("reason"), "total": N_("total"),
                "flags": N_("flags")}
 MAX_KINDS = 8  # the most kinds of difference a generated search reports
+POPULATION_SIZE = 300  # entities in each generated population
+POPULATION_MIXES = ("spread", "top", "bottom")  # the levels of each generated population: alike, top- or bottom-heavy
+POPULATION_GROUPS = ("甲", "乙", "丙")
 PHASES = (Phase.generate, Phase.target, Phase.shrink)
 
 
@@ -94,7 +108,11 @@ class Verdict:
 @attrs.frozen
 class Difference:
     """A record the two versions rate differently. ``row`` is its place in the records
-    given (None for a generated record); ``changed`` names the fields that differ."""
+    given, from 0 (None for a generated record), ``number`` the row's number as ``run``
+    gives it (the file's line; the ``numbers`` given to :func:`diff`, else ``row + 1``);
+    ``changed`` names the fields that differ. A generated record rated in a generated
+    population (a difference the population rules make) has ``population``, the number of
+    entities rated together, and ``affected``, how many of them changed in this way."""
 
     record: Mapping[str, object]
     id: str | None
@@ -102,6 +120,10 @@ class Difference:
     old: Verdict
     new: Verdict
     changed: tuple[str, ...]
+    number: int | None = None
+    population: int | None = None
+    affected: int | None = None
+    quotas: tuple[str, ...] = ()  # the quotas and selections as each version applied them there, where they differ
 
     @property
     def generated(self) -> bool:
@@ -118,10 +140,10 @@ def _changed(a: Verdict, b: Verdict) -> tuple[str, ...]:
     return tuple(name for name in FIELDS if not _same(a, b, name))
 
 
-def _of_result(result: Result, extra: Sequence[TraceStep] = ()) -> Verdict:
+def _of_result(result: Result, extra: Sequence[str] = ()) -> Verdict:
     text = result.explain(all=True, lines=True) if result.trace else ""
     if extra:
-        text += "\n" + "\n".join(s.describe() for s in extra)
+        text += "\n" + "\n".join(extra)
     return Verdict(result.status, result.level, result.reason, result.total, tuple(result.flags), text)
 
 
@@ -143,14 +165,16 @@ def _evaluate(scheme: Scheme, record: Mapping[str, object], trace: bool, period:
 
 def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
                 except_where: Callable[[Mapping[str, object]], bool] | None, period: int | None,
-                history: Mapping[str, Iterable[Any]] | None) -> list[Difference]:
-    def rate(scheme: Scheme) -> tuple[Outcome, ...] | StarError:
+                history: Mapping[str, Iterable[Any]] | None, numbers: Sequence[int] | None = None) -> list[Difference]:
+    def rate(scheme: Scheme) -> Rating | StarError:
         try:
-            return scheme.rate(records, period=period, history=history).outcomes
+            return scheme.rate(records, period=period, history=history)
         except StarError as exc:  # a period the version is not in force for
             return exc
 
-    before, after = rate(old), rate(new)
+    rated_old, rated_new = rate(old), rate(new)
+    before = rated_old if isinstance(rated_old, StarError) else rated_old.outcomes
+    after = rated_new if isinstance(rated_new, StarError) else rated_new.outcomes
     out = []
     for row, record in enumerate(records):
         a = _outcome_verdict(before if isinstance(before, StarError) else before[row])
@@ -160,9 +184,14 @@ def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
             continue
         ident = _ident(before, after, row)
         past = list(history.get(ident, ())) if history and ident is not None else None
+        moved_by = {mv.rule for o in (before, after) if not isinstance(o, StarError) for mv in o[row].moves}
+        quotas: tuple[str, ...] = ()
+        if moved_by and not isinstance(rated_old, StarError) and not isinstance(rated_new, StarError):
+            quotas = _quota_changes(rated_old.reports, rated_new.reports, moved_by)
         out.append(Difference(record, ident, row,
                               _traced(old, record, before, row, period, past),
-                              _traced(new, record, after, row, period, past), changed))
+                              _traced(new, record, after, row, period, past), changed,
+                              number=numbers[row] if numbers is not None else row + 1, quotas=quotas))
     return out
 
 
@@ -190,9 +219,10 @@ def _traced(scheme: Scheme, record: Mapping[str, object], outcomes: tuple[Outcom
     traced, result = _evaluate(scheme, record, True, period, history)
     if result is None:
         return attrs.evolve(plain, trace=traced.trace)
-    moves = [TraceStep(mv.kind, mv.rule, mv.line, mv.after, mv.why, True) for mv in o.moves]
+    moves = [TraceStep(mv.kind, mv.rule, mv.line, mv.after, mv.why, True).describe() for mv in o.moves]
     if o.status == "rated" and o.level != result.level:
-        moves.append(TraceStep("population", _("final level"), 0, o.level, f"=> {o.level_label}"))
+        moves.append(_("[population] {own} on its own, {final} in the population: the quotas and selections "
+                       "above decide it").format(own=result.level_label, final=o.level_label))
     return attrs.evolve(plain, trace=_of_result(result, moves).trace)
 
 
@@ -239,6 +269,7 @@ class _Records:
 
     def __init__(self, old: Scheme, new: Scheme, period: int | None, history: list[Any] | None) -> None:
         self.old, self.new, self.period, self.history = old, new, period, history
+        self._along: dict[int, list[int]] | None = None
         near_old, near_new = _near_constants(old.program), _near_constants(new.program)
         self.fields: dict[str, st.SearchStrategy[Any]] = {}
         self.inputs: dict[str, m.Input] = {}
@@ -272,6 +303,66 @@ class _Records:
             else:
                 record[name] = draw(strategy) if draw else _simplest_value(inp)
         return record
+
+    def levels_along(self) -> dict[int, list[int]]:
+        """The ``q`` of the profile (every 5th) at which the old version gives each level
+        (by its rank, 0 the lowest); found once."""
+        if self._along is not None:
+            return self._along
+        out: dict[int, list[int]] = {}
+        for q in range(0, 1001, 5):
+            try:
+                result = self.old.evaluate(self.record(q), trace=False, period=self.period, history=self.history)
+            except StarError:
+                continue
+            if result.status == "rated" and result.level_rank is not None:
+                out.setdefault(result.level_rank, []).append(q)
+        self._along = out
+        return out
+
+    def population(self, size: int, mix: str, rng: random.Random) -> list[dict[str, Any]]:
+        """``size`` records along the profile: each at a ``q`` where the old version gives
+        a level (``mix`` "spread": every level reached alike; "top": half of them at the
+        highest; "bottom": half at the lowest), a little apart; the values outside the
+        profile at their simplest seven times in ten, else drawn over their range; each
+        group input one of ``POPULATION_GROUPS``, each id its own (``生成001``...)."""
+        along = self.levels_along()
+        ranks = sorted(along)
+        reached = [along[r] for r in ranks] or [list(range(0, 1001, 5))]
+        ends = {"top": reached[-1], "bottom": reached[0]}
+        out = []
+        for k in range(size):
+            qs = ends[mix] if mix in ends and rng.random() < 0.5 else rng.choice(reached)
+            q = rng.choice(qs)
+            record: dict[str, Any] = {}
+            for name, inp in self.inputs.items():
+                sign, grid, spec = self.signs[name], _grid(inp), inp.spec
+                share = q if sign == 1 else 1000 - q
+                if grid is not None and sign in (1, -1):
+                    span = grid.top - grid.lo
+                    spread = max(1, span // 50)
+                    step = grid.lo + share * span // 1000 + rng.randint(-spread, spread)
+                    record[name] = grid.show(min(grid.top, max(grid.lo, step)))
+                elif isinstance(spec, n.BoolType) and sign in (1, -1):
+                    record[name] = "是" if rng.randrange(1000) < share else "否"
+                elif inp.role == "group":
+                    record[name] = rng.choice(POPULATION_GROUPS)
+                elif inp.role == "id":
+                    record[name] = f"生成{k + 1:03d}"
+                elif rng.random() < 0.7:
+                    record[name] = _simplest_value(inp)
+                elif grid is not None:
+                    record[name] = grid.show(rng.randint(grid.lo, grid.top))
+                elif isinstance(spec, n.BoolType):
+                    record[name] = rng.choice(["是", "否"])
+                elif isinstance(spec, n.EnumType):
+                    record[name] = rng.choice(inp.type.members)
+                elif isinstance(spec, n.SetType):
+                    record[name] = "、".join(m for m in inp.type.members if rng.random() < 0.5)
+                else:
+                    record[name] = _simplest_value(inp)
+            out.append(record)
+        return out
 
     def _value(self, scheme: Scheme, q: int, name: str) -> Decimal | None:
         try:
@@ -457,7 +548,8 @@ def _simplest(old: Scheme, new: Scheme, record: dict[str, Any], still: Callable[
 def _generated(old: Scheme, new: Scheme, examples: int, except_where: Callable[[Mapping[str, object]], bool] | None,
                period: int | None, history: Iterable[Any] | None) -> list[Difference]:
     past = list(history) if history is not None else None
-    strategy = _Records(old, new, period, past).strategy()
+    generator = _Records(old, new, period, past)
+    strategy = generator.strategy()
     steer = _moved(old.program, new.program)
     seen: set[tuple[Any, ...]] = set()
     out: list[Difference] = []
@@ -486,7 +578,74 @@ def _generated(old: Scheme, new: Scheme, examples: int, except_where: Callable[[
         seen.add(kind(a, b))
         ident = next((r.id for r in (ra, rb) if r is not None and r.id is not None), None)
         out.append(Difference(record, ident, None, a, b, _changed(a, b)))
-    return sorted(out, key=lambda d: _size(d.record))
+    return sorted(out, key=lambda d: _size(d.record)) + _generated_populations(old, new, generator, except_where,
+                                                                                 period, past)
+
+
+def _generated_populations(old: Scheme, new: Scheme, records: _Records,
+                           except_where: Callable[[Mapping[str, object]], bool] | None, period: int | None,
+                           history: list[Any] | None) -> list[Difference]:
+    """The differences the population rules make, on generated populations (see the
+    module's docstring): each kind once, by its smallest record."""
+    if not (old.program.population or new.program.population):
+        return []
+    rng = random.Random(0)  # seeded: the same two versions give the same populations
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Difference] = []
+    for mix in POPULATION_MIXES:
+        population = records.population(POPULATION_SIZE, mix, rng)
+        ident = old.program.id_field
+        past = ({str(r[ident]): history for r in population if ident in r}
+                if history is not None and ident is not None else None)
+        try:
+            rated_old, rated_new = old.rate(population, period=period, history=past), new.rate(population, period=period,
+                                                                                                history=past)
+        except StarError:  # a period a version is not in force for: the search above reports it
+            return out
+        before, after = rated_old.outcomes, rated_new.outcomes
+        quotas = _quota_changes(rated_old.reports, rated_new.reports)
+        kinds: dict[tuple[Any, ...], list[int]] = {}
+        for i, record in enumerate(population):
+            a, b = _outcome_verdict(before[i]), _outcome_verdict(after[i])
+            changed = _changed(a, b)
+            if not changed or (except_where is not None and except_where(record)):
+                continue
+            if _changed(*_verdicts(old, new, record, period, history)):
+                continue  # rated differently on its own: the search above finds such records
+            kinds.setdefault((changed, a.status, a.level, b.status, b.level), []).append(i)
+        for kind, members in kinds.items():
+            if kind in seen:
+                continue
+            seen.add(kind)
+            i = min(members, key=lambda j: _size(population[j]))
+            out.append(Difference(population[i], before[i].id or after[i].id, None,
+                                  _traced(old, population[i], before, i, period, history),
+                                  _traced(new, population[i], after, i, period, history), kind[0],
+                                  population=len(population), affected=len(members), quotas=quotas))
+    return out
+
+
+def _quota_changes(old: Sequence[QuotaReport], new: Sequence[QuotaReport],
+                   rules: set[str] | None = None) -> tuple[str, ...]:
+    """Each quota or selection whose target or counts differ, as the two versions applied
+    it: ``old: …`` and ``new: …`` lines (the reports of the run's summary); ``rules``: only
+    those (by name, in either version)."""
+    def line(r: QuotaReport) -> str:
+        where = _("all") if r.group is None else r.group
+        return _("{rule} [{where}]: {text}; before {before}, after {after}").format(
+            rule=r.rule, where=where, text=r.text, before=r.before, after=r.after)
+
+    out: list[str] = []
+    for a, b in itertools.zip_longest(old, new):
+        if a is not None and b is not None and (a.text, a.before, a.after) == (b.text, b.before, b.after):
+            continue
+        if rules is not None and not ({r.rule for r in (a, b) if r is not None} & rules):
+            continue
+        if a is not None:
+            out.append(_("old: {quota}").format(quota=line(a)))
+        if b is not None:
+            out.append(_("new: {quota}").format(quota=line(b)))
+    return tuple(out)
 
 
 def _verdicts(old: Scheme, new: Scheme, record: dict[str, Any], period: int | None,
@@ -505,20 +664,24 @@ def _size(record: Mapping[str, object]) -> tuple[int, str]:
 
 def diff(old: Scheme, new: Scheme, records: Iterable[Mapping[str, object]] | None = None, *, examples: int = 200,
          except_where: Callable[[Mapping[str, object]], bool] | None = None, period: int | None = None,
-         history: Any = None) -> list[Difference]:
+         history: Any = None, numbers: Sequence[int] | None = None) -> list[Difference]:
     """The records whose outcome (status, level, reason, total, flags) differs between
     ``old`` and ``new``.
 
     ``records``: rated as a population by each version; every row that differs, in
-    order. ``history`` then maps an entity's id to its earlier outcomes.
+    order. ``history`` then maps an entity's id to its earlier outcomes; ``numbers``, the
+    rows' numbers as ``run`` gives them (``Row.number``: the file's lines), number the
+    differences (default: the place in ``records`` from 1).
     Without records: records generated from the inputs both versions share, ``examples``
     per search, each difference shrunk to its smallest record, one per kind of change
-    (smallest first); ``history`` is then one entity's earlier outcomes.
+    (smallest first); then, when either version has quotas or selections, generated
+    populations of ``POPULATION_SIZE`` rated by both, each kind of change the population
+    rules make once; ``history`` is then one entity's earlier outcomes.
     ``period``: the period rated, for versions in force for some periods or reading
     history. ``except_where(record)`` true: an intended difference, left out.
     Generation uses Hypothesis: do not call it inside a ``@given`` test."""
     if records is not None:
-        return _population(old, new, list(records), except_where, period, history)
+        return _population(old, new, list(records), except_where, period, history, numbers)
     return _generated(old, new, examples, except_where, period, history)
 
 
@@ -529,7 +692,13 @@ def render_differences(diffs: Sequence[Difference], *, traces: bool = True) -> s
         return _("no differences")
     blocks = [(_("{count} difference") if len(diffs) == 1 else _("{count} differences")).format(count=len(diffs))]
     for d in diffs:
-        where = _("generated record") if d.row is None else _("row {number}").format(number=d.row)
+        if d.population is not None:
+            where = _("generated record, in a generated population of {size} ({affected} of them changed so)").format(
+                size=d.population, affected=d.affected)
+        elif d.row is None:
+            where = _("generated record")
+        else:
+            where = _("row {number}").format(number=d.number if d.number is not None else d.row + 1)
         named = f"{where} {d.id!r}" if d.id is not None else where
         changed = _(", ").join(_(FIELD_WORDS.get(name, name)) for name in d.changed)
         head = _("{where}: {fields} changed").format(where=named, fields=changed)
@@ -537,6 +706,9 @@ def render_differences(diffs: Sequence[Difference], *, traces: bool = True) -> s
         lines = [head, _("  record: {{{record}}}").format(record=record),
                  _("  old: {outcome}").format(outcome=d.old.describe()),
                  _("  new: {outcome}").format(outcome=d.new.describe())]
+        if d.quotas:
+            lines.append(_("  the population's quotas and selections:"))
+            lines += ["    " + q for q in d.quotas]
         if traces and (d.old.trace or d.new.trace):
             delta = difflib.unified_diff(d.old.trace.splitlines(), d.new.trace.splitlines(), _("old"), _("new"),
                                          lineterm="", n=0)

@@ -54,6 +54,7 @@ from lark import Lark, Token, Tree
 from starrules.data import write_atomic
 from starrules.diagnostics import text_width
 from starrules.errors import StarDiagnosticError
+from starrules.exits import Exit, unreadable
 from starrules.i18n import _
 from starrules.parser import grammar_text, normalise, parse
 
@@ -101,14 +102,14 @@ def format_paths(
     with ``check`` changes nothing and lists on ``out`` each file that would change
     (with ``diff``, the change itself as a unified diff instead).
     ``-`` reads standard input and writes the result to ``out``. Line ends become
-    ``\n``. Returns the exit code: 2 if a file cannot be read (or, a bug, could not be
-    formatted faithfully), else 1 if a file does not parse (its diagnostics on ``err``)
-    or, with ``check``, if a file would change, else 0. A file that is not formatted is
-    left as it is.
+    ``\n``. Returns the exit code (:class:`starrules.exits.Exit`, the highest met): 70 if a
+    file could not be formatted faithfully (a bug), 4 if a file does not parse (its
+    diagnostics on ``err``), 3 if a file cannot be read, 1 with ``check`` if a file would
+    change, else 0. A file that is not formatted is left as it is.
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    code = 0
+    code = Exit.OK
     for path in paths:
         name = str(path)
         try:
@@ -118,28 +119,29 @@ def format_paths(
                 with open(path, encoding="utf-8-sig", newline="") as f:
                     source = f.read()
         except (OSError, UnicodeDecodeError) as exc:
-            print(_("error: cannot read {name}: {problem}").format(name=name, problem=exc), file=err)
-            code = 2
+            problem = (unreadable(path) or exc.strerror) if isinstance(exc, OSError) else exc
+            print(_("error: cannot read {name}: {problem}").format(name=name, problem=problem), file=err)
+            code = max(code, Exit.NO_FILE)
             continue
         try:
             formatted = format_text(source, width=width)
         except StarDiagnosticError as exc:
             print(exc.render(), file=err)
-            code = max(code, 1)
+            code = max(code, Exit.SCHEME)
             continue
         except FormatError as exc:
             print(_("error: {name}: {problem}").format(name=name, problem=exc), file=err)
-            code = 2
+            code = max(code, Exit.INTERNAL)
             continue
         changed = formatted != source
         if check:
             if changed and diff:
                 out.writelines(difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
                                                     name, _("{name} (formatted)").format(name=name)))
-                code = max(code, 1)
+                code = max(code, Exit.FAILED)
             elif changed:
                 print(name, file=out)
-                code = max(code, 1)
+                code = max(code, Exit.FAILED)
         elif name == "-":
             out.write(formatted)
         elif changed:

@@ -162,12 +162,12 @@ def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.Ca
 
 def test_explain_unknown_id_suggests(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     scheme, data = files
-    assert main(["explain", str(scheme), str(data), "--id", "甲乙"]) == 2
+    assert main(["explain", str(scheme), str(data), "--id", "甲乙"]) == 5  # a value that cannot be used
     assert "no row" in capsys.readouterr().err
 
 
 def test_missing_files_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(tmp_path / "none.star"), str(tmp_path / "none.csv")]) == 2
+    assert main(["run", str(tmp_path / "none.star"), str(tmp_path / "none.csv")]) == 3  # no such file
     assert "Traceback" not in capsys.readouterr().err
 
 
@@ -196,7 +196,7 @@ def test_percentage_fraction_is_refused_not_guessed(files: tuple[Path, Path], tm
     scheme, _ = files
     data = tmp_path / "fraction.csv"
     data.write_text("名称,分数,通报,满意率\n甲,92,0,0.9\n", encoding="utf-8")
-    assert main(["run", str(scheme), str(data)]) == 0
+    assert main(["run", str(scheme), str(data)]) == 1  # its one row is invalid: no row rated
     out, err = capsys.readouterr()
     assert "invalid" in out
     assert "0.9 is ambiguous (write 90% if it is a fraction, 0.9% if not)" in err
@@ -224,7 +224,7 @@ def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     out2023 = tmp_path / "2023.json"
     assert main(["run", str(scheme), str(y2023), "--period", "2023", "-o", str(out2023)]) == 0
     # without the period the scheme cannot run: it reads history
-    assert main(["run", str(scheme), str(y2024)]) == 2
+    assert main(["run", str(scheme), str(y2024)]) == 5
     assert "needs the period" in capsys.readouterr().err
     assert main(["run", str(scheme), str(y2024), "--period", "2024", "--history", str(out2023)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -280,3 +280,35 @@ def test_diff_on_data(files: tuple[Path, Path], tmp_path: Path, capsys: pytest.C
     assert "甲" in out and "乙" not in out.split("\n\n")[1]
     assert main(["diff", str(scheme), str(scheme), str(data)]) == 0
     assert "no differences" in capsys.readouterr().out
+
+
+def test_renamed_headers_are_told_and_fail_under_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 13: the Anyang data with two headers renamed, 工委通报 -> 通报次数 (a count with
+    # default 0) and 表彰 -> 获得表彰 (a set of input). Before, both were taken as absent in
+    # silence. Now each missing input is told with what it took, each unread column is told,
+    # 获得表彰 contains 表彰 so a did-you-mean is given, and --strict fails writing nothing.
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / "schemes/examples/anyang.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].replace("工委通报", "通报次数").replace(",表彰,", ",获得表彰,")
+    data = tmp_path / "renamed.csv"
+    data.write_text(header + "".join(lines[1:]), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    scheme = str(root / "schemes/anyang.star")
+    assert main(["run", scheme, str(data), "-o", str(out), "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert not out.exists()
+    assert "the data has no column '表彰' (is '获得表彰' meant to be it?); every row takes it as empty" in err
+    assert "the data has no column '工委通报'; every row takes its default 0" in err
+    assert "no input reads the column '获得表彰' (is it '表彰'?)" in err
+    assert "no input reads the column '通报次数'" in err
+    assert "4 column warning(s) above (--strict); no results written" in err
+    # without --strict the same warnings, and the run goes on
+    assert main(["run", scheme, str(data), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "the data has no column '表彰' (is '获得表彰' meant to be it?)" in err
+    assert out.exists()
+    # the bundled data as shipped: every column is read, nothing is warned about columns
+    assert main(["run", scheme, str(root / "schemes/examples/anyang.csv"), "-o", str(tmp_path / "ok.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "no input reads" not in err
+    assert "the data has no column" not in err

@@ -37,3 +37,14 @@ def test_the_licence_file_matches_the_metadata() -> None:
 def test_the_changelog_names_the_current_version() -> None:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert f"## {meta['version']}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_the_project_urls_name_the_repository_and_files_that_exist() -> None:
+    # Every URL is in the one repository; those that name a file name one of this tree.
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert {"Homepage", "Documentation", "Source", "Issues", "Changelog"} <= set(urls)
+    home = urls["Source"]
+    assert home.startswith("https://github.com/") and all(u.startswith(home) for u in urls.values())
+    for url in urls.values():
+        if "/blob/main/" in url:
+            assert (ROOT / url.split("/blob/main/", 1)[1]).is_file(), url

@@ -222,7 +222,7 @@ def test_encoding_given_and_wrong(scheme_file: Path, tmp_path: Path, capsys: pyt
     assert main(["run", str(scheme_file), str(gb), "--encoding", "gb18030"]) == 0
     assert [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))] == IDS
     # GB18030 bytes are not UTF-8: said plainly, with exit 2, never a traceback
-    assert main(["run", str(scheme_file), str(gb), "--encoding", "utf-8"]) == 2
+    assert main(["run", str(scheme_file), str(gb), "--encoding", "utf-8"]) == 5
     err = capsys.readouterr().err
     assert "cannot read the file as utf-8" in err and "Traceback" not in err
 
@@ -244,7 +244,7 @@ def test_json_numbers_are_read_exactly(tmp_path: Path) -> None:
 def test_duplicate_input_column_is_refused(scheme_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "dup.csv"
     data.write_text(csv_data(HEADER + ["分数", "备用"], [r + ["50", "x"] for r in ROWS]), encoding="utf-8")
-    assert main(["run", str(scheme_file), str(data)]) == 2
+    assert main(["run", str(scheme_file), str(data)]) == 5
     assert "the columns 3 and 10 both give '分数'" in capsys.readouterr().err
     # a duplicated column the scheme does not read is no problem
     other = tmp_path / "dup-other.csv"
@@ -271,11 +271,11 @@ def test_sheet_by_name(scheme_file: Path, tmp_path: Path, capsys: pytest.Capture
     wb.save(book)
     assert main(["run", str(scheme_file), str(book), "--sheet", "2024年"]) == 0
     assert [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))] == IDS
-    assert main(["run", str(scheme_file), str(book), "--sheet", "2024"]) == 2
+    assert main(["run", str(scheme_file), str(book), "--sheet", "2024"]) == 5
     err = capsys.readouterr().err
     assert "has no sheet '2024'; did you mean '2024年'?" in err and "(its sheets: 说明, 2024年)" in err
     data = data_file(tmp_path, "csv")
-    assert main(["run", str(scheme_file), str(data), "--sheet", "2024年"]) == 2
+    assert main(["run", str(scheme_file), str(data), "--sheet", "2024年"]) == 5
     assert "--sheet is for workbooks" in capsys.readouterr().err
 
 
@@ -369,7 +369,7 @@ def test_missing_openpyxl_is_a_clear_error(scheme_file: Path, tmp_path: Path, mo
                                            capsys: pytest.CaptureFixture[str]) -> None:
     data = data_file(tmp_path, "xlsx")
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl now raises ImportError
-    assert main(["run", str(scheme_file), str(data)]) == 2
+    assert main(["run", str(scheme_file), str(data)]) == 5
     assert "install starrules[xlsx]" in capsys.readouterr().err
     # writing a workbook needs no openpyxl (starrules.xlsx writes it): only reading does
     csv_in = data_file(tmp_path, "csv")
@@ -408,8 +408,9 @@ def test_map_file_renames_columns(kind: str, scheme_file: Path, tmp_path: Path,
     assert [r["id"] for r in rows] == IDS and [r["level"] for r in rows] == ["3", "2", "0", "", "", "0"]
     # a problem names the data's own column, and the input it gives
     assert "row 5: column 得分（百分制） (→ 分数): '101' is not valid" in err
-    # without the mapping the two inputs are missing: said once each, before the rows
-    assert main(["run", str(scheme_file), str(data)]) == 0
+    # without the mapping the two inputs are missing: said once each, before the rows; no row is
+    # rated, so the run exits 1
+    assert main(["run", str(scheme_file), str(data)]) == 1
     err = capsys.readouterr().err
     assert "warning: the data has no column '名称'" in err
     assert "warning: the data has no column '分数'" in err
@@ -445,7 +446,7 @@ def test_mapping_mistakes(scheme_file: Path, tmp_path: Path, capsys: pytest.Capt
     bad.write_text("column,input\n支部\n", encoding="utf-8")
     with pytest.raises(DataError, match="line 2: expected two cells"):
         load_mapping(bad)
-    assert main(["run", str(scheme_file), str(data), "--map", str(tmp_path / "none.csv")]) == 2
+    assert main(["run", str(scheme_file), str(data), "--map", str(tmp_path / "none.csv")]) == 3
     assert "cannot read" in capsys.readouterr().err
 
 

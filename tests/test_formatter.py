@@ -368,13 +368,13 @@ def test_format_paths(tmp_path: Path) -> None:
     assert format_paths([tidy], check=True, out=out, err=err) == 0
 
     out, err = io.StringIO(), io.StringIO()
-    assert format_paths([messy, tidy, broken], out=out, err=err) == 1
+    assert format_paths([messy, tidy, broken], out=out, err=err) == 4  # a file that does not parse: 4 (README)
     assert messy.read_text(encoding="utf-8") == "input 甲: count\nscore 乙 = 甲 + 1\n"
     assert err.getvalue().startswith(f"reformatted {messy}\n")
     assert "E001" in err.getvalue()
     assert broken.read_text(encoding="utf-8") == "score = 1\n"
     assert format_paths([messy, tidy], check=True, out=out, err=err) == 0
-    assert format_paths([tmp_path / "missing.star"], out=out, err=err) == 2
+    assert format_paths([tmp_path / "missing.star"], out=out, err=err) == 3  # a file that cannot be read: 3
 
     crlf = tmp_path / "crlf.star"  # line ends become \n
     crlf.write_bytes("input 甲: count\r\n".encode())

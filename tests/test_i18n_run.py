@@ -101,13 +101,13 @@ def test_lang_before_the_subcommand_beats_the_environment(tmp_path: Path) -> Non
 def test_help_in_each_language() -> None:
     zh = starrules("--help")
     assert zh.returncode == 0
-    assert zh.stdout.startswith("用法：starrules [-h] [--lang {zh,en}]\n")
+    assert zh.stdout.startswith("用法：starrules [-h] [--version] [--lang {zh,en}] [--color {auto,always,never}]\n")
     for line in ("星级评定方案：检查、评定、解释。", "位置参数", "    run                 评定数据文件的每一行",
                  "  -h, --help            显示本帮助并退出",
                  "  --lang {zh,en}        提示信息的语言：zh（中文，默认）或 en（英文）"):
         assert line in zh.stdout.splitlines() or line + ":" in zh.stdout.splitlines(), line
     en = starrules("--help", "--lang", "en")  # --lang after --help still counts: read before argparse runs
-    assert en.stdout.startswith("usage: starrules [-h] [--lang {zh,en}]\n")
+    assert en.stdout.startswith("usage: starrules [-h] [--version] [--lang {zh,en}]\n")
     for line in ("Star-rating schemes: check, run, explain.", "positional arguments:", "options:",
                  "    run                 rate every row of a data file",
                  "  -h, --help            show this help message and exit"):
@@ -159,7 +159,7 @@ def test_argparse_is_left_as_it_was_after_main() -> None:
 def test_a_file_problem_in_each_language() -> None:
     en = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支", lang="en")
     # one id contains the text given: it is offered
-    assert en.returncode == 2
+    assert en.returncode == 5
     assert en.stderr == ("error: no row of schemes/examples/anyang.csv has the id '市财政局机关第一党支'; "
                          "did you mean '市财政局机关第一党支部'?\n").replace("schemes/examples/anyang.csv", ANYANG_CSV)
     zh = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支")
@@ -233,10 +233,16 @@ def test_every_bundled_scheme_has_its_example_data() -> None:
     assert all((EXAMPLES / f"{name}.csv").exists() for name in BUNDLED)
 
 
-def _chinese(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+# The example data of feigong-dangyuan leaves an enforced quota unmet: 三星级 at least 60% of the
+# 26 rated is 16, and only 3 of the 4 missing can be raised (the others are vetoed or capped), so
+# `run` exits 1 and says so (in Chinese too).
+UNMET = {"feigong-dangyuan"}
+
+
+def _chinese(argv: list[str], capsys: pytest.CaptureFixture[str], expected: int = 0) -> str:
     code = cli.main(["--lang", "zh", *argv])
     captured = capsys.readouterr()
-    assert code == 0, captured.err
+    assert code == expected, captured.err
     return captured.out + captured.err
 
 
@@ -248,7 +254,10 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
     allowed = source_words(scheme.read_text(encoding="utf-8")) | source_words(data.read_text(encoding="utf-8-sig"))
     allowed |= {"schemes", "examples", "csv"} | source_words(name)  # the data file's name
     extra = HISTORY.get(name, [])
-    run = _chinese(["run", str(scheme), str(data), "-o", str(tmp_path / "r.csv"), *extra], capsys)
+    if name in UNMET:
+        allowed |= {"allow", "unmet"}  # the option --allow-unmet, named as the user types it
+    run = _chinese(["run", str(scheme), str(data), "-o", str(tmp_path / "r.csv"), *extra], capsys,
+                   1 if name in UNMET else 0)
     assert "共 " in run
     assert latin_words(run, allowed) == []
     from example_data import header, read_rows

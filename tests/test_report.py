@@ -391,7 +391,7 @@ def test_cli_report_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exc:
         cli.main(["report", str(ANYANG), str(ANYANG_CSV)])  # -o is required
     assert exc.value.code == 2
-    assert cli.main(["report", str(ANYANG), str(tmp_path / "none.csv"), "-o", str(tmp_path / "r.html")]) == 2
+    assert cli.main(["report", str(ANYANG), str(tmp_path / "none.csv"), "-o", str(tmp_path / "r.html")]) == 3
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
 

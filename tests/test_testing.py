@@ -681,7 +681,7 @@ def test_render_differences() -> None:
     assert isinstance(d, Difference)
     assert render_differences([d], traces=False) == (
         "1 difference\n\n"
-        "row 0 '甲': level changed\n"
+        "row 1 '甲': level changed\n"  # numbered from 1, as run numbers JSON items
         "  record: {名称: 甲, 满意率: 90%, 分数: 80.5}\n"
         "  old: rated 4, total 80.5\n"
         "  new: rated 3, total 80.5")
