@@ -89,14 +89,14 @@ def test_explain_without_a_trace_gives_the_outcome_alone() -> None:
     # the same line that ends the reference engine's explanation.
     scheme = starrules.loads(SMALL)
     record = {"编号": "A1", "单位": "一支部", "自评": "89.9", "考评": "90.1"}
-    assert scheme.evaluate(record).explain() == "=> 优秀"
+    assert scheme.evaluate(record).explain() == "Outcome: 优秀"
     full = scheme.evaluate(record, trace=True).explain()
-    assert full.endswith("\n=> 优秀") and "[band]" in full
+    assert full.endswith("\nOutcome: 优秀") and "[band]" in full
     # an entity that is not rated: its status and reason
     gated = starrules.loads(SMALL + 'require "自评不低于60分": 自评 >= 60\n')
     low = {"编号": "B", "单位": "x", "自评": "59.9", "考评": "60"}
-    assert gated.evaluate(low).explain() == "=> invalid: 自评不低于60分"
-    assert gated.evaluate(low, trace=True).explain().endswith("\n=> invalid: 自评不低于60分")
+    assert gated.evaluate(low).explain() == "Outcome: invalid, 自评不低于60分"
+    assert gated.evaluate(low, trace=True).explain().endswith("\nOutcome: invalid, 自评不低于60分")
 
 
 def test_load_from_path(tmp_path: Path) -> None:

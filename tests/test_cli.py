@@ -149,7 +149,7 @@ def test_explain_shows_the_trace_in_words(files: tuple[Path, Path], capsys: pyte
     out = capsys.readouterr().out
     assert "通报（每次扣5分）" in out and "5 × 通报 2 = 10" in out
     assert "得分 82 in [75, 90) → 2星" in out
-    assert out.strip().splitlines()[-2] == "=> 2星"
+    assert out.strip().splitlines()[-2] == "Outcome: 2星"
 
 
 def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +157,7 @@ def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.Ca
     assert main(["explain", str(scheme), str(data), "--id", "丙"]) == 0
     out = capsys.readouterr().out
     assert "满意率 40% < 50% → vetoed: 2星 → 无星" in out
-    assert "=> 无星 (满意率低于50%)" in out
+    assert "Outcome: 无星 (满意率低于50%)" in out
 
 
 def test_explain_unknown_id_suggests(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,7 +244,7 @@ def test_explain_tells_the_quota_step_in_words(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     move = next(line for line in out.splitlines() if line.startswith("[quota]"))
     assert "of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): moved to 四星级" in move
-    assert "=> 四星级 (五星级一般不超过总数的10%)" in out
+    assert "Outcome: 四星级 (五星级一般不超过总数的10%)" in out
     # its flags are told at the final level: 授牌表彰 is for five-star branches only
     assert "flags at the final level: none" in out
     assert "[flag]" not in out

@@ -170,42 +170,36 @@ def test_a_file_problem_in_each_language() -> None:
 # ---- explain ---------------------------------------------------------------------------
 
 # 市财政局机关第一党支部 (row 2): 9 in each of the ten areas, 基础分 90, no bonus, no penalty:
-# 90 → [90, ..) 五星级; no override applies (缺席 0, 换届 按期, 满意率 95%). Eight branches
-# reach five stars; the quota keeps 3; ranked by 得分 then 支部名称, this one (90, the
-# lowest five-star total) is 8th of 8 and moves down to 四星级. Its rank is 13th of all.
+# 90 → [90, ..) 五星级; no override applies (缺席 0, 换届 按期, 满意率 95%), so `explain`
+# leaves the demotion, caps and veto out (`--all` shows them). Eight branches reach five
+# stars; the quota keeps 3; ranked by 得分 then 支部名称: 111, 94, then six at 90 for the one
+# place left, so the name decides, and this one is 8th of 8 and moves down to 四星级. Its rank
+# is 13th of all. Line numbers only with `--lines`.
 EXPLAIN_TAIL_EN = """\
-[total] 得分 (line 85): 基础分 90 + 加分 0 - 扣分 0 = 90
-[band] 得分 (line 94): 得分 90 in [90, ..) → 五星级
-[demote] · 无故缺席累计3次及以上，降低一个星级 (line 107): 缺席次数 0 >= 3 → does not apply
-[cap] · 无故缺席累计3次及以上，不得定为五星级 (line 108): 缺席次数 0 >= 3 → does not apply
-[cap] · 无特殊理由、无请示不按期换届，不得定为五星级 (line 111): 换届情况 按期 != 按期 → does not apply
-[cap] · 超过一年不换届，不得定为四星及以上等级 (line 112): 换届情况 按期 == 逾期超过一年 → does not apply
-[veto] · 民主评议满意率50%以下，不定星级 (line 115): 民主评议满意率 95% < 50% → does not apply
-[quota] ✔ 五星级一般不超过总数的10% (line 131): ranked 8th of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): moved to 四星级
-=> 四星级 (五星级一般不超过总数的10%)
-   total 90; rank 13; flags at the final level: none
+[total] 得分: 基础分 90 + 加分 0 - 扣分 0 = 90
+[band] 得分: 得分 90 in [90, ..) → 五星级
+[quota] ✔ 五星级一般不超过总数的10%: ranked 8th of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): \
+moved to 四星级; 6 tied on 得分 for 1 place, decided by the order of 支部名称
+Outcome: 四星级 (五星级一般不超过总数的10%)
+total 90; place 13 in the ranking; flags at the final level: none
 """
 
 EXPLAIN_TAIL_ZH = """\
-［总分］得分（第 85 行）：基础分 90 + 加分 0 - 扣分 0 = 90
-［分档］得分（第 94 行）：得分 90，不低于 90，定为五星级
-［降级］· 无故缺席累计3次及以上，降低一个星级（第 107 行）：缺席次数（0） ≥ 3：不适用
-［最高定为］· 无故缺席累计3次及以上，不得定为五星级（第 108 行）：缺席次数（0） ≥ 3：不适用
-［最高定为］· 无特殊理由、无请示不按期换届，不得定为五星级（第 111 行）：换届情况（按期） 不等于 按期：不适用
-［最高定为］· 超过一年不换届，不得定为四星及以上等级（第 112 行）：换届情况（按期） 等于 逾期超过一年：不适用
-［一票否决］· 民主评议满意率50%以下，不定星级（第 115 行）：民主评议满意率（95%） < 50%：不适用
-［名额限制］✔ 五星级一般不超过总数的10%（第 131 行）：全体五星级共 8 个，名额 3 个，排第 8 名（五星级一般不超过总数的10%）：调整为四星级
-=> 四星级（五星级一般不超过总数的10%）
-   总分 90；名次 13；最终等级上的标记：无
+［总分］得分：基础分 90 + 加分 0 - 扣分 0 = 90
+［分档］得分：得分 90，不低于 90，定为五星级
+［名额限制］✔ 五星级一般不超过总数的10%：全体五星级共 8 个，名额 3 个，排第 8 名（五星级一般不超过总数的10%）：\
+调整为四星级；得分相同的 6 个争 1 个名额，按 支部名称 排序决定
+结果：四星级（五星级一般不超过总数的10%）
+总分 90；排名第 13；按最终等级的标记：无
 """
 
 
 @pytest.mark.parametrize(("lang", "head", "base", "tail"), [
     ("en", "安阳市直机关基层服务型党组织星级评定 (version 2017), {data} row 2: 市财政局机关第一党支部",
-     "[score] 基础分 (line 57): sum(组织健全 9, 制度完善落实 9, 战斗堡垒作用 9, 党员模范带头 9, 服务满意度 9, "
+     "[score] 基础分: sum(组织健全 9, 制度完善落实 9, 战斗堡垒作用 9, 党员模范带头 9, 服务满意度 9, "
      "党建引领群团 9, 遵章守纪 9, 设施配套 9, 落实上级工作 9, 服务意识群众基础 9) = 90", EXPLAIN_TAIL_EN),
     ("zh", "安阳市直机关基层服务型党组织星级评定（版本 2017），{data} 第 2 行：市财政局机关第一党支部",
-     "［得分］基础分（第 57 行）：组织健全（9）、制度完善落实（9）、战斗堡垒作用（9）、党员模范带头（9）、服务满意度（9）、"
+     "［得分］基础分：组织健全（9）、制度完善落实（9）、战斗堡垒作用（9）、党员模范带头（9）、服务满意度（9）、"
      "党建引领群团（9）、遵章守纪（9）、设施配套（9）、落实上级工作（9）、服务意识群众基础（9） 之和 = 90", EXPLAIN_TAIL_ZH),
 ])
 def test_explain_one_entity_in_each_language(lang: str, head: str, base: str, tail: str) -> None:
@@ -268,5 +262,48 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
         if not ident:
             continue
         text = _chinese(["explain", str(scheme), str(data), "--id", ident, *extra], capsys)
-        assert text.count("\n=> ") == 1
+        assert text.count("\n结果：") == 1  # the outcome line, once
         assert latin_words(text, allowed | source_words(ident)) == [], ident
+
+
+def test_explain_all_and_lines_show_what_did_not_apply_and_where() -> None:
+    # The same row as above: with --all the demotion, the three caps and the veto are shown,
+    # each "does not apply" (缺席 0, 换届 按期, 满意率 95%); with --lines each step names its line
+    # of schemes/anyang.star (得分's band at 94, the demotion at 107, the quota at 131).
+    out = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支部", "--all", "--lines",
+                    "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "[band] 得分 (line 94): 得分 90 in [90, ..) → 五星级\n" in out.stdout
+    assert ("[demote] · 无故缺席累计3次及以上，降低一个星级 (line 107): 缺席次数 0 >= 3 → does not apply\n"
+            in out.stdout)
+    assert "[veto] · 民主评议满意率50%以下，不定星级 (line 115): 民主评议满意率 95% < 50% → does not apply\n" in out.stdout
+    assert sum("does not apply" in line for line in out.stdout.splitlines()) == 5
+    plain = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支部", "--lang", "en")
+    assert "does not apply" not in plain.stdout and "(line " not in plain.stdout
+
+
+def test_the_sql_engine_says_its_moves_ties_and_reports_in_chinese_as_the_reference_does() -> None:
+    # The DuckDB engine runs the quotas in SQL and makes its texts in Python: they must be the
+    # reference's own messages, in the language in force. 市财政局机关第一党支部 (see above):
+    # 8th of the 8 at five stars, the six at 90 tie for the one place left, the name decides.
+    import csv
+
+    import starrules
+    from starrules import i18n
+
+    with open(ANYANG_CSV, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    scheme = starrules.load(ANYANG)
+    with i18n.using("zh"):
+        ref = scheme.rate(rows, engine="reference")
+        sql = scheme.rate(rows, engine="duckdb")
+
+    def said(rating: starrules.Rating) -> list[object]:
+        return [(o.id, o.level, [mv.why for mv in o.moves], [t.describe() for t in o.ties]) for o in rating.outcomes]
+
+    assert said(sql) == said(ref)
+    assert [(r.text, r.note) for r in sql.reports] == [(r.text, r.note) for r in ref.reports]
+    (move,) = next(o for o in sql.outcomes if o.id == "市财政局机关第一党支部").moves
+    assert move.why == ("全体五星级共 8 个，名额 3 个，排第 8 名（五星级一般不超过总数的10%）：调整为四星级；"
+                        "得分相同的 6 个争 1 个名额，按 支部名称 排序决定")
+    assert latin_words(" ".join(r.text for r in sql.reports), set()) == []

@@ -387,6 +387,14 @@ def test_ties_at_the_boundary(ties: str, expected: dict[str, int], after: int, m
     assert (r.before, r.after, r.met) == (3, after, met)
     if ties == "keep":
         assert r.note is not None and "1 tied at the boundary kept the level" in r.note
+    # b and c, and only they, carry the tie: 2 tied on 得分 for the 1 place left after a;
+    # whether each won it follows from the levels above.
+    out = by_id(rating)
+    assert out["a"].ties == () and out["d"].ties == ()
+    for name in ("b", "c"):
+        (tie,) = out[name].ties
+        assert (tie.quota, tie.tied, tie.places, tie.keys, tie.rule) == ("五星不超过2", 2, 1, ("得分",), ties)
+        assert tie.kept == (expected[name] == 5)
 
 
 def test_ties_away_from_the_boundary_change_nothing(engine: str) -> None:
@@ -394,6 +402,7 @@ def test_ties_away_from_the_boundary_change_nothing(engine: str) -> None:
     rating = scheme('quota "五星不超过2" { level 5 at most 2  ties drop }').rate(
         [rec("b", 92), rec("c", 92), rec("d", 91)], engine=engine)
     assert levels(rating) == {"b": 5, "c": 5, "d": 4}
+    assert all(o.ties == () for o in rating.outcomes)
 
 
 SELECT_HEAD = (
@@ -585,8 +594,10 @@ def test_anyang_quotas_on_the_example_csv(engine: str) -> None:
             # Moved to four stars, and 授牌表彰 (level == 5) is gone.
             (move,) = o.moves
             assert (o.level, o.level_label, o.flags, o.reason) == (4, "四星级", (), "五星级一般不超过总数的10%")
+            # The six at 90 (ranks 3 to 8) share the one place left after 111 and 94: the tie
+            # at the line is said, with what decided it.
             assert move.why == (f"ranked {pos}th of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): "
-                                "moved to 四星级")
+                                "moved to 四星级; 6 tied on 得分 for 1 place, decided by the order of 支部名称")
     # Nobody else moved.
     assert all(o.moves == () for o in rating.outcomes if o.id not in FIVE_BEFORE)
     top = report(rating, "五星级一般不超过总数的10%")

@@ -241,8 +241,10 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
             moves: tuple[Move, ...] = tuple(steps.moves.get(row, ()))
             flags = tuple(n for k, n in enumerate(flag_names) if r[at[f"#f{k}"]]) + tuple(steps.sel_flags.get(row, ()))
             reason = moves[-1].rule if moves else r[i_reason]
-            outcomes.append(Outcome(row, "rated", ident_, groups, values[now], labels[now], res.level, reason,
-                                    res.total, flags, int(r[at["#place"]]), moves, res))
+            outcome = Outcome(row, "rated", ident_, groups, values[now], labels[now], res.level, reason,
+                              res.total, flags, int(r[at["#place"]]), moves, res)
+            outcome.ties = tuple(steps.ties.get(row, ()))
+            outcomes.append(outcome)
     return Rating(tuple(outcomes), tuple(reports), levels)
 
 

@@ -35,8 +35,20 @@ from sqlglot import exp
 
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
-from starrules.i18n import N_
-from starrules.population import Move, QuotaReport, _amount_text, _ordinal, _scope_text, share_count
+from starrules.i18n import N_, _
+from starrules.population import (
+    Move,
+    QuotaReport,
+    Tie,
+    _amount_text,
+    _bound_text,
+    _ordinal,
+    _places,
+    _scope_text,
+    _tie,
+    _where,
+    share_count,
+)
 from starrules.sql.lower import ROW, SqlUnsupported, col, condition
 from starrules.sql.reading import ident
 from starrules.values import fmt_value
@@ -78,6 +90,7 @@ class Steps:
     program: m.Program
     moves: dict[int, list[Move]] = attrs.field(factory=dict)
     sel_flags: dict[int, list[str]] = attrs.field(factory=dict)
+    ties: dict[int, list[Tie]] = attrs.field(factory=dict)
     dialect: str = "duckdb"
 
     # ---- running ------------------------------------------------------------------
@@ -139,8 +152,30 @@ class Steps:
 
     def move(self, row: int, rule: m.PopRule, at: int, to: int, why: str) -> None:
         labels = self.program.levels
+        tie = self.tied.get(row)
+        if tie is not None:  # the tie at the boundary that decided the move, as population._move says it
+            why = _("{why}; {tie}").format(why=why, tie=tie.describe())
         self.moves.setdefault(row, []).append(
-            Move(rule.name, rule.kind, rule.span.line, labels.label(at), labels.label(to), why))
+            Move(rule.name, rule.kind, rule.span.line, labels.label(at), labels.label(to), why, tie))
+
+    tied: dict[int, Tie] = attrs.field(factory=dict)  # the current rule's ties, by row
+
+    def record_ties(self, rule: m.PopRule, table: str, where: exp.Expr, slots: exp.Expr, kept: exp.Expr,
+                    settle: str) -> None:
+        """The rows of ``table`` tied on the rule's keys across a boundary (``where``: their
+        block of positions ``#bmin``..``#bmax`` spans ``slots`` and the next place),
+        each with the tie it was in (see ``population._tie_at``): how many tied, for how many
+        of the places (``slots - #bmin + 1``), and whether this row won one (``kept``)."""
+        self.tied = {}
+        q = (exp.select(col(ROW), col("#bmin"), col("#bmax"), exp.alias_(slots, "#sl"), exp.alias_(kept, "#k"))
+             .from_(_table(table))
+             .where(exp.and_(where, exp.LTE(this=col("#bmin"), expression=slots.copy()),
+                             exp.GT(this=col("#bmax"), expression=slots.copy())))
+             .order_by(col(ROW)))
+        for row, bmin, bmax, sl, k in self.run(q):
+            tie = _tie(rule, int(bmax) - int(bmin) + 1, int(sl) - int(bmin) + 1, settle, bool(k))
+            self.tied[int(row)] = tie
+            self.ties.setdefault(int(row), []).append(tie)
 
     def apply_moves(self, rows: Sequence[tuple[int, int]]) -> None:
         """Set ``#at`` of each (row, rank) given."""
@@ -164,13 +199,14 @@ class Steps:
         how = ""
         if q.apportion_by is not None:
             whole = share_count(q.amount, q.percent, total, q.rounding)
-            how = f"{_amount_text(q)} of {total} = {whole}, apportioned by {q.apportion_by} ({q.method})"
+            how = _("{amount} of {count} = {whole}, apportioned by {by} ({method})").format(
+                amount=_amount_text(q), count=total, whole=whole, by=q.apportion_by, method=q.method)
             try:
                 targets = apportion({g: sizes[g][0] for g in groups}, whole, method=q.method)
             except ApportionmentError as exc:
                 before = sum(k for _n, k in sizes.values())
                 return [QuotaReport(q.name, "quota", q.span.line, None, how, total, whole, before, before,
-                                    q.enforced, False, f"not applied: {exc}")]
+                                    q.enforced, False, _("not applied: {problem}").format(problem=exc))]
         else:
             targets = {g: share_count(q.amount, q.percent, sizes[g][0], q.rounding) for g in groups}
         notes: dict[str, str | None] = dict.fromkeys(groups)
@@ -192,11 +228,15 @@ class Steps:
             a = after[g][1]
             met: bool | None = {"at most": a <= target, "at least": a >= target,
                                 "exactly": a == target, "about": None}[q.bound]
-            share = f"{_amount_text(q)} of {base}" if not how else how
-            text = f"{scope} {q.bound} {share} = {target}" if not how else f"{scope} {q.bound} {how}: {target} here"
+            if not how:
+                text = _("{scope} {bound} {amount} of {count} = {target}").format(
+                    scope=scope, bound=_bound_text(q.bound), amount=_amount_text(q), count=base, target=target)
+            else:
+                text = _("{scope} {bound} {how}: {target} here").format(
+                    scope=scope, bound=_bound_text(q.bound), how=how, target=target)
             note = notes[g]
             if met is False and note is None:
-                note = "report only: nobody was moved" if not q.enforced else "cannot be met"
+                note = _("report only: nobody was moved") if not q.enforced else _("cannot be met")
             reports.append(QuotaReport(q.name, "quota", q.span.line, None if field is None else g, text, base,
                                        target, sizes[g][1], a, q.enforced, met, note))
         return reports
@@ -264,6 +304,7 @@ class Steps:
         else:
             kept_rest = exp.LTE(this=col("#rp"), expression=s.copy())
         kept = exp.or_(col("#prot"), exp.paren(kept_rest))
+        self.record_ties(q, "#c3", not_prot.copy(), s.copy(), kept.copy(), q.ties)
         summary = exp.select(col("#g"), exp.Max(this=col("#np")), exp.Max(this=col("#slots")),
                              exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.and_(not_prot.copy(), kept.copy()),
                                                                true=_lit(1))], default=_lit(0))),
@@ -279,23 +320,26 @@ class Steps:
             target = targets[gname]
             ns = notes.setdefault(gname, [])
             if np_ > target:
-                ns.append(f"the minimum of {q.minimum} per {q.minimum_per} keeps {np_}, more than {target}")
+                ns.append(_("the minimum of {minimum} per {per} keeps {kept}, more than {target}").format(
+                    minimum=q.minimum, per=q.minimum_per, kept=np_, target=target))
             if q.ties == "keep" and kept_n > slots_:
-                ns.append(f"{kept_n - slots_} tied at the boundary kept the level")
+                ns.append(_("{count} tied at the boundary kept the level").format(count=kept_n - slots_))
         moved: list[tuple[int, int]] = []
         for row, gname, at, lim, best, _cutpos in out_rows:
             gname = str(gname)
             np_, _slots, _k, n = info[gname]
             if not 0 <= to <= levels.top or (lim is not None and to > lim):
                 ident_ = self.ids.get(int(row))
-                notes[gname].append(f"{ident_ or row} cannot move beyond {levels.label(at)}")
+                notes[gname].append(_("{entity} cannot move beyond {level}").format(entity=ident_ or row,
+                                                                                   level=levels.label(at)))
                 continue
             target = targets[gname]
-            where = "overall" if field is None else f"in {gname}"
-            places = f"{target} place{'s' if target != 1 else ''}"
-            taken = (f", {np_} of them kept by the minimum of {q.minimum} per {q.minimum_per}" if np_ else "")
-            why = (f"ranked {_ordinal(int(best))} of {n} at {scope} {where} for {places}{taken} "
-                   f"({q.name}): moved to {levels.label(to)}")
+            taken = (_(", {count} of them kept by the minimum of {minimum} per {per}").format(
+                count=np_, minimum=q.minimum, per=q.minimum_per) if np_ else "")
+            why = _("ranked {position} of {count} at {scope} {where} for {places}{taken} ({rule}): moved to {level}"
+                    ).format(position=_ordinal(int(best)), count=n, scope=scope,
+                             where=_where(None if field is None else gname), places=_places(target), taken=taken,
+                             rule=q.name, level=levels.label(to))
             self.move(int(row), q, int(at), to, why)
             moved.append((int(row), to))
         self.apply_moves(moved)
@@ -318,34 +362,43 @@ class Steps:
                                           exp.GTE(this=col(LIM), expression=_lit(q.rank))))
             order = self.order(q)
         need = {gname: targets[gname] - counts[gname] for gname in targets}
-        pool = (exp.select(col(ROW), exp.alias_(g.copy(), "#g"), col(AT),
+        pool = (exp.select(col(ROW), exp.alias_(g.copy(), "#g"), col(AT), *self.primary(q),
                            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[g.copy()],
                                                  order=exp.Order(expressions=order)), "#pos"),
                            exp.alias_(exp.Window(this=exp.Count(this=exp.Star()), partition_by=[g.copy()]), "#n"),
                            col("target", "#tg"))
                 .from_(_table(POP)).join(self._targets(need), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                 .where(pool_where))
-        self.execute(_create("#f", pool))
+        self.execute(_create("#f0", pool))
+        block = [col("#g"), *self.primary(q)]
+        self.execute(_create("#f", exp.select(
+            exp.Star(), exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
+            exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]), "#bmax"),
+        ).from_(_table("#f0"))))
+        self.record_ties(q, "#f", exp.true(), col("target"),
+                         exp.LTE(this=col("#pos"), expression=col("target")), "break")
         chosen = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#f"))
                           .where(exp.LTE(this=col("#pos"), expression=col("target"))).order_by(col("#g"), col("#pos")))
         sizes = {str(r[0]): int(r[1]) for r in self.run(
             exp.select(col("#g"), exp.Max(this=col("#n"))).from_(_table("#f")).group_by(col("#g")))}
-        side = "above" if q.scope == "<=" else "below"
+        line = (_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
+                if q.scope == "<=" else
+                _("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
         scope = _scope_text(q, levels)
         moved = []
         for row, gname, at, pos in chosen:
             gname = str(gname)
-            where = "overall" if field is None else f"in {gname}"
-            why = (f"{_ordinal(int(pos))} in line {side} {scope} {where}, which needs {targets[gname]} "
-                   f"({q.name}): moved to {levels.label(q.rank)}")
+            why = line.format(position=_ordinal(int(pos)), scope=scope, where=_where(None if field is None else gname),
+                              target=targets[gname], rule=q.name, level=levels.label(q.rank))
             self.move(int(row), q, int(at), q.rank, why)
             moved.append((int(row), q.rank))
         self.apply_moves(moved)
         out: dict[str, str | None] = {}
-        held = "" if q.scope == "<=" else " (the others there are vetoed or capped below it)"
+        held = "" if q.scope == "<=" else _(" (the others there are vetoed or capped below it)")
         for gname, n_need in need.items():
             have = sizes.get(gname, 0)
-            out[gname] = f"only {have} of the {n_need} missing could be moved{held}" if have < n_need else None
+            out[gname] = (_("only {moved} of the {need} missing could be moved{held}").format(
+                moved=have, need=n_need, held=held) if have < n_need else None)
         return out
 
     # ---- selections ---------------------------------------------------------------
@@ -379,6 +432,7 @@ class Steps:
                               exp.LTE(this=col("#bmax"), expression=n.copy()))
         else:
             chosen = exp.LTE(this=col("#pos"), expression=n.copy())
+        self.record_ties(s, "#s2", exp.true(), n.copy(), chosen.copy(), s.ties)
         rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#s2"))
                         .where(chosen).order_by(col("#g"), col("#pos")))
         pools = {str(r[0]): int(r[1]) for r in self.run(
@@ -394,22 +448,28 @@ class Steps:
             elif s.cap is not None:
                 capped.append(row)
                 if at > s.cap:
-                    where = "overall" if s.per is None else f"in {gname}"
-                    self.move(row, s, int(at), s.cap,
-                              f"{_ordinal(int(pos))} from the {s.end} {where} ({s.name}): at most {levels.label(s.cap)}")
+                    why = (_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
+                           _("{position} from the bottom {where} ({rule}): at most {level}")).format(
+                        position=_ordinal(int(pos)), where=_where(None if s.per is None else gname), rule=s.name,
+                        level=levels.label(s.cap))
+                    self.move(row, s, int(at), s.cap, why)
                     moved.append((row, s.cap))
         if capped and s.cap is not None:
             new = exp.Least(this=exp.Coalesce(this=col(LIM), expressions=[_lit(s.cap)]), expressions=[_lit(s.cap)])
             self.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
                                     where=exp.Where(this=exp.In(this=col(ROW), expressions=[_lit(r) for r in capped]))))
         self.apply_moves(moved)
-        effect = f"flag {s.flag}" if s.flag is not None else f"at most {levels.label(s.cap or 0)}"
+        effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None
+                  else _("at most {level}").format(level=levels.label(s.cap or 0)))
         reports = []
         for gname in groups:
             base, nn = sizes[gname][0], ns[gname]
             pool, got = pools.get(gname, 0), picked.get(gname, 0)
             reports.append(QuotaReport(s.name, "select", s.span.line, None if s.per is None else gname,
-                                       f"{s.end} {_amount_text(s)} of {base} = {nn}, {effect}", base, nn, pool, got,
+                                       (_("top {amount} of {count} = {n}, {effect}") if s.end == "top" else
+                                        _("bottom {amount} of {count} = {n}, {effect}")).format(
+                                           amount=_amount_text(s), count=base, n=nn, effect=effect),
+                                       base, nn, pool, got,
                                        True, got >= min(nn, pool)))
         return reports
 
@@ -422,15 +482,15 @@ class Steps:
         out = []
         for r in reports:
             quota = by_name.get(r.rule) if r.kind == "quota" else None
-            if quota is None or quota.bound is None or (r.note and r.note.startswith("not applied")):
+            if quota is None or quota.bound is None or (r.note and r.note.startswith(_("not applied: {problem}").split("{")[0])):
                 out.append(r)
                 continue
             final = finals[quota.name].get("" if r.group is None else r.group, (0, 0))[1]
             if final != r.after:
                 met = {"at most": final <= r.target, "at least": final >= r.target,
                        "exactly": final == r.target, "about": None}[quota.bound]
-                note = f"a later quota changed it: {final} at the end"
-                out.append(attrs.evolve(r, after=final, met=met, note=f"{r.note}; {note}" if r.note else note))
+                note = _("a later quota changed it: {count} at the end").format(count=final)
+                out.append(attrs.evolve(r, after=final, met=met, note=_("; ").join((r.note, note)) if r.note else note))
             else:
                 out.append(r)
         return out
