@@ -530,6 +530,13 @@ def _run(args: argparse.Namespace) -> int:
     if len(values) > SHOWN_PROBLEMS:
         print(_("... and {count} more: the output lists every invalid row with its reasons")
               .format(count=len(values) - SHOWN_PROBLEMS), file=err)
+    ties = tie_warnings(rating)
+    for line in ties:
+        print(line, file=err)
+    if args.strict and ties:
+        print(_("error: {count} tie(s) at a quota's or selection's line decided outcomes (--strict); "
+                "no results written").format(count=len(ties)), file=err)
+        return 1
     write_results(results, args.output, fmt, wrap=_progress(show, total, N_("written"), err))
     summary = rating.summary()
     if args.summary:
@@ -538,6 +545,18 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(summary.splitlines()[1:]), file=err)
     print(counts_line(counts), file=err)
     return _run_verdict(rating, counts, args, err)
+
+
+def tie_warnings(rating: Rating) -> list[str]:
+    """One warning per tie at a quota's or selection's line: who tied, for how many
+    places, and what decided it (the scheme's tie rule), with how many rows it decided."""
+    seen: dict[tuple[str, str], int] = {}
+    for o in rating.outcomes:
+        for tie in o.ties:
+            key = (tie.quota, tie.describe())
+            seen[key] = seen.get(key, 0) + 1
+    return [_("warning: a tie at the line of {rule}: {tie} ({count} rows)").format(rule=rule, tie=text, count=n)
+            for (rule, text), n in seen.items()]
 
 
 def _run_verdict(rating: Rating, counts: dict[str, int], args: argparse.Namespace, err: TextIO) -> int:

@@ -312,3 +312,26 @@ def test_renamed_headers_are_told_and_fail_under_strict(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert "no input reads" not in err
     assert "the data has no column" not in err
+
+
+def test_a_tie_that_decided_places_is_said_and_fails_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The Anyang example without its three invalid rows (38 to 40): 36 rated, 3 five-star
+    # places (10% of 36, rounded down); 111 and 94 take two, and six branches at 90 tie on 得分
+    # for the third, which the scheme's `ties break` gives by 支部名称. The tie is said once,
+    # with the six rows it decided; --strict refuses to publish a result a tie decided.
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / "schemes/examples/anyang.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    data = tmp_path / "anyang.csv"
+    data.write_text("".join(lines[:37]), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    scheme = str(root / "schemes/anyang.star")
+    assert main(["run", scheme, str(data), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: a tie at the line of 五星级一般不超过总数的10%: 6 tied on 得分 for 1 place, "
+            "decided by the order of 支部名称 (6 rows)\n") in err
+    assert err.count("warning: a tie") == 1
+    out.unlink()
+    assert main(["run", scheme, str(data), "-o", str(out), "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "error: 1 tie(s) at a quota's or selection's line decided outcomes (--strict); no results written" in err
+    assert not out.exists()
