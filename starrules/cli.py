@@ -216,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
     r.add_argument("--allow-unmet", action="store_true",
                    help=_("exit 0 even when an enforced quota is not met (the summary still says NOT MET)"))
+    r.add_argument("--allow-duplicate-ids", action="store_true",
+                   help=_("rate rows that share an id as separate entities (each duplicate is still said)"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
                    help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the entities "
@@ -427,6 +429,18 @@ def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace
     return rating
 
 
+def duplicate_ids(scheme: Scheme, rows: Sequence[Row]) -> dict[str, list[int]]:
+    """The ids (the scheme's id input, as the output writes it) on more than one row,
+    each with the rows' numbers, in the order the ids first appear; rows without an id
+    are told apart by their number and are never duplicates."""
+    if scheme.program.id_field is None:
+        return {}
+    seen: dict[str, list[int]] = {}
+    for row in rows:
+        seen.setdefault(_row_id(scheme, row), []).append(row.number)
+    return {k: v for k, v in seen.items() if len(v) > 1}
+
+
 def _row_id(scheme: Scheme, row: Row) -> str:
     field = scheme.program.id_field
     value = row.values.get(field) if field else None
@@ -505,6 +519,16 @@ def _run(args: argparse.Namespace) -> int:
         print(_("error: {count} column warning(s) above (--strict); no results written").format(count=unread),
               file=err)
         return 1
+    duplicated = duplicate_ids(scheme, table.rows)
+    for ident_, numbers in duplicated.items():
+        print(_("{level}: the id '{id}' is on rows {rows}").format(
+            level=_("warning") if args.allow_duplicate_ids else _("error"), id=ident_,
+            rows=_(", ").join(map(str, numbers))), file=err)
+    if duplicated and not args.allow_duplicate_ids:
+        print(_("error: {count} id(s) on more than one row: each would count in the quotas' base as another "
+                "entity; correct the data, or give --allow-duplicate-ids; no results written")
+              .format(count=len(duplicated)), file=err)
+        return Exit.DATA
     total = len(table.rows)
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
@@ -665,6 +689,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     _header, rows = read_rows(args.data, args.encoding)
     wanted = str(args.entity).strip()
     index = next((i for i, r in enumerate(rows) if _row_id(scheme, r) == wanted), None)
+    same = [r.number for r in rows if _row_id(scheme, r) == wanted]
+    if len(same) > 1:
+        raise DataError(_("the id '{id}' is on rows {rows} of {data}: which one is meant cannot be told; "
+                          "give each entity its own id").format(id=wanted, rows=_(", ").join(map(str, same)),
+                                                                data=args.data))
     if index is None:
         ids = [_row_id(scheme, r) for r in rows]
         containing = [i for i in ids if wanted in i]

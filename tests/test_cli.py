@@ -335,3 +335,27 @@ def test_a_tie_that_decided_places_is_said_and_fails_strict(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "error: 1 tie(s) at a quota's or selection's line decided outcomes (--strict); no results written" in err
     assert not out.exists()
+
+
+def test_duplicate_ids_are_refused_naming_the_rows(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    # 甲 on file lines 2 and 5 (the header is line 1): refused, nothing written, exit 5; with
+    # --allow-duplicate-ids the two are rated apart (92 → 3 stars; 101 is out of range, invalid)
+    # and the duplicate is still said.
+    scheme, data = files
+    data.write_text(DATA.replace("丁,101", "甲,101"), encoding="utf-8")
+    out = data.parent / "out.csv"
+    assert main(["run", str(scheme), str(data), "-o", str(out)]) == 5
+    err = capsys.readouterr().err
+    assert "error: the id '甲' is on rows 2, 5\n" in err
+    assert "error: 1 id(s) on more than one row:" in err and "no results written" in err
+    assert not out.exists()
+    assert main(["run", str(scheme), str(data), "-o", str(out), "--allow-duplicate-ids"]) == 0
+    assert "warning: the id '甲' is on rows 2, 5\n" in capsys.readouterr().err
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(r["id"], r["status"]) for r in rows if r["id"] == "甲"] == [("甲", "rated"), ("甲", "invalid")]
+    # explain cannot tell which 甲 is meant
+    assert main(["explain", str(scheme), str(data), "--id", "甲"]) == 5
+    assert "the id '甲' is on rows 2, 5 of" in capsys.readouterr().err
+    # rows without an id are never duplicates of each other
+    data.write_text(DATA.replace("甲,92", ",92").replace("乙,92", ",92"), encoding="utf-8")
+    assert main(["run", str(scheme), str(data), "-o", str(out)]) == 0
