@@ -54,10 +54,11 @@ def _complete(script_path: Path, words: list[str]) -> list[str]:
     (["starrules", "run", "--fo"], ["--format"]),
     (["starrules", "run", "--format", ""], ["csv", "json", "jsonl", "xlsx", "parquet"]),
     (["starrules", "run", "--engine", "d"], ["duckdb"]),
-    (["starrules", "run", "--al"], ["--allow-unmet"]),
+    (["starrules", "run", "--al"], ["--allow-unmet", "--allow-duplicate-ids"]),
     (["starrules", "check", "--format", ""], ["text", "json"]),  # check's own --format, not run's
     (["starrules", "--lang", "en", "check", "--st"], ["--strict"]),  # the subcommand found after an option
-    (["starrules", "explain", "--"], ["--help", "--lang", "--color", "--id", "--encoding", "--period", "--history"]),
+    (["starrules", "explain", "--"], ["--help", "--lang", "--color", "--id", "--encoding", "--all", "--lines",
+                                    "--period", "--history"]),
     (["starrules", "completion", ""], ["bash", "zsh"]),
     (["starrules", "run", "--period", ""], []),  # a year to type
 ])

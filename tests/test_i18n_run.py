@@ -50,10 +50,12 @@ def starrules(*args: str, lang: str | None = None, **env: str) -> subprocess.Com
 # percentage. Levels (hand-worked in test_anyang_golden.py): 五星级 3 after the quota,
 # 四星级 14 (the 5 moved down among them), 三星级 7, 二星级 3, 一星级 4, 不定星级 5.
 # 一星级 or below: 4 + 5 = 9 before and after (report only: at least 10% of 36, rounded up, 4).
+# Six branches at 90 tie on 得分 for the third five-star place (after 111 and 94): said once.
 RUN_EN = """\
 row 38: column 组织健全: '10.5' is not valid; expected a score from 0 to 10
 row 39: column 设施配套: '9.55' is not valid; expected a multiple of 0.1 from 0 to 10
 row 40: column 民主评议满意率: 'abc' is not valid; expected a percentage such as 85% (a bare number is read as percent: 85 = 85%)
+warning: a tie at the line of 五星级一般不超过总数的10%: 6 tied on 得分 for 1 place, decided by the order of 支部名称 (6 rows)
 levels: 五星级 3, 四星级 14, 三星级 7, 二星级 3, 一星级 4, 不定星级 5
 quota 五星级一般不超过总数的10% [all]: 五星级 at most 10% of 36 = 3; before 8, after 3: met
 quota 一星级以下一般不低于总数的10% [all]: 一星级 or below at least 10% of 36 = 4; before 9, after 9: met (report only)
@@ -64,6 +66,7 @@ RUN_ZH = """\
 第 38 行：列 组织健全：'10.5' 无效，应为从 0 到 10 的得分
 第 39 行：列 设施配套：'9.55' 无效，应为从 0 到 10 之间 0.1 的整数倍
 第 40 行：列 民主评议满意率：'abc' 无效，应为百分比，如 85%（不带百分号的数按百分数读：85 即 85%）
+警告：“五星级一般不超过总数的10%”的名额线上有并列：得分相同的 6 个争 1 个名额，按 支部名称 排序决定（涉及 6 行）
 各等级：五星级 3、四星级 14、三星级 7、二星级 3、一星级 4、不定星级 5
 名额限制“五星级一般不超过总数的10%”（全体）：五星级至多占 36 个的 10%，即 3 个；调整前 8 个，调整后 3 个：已满足
 名额限制“一星级以下一般不低于总数的10%”（全体）：一星级及以下至少占 36 个的 10%，即 4 个；调整前 9 个，调整后 9 个：已满足（仅报告）
