@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import starrules  # noqa: E402
 from run import AREAS, baseline_population, make_records  # noqa: E402
+
+import starrules  # noqa: E402
 
 QUOTA = '\nquota "每个党委四星级以上不超过一半" { level >= 4 at most 50% per 所属单位 }\n'
 
