@@ -688,18 +688,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     _header, rows = read_rows(args.data, args.encoding)
     wanted = str(args.entity).strip()
-    index = next((i for i, r in enumerate(rows) if _row_id(scheme, r) == wanted), None)
-    same = [r.number for r in rows if _row_id(scheme, r) == wanted]
-    if len(same) > 1:
+    ids = [_row_id(scheme, r) for r in rows]
+    matches = [i for i, ident_ in enumerate(ids) if ident_ == wanted]
+    if len(matches) > 1:
         raise DataError(_("the id '{id}' is on rows {rows} of {data}: which one is meant cannot be told; "
-                          "give each entity its own id").format(id=wanted, rows=_(", ").join(map(str, same)),
-                                                                data=args.data))
-    if index is None:
-        ids = [_row_id(scheme, r) for r in rows]
+                          "give each entity its own id").format(
+            id=wanted, rows=_(", ").join(str(rows[i].number) for i in matches), data=args.data))
+    if not matches:
         containing = [i for i in ids if wanted in i]
         close = containing[0] if len(containing) == 1 else did_you_mean(wanted, ids)
         hint = _("; did you mean '{close}'?").format(close=close) if close else ""
         raise DataError(_("no row of {data} has the id '{id}'{hint}").format(data=args.data, id=wanted, hint=hint))
+    index = matches[0]
     row = rows[index]
     print(_("{title} (version {version}), {data} row {number}: {id}").format(
         title=scheme.title, version=scheme.version or "-", data=args.data, number=row.number, id=wanted))

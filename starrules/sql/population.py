@@ -91,6 +91,7 @@ class Steps:
     moves: dict[int, list[Move]] = attrs.field(factory=dict)
     sel_flags: dict[int, list[str]] = attrs.field(factory=dict)
     ties: dict[int, list[Tie]] = attrs.field(factory=dict)
+    tied: dict[int, Tie] = attrs.field(factory=dict)  # the ties of the rule now applying, by row
     dialect: str = "duckdb"
 
     # ---- running ------------------------------------------------------------------
@@ -157,8 +158,6 @@ class Steps:
             why = _("{why}; {tie}").format(why=why, tie=tie.describe())
         self.moves.setdefault(row, []).append(
             Move(rule.name, rule.kind, rule.span.line, labels.label(at), labels.label(to), why, tie))
-
-    tied: dict[int, Tie] = attrs.field(factory=dict)  # the current rule's ties, by row
 
     def record_ties(self, rule: m.PopRule, table: str, where: exp.Expr, slots: exp.Expr, kept: exp.Expr,
                     settle: str) -> None:
