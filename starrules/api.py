@@ -9,7 +9,7 @@ interpreter (``trace=True``: every step recorded). They give the same results.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ from starrules import frames, interpreter, population
 from starrules import model as m
 from starrules.checker import check_and_lower
 from starrules.compiler import Compiled, compile_program
-from starrules.diagnostics import Diagnostic
-from starrules.errors import StarCheckError, StarError
+from starrules.diagnostics import Diagnostic, name_meant
+from starrules.errors import DuplicateIdError, StarCheckError, StarError, UnknownInputsError
 from starrules.parser import parse
 from starrules.population import Rating
 from starrules.result import Past, Result
@@ -33,6 +33,7 @@ class Scheme:
         self.source = source
         self.warnings = warnings
         self._compiled: Compiled | None = None
+        self._known = frozenset(i.name for i in program.inputs)
 
     @property
     def compiled(self) -> Compiled:
@@ -67,8 +68,14 @@ class Scheme:
         return self.program.levels
 
     def evaluate(self, inputs: Mapping[str, object], *, trace: bool | None = None, period: int | None = None,
-                 history: Iterable[Past | Mapping[str, Any]] | None = None, engine: str = "auto") -> Result:
+                 history: Iterable[Past | Mapping[str, Any]] | None = None, engine: str = "auto",
+                 extra: str = "forbid") -> Result:
         """Rate one entity. Raises :class:`~starrules.errors.InputError` for bad inputs.
+
+        A key of ``inputs`` that no input of the scheme has raises
+        :class:`~starrules.errors.UnknownInputsError` (a subclass of ``InputError``) naming
+        it, with the input it is likely meant to be: a misspelt key would otherwise leave
+        its input absent in silence. ``extra="ignore"`` leaves such keys unread.
 
         ``period`` is the period (year) being rated: required when the scheme reads
         ``history`` (its earlier outcomes) and checked against the scheme's ``in force``.
@@ -81,6 +88,11 @@ class Scheme:
         ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
         results but for the trace.
         """
+        if not self._known.issuperset(inputs):
+            if extra != "ignore":
+                raise self.unknown_keys(inputs, extra)
+        elif extra not in EXTRA:
+            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
         if not trace and engine == "auto":  # the common case, compiled: kept to one call
             compiled = self._compiled or self.compiled
             try:
@@ -94,7 +106,8 @@ class Scheme:
 
     def rate(self, records: Iterable[Mapping[str, object]] | frames.Frame, *, period: int | None = None,
              history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
-             trace: bool = False, engine: str = "auto") -> Rating:
+             trace: bool = False, engine: str = "auto", extra: str = "forbid",
+             duplicate_ids: str = "forbid") -> Rating:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
@@ -109,13 +122,58 @@ class Scheme:
         may also be the path of a CSV, Parquet or JSON Lines file. ``engine="spark"``
         evaluates the entities on Spark from the scheme lowered to SQL and applies the quotas
         in Python (:mod:`starrules.sql.hybrid`): the same ``Rating``. ``"python"`` is the
-        default (``"auto"``)."""
+        default (``"auto"``).
+
+        A record with a key that no input has raises
+        :class:`~starrules.errors.UnknownInputsError` (for a DataFrame or a file: a column
+        that no input has), unless ``extra="ignore"``. An id (the scheme's ``id`` input) on
+        more than one record raises :class:`~starrules.errors.DuplicateIdError` naming the
+        records, unless ``duplicate_ids="allow"`` rates them apart (each counts in the
+        quotas' base); records without an id are never duplicates."""
+        if extra not in EXTRA:
+            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
+        if duplicate_ids not in DUPLICATE_IDS:
+            raise ValueError(f"duplicate_ids must be one of {', '.join(DUPLICATE_IDS)}, not {duplicate_ids!r}")
+        if extra == "forbid":
+            if frames.is_frame(records):
+                frame: Any = records
+                columns = [str(c) for c in frame.columns]
+                if not self._known.issuperset(columns):
+                    raise self.unknown_keys(dict.fromkeys(columns))
+            elif not isinstance(records, (str, PathLike)):
+                records = self._known_keys(records)
+        rating = self._rate(records, period, history, trace, engine, extra)
+        if duplicate_ids == "forbid" and self.program.id_field is not None:
+            twice = duplicates(rating)
+            if twice:
+                raise DuplicateIdError(twice)
+        return rating
+
+    def unknown_keys(self, record: Mapping[str, object], extra: str = "forbid",
+                     place: int | None = None) -> UnknownInputsError:
+        """The error for the keys of ``record`` that no input has (see :meth:`evaluate`)."""
+        if extra not in EXTRA:
+            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
+        keys = [str(k) for k in record if k not in self._known]
+        absent = [i.name for i in self.inputs if i.name not in record]
+        return UnknownInputsError(keys, [name_meant(k, absent) for k in keys], place,
+                                  [record[k] for k in record if k not in self._known])
+
+    def _known_keys(self, records: Iterable[Mapping[str, object]]) -> Iterator[Mapping[str, object]]:
+        known = self._known
+        for place, record in enumerate(records):
+            if not known.issuperset(record):
+                raise self.unknown_keys(record, place=place)
+            yield record
+
+    def _rate(self, records: Any, period: int | None, history: Any, trace: bool, engine: str,
+              extra: str) -> Rating:
         if engine in SQL_ENGINES and trace:
             raise ValueError(f"the {engine} engine keeps no trace: explain one entity with engine='reference'")
         if engine == "duckdb":  # the population in SQL (starrules.sql.engine; extra starrules[duckdb])
             from starrules.sql import engine as duckdb_engine
 
-            return duckdb_engine.rate(self.program, records, period=period)
+            return duckdb_engine.rate(self.program, records, period=period, extra=extra)
         if engine == "spark":  # the entities on Spark, the quotas in Python (extra starrules[spark])
             from starrules.sql import hybrid
 
@@ -131,13 +189,14 @@ class Scheme:
 
     def rate_frame(self, frame: frames.Frame, *, period: int | None = None,
                    history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
-                   engine: str = "auto") -> frames.Frame:
+                   engine: str = "auto", extra: str = "forbid", duplicate_ids: str = "forbid") -> frames.Frame:
         """:meth:`rate` a pandas or polars DataFrame and give the outcomes as a DataFrame of
         the same library, one row per row in, in order (:func:`starrules.frames.to_frame`)."""
         if not frames.is_frame(frame):
             raise frames.FrameError(f"rate_frame takes a pandas or polars DataFrame, not {type(frame).__name__}: "
                                     "rate other records with rate()")
-        rating = self.rate(frame, period=period, history=history, engine=engine)
+        rating = self.rate(frame, period=period, history=history, engine=engine, extra=extra,
+                           duplicate_ids=duplicate_ids)
         return frames.to_frame(rating, self, like=frame)
 
     def __repr__(self) -> str:
@@ -147,6 +206,20 @@ class Scheme:
 ENGINES = ("auto", "reference", "compiled")
 SQL_ENGINES = ("duckdb", "spark")  # for whole populations: Scheme.rate, starrules run --engine
 POPULATION_ENGINES = (*ENGINES, "python", *SQL_ENGINES)
+EXTRA = ("forbid", "ignore")  # what evaluate and rate do with a key no input has
+DUPLICATE_IDS = ("forbid", "allow")  # what rate does with an id on more than one record
+
+
+def duplicates(rating: Rating) -> dict[str, list[int]]:
+    """The ids on more than one outcome of ``rating``, each with the records' places
+    (0-based), in the order the ids first appear; outcomes without an id (or with an
+    empty one) are never duplicates."""
+    seen: dict[str, list[int]] = {}
+    for o in rating.outcomes:
+        ident = o.id
+        if ident is not None and ident != "":
+            seen.setdefault(ident, []).append(o.row)
+    return {k: v for k, v in seen.items() if len(v) > 1}
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

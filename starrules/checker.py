@@ -995,6 +995,8 @@ class _Checker:
             ok &= const is not None
         if not ok or keys is None:
             return None
+        if ties_clause is None and (decl.kind == "select" or enforced):  # a report moves nobody: no tie decides
+            self._text_tiebreak(decl, keys + tiebreak)
         return m.PopRule(
             kind=decl.kind, name=decl.name.value, amount=amount.value, percent=amount.percent, rounding=rounding,
             keys=keys, tiebreak=tiebreak, ties=ties_clause.mode if ties_clause else "break", per=per,
@@ -1004,6 +1006,25 @@ class _Checker:
             method=(apportion_clause.method or "largest-remainder") if apportion_clause else "largest-remainder",
             end=pick.end if pick else None, among=among, flag=flag, cap=cap, span=decl.span,
         )
+
+    def _text_tiebreak(self, decl: n.PopulationRule, keys: tuple[m.SortKey, ...]) -> None:
+        """W503: a ranking whose last key is a name compared as text, with no ``ties``
+        clause: at the line, equal entities are then told apart by how their names are
+        spelt (their characters' code points), which nobody chose. Writing ``ties break``
+        says the order of the names is meant to decide."""
+        last = keys[-1].ref if keys else None
+        if last is None or last.kind != "input":
+            return
+        inp = self.inputs.get(last.name)
+        if inp is None or inp.type.kind != "text":
+            return
+        self.warning("W503", decl.name.span,
+                     _("entities tied at the line of '{rule}' are told apart by '{key}', a name compared as text: "
+                       "who keeps the place is decided by how the names are spelt").format(
+                         rule=decl.name.value, key=last.name),
+                     _("rank by a key that means something as well (then 出勤率 desc), or write 'ties keep' (all the "
+                       "tied keep it) or 'ties drop' (none does); 'ties break' says the names' order is meant to "
+                       "decide"))
 
     def _group_key(self, name: n.Name) -> str | None:
         inp = self.inputs.get(name.id)

@@ -32,10 +32,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from starrules import model as m
 from starrules.api import Scheme, load, read_scheme_text
 from starrules.checker import check as check_tree
-from starrules.data import DataError, Row, load_mapping, read_rows, read_table, write_atomic
-from starrules.diagnostics import did_you_mean, render, render_all
+from starrules.data import DataError, Row, Table, load_mapping, read_table, write_atomic
+from starrules.diagnostics import did_you_mean, name_meant, render, render_all
 from starrules.errors import StarDiagnosticError, StarError
 from starrules.exits import Exit, unreadable
 from starrules.i18n import LANGUAGES, N_, _, ngettext, using
@@ -207,17 +208,12 @@ def _parser() -> argparse.ArgumentParser:
                    help=_("write results here, atomically (default: standard output)"))
     r.add_argument("--format", choices=list(OUTPUT_FORMATS), default=None,
                    help=_("output format (default: from the suffix of OUT: .csv .json .jsonl .xlsx .parquet; else csv)"))
-    r.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect UTF-8 or GB18030)"))
-    r.add_argument("--sheet", metavar="NAME", default=None, help=_("the workbook's sheet to read (default: the first)"))
-    r.add_argument("--map", metavar="FILE", dest="mapping", default=None,
-                   help=_("rename the data's columns to input names: a CSV (column,input) or a JSON object"))
+    _data_args(r)
     r.add_argument("--strict", action="store_true",
                    help=_("fail (exit 1, nothing written) if any row is invalid, listing every problem"))
     r.add_argument("--quiet", "-q", action="store_true", help=_("no progress report on stderr"))
     r.add_argument("--allow-unmet", action="store_true",
                    help=_("exit 0 even when an enforced quota is not met (the summary still says NOT MET)"))
-    r.add_argument("--allow-duplicate-ids", action="store_true",
-                   help=_("rate rows that share an id as separate entities (each duplicate is still said)"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
                    help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the entities "
@@ -238,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
     d.add_argument("data", metavar="DATA", nargs="?", help=_("rate these rows with both (default: generate records)"))
-    d.add_argument("--encoding", default=None)
+    _data_args(d)
     _history_args(d)
     d.set_defaults(func=cmd_diff)
 
@@ -258,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("scheme", metavar="SCHEME")
     e.add_argument("data", metavar="DATA")
     e.add_argument("--id", required=True, dest="entity", metavar="ID")
-    e.add_argument("--encoding", default=None)
+    _data_args(e)
     e.add_argument("--all", action="store_true", dest="show_all",
                    help=_("show every step: the inputs and the rules that did not apply too"))
     e.add_argument("--lines", action="store_true", help=_("show the line of the scheme each step comes from"))
@@ -267,9 +263,11 @@ def _parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help=_("write a self-contained HTML report: charts, flags, every row explained"))
     rp.add_argument("scheme", metavar="SCHEME")
-    rp.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), JSON or JSONL"))
+    rp.add_argument("data", metavar="DATA", help=_("CSV (UTF-8 or GB18030), XLSX, JSON, JSONL or Parquet"))
     rp.add_argument("-o", "--output", required=True, metavar="REPORT.html", help=_("the HTML file to write"))
-    rp.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect)"))
+    _data_args(rp)
+    rp.add_argument("--strict", action="store_true",
+                    help=_("fail (exit 1, nothing written) on any warning about the data's columns"))
     _history_args(rp)
     rp.set_defaults(func=cmd_report)
 
@@ -284,6 +282,27 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
     sys.stdout.write(script(_parser(), args.shell))
     return 0
+
+
+def _header_row(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(_("expected a row number, 1 or more, got {text}").format(text=repr(text)))
+    return int(text)
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    """The options of every command that reads a data file (run, report, explain, diff):
+    read by :func:`read_data`, the one implementation."""
+    g = p.add_argument_group(_("reading the data"))
+    g.add_argument("--encoding", default=None, help=_("the data file's encoding (default: detect UTF-8 or GB18030)"))
+    g.add_argument("--sheet", metavar="NAME", default=None, help=_("the workbook's sheet to read (default: the first)"))
+    g.add_argument("--map", metavar="FILE", dest="mapping", default=None,
+                   help=_("rename the data's columns to input names: a CSV (column,input) or a JSON object"))
+    g.add_argument("--header-row", type=_header_row, default=None, metavar="N",
+                   help=_("the row (line) of a CSV file or sheet that holds the header; the rows above are skipped "
+                          "(default: the first, or the first below a title)"))
+    g.add_argument("--allow-duplicate-ids", action="store_true",
+                   help=_("rate rows that share an id as separate entities (each duplicate is still said)"))
 
 
 def _history_args(p: argparse.ArgumentParser) -> None:
@@ -377,29 +396,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ---- run -----------------------------------------------------------------------------
 
 
-def _column_match(name: str, candidates: list[str]) -> str | None:
-    """The column meant by ``name``: a close spelling, or the one candidate that contains
-    it or is contained in it (``获得表彰`` for ``表彰``)."""
-    close = did_you_mean(name, candidates)
-    if close:
-        return close
-    containing = [c for c in candidates if name in c or c in name]
-    return containing[0] if len(containing) == 1 else None
-
-
-def _missing_columns(scheme: Scheme, header: list[str], err: TextIO, renamed: Iterable[str] = ()) -> int:
-    """Warn of every input without its column (also those with a default, and ``set of``
-    inputs, which would otherwise be taken as absent in silence) and of every column no
-    input reads; return how many warnings were printed (``--strict`` fails on any)."""
+def column_warnings(inputs: Sequence[m.Input], header: Sequence[str], renamed: Iterable[str] = ()) -> list[str]:
+    """A warning for every input without its column (also those with a default, and
+    ``set of`` inputs, which would otherwise be taken as absent in silence) and for every
+    column no input reads, each with the name it is likely meant to be."""
     present = set(header)
-    names = {i.name for i in scheme.inputs}
+    names = {i.name for i in inputs}
     skip = names | set(renamed)
     unread = [h for h in header if h not in skip and h.strip()]
-    count = 0
-    for inp in scheme.inputs:
+    out = []
+    for inp in inputs:
         if inp.name in present:
             continue
-        close = _column_match(inp.name, unread)
+        close = name_meant(inp.name, unread)
         hint = _(" (is '{close}' meant to be it?)").format(close=close) if close else ""
         if inp.has_default:
             message = _("warning: the data has no column '{name}'{hint}; every row takes its default {default}").format(
@@ -410,19 +419,59 @@ def _missing_columns(scheme: Scheme, header: list[str], err: TextIO, renamed: It
         else:
             message = _("warning: the data has no column '{name}'{hint}; every row will be invalid").format(
                 name=inp.name, hint=hint)
-        print(message, file=err)
-        count += 1
+        out.append(message)
     for column in unread:
-        close = _column_match(column, [n for n in names if n not in present])
+        close = name_meant(column, [n for n in names if n not in present])
         hint = _(" (is it '{close}'?)").format(close=close) if close else ""
-        print(_("warning: no input reads the column '{column}'{hint}").format(column=column, hint=hint), file=err)
-        count += 1
-    return count
+        out.append(_("warning: no input reads the column '{column}'{hint}").format(column=column, hint=hint))
+    return out
+
+
+class RefusedError(Exception):
+    """The data is refused before any row is rated (the reasons are on stderr)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def read_data(args: argparse.Namespace, schemes: Sequence[Scheme], err: TextIO) -> Table:
+    """The data file of a command, read with the options every such command takes
+    (``--encoding --sheet --map --header-row --allow-duplicate-ids``, and ``--strict``
+    where the command has it): every warning about its rows and columns said on ``err``
+    (for the inputs of all ``schemes``: diff reads for two); duplicate ids refused
+    (exit 5) unless allowed; with ``--strict`` any warning refuses it (exit 1)."""
+    inputs = list({i.name: i for s in reversed(schemes) for i in s.inputs}.values())
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    table = read_table(args.data, args.encoding, sheet=args.sheet, mapping=mapping,
+                       inputs=[i.name for i in inputs], header_row=args.header_row)
+    warnings = [_("warning: {message}").format(message=w) for w in table.warnings]
+    warnings += column_warnings(inputs, list(table.header), table.renamed)
+    for line in warnings:
+        print(line, file=err)
+    if getattr(args, "strict", False) and warnings:
+        print(_("error: {count} warning(s) about the data above (--strict); nothing was rated").format(
+            count=len(warnings)), file=err)
+        raise RefusedError(Exit.FAILED)
+    duplicated: dict[str, list[int]] = {}
+    for scheme in schemes:
+        for ident_, numbers in duplicate_ids(scheme, table.rows).items():
+            duplicated.setdefault(ident_, numbers)
+    for ident_, numbers in duplicated.items():
+        print(_("{level}: the id '{id}' is on rows {rows}").format(
+            level=_("warning") if args.allow_duplicate_ids else _("error"), id=ident_,
+            rows=_(", ").join(map(str, numbers))), file=err)
+    if duplicated and not args.allow_duplicate_ids:
+        print(_("error: {count} id(s) on more than one row: each would count in the quotas' base as another "
+                "entity; correct the data, or give --allow-duplicate-ids; nothing was rated")
+              .format(count=len(duplicated)), file=err)
+        raise RefusedError(Exit.DATA)
+    return table
 
 
 def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
     history = load_history(args.history) if args.history else None
-    rating = scheme.rate([row.values for row in rows], period=args.period, history=history)
+    rating = scheme.rate([row.values for row in rows], period=args.period, history=history, extra="ignore",
+                         duplicate_ids="allow")  # the columns and the ids are told by read_data
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
             print(_bad_value(row.number, p), file=err)
@@ -499,7 +548,10 @@ def _terminated_as_interrupt() -> Iterator[None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _terminated_as_interrupt():
-        return _run(args)
+        try:
+            return _run(args)
+        except RefusedError as exc:
+            return exc.code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -509,34 +561,16 @@ def _run(args: argparse.Namespace) -> int:
     if fmt == "xlsx":  # written by starrules.xlsx: no openpyxl needed to write
         if not args.output:
             raise UsageError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
-    mapping = load_mapping(args.mapping) if args.mapping else None
-    table = read_table(args.data, args.encoding, sheet=args.sheet, mapping=mapping,
-                       inputs=[i.name for i in scheme.inputs])
-    for warning in table.warnings:
-        print(_("warning: {message}").format(message=warning), file=err)
-    unread = _missing_columns(scheme, list(table.header), err, table.renamed)
-    if args.strict and unread:
-        print(_("error: {count} column warning(s) above (--strict); no results written").format(count=unread),
-              file=err)
-        return 1
-    duplicated = duplicate_ids(scheme, table.rows)
-    for ident_, numbers in duplicated.items():
-        print(_("{level}: the id '{id}' is on rows {rows}").format(
-            level=_("warning") if args.allow_duplicate_ids else _("error"), id=ident_,
-            rows=_(", ").join(map(str, numbers))), file=err)
-    if duplicated and not args.allow_duplicate_ids:
-        print(_("error: {count} id(s) on more than one row: each would count in the quotas' base as another "
-                "entity; correct the data, or give --allow-duplicate-ids; no results written")
-              .format(count=len(duplicated)), file=err)
-        return Exit.DATA
+    table = read_data(args, [scheme], err)
     total = len(table.rows)
     show = total > PROGRESS_FROM and not args.quiet and err.isatty()
     history = load_history(args.history) if args.history else None
     records = _progress(show, total, N_("rated"), err)(iter(table.records))
     if args.engine == "python":
-        rating = scheme.rate(records, period=args.period, history=history)
+        rating = scheme.rate(records, period=args.period, history=history, extra="ignore", duplicate_ids="allow")
     else:
-        rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine)
+        rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine, extra="ignore",
+                             duplicate_ids="allow")
     results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                       source=table.source)
     problems = list(results.problems())
@@ -608,7 +642,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = load(args.old), load(args.new)
     numbers: list[int] | None = None
     if args.data:
-        rows = read_rows(args.data, args.encoding)[1]
+        try:
+            rows = list(read_data(args, [old, new], sys.stderr).rows)
+        except RefusedError as exc:
+            return exc.code
         records: list[Any] | None = [row.values for row in rows]
         numbers = [row.number for row in rows]  # as run numbers them: the file's lines
         history: Any = load_history(args.history) if args.history else None
@@ -686,7 +723,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
-    _header, rows = read_rows(args.data, args.encoding)
+    try:
+        rows = list(read_data(args, [scheme], sys.stderr).rows)
+    except RefusedError as exc:
+        return exc.code
     wanted = str(args.entity).strip()
     ids = [_row_id(scheme, r) for r in rows]
     matches = [i for i, ident_ in enumerate(ids) if ident_ == wanted]
@@ -710,7 +750,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print(f"   {p}")
         return 0
     past = load_history(args.history).get(wanted, []) if args.history else None
-    result = scheme.evaluate(row.values, trace=True, period=args.period, history=past)  # with its trace
+    result = scheme.evaluate(row.values, trace=True, period=args.period, history=past, extra="ignore")  # its trace
     ranked = bool(scheme.program.quotas or scheme.program.selections)
     print("\n".join(explain_outcome(outcome, result, ranked, all=args.show_all, lines=args.lines)))
     return 0
@@ -725,10 +765,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from starrules.report import render_report
 
     scheme = load(args.scheme)
-    header, rows = read_rows(args.data, args.encoding)
-    _missing_columns(scheme, header, sys.stderr)
+    try:
+        rows = list(read_data(args, [scheme], sys.stderr).rows)
+    except RefusedError as exc:
+        return exc.code
     history = load_history(args.history) if args.history else None
-    rating = scheme.rate([row.values for row in rows], period=args.period, history=history, trace=True)
+    rating = scheme.rate([row.values for row in rows], period=args.period, history=history, trace=True,
+                         extra="ignore", duplicate_ids="allow")
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
             print(_bad_value(row.number, p), file=sys.stderr)

@@ -17,6 +17,7 @@ import contextlib
 import csv
 import datetime
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -106,7 +107,8 @@ def read_rows(path: str | os.PathLike[str], encoding: str | None = None) -> tupl
 
 
 def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, sheet: str | None = None,
-               mapping: Mapping[str, str] | None = None, inputs: Collection[str] | None = None) -> Table:
+               mapping: Mapping[str, str] | None = None, inputs: Collection[str] | None = None,
+               header_row: int | None = None) -> Table:
     """Read a data file: CSV, XLSX, JSON or JSONL, by its suffix (anything else is read as CSV).
 
     ``encoding`` is the text encoding (detected when None; not used for XLSX), ``sheet``
@@ -114,6 +116,11 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, she
     (its header -> an input name; see :func:`load_mapping`). ``inputs``, the scheme's
     input names, lets the mapping be checked against them: a name no input has is an
     error, as is a column that gives an input twice.
+
+    The header of a CSV file or a sheet is its line (row) ``header_row`` when given;
+    otherwise the first row with anything in it, unless that row and the few below it
+    look like a title above the header (see :func:`find_header`): then the rows above
+    the header are skipped and a warning in ``warnings`` says so.
     """
     p = Path(path)
     name = str(path)
@@ -121,8 +128,14 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, she
     kind = INPUT_FORMATS.get(suffix, "csv")
     if sheet is not None and kind != "xlsx":
         raise DataError(_("--sheet is for workbooks (.xlsx); {name} is not one").format(name=name))
+    if header_row is not None and kind not in ("xlsx", "csv"):
+        raise DataError(_("--header-row is for CSV files and workbooks; {name} is not one").format(name=name))
+    if header_row is not None and header_row < 1:
+        raise DataError(_("--header-row counts rows from 1, not {n}").format(n=header_row))
+    names = set(inputs or ()) | set(mapping or ())
+    skipped: list[str] = []
     if kind == "xlsx":
-        header, rows, sheet = _xlsx_rows(p, sheet)
+        header, rows, sheet = _xlsx_rows(p, sheet, header_row, names, skipped)
     elif kind == "parquet":
         header, rows = _parquet_rows(p)
     else:
@@ -136,8 +149,70 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None, *, she
         elif kind == "jsonl":
             header, rows = _jsonl_rows(text, name)
         else:
-            header, rows = _csv_rows(text, name)
-    return _mapped(name, header, rows, mapping or {}, inputs, sheet)
+            header, rows = _csv_rows(text, name, header_row, names, skipped)
+    table = _mapped(name, header, rows, mapping or {}, inputs, sheet)
+    return attrs.evolve(table, warnings=tuple(skipped) + table.warnings) if skipped else table
+
+
+TITLE_ROWS = 5  # at most this many rows above the header are taken for a title without --header-row
+
+
+def find_header(first: Sequence[tuple[int, Sequence[str]]], names: Collection[str]) -> int:
+    """Which of the first non-empty rows of a sheet or CSV file (each its number and its
+    cells as text) is the header: the first that names a column the scheme reads
+    (``names``: its inputs and the mapping's columns), when one does within the first
+    TITLE_ROWS + 1; otherwise, when the first rows each have a single cell written (a
+    title, often merged across the sheet) and a later one has more, that one; otherwise
+    the first row. Gives its index in ``first``."""
+    if names:
+        for i, (_n, cells) in enumerate(first[:TITLE_ROWS + 1]):
+            if any(c in names for c in cells):
+                return i
+    for i, (_n, cells) in enumerate(first[:TITLE_ROWS + 1]):
+        if sum(1 for c in cells if c) > 1:
+            return i if all(sum(1 for c in cs if c) == 1 for _m, cs in first[:i]) else 0
+    return 0
+
+
+def _pick_header(numbered: Iterator[tuple[int, list[object]]], name: str, header_row: int | None,
+                 names: Collection[str], skipped: list[str]) -> tuple[int, list[str], list[tuple[int, list[object]]]]:
+    """The header row's number and cells, and the rows read ahead of the iteration's
+    place that come after it; ``skipped`` gets a warning for rows taken as a title."""
+    def text(cells: Sequence[object]) -> list[str]:
+        return ["" if c is None else str(c).strip() for c in cells]
+
+    def filled(cells: Sequence[object]) -> bool:
+        return any(c is not None and str(c).strip() for c in cells)
+
+    if header_row is not None:
+        for number, cells in numbered:
+            if number == header_row:
+                if not filled(cells):
+                    raise DataError(_("{name}: row {n}, given as the header (--header-row), is empty")
+                                    .format(name=name, n=header_row))
+                return number, text(cells), []
+            if number > header_row:
+                break
+        raise DataError(_("{name} has no row {n} to take as the header (--header-row)").format(name=name, n=header_row))
+    first: list[tuple[int, list[object]]] = []
+    for number, cells in numbered:
+        if filled(cells):
+            first.append((number, cells))
+            if len(first) > TITLE_ROWS:
+                break
+    if not first:
+        return 0, [], []
+    at = find_header([(n, text(cs)) for n, cs in first], names)
+    if at:
+        titles = " / ".join(next(str(c).strip() for c in cs if c is not None and str(c).strip()) for _n, cs in first[:at]
+                            if filled(cs))
+        above = (_("row {first}").format(first=first[0][0]) if at == 1 else
+                 _("rows {first}-{last}").format(first=first[0][0], last=first[at - 1][0]))
+        skipped.append(_("{name}: {rows} above the header (row {header}) skipped as a title: {titles}; "
+                         "give --header-row N to choose the header yourself").format(
+            name=name, rows=above, header=first[at][0], titles=titles))
+    number, cells = first[at]
+    return number, text(cells), first[at + 1:]
 
 
 def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str, str],
@@ -171,27 +246,29 @@ def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str,
     return Table(name, tuple(names), tuple(rows), renamed, sheet, warnings)
 
 
-def _csv_rows(text: str, name: str) -> tuple[list[str], list[Row]]:
+def _csv_rows(text: str, name: str, header_row: int | None = None, names: Collection[str] = (),
+              skipped: list[str] | None = None) -> tuple[list[str], list[Row]]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DataError(_("{name} is empty: it needs a header row with the input names").format(name=name)) from None
-    except csv.Error as exc:
-        raise DataError(_("{name}: {problem}").format(name=name, problem=exc)) from None
-    header = [h.strip() for h in header]
-    rows: list[Row] = []
-    line = reader.line_num + 1
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
+
+    def numbered() -> Iterator[tuple[int, list[object]]]:
+        line = 1  # the line each row starts on: a quoted cell may hold line breaks
+        try:
+            for cells in reader:
+                yield line, list(cells)
                 line = reader.line_num + 1
-                continue
-            values = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h}
-            rows.append(Row(line, values))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(_("{name}, line {line}: {problem}").format(name=name, line=reader.line_num, problem=exc)) from None
+        except csv.Error as exc:
+            raise DataError(_("{name}, line {line}: {problem}").format(name=name, line=reader.line_num,
+                                                                        problem=exc)) from None
+
+    lines = numbered()
+    _number, header, ahead = _pick_header(lines, name, header_row, names, skipped if skipped is not None else [])
+    if not header:
+        raise DataError(_("{name} is empty: it needs a header row with the input names").format(name=name))
+    rows: list[Row] = []
+    for line, cells in itertools.chain(ahead, lines):
+        if not any(str(c).strip() for c in cells):
+            continue
+        rows.append(Row(line, {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h}))
     return header, rows
 
 
@@ -270,7 +347,8 @@ def require_openpyxl() -> Any:
     return openpyxl
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row], str]:
+def _xlsx_rows(path: Path, sheet: str | None, header_row: int | None = None, names: Collection[str] = (),
+               skipped: list[str] | None = None) -> tuple[list[str], list[Row], str]:
     openpyxl = require_openpyxl()
     from zipfile import BadZipFile
 
@@ -292,18 +370,14 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row], str
             raise DataError(_("{path} has no sheet '{sheet}'{hint} (its sheets: {sheets})")
                     .format(path=path, sheet=sheet, hint=hint, sheets=', '.join(names)))
         ws.reset_dimensions()  # some writers record wrong dimensions: read every row there is
-        lines = enumerate(ws.iter_rows(), start=1)
-        header: list[str] = []
-        for _number, first in lines:  # the first row with anything written in it is the header
-            header = ["" if c.value is None else str(c.value).strip() for c in first]
-            if any(header):
-                break
+        lines = ((number, [_cell(c) for c in line]) for number, line in enumerate(ws.iter_rows(), start=1))
+        _number, header, ahead = _pick_header(lines, str(path), header_row, names,
+                                              skipped if skipped is not None else [])
         if not any(header):
             raise DataError(_("the sheet '{sheet}' of {path} is empty: it needs a header row with the input names")
                     .format(sheet=ws.title, path=path))
         rows: list[Row] = []
-        for number, line in lines:
-            values = [_cell(c) for c in line]
+        for number, values in itertools.chain(ahead, lines):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             rows.append(Row(number, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h}))

@@ -161,6 +161,29 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def name_meant(name: str, candidates: Sequence[str]) -> str | None:
+    """The name meant by a misspelt or reworded ``name`` (a column's header, a record's
+    key): a close spelling, or the one candidate that contains it or is contained in it
+    (``获得表彰`` for ``表彰``), or the one that shares a word with it."""
+    close = did_you_mean(name, candidates)
+    if close:
+        return close
+    containing = [c for c in candidates if name in c or c in name]
+    if containing:
+        return containing[0] if len(containing) == 1 else None
+    # the one candidate sharing the longest run of characters with it, at least two and half
+    # the shorter name (``通报次数`` for ``工委通报``: 通报 is the word they share)
+    def shared(c: str) -> int:
+        return difflib.SequenceMatcher(None, name, c, autojunk=False).find_longest_match().size
+
+    runs = {c: shared(c) for c in candidates}
+    best = max(runs.values(), default=0)
+    sharing = [c for c, k in runs.items() if k == best]
+    if best >= 2 and len(sharing) == 1 and 2 * best >= min(len(name), len(sharing[0])):
+        return sharing[0]
+    return None
+
+
 def listing(items: Sequence[str], last: str | None = None) -> str:
     """Items one after another in the reader's language: ``a, b, c`` (``a、b、c``), or with
     ``last`` "and" / "or" before the last item: ``a, b and c`` (``a、b 和 c``)."""

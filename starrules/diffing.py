@@ -154,7 +154,7 @@ def _of_error(exc: StarError) -> Verdict:
 def _evaluate(scheme: Scheme, record: Mapping[str, object], trace: bool, period: int | None,
               history: Iterable[Any] | None) -> tuple[Verdict, Result | None]:
     try:
-        result = scheme.evaluate(record, trace=trace, period=period, history=history)
+        result = scheme.evaluate(record, trace=trace, period=period, history=history, extra="ignore")
     except StarError as exc:
         return _of_error(exc), None
     return _of_result(result), result
@@ -168,7 +168,7 @@ def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
                 history: Mapping[str, Iterable[Any]] | None, numbers: Sequence[int] | None = None) -> list[Difference]:
     def rate(scheme: Scheme) -> Rating | StarError:
         try:
-            return scheme.rate(records, period=period, history=history)
+            return scheme.rate(records, period=period, history=history, extra="ignore")
         except StarError as exc:  # a period the version is not in force for
             return exc
 
@@ -312,7 +312,8 @@ class _Records:
         out: dict[int, list[int]] = {}
         for q in range(0, 1001, 5):
             try:
-                result = self.old.evaluate(self.record(q), trace=False, period=self.period, history=self.history)
+                result = self.old.evaluate(self.record(q), trace=False, period=self.period, history=self.history,
+                                           extra="ignore")
             except StarError:
                 continue
             if result.status == "rated" and result.level_rank is not None:
@@ -366,7 +367,8 @@ class _Records:
 
     def _value(self, scheme: Scheme, q: int, name: str) -> Decimal | None:
         try:
-            result = scheme.evaluate(self.record(q), trace=False, period=self.period, history=self.history)
+            result = scheme.evaluate(self.record(q), trace=False, period=self.period, history=self.history,
+                                         extra="ignore")
         except StarError:
             return None
         value = result.scores.get(name, result.inputs.get(name))
@@ -598,8 +600,8 @@ def _generated_populations(old: Scheme, new: Scheme, records: _Records,
         past = ({str(r[ident]): history for r in population if ident in r}
                 if history is not None and ident is not None else None)
         try:
-            rated_old, rated_new = old.rate(population, period=period, history=past), new.rate(population, period=period,
-                                                                                                history=past)
+            rated_old = old.rate(population, period=period, history=past, extra="ignore")
+            rated_new = new.rate(population, period=period, history=past, extra="ignore")
         except StarError:  # a period a version is not in force for: the search above reports it
             return out
         before, after = rated_old.outcomes, rated_new.outcomes

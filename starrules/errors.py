@@ -102,3 +102,51 @@ class PeriodError(StarError):
 class EvaluationError(StarError):
     """A checked scheme could not be evaluated on these inputs (a bug or a gap the
     checker could not see); carries the rule's name and line."""
+
+
+class UnknownInputsError(InputError):
+    """Keys of a record that no input of the scheme has (a misspelt column, say): raised
+    by ``Scheme.evaluate`` and ``Scheme.rate`` unless they are given ``extra="ignore"``.
+
+    ``keys`` lists them in the record's order, ``hints`` the input each one is likely
+    meant to be (None where none is close), ``record`` the record's place (0-based) in
+    the records given to ``rate`` (None for ``evaluate``). As an :class:`InputError`,
+    ``problems`` has one :class:`InputProblem` per key.
+    """
+
+    def __init__(self, keys: Sequence[str], hints: Sequence[str | None], record: int | None = None,
+                 values: Sequence[object] | None = None) -> None:
+        self.keys = list(keys)
+        self.hints = list(hints)
+        self.record = record
+        given = list(values) if values is not None else [None] * len(self.keys)
+        self.problems = [InputProblem(k, v, _("the name of one of the scheme's inputs")) for k, v in
+                         zip(self.keys, given, strict=True)]
+        first = self.problems[0]
+        self.field, self.value, self.expected = first.field, first.value, first.expected
+        named = _(", ").join(
+            _("'{key}' (did you mean '{hint}'?)").format(key=k, hint=h) if h else f"'{k}'"
+            for k, h in zip(self.keys, self.hints, strict=True))
+        text = _("no input of the scheme is named {keys}: a key no input reads would be left out in silence; "
+                 "correct it, or give {option} to leave such keys unread").format(keys=named, option='extra="ignore"')
+        if record is not None:
+            text = _("record {number} (counting from 0): {problem}").format(number=record, problem=text)
+        StarError.__init__(self, text)
+
+
+class DuplicateIdError(StarError):
+    """A population in which one id is on more than one record: each would count in the
+    quotas' base as another entity. ``ids`` maps each such id to its records' places
+    (0-based), in the order the ids first appear. ``Scheme.rate(...,
+    duplicate_ids="allow")`` rates them apart instead."""
+
+    def __init__(self, ids: dict[str, list[int]]) -> None:
+        self.ids = ids
+        shown_ids = _("; ").join(_("'{id}' on records {rows}").format(id=k, rows=_(", ").join(map(str, v)))
+                                 for k, v in list(ids.items())[:10])
+        more = len(ids) - 10
+        if more > 0:
+            shown_ids += _(" and {count} more").format(count=more)
+        super().__init__(_("{count} id(s) on more than one record (counting from 0): {ids}; correct the records, "
+                           "or give {option} to rate them apart").format(count=len(ids), ids=shown_ids,
+                                                                         option='duplicate_ids="allow"'))

@@ -537,8 +537,30 @@ class _Report:
                        f"<th>规则 rule</th><th>理由 why</th></tr></thead><tbody>{rows}</tbody></table>")
         else:
             out.append('<p class="note">无 <span class="en">none</span></p>')
+        out += self.ties(outcomes)
         out.append("</section>")
         return "\n".join(out)
+
+    def ties(self, outcomes: Sequence[Outcome]) -> list[str]:
+        """Every tie at a quota's or selection's line, said plainly: who tied, for how
+        many places, what decided it, and who kept the places and who did not."""
+        found: dict[tuple[str, str], tuple[list[Outcome], list[Outcome]]] = {}
+        for o in outcomes:
+            for tie in o.ties:
+                kept, lost = found.setdefault((tie.quota, tie.describe()), ([], []))
+                (kept if tie.kept else lost).append(o)
+        out = [f'<h3>名额线上的并列 <span class="en">Ties at a quota\'s line</span>（{len(found)}）</h3>']
+        if not found:
+            out.append('<p class="note">无：没有一个结果是由并列决定的 <span class="en">(no outcome was decided by a '
+                       'tie)</span></p>')
+            return out
+        rows = "".join(
+            f"<tr><td>{_e(rule)}</td><td>{_e(text)}</td><td>{'、'.join(self.link(o) for o in kept) or '无'}</td>"
+            f"<td>{'、'.join(self.link(o) for o in lost) or '无'}</td></tr>"
+            for (rule, text), (kept, lost) in found.items())
+        out.append('<table class="full ties"><thead><tr><th>规则 rule</th><th>并列 tie</th><th>得到名额 kept</th>'
+                   f"<th>未得到 not kept</th></tr></thead><tbody>{rows}</tbody></table>")
+        return out
 
     def not_rated(self) -> str:
         rest = [o for o in self.rating.outcomes if o.status != "rated"]
@@ -613,6 +635,8 @@ class _Report:
         items = [self.step(s) for s in steps if s.stage != "input" and not (o.moves and s.stage == "flag")]
         items += [f'<li class="move"><span class="stage">{STAGE_ZH.get(mv.kind, _e(mv.kind))}</span>'
                   f'<span class="mark">✔ </span>{_e(mv.rule)} (line {mv.line}): {_e(mv.why)}</li>' for mv in o.moves]
+        items += [f'<li class="tie"><span class="stage">并列 tie</span>{_e(t.quota)}：{_e(t.describe())}；'
+                  f"{'得到名额 kept a place' if t.kept else '未得到名额 not kept'}</li>" for t in o.ties]
         parts.append('<ol class="steps">' + "".join(items) + "</ol>")
         if o.status == "rated":
             reason = f"（{_e(o.reason)}）" if o.reason else ""

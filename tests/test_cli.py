@@ -298,10 +298,10 @@ def test_renamed_headers_are_told_and_fail_under_strict(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert not out.exists()
     assert "the data has no column '表彰' (is '获得表彰' meant to be it?); every row takes it as empty" in err
-    assert "the data has no column '工委通报'; every row takes its default 0" in err
+    assert "the data has no column '工委通报' (is '通报次数' meant to be it?); every row takes its default 0" in err
     assert "no input reads the column '获得表彰' (is it '表彰'?)" in err
-    assert "no input reads the column '通报次数'" in err
-    assert "4 column warning(s) above (--strict); no results written" in err
+    assert "no input reads the column '通报次数' (is it '工委通报'?)" in err  # they share 通报
+    assert "error: 4 warning(s) about the data above (--strict); nothing was rated" in err
     # without --strict the same warnings, and the run goes on
     assert main(["run", scheme, str(data), "-o", str(out)]) == 0
     err = capsys.readouterr().err
@@ -347,14 +347,16 @@ def test_duplicate_ids_are_refused_naming_the_rows(files: tuple[Path, Path], cap
     assert main(["run", str(scheme), str(data), "-o", str(out)]) == 5
     err = capsys.readouterr().err
     assert "error: the id '甲' is on rows 2, 5\n" in err
-    assert "error: 1 id(s) on more than one row:" in err and "no results written" in err
+    assert "error: 1 id(s) on more than one row:" in err and "nothing was rated" in err
     assert not out.exists()
     assert main(["run", str(scheme), str(data), "-o", str(out), "--allow-duplicate-ids"]) == 0
     assert "warning: the id '甲' is on rows 2, 5\n" in capsys.readouterr().err
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [(r["id"], r["status"]) for r in rows if r["id"] == "甲"] == [("甲", "rated"), ("甲", "invalid")]
-    # explain cannot tell which 甲 is meant
+    # explain refuses the data as run does; allowed, it still cannot tell which 甲 is meant
     assert main(["explain", str(scheme), str(data), "--id", "甲"]) == 5
+    assert "error: the id '甲' is on rows 2, 5\n" in capsys.readouterr().err
+    assert main(["explain", str(scheme), str(data), "--id", "甲", "--allow-duplicate-ids"]) == 5
     assert "the id '甲' is on rows 2, 5 of" in capsys.readouterr().err
     # rows without an id are never duplicates of each other
     data.write_text(DATA.replace("甲,92", ",92").replace("乙,92", ",92"), encoding="utf-8")

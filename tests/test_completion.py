@@ -57,7 +57,8 @@ def _complete(script_path: Path, words: list[str]) -> list[str]:
     (["starrules", "run", "--al"], ["--allow-unmet", "--allow-duplicate-ids"]),
     (["starrules", "check", "--format", ""], ["text", "json"]),  # check's own --format, not run's
     (["starrules", "--lang", "en", "check", "--st"], ["--strict"]),  # the subcommand found after an option
-    (["starrules", "explain", "--"], ["--help", "--lang", "--color", "--id", "--encoding", "--all", "--lines",
+    (["starrules", "explain", "--"], ["--help", "--lang", "--color", "--id", "--encoding", "--sheet", "--map",
+                                    "--header-row", "--allow-duplicate-ids", "--all", "--lines",
                                     "--period", "--history"]),
     (["starrules", "completion", ""], ["bash", "zsh"]),
     (["starrules", "run", "--period", ""], []),  # a year to type

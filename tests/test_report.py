@@ -358,6 +358,40 @@ def test_anyang_counts() -> None:
     assert "目标 ≤3✔" in five.select("text")[-1].get_text()
 
 
+def test_a_tie_at_the_quotas_line_is_said_in_the_report() -> None:
+    # The Anyang rows without the three invalid ones: 36 rated, 3 five-star places (10% of
+    # 36, rounded down). Six branches tie at 90 for the third (worked out by hand in
+    # tests/test_cli.py::test_a_tie_that_decided_places_is_said_and_fails_strict); the
+    # scheme's `ties break` gives it by 支部名称 ascending, so the one of the six whose name
+    # sorts first keeps it and five go to 四星级.
+    scheme = starrules.load(ANYANG)
+    numbers, rows = _anyang_rows()
+    rating = scheme.rate(rows[:36], trace=True)
+    soup = BeautifulSoup(render_report(scheme, rating, row_numbers=numbers[:36]), "html.parser")
+    (row,) = soup.select("table.ties tbody tr")
+    rule, text, kept, lost = (td.get_text() for td in row.find_all("td"))
+    assert rule == "五星级一般不超过总数的10%"
+    assert "6" in text and "支部名称" in text
+    tied = sorted([kept, *lost.split("、")])
+    assert len(tied) == 6 and kept == min(tied)
+    # each of the six says so in its own explanation; a branch away from the line does not
+    page = _text(soup.find(id=f"e-{next(o.row for o in rating.outcomes if o.id == kept)}"))
+    assert "并列 tie" in page and "五星级一般不超过总数的10%：6 " in page and "得到名额 kept a place" in page
+    loser = next(o for o in rating.outcomes if o.id == lost.split("、")[0])
+    assert "未得到名额 not kept" in _text(soup.find(id=f"e-{loser.row}"))
+    away = next(o for o in rating.outcomes if o.status == "rated" and not o.ties)
+    assert "并列 tie" not in _text(soup.find(id=f"e-{away.row}"))
+
+
+def test_a_report_without_ties_says_none() -> None:
+    scheme = starrules.load(ANYANG)
+    numbers, rows = _anyang_rows()
+    soup = BeautifulSoup(render_report(scheme, scheme.rate(rows[:5], trace=True), row_numbers=numbers[:5]),
+                         "html.parser")
+    assert not soup.select("table.ties")
+    assert "没有一个结果是由并列决定的" in soup.get_text()
+
+
 # ---- the command line ------------------------------------------------------------------
 
 

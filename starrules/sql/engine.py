@@ -63,7 +63,7 @@ def refuse_unsupported(program: m.Program) -> None:
                                      program.source_name)
 
 
-def _load_file(con: Any, program: m.Program, path: Path) -> dict[str, str]:
+def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") -> dict[str, str]:
     """A data file read by DuckDB in place: CSV (every cell text, as the Python reader
     reads it), Parquet or JSON Lines (typed as stored). Gives the typed columns' kinds."""
     reader = FILE_READERS.get(path.suffix.lower())
@@ -77,16 +77,24 @@ def _load_file(con: Any, program: m.Program, path: Path) -> dict[str, str]:
     elif reader == "read_json":
         args.append(exp.EQ(this=exp.column("format"), expression=exp.Literal.string("newline_delimited")))
     raw = exp.select(exp.Star()).from_(exp.Anonymous(this=reader, expressions=args))
-    return _from_relation(con, program, raw)
+    return _from_relation(con, program, raw, extra)
 
 
-def _from_relation(con: Any, program: m.Program, raw: exp.Select) -> dict[str, str]:
+def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "ignore") -> dict[str, str]:
     """The source table from any relation: ``#row`` by its order, a column per input
     (NULL where the relation has none); the kinds of its typed columns."""
     con.execute(_create("#raw", raw.select(exp.alias_(
         exp.Window(this=exp.RowNumber(), over="OVER"), "#n"), append=True)).sql(dialect="duckdb"))
     present = {r[0]: str(r[1]).upper() for r in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '#raw'").fetchall()}
+    names = [i.name for i in program.inputs]
+    unknown = [c for c in present if c != "#n" and c not in names]
+    if unknown and extra != "ignore":
+        from starrules.diagnostics import name_meant
+        from starrules.errors import UnknownInputsError
+
+        absent = [x for x in names if x not in present]
+        raise UnknownInputsError(unknown, [name_meant(c, absent) for c in unknown])
     cols: list[exp.Expr] = [exp.alias_(exp.Sub(this=col("#n"), expression=exp.Literal.number(1)), ident(ROW))]
     kinds: dict[str, str] = {}
     for inp in program.inputs:
@@ -108,10 +116,11 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select) -> dict[str, s
     return kinds
 
 
-def load(con: Any, program: m.Program, data: object) -> dict[str, str]:
-    """The source table ``input`` from records, a DataFrame or a file path."""
+def load(con: Any, program: m.Program, data: object, extra: str = "ignore") -> dict[str, str]:
+    """The source table ``input`` from records, a DataFrame or a file path; a file's
+    column that no input reads raises UnknownInputsError unless ``extra="ignore"``."""
     if isinstance(data, (str, os.PathLike)):
-        return _load_file(con, program, Path(data))
+        return _load_file(con, program, Path(data), extra)
     if frames.is_frame(data):
         return duck.load(con, program, frames.records(data, program.inputs))
     assert isinstance(data, Iterable)
@@ -119,12 +128,13 @@ def load(con: Any, program: m.Program, data: object) -> dict[str, str]:
 
 
 def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
-         period: int | None = None) -> Rating:
-    """Rate ``data`` on DuckDB (see the module docstring)."""
+         period: int | None = None, extra: str = "ignore") -> Rating:
+    """Rate ``data`` on DuckDB (see the module docstring). ``extra="forbid"`` refuses a
+    data file with a column no input reads (records and frames: see ``Scheme.rate``)."""
     refuse_unsupported(program)
     con = duck.connect()
     try:
-        kinds = load(con, program, data)
+        kinds = load(con, program, data, extra)
         return _rate(con, program, kinds, period)
     finally:
         con.close()
