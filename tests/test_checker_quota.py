@@ -245,7 +245,8 @@ def test_w502_report_only_quota_on_a_level_no_rating_reaches() -> None:
 
 
 def test_no_e504_for_a_quota_asking_for_none_or_only_bounding_from_above() -> None:
-    loaded = starrules.loads(low('quota "五星至少0名" { level 5 at least 0 }', 'quota "五星至多1名" { level 5 at most 1 }'))
+    loaded = starrules.loads(low('quota "五星至少0名" { level 5 at least 0  ties break }',
+                                 'quota "五星至多1名" { level 5 at most 1  ties break }'))
     assert [w.code for w in loaded.warnings] == ["W401"]
 
 

@@ -34,7 +34,7 @@ input 分数 : score 0..100 step 0.1
 total 得分 = 分数
 band 得分 { 5: [90, ..)  4: [80, 90)  3: [70, 80)  2: [60, 70)  1: [50, 60)  0: (.., 50) }
 quota "五星级不超过10%" {
-  level 5 at most 10%  round floor  rank by 得分 desc then 名称 asc{minimum}
+  level 5 at most 10%  round floor  rank by 得分 desc then 名称 asc  ties break{minimum}
 }
 """
 # Ten branches, 单位 甲 for the even ones, 乙 for the odd ones. Five score 90 or more
