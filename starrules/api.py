@@ -20,6 +20,7 @@ from starrules.checker import check_and_lower
 from starrules.compiler import Compiled, compile_program
 from starrules.diagnostics import Diagnostic, name_meant
 from starrules.errors import DuplicateIdError, StarCheckError, StarError, UnknownInputsError
+from starrules.i18n import _
 from starrules.parser import parse
 from starrules.population import Rating
 from starrules.result import Past, Result
@@ -254,7 +255,7 @@ def read_scheme_text(path: str | PathLike[str]) -> str:
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError:
-            raise StarError(f"{path} is neither UTF-8 nor GB18030 text: save it as UTF-8") from None
+            raise StarError(_("{path} is neither UTF-8 nor GB18030 text: save it as UTF-8").format(path=path)) from None
 
 
 def load(path: str | PathLike[str]) -> Scheme:

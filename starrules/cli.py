@@ -268,6 +268,10 @@ def _parser() -> argparse.ArgumentParser:
     _data_args(rp)
     rp.add_argument("--strict", action="store_true",
                     help=_("fail (exit 1, nothing written) on any warning about the data's columns"))
+    rp.add_argument("--no-details", action="store_false", dest="details",
+                    help=_("leave out each row's explanation (a large population's report is mostly explanations)"))
+    rp.add_argument("--id", dest="entity", metavar="ID", default=None,
+                    help=_("the page of this one entity alone: the head of the report, then its explanation"))
     _history_args(rp)
     rp.set_defaults(func=cmd_report)
 
@@ -721,6 +725,23 @@ def cmd_compile(args: argparse.Namespace) -> int:
 # ---- explain -------------------------------------------------------------------------
 
 
+def _row_of(scheme: Scheme, rows: Sequence[Row], wanted: str, data: str) -> int:
+    """The place of the one row whose id is ``wanted``; a DataError, with a guess, when
+    no row has it or several do."""
+    ids = [_row_id(scheme, r) for r in rows]
+    matches = [i for i, ident_ in enumerate(ids) if ident_ == wanted]
+    if len(matches) > 1:
+        raise DataError(_("the id '{id}' is on rows {rows} of {data}: which one is meant cannot be told; "
+                          "give each entity its own id").format(
+            id=wanted, rows=_(", ").join(str(rows[i].number) for i in matches), data=data))
+    if not matches:
+        containing = [i for i in ids if wanted in i]
+        close = containing[0] if len(containing) == 1 else did_you_mean(wanted, ids)
+        hint = _("; did you mean '{close}'?").format(close=close) if close else ""
+        raise DataError(_("no row of {data} has the id '{id}'{hint}").format(data=data, id=wanted, hint=hint))
+    return matches[0]
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
     try:
@@ -728,18 +749,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except RefusedError as exc:
         return exc.code
     wanted = str(args.entity).strip()
-    ids = [_row_id(scheme, r) for r in rows]
-    matches = [i for i, ident_ in enumerate(ids) if ident_ == wanted]
-    if len(matches) > 1:
-        raise DataError(_("the id '{id}' is on rows {rows} of {data}: which one is meant cannot be told; "
-                          "give each entity its own id").format(
-            id=wanted, rows=_(", ").join(str(rows[i].number) for i in matches), data=args.data))
-    if not matches:
-        containing = [i for i in ids if wanted in i]
-        close = containing[0] if len(containing) == 1 else did_you_mean(wanted, ids)
-        hint = _("; did you mean '{close}'?").format(close=close) if close else ""
-        raise DataError(_("no row of {data} has the id '{id}'{hint}").format(data=args.data, id=wanted, hint=hint))
-    index = matches[0]
+    index = _row_of(scheme, rows, wanted, args.data)
     row = rows[index]
     print(_("{title} (version {version}), {data} row {number}: {id}").format(
         title=scheme.title, version=scheme.version or "-", data=args.data, number=row.number, id=wanted))
@@ -770,16 +780,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     except RefusedError as exc:
         return exc.code
     history = load_history(args.history) if args.history else None
-    rating = scheme.rate([row.values for row in rows], period=args.period, history=history, trace=True,
-                         extra="ignore", duplicate_ids="allow")
+    entity = _row_of(scheme, rows, str(args.entity).strip(), args.data) if args.entity is not None else None
+    rating = scheme.rate([row.values for row in rows], period=args.period, history=history,
+                         trace=args.details or entity is not None, extra="ignore", duplicate_ids="allow")
     for row, outcome in zip(rows, rating.outcomes, strict=True):
         for p in outcome.problems:
             print(_bad_value(row.number, p), file=sys.stderr)
-    inputs = [("数据 SHA-256", hashlib.sha256(Path(args.data).read_bytes()).hexdigest()),
-              ("编码 Encoding", args.encoding or _("detected"))]
-    inputs += [("往期结果 History", path) for path in args.history]
+    inputs = [(_("Data SHA-256"), hashlib.sha256(Path(args.data).read_bytes()).hexdigest()),
+              (_("Encoding"), args.encoding or _("detected"))]
+    if args.sheet:
+        inputs.append((_("Sheet"), args.sheet))
+    if args.mapping:
+        inputs.append((_("Column mapping"), args.mapping))
+    inputs += [(_("History"), path) for path in args.history]
     text = render_report(scheme, rating, data_name=args.data, row_numbers=[row.number for row in rows],
-                         period=args.period, inputs=inputs)
+                         period=args.period, inputs=inputs, details=args.details, entity=entity)
     write_atomic(args.output, text)
     counts = rating.counts()
     print(_("wrote {path}; {counts}").format(path=args.output, counts=counts_line(counts)), file=sys.stderr)

@@ -30,18 +30,13 @@ import attrs
 
 from starrules import __version__
 from starrules.api import Scheme
-from starrules.population import Outcome, QuotaReport, Rating
-from starrules.result import TraceStep
+from starrules.i18n import N_, _, language
+from starrules.population import Outcome, QuotaReport, Rating, explain_outcome
+from starrules.result import STATUS_WORDS
 from starrules.values import fmt_number
 
 GROUP_CHARTS = 12  # per group field, charts for at most this many groups; the table lists all
 
-STATUS_ZH = {"rated": "已评定", "ineligible": "不参评", "invalid": "无效"}
-STAGE_ZH = {
-    "input": "输入", "require": "前提", "disqualify": "资格", "score": "计分", "total": "总分",
-    "bonus": "加分", "penalty": "扣分", "badge": "星章", "band": "分档", "demote": "降级",
-    "cap": "封顶", "veto": "否决", "flag": "标记", "quota": "名额", "select": "遴选",
-}
 BOUND_SIGN = {"at most": "≤", "at least": "≥", "exactly": "=", "about": "≈"}
 
 FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
@@ -58,7 +53,6 @@ h1 { font-size: 24px; margin: 0 0 2px; }
 h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--bar); }
 h3 { font-size: 16px; margin: 20px 0 6px; }
 .subtitle { color: var(--muted); margin: 0 0 14px; }
-.en { color: var(--muted); font-weight: normal; font-size: 0.86em; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border: 1px solid var(--rule); padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; font-weight: 600; }
@@ -96,12 +90,9 @@ dl.inputs div { display: flex; gap: 6px; border-bottom: 1px dotted var(--rule); 
 dl.inputs dt { color: var(--muted); }
 dl.inputs dd { margin: 0 0 0 auto; text-align: right; }
 ol.steps { margin: 2px 0 4px; padding-left: 0; list-style: none; font-size: 13px; }
-ol.steps li { padding: 1px 0 1px 4.6em; text-indent: -4.6em; }
-ol.steps li .stage { display: inline-block; width: 4.2em; text-indent: 0; color: var(--muted); }
-ol.steps li.off { color: #8c959f; }
-ol.steps li.hit .mark { color: var(--bar); font-weight: 700; }
-ol.steps li.move { color: var(--target); }
+ol.steps li { padding: 1px 0; }
 p.verdict { margin: 4px 0 0; font-weight: 600; }
+p.after { margin: 0; color: var(--muted); }
 a { color: inherit; }
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
@@ -136,14 +127,33 @@ def _text_width(text: str, size: float) -> float:
     return sum(size if ord(c) >= 0x2E80 else size * 0.62 for c in text)
 
 
+def _luminance(rgb: Sequence[float]) -> float:
+    """Relative luminance (ITU-R BT.709 weights on linear sRGB) of 0..255 components."""
+    def linear(c: float) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def _palette(n: int) -> list[str]:
-    """One colour per level, lowest first: from a light to a dark red."""
+    """One colour per level, lowest first: from a light to a dark red, evenly spaced in
+    luminance (not in sRGB), so that the levels stay apart when printed in grey."""
     light, dark = (0xF0, 0xC4, 0xBC), (0x7A, 0x16, 0x12)
+
+    def mix(t: float) -> tuple[float, ...]:
+        return tuple(a + (b - a) * t for a, b in zip(light, dark, strict=True))
+
+    top, bottom = _luminance(light), _luminance(dark)
     out = []
     for i in range(n):
-        t = i / (n - 1) if n > 1 else 1.0
-        rgb = tuple(round(a + (b - a) * t) for a, b in zip(light, dark, strict=True))
-        out.append("#{:02x}{:02x}{:02x}".format(*rgb))
+        want = top - (top - bottom) * (i / (n - 1) if n > 1 else 1.0)
+        lo, hi = 0.0, 1.0  # luminance falls along the line from light to dark: bisect for it
+        for _step in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if _luminance(mix(mid)) > want else (lo, mid)
+        out.append("#{:02x}{:02x}{:02x}".format(*(round(c) for c in mix((lo + hi) / 2))))
     return out
 
 
@@ -241,9 +251,9 @@ def _bar_chart(rows: Sequence[_Row], plot_width: int, label: str, top: int | Non
 def _right_text(row: _Row) -> str:
     text = str(row.after)
     if row.before != row.after:
-        text += f"（原 {row.before}）"
+        text += _("(before: {count})").format(count=row.before)
     if row.marks:
-        text += "  目标 " + " ".join(m.text for m in row.marks)
+        text += "  " + _("target {marks}").format(marks=" ".join(m.text for m in row.marks))
     return text
 
 
@@ -263,7 +273,7 @@ def _stacked_bar(counts: Sequence[int], colours: Sequence[str], width: int = 150
     return "".join(parts)
 
 
-UNREAD = "（未读出 not read）"  # the group of a row whose value for it could not be read
+UNREAD = N_("(not read)")  # the group of a row whose value for it could not be read
 
 
 def _group_of(o: Outcome, field: str) -> str:
@@ -271,12 +281,28 @@ def _group_of(o: Outcome, field: str) -> str:
         return o.groups[field]
     if o.result is not None and field in o.result.inputs:
         return str(o.result.inputs[field])
-    return UNREAD
+    return _(UNREAD)
+
+
+def _tag(tag: str, text: str, css: str | None = None) -> str:
+    """A text (escaped) in an element, with a class."""
+    return f'<{tag} class="{css}">{_e(text)}</{tag}>' if css else f"<{tag}>{_e(text)}</{tag}>"
+
+
+def _note(text: str) -> str:
+    return _tag("p", text, "note")
+
+
+def _head(*cells: tuple[str, bool]) -> str:
+    """A table's head: each cell its text and whether it holds numbers."""
+    return "<thead><tr>" + "".join(f'<th class="num">{_e(t)}</th>' if num else f"<th>{_e(t)}</th>"
+                                   for t, num in cells) + "</tr></thead>"
 
 
 class _Report:
     def __init__(self, scheme: Scheme, rating: Rating, data_name: str | None, row_numbers: Sequence[int] | None,
-                 period: int | None, inputs: Sequence[tuple[str, str]], group_charts: int) -> None:
+                 period: int | None, inputs: Sequence[tuple[str, str]], group_charts: int, details: bool,
+                 entity: int | None) -> None:
         self.scheme = scheme
         self.program = scheme.program
         self.rating = rating
@@ -285,16 +311,21 @@ class _Report:
         self.period = period
         self.inputs = inputs
         self.group_charts = group_charts
+        self.details = details
         outcomes = rating.outcomes
         if row_numbers is None:
             row_numbers = [o.row + 1 for o in outcomes]
         if len(row_numbers) != len(outcomes):
             raise ValueError(f"{len(row_numbers)} row numbers for {len(outcomes)} outcomes")
+        if entity is not None and not 0 <= entity < len(outcomes):
+            raise ValueError(f"no outcome {entity}: the rating has {len(outcomes)}")
+        self.entity = entity
         self.line = {o.row: n for o, n in zip(outcomes, row_numbers, strict=True)}
         self.colours = _palette(len(self.levels.values))
         self.by_rule = {r.name: r for r in self.program.population}
+        self.ranked = bool(self.program.quotas or self.program.selections)  # a rank means something
         results = [o.result for o in outcomes if o.result is not None]
-        if results and all(not r.trace for r in results):
+        if (details or entity is not None) and results and all(not r.trace for r in results):
             raise ValueError("the rating has no trace to explain: rate with trace=True")
 
     # ---- helpers -------------------------------------------------------------------
@@ -303,10 +334,15 @@ class _Report:
         return None if value is None else self.levels.values.index(value)
 
     def name(self, o: Outcome) -> str:
-        return o.id if o.id else f"第 {self.line[o.row]} 行"
+        return o.id if o.id else _("row {number}").format(number=self.line[o.row])
 
     def link(self, o: Outcome) -> str:
+        if not self.details and self.entity is None:
+            return _e(self.name(o))
         return f'<a href="#e-{o.row}">{_e(self.name(o))}</a>'
+
+    def status(self, o: Outcome) -> str:
+        return _(STATUS_WORDS[o.status])
 
     def level_counts(self, outcomes: Sequence[Outcome]) -> tuple[list[int], list[int]]:
         """Rated entities per level rank, after the quotas and before them."""
@@ -337,19 +373,32 @@ class _Report:
             if scope == "==":
                 continue
             span = range(rank, len(after)) if scope == ">=" else range(0, rank + 1)
-            words = "及以上" if scope == ">=" else "及以下"
-            rows.append(_Row(f"{self.levels.label(rank)}{words}", sum(after[i] for i in span),
+            words = _("{level} and above") if scope == ">=" else _("{level} and below")
+            rows.append(_Row(words.format(level=self.levels.label(rank)), sum(after[i] for i in span),
                              sum(before[i] for i in span), "#8c959f", tuple(ms)))
         return rows
+
+    def ranking(self) -> str:
+        """What the rank is: the place in the scheme's main ranking, by its keys."""
+        keys = (self.program.quotas[0].keys if self.program.quotas else
+                self.program.selections[0].keys if self.program.selections else ())
+        names = "、".join(k.ref.name for k in keys) or _("the total")
+        return _("The rank is the place in the scheme's ranking by {keys}, best first; the quotas and selections "
+                 "go by it.").format(keys=names)
 
     # ---- sections ------------------------------------------------------------------
 
     def render(self) -> str:
-        title = f"{self.scheme.title} · 评定结果"
-        body = [self.head(), self.nav(), self.distribution(), self.flagged(), self.not_rated(), self.results(),
-                self.explanations()]
+        title = _("{title} · rating results").format(title=self.scheme.title)
+        if self.entity is not None:
+            body = [self.head(), self.explanation(self.rating.outcomes[self.entity])]
+        else:
+            body = [self.head(), self.nav(), self.distribution(), self.flagged(), self.not_rated(), self.results()]
+            if self.details:
+                body.append(self.explanations())
+        lang = "zh-CN" if language() == "zh" else "en"
         return ("<!DOCTYPE html>\n"
-                '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+                f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
                 f'<meta name="generator" content="starrules {_e(__version__)}">\n'
                 f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
@@ -360,51 +409,55 @@ class _Report:
         counts = self.rating.counts()
         rows_in, rated, ineligible, invalid = counts["rows"], counts["rated"], counts["ineligible"], counts["invalid"]
         whole = rows_in == rated + ineligible + invalid
-        kind = "星级" if self.levels.stars else "等级"
+        none = "—"
         meta = [
-            ("方案 Scheme", _e(s.title)),
-            ("版本 Version", _e(s.version or "—")),
-            ("期间 Period", _e(self.period if self.period is not None else "—")),
-            ("方案文件 Scheme file", f"<code>{_e(s.source_name)}</code>"),
-            ("方案 SHA-256", f'<span class="hash">{_e(s.sha256)}</span>'),
+            (_("Scheme"), _e(s.title)),
+            (_("Version"), _e(s.version or none)),
+            (_("Period"), _e(self.period if self.period is not None else none)),
+            (_("Scheme file"), f"<code>{_e(s.source_name)}</code>"),
+            (_("Scheme SHA-256"), f'<span class="hash">{_e(s.sha256)}</span>'),
         ]
         if self.data_name is not None:
-            meta.append(("数据 Data", f"<code>{_e(self.data_name)}</code>"))
-        meta += [(_e(k), _e(v)) for k, v in self.inputs]
-        meta.append(("生成工具 Generated by", f"starrules {_e(__version__)}"))
-        table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in meta)
-        mark = "✔" if whole else "✘"
-        line = (f'<p class="count-line{"" if whole else " bad"}" id="counts">数据行 rows in <b>{rows_in}</b> = '
-                f"已评定 rated <b>{rated}</b> + 不参评 ineligible <b>{ineligible}</b> + 无效 invalid <b>{invalid}</b> "
-                f"{mark}</p>")
+            meta.append((_("Data"), f"<code>{_e(self.data_name)}</code>"))
+        meta += [(k, _e(v)) for k, v in self.inputs]
+        meta.append((_("Made by"), f"starrules {_e(__version__)}"))
+        table = "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in meta)
+        line = _("rows in {rows} = rated {rated} + ineligible {ineligible} + invalid {invalid}").format(
+            rows=f"<b>{rows_in}</b>", rated=f"<b>{rated}</b>", ineligible=f"<b>{ineligible}</b>",
+            invalid=f"<b>{invalid}</b>")
+        line = f'<p class="count-line{"" if whole else " bad"}" id="counts">{line} {"✔" if whole else "✘"}</p>'
+        kind = _("Star rating report") if self.levels.stars else _("Rating report")
+        if self.entity is not None:
+            kind = _("{kind}: one entity's page").format(kind=kind)
         return (f"<header>\n<h1>{_e(s.title)}</h1>\n"
-                f'<p class="subtitle">{kind}评定结果报告 <span class="en">Rating report</span>'
-                f"{'' if self.period is None else ' · ' + _e(self.period)}</p>\n"
+                f'<p class="subtitle">{_e(kind)}{"" if self.period is None else " · " + _e(self.period)}</p>\n'
                 f'<table class="meta">{table}</table>\n{line}\n</header>')
 
     def nav(self) -> str:
-        items = [("distribution", "等级分布 Levels"), ("flags", "标记 Flagged"), ("not-rated", "未评定 Not rated"),
-                 ("results", "结果 Results"), ("explanations", "逐一说明 Explanations")]
-        return "<nav><ol>" + "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in items) + "</ol></nav>"
+        items = [("distribution", _("Levels")), ("flags", _("Flagged")), ("not-rated", _("Not rated")),
+                 ("results", _("Results"))]
+        if self.details:
+            items.append(("explanations", _("Each row explained")))
+        return "<nav><ol>" + "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in items) + "</ol></nav>"
 
     def distribution(self) -> str:
         outcomes = self.rating.outcomes
         overall = [r for r in self.rating.reports if r.group is None]
-        out = ['<section id="distribution">', '<h2>等级分布 <span class="en">Level distribution</span></h2>']
-        after, _ = self.level_counts(outcomes)
+        out = ['<section id="distribution">', _tag("h2", _("Level distribution"))]
+        after, _before = self.level_counts(outcomes)
         out.append(self.legend())
-        out.append(f'<figure class="overall"><figcaption>全部 <span class="en">All rated</span>'
-                   f"（{sum(after)}）</figcaption>{_bar_chart(self.chart_rows(outcomes, overall), 420, '全部 All')}</figure>")
+        everyone = _("All rated")
+        out.append(f'<figure class="overall"><figcaption>{_e(everyone)}（{sum(after)}）</figcaption>'
+                   f"{_bar_chart(self.chart_rows(outcomes, overall), 420, everyone)}</figure>")
         per_group = [r for r in self.program.quotas if r.per or r.apportion_by]
         if per_group:
-            names = "、".join(f"“{_e(q.name)}”（{_e(q.per or q.apportion_by)}）" for q in per_group)
-            out.append(f'<p class="note">按分组计算的名额见下面的分组图 <span class="en">(quotas counted per group: '
-                       f"see the group charts)</span>：{names}</p>")
+            names = "、".join(f"“{q.name}”（{q.per or q.apportion_by}）" for q in per_group)
+            out.append(_note(_("Quotas counted per group are shown in the group charts below: {names}")
+                             .format(names=names)))
         if self.rating.reports:
             out.append(self.quota_table())
         else:
-            out.append('<p class="note">本方案没有名额或遴选规则 <span class="en">(the scheme has no quotas or '
-                       "selections)</span>。</p>")
+            out.append(_note(_("The scheme has no quotas or selections.")))
         for field in self.chart_fields():
             out.append(self.groups(field))
         out.append("</section>")
@@ -413,33 +466,36 @@ class _Report:
     def legend(self) -> str:
         swatches = "".join(f'<span class="swatch" style="background:{c}"></span>{_e(self.levels.label(i))}'
                            for i, c in enumerate(self.colours))
+        before, met, unmet, target = (_e(t) for t in (_("before quotas and selections"), _("target met"),
+                                                      _("not met"), _("a target only")))
         return (f'<p class="legend">{swatches}<span class="swatch" style="border:1.2px dashed #24292f"></span>'
-                '名额与遴选调整前 before quotas and selections'
-                f'<span class="swatch" style="background:{MARK_COLOUR["ok"]};width:3px"></span>目标已达成 target met'
-                f'<span class="swatch" style="background:{MARK_COLOUR["bad"]};width:3px"></span>未达成 not met'
+                f"{before}"
+                f'<span class="swatch" style="background:{MARK_COLOUR["ok"]};width:3px"></span>{met}'
+                f'<span class="swatch" style="background:{MARK_COLOUR["bad"]};width:3px"></span>{unmet}'
                 f'<span class="swatch" style="background:{MARK_COLOUR["neutral"]};width:3px"></span>'
-                "参考目标 target only</p>")
+                f"{target}</p>")
 
     def quota_table(self) -> str:
         rows = []
         for r in self.rating.reports:
             if r.kind == "select":
-                state = f'<span class="ok">选出 {r.after}</span>' if r.met else f'<span class="bad">选出 {r.after}</span>'
+                picked = _e(_("{count} picked").format(count=r.after))
+                state = f'<span class="{"ok" if r.met else "bad"}">{picked}</span>'
             else:
-                state = {True: '<span class="ok">达成 met</span>', False: '<span class="bad">未达成 NOT MET</span>',
-                         None: '<span class="neutral">参考 target</span>'}[r.met]
+                state = {True: _tag("span", _("met"), "ok"), False: _tag("span", _("NOT MET"), "bad"),
+                         None: _tag("span", _("a target only"), "neutral")}[r.met]
                 if not r.enforced:
-                    state += ' <span class="note">（仅报告 report only）</span>'
-            kind = "名额 quota" if r.kind == "quota" else "遴选 select"
-            rows.append(f"<tr><td>{kind}</td><td>{_e(r.rule)} <span class=\"note\">(line {r.line})</span></td>"
-                        f"<td>{_e(r.group if r.group is not None else '全部 all')}</td><td>{_e(r.text)}</td>"
+                    state += " " + _tag("span", _("(report only)"), "note")
+            kind = _("quota") if r.kind == "quota" else _("selection")
+            group = r.group if r.group is not None else _("all")
+            rows.append(f"<tr><td>{_e(kind)}</td><td>{_e(r.rule)}</td><td>{_e(group)}</td><td>{_e(r.text)}</td>"
                         f'<td class="num">{r.target}</td><td class="num">{r.before}</td><td class="num">{r.after}</td>'
                         f"<td>{state}</td><td>{_e(r.note or '')}</td></tr>")
-        return ('<h3>名额与遴选 <span class="en">Quotas and selections</span></h3>'
-                '<table class="full quotas"><thead><tr><th>类型</th><th>规则 rule</th><th>范围 group</th>'
-                '<th>内容 text</th><th class="num">目标 target</th><th class="num">之前 before</th>'
-                '<th class="num">之后 after</th><th>结果 result</th><th>说明 note</th></tr></thead><tbody>'
-                + "".join(rows) + "</tbody></table>")
+        head = _head((_("Kind"), False), (_("Rule"), False), (_("Group"), False), (_("What it says"), False),
+                     (_("Target"), True), (_("Before"), True), (_("After"), True), (_("Result"), False),
+                     (_("Note"), False))
+        return (_tag("h3", _("Quotas and selections"))
+                + f'<table class="full quotas">{head}<tbody>' + "".join(rows) + "</tbody></table>")
 
     def chart_fields(self) -> list[str]:
         """The group inputs, and any other input a quota or selection counts per group."""
@@ -458,46 +514,45 @@ class _Report:
         for r in self.rating.reports:
             if r.group is not None and r.kind == "quota" and fields_of.get(r.rule) == field:
                 reports.setdefault(r.group, []).append(r)
-        out = [f'<h3>按“{_e(field)}”分组 <span class="en">By {_e(field)}</span>（{len(names)}）</h3>']
-        charted = [g for g in names if g != UNREAD]
+        out = [_tag("h3", _("By {field} ({count})").format(field=field, count=len(names)))]
+        charted = [g for g in names if g != _(UNREAD)]
         shown = charted[: self.group_charts]
         if len(names) > len(shown):
-            out.append(f'<p class="note">图中列出前 {len(shown)} 个分组，全部 {len(names)} 个分组见下表 '
-                       f'<span class="en">(charts for the first {len(shown)} groups; the table lists all '
-                       f"{len(names)})</span>。</p>")
+            out.append(_note(_("Charts for the first {shown} groups; the table lists all {count}.").format(
+                shown=len(shown), count=len(names))))
         out.append('<div class="multiples">')
         rows = {g: self.chart_rows(members[g], reports.get(g, [])) for g in shown}
         top = max((_chart_top(r) for r in rows.values()), default=1)
+        empty = _("(empty)")
         for g in shown:
             rated = sum(1 for o in members[g] if o.status == "rated")
-            chart = (_bar_chart(rows[g], 200, g, top) if rated or reports.get(g)
-                     else '<p class="note">无已评定 <span class="en">(none rated)</span></p>')
-            out.append(f'<figure class="group"><figcaption>{_e(g or "（空 empty）")}（{rated}）</figcaption>'
+            chart = (_bar_chart(rows[g], 200, g, top) if rated or reports.get(g) else _note(_("none rated")))
+            out.append(f'<figure class="group"><figcaption>{_e(g or empty)}（{rated}）</figcaption>'
                        f"{chart}</figure>")
         out.append("</div>")
-        head = "".join(f'<th class="num">{_e(self.levels.label(i))}</th>' for i in range(len(self.colours) - 1, -1, -1))
         lines = []
         for g in names:
-            after, _ = self.level_counts(members[g])
+            after, _before = self.level_counts(members[g])
             quotas = reports.get(g, [])
             unmet = sum(1 for r in quotas if r.met is False)
             if not quotas:
                 state = "—"
             elif unmet:
-                state = f'<span class="bad">{unmet} 未达成 not met</span>'
+                state = _tag("span", _("{count} not met").format(count=unmet), "bad")
             elif all(r.met is None for r in quotas):
-                state = '<span class="neutral">参考 target</span>'
+                state = _tag("span", _("a target only"), "neutral")
             else:
-                state = '<span class="ok">达成 met</span>'
+                state = _tag("span", _("met"), "ok")
             cells = "".join(f'<td class="num">{after[i] or ""}</td>' for i in range(len(after) - 1, -1, -1))
             ineligible = sum(1 for o in members[g] if o.status == "ineligible")
             invalid = sum(1 for o in members[g] if o.status == "invalid")
-            lines.append(f'<tr><td>{_e(g or "（空 empty）")}</td><td class="num">{sum(after)}</td>{cells}'
-                        f'<td class="num">{ineligible or ""}</td><td class="num">{invalid or ""}</td>'
-                        f"<td>{_stacked_bar(after, self.colours) if sum(after) else ''}</td><td>{state}</td></tr>")
-        out.append(f'<table class="full groups"><thead><tr><th>{_e(field)}</th><th class="num">已评定 rated</th>{head}'
-                   '<th class="num">不参评</th><th class="num">无效</th><th>分布 distribution</th><th>名额 quotas</th>'
-                   "</tr></thead><tbody>" + "".join(lines) + "</tbody></table>")
+            lines.append(f'<tr><td>{_e(g or empty)}</td><td class="num">{sum(after)}</td>{cells}'
+                         f'<td class="num">{ineligible or ""}</td><td class="num">{invalid or ""}</td>'
+                         f"<td>{_stacked_bar(after, self.colours) if sum(after) else ''}</td><td>{state}</td></tr>")
+        head = _head((field, False), (_("rated"), True),
+                     *[(self.levels.label(i), True) for i in range(len(self.colours) - 1, -1, -1)],
+                     (_("ineligible"), True), (_("invalid"), True), (_("Distribution"), False), (_("Quotas"), False))
+        out.append(f'<table class="full groups">{head}<tbody>' + "".join(lines) + "</tbody></table>")
         return "\n".join(out)
 
     def flagged(self) -> str:
@@ -507,36 +562,40 @@ class _Report:
         for o in outcomes:
             order += list(o.flags)
         flags = list(dict.fromkeys(order))
-        out = ['<section id="flags">', '<h2 class="new-page">标记 <span class="en">Flagged entities</span></h2>']
+        out = ['<section id="flags">', _tag("h2", _("Flagged entities"), "new-page")]
         groups = self.program.group_fields
-        head = ("<thead><tr><th class=\"num\">序号</th><th>名称 id</th>" + "".join(f"<th>{_e(g)}</th>" for g in groups)
-                + '<th>等级 level</th><th class="num">总分 total</th><th class="num">排名 rank</th></tr></thead>')
+        cells = [(_("No."), True), (_("Name"), False), *[(g, False) for g in groups], (_("Level"), False),
+                 (_("Total"), True)]
+        if self.ranked:
+            cells.append((_("Rank"), True))
+        head = _head(*cells)
         for flag in flags:
             having = sorted((o for o in outcomes if flag in o.flags), key=lambda o: (o.rank or 0, o.row))
             out.append(f'<div class="flag-block"><h3>{_e(flag)}（{len(having)}）</h3>')
             if not having:
-                out.append('<p class="note">无 <span class="en">none</span></p></div>')
+                out.append(_note(_("none")) + "</div>")
                 continue
             rows = "".join(
                 f'<tr><td class="num">{i}</td><td>{self.link(o)}</td>'
                 + "".join(f"<td>{_e(o.groups.get(g, ''))}</td>" for g in groups)
-                + f'<td>{_e(o.level_label)}</td><td class="num">{_num(o.total)}</td><td class="num">{_num(o.rank)}</td></tr>'
+                + f'<td>{_e(o.level_label)}</td><td class="num">{_num(o.total)}</td>'
+                + (f'<td class="num">{_num(o.rank)}</td>' if self.ranked else "") + "</tr>"
                 for i, o in enumerate(having, start=1))
             out.append(f'<table class="flagged">{head}<tbody>{rows}</tbody></table></div>')
         if not flags:
-            out.append('<p class="note">本方案没有标记 <span class="en">(the scheme has no flags)</span>。</p>')
+            out.append(_note(_("The scheme has no flags.")))
         moved = [o for o in outcomes if o.moves]
-        out.append(f'<h3>名额与遴选调整的等级 <span class="en">Levels changed by quotas and selections</span>'
-                   f"（{len(moved)}）</h3>")
+        out.append(_tag("h3", _("Levels changed by quotas and selections ({count})").format(count=len(moved))))
         if moved:
             rows = "".join(
                 f"<tr><td>{self.link(o)}</td><td>{_e(mv.before)}</td><td>{_e(mv.after)}</td>"
                 f"<td>{_e(mv.rule)}</td><td>{_e(mv.why)}</td></tr>"
                 for o in moved for mv in o.moves)
-            out.append('<table class="full moved"><thead><tr><th>名称 id</th><th>原等级 before</th><th>调整为 after</th>'
-                       f"<th>规则 rule</th><th>理由 why</th></tr></thead><tbody>{rows}</tbody></table>")
+            head = _head((_("Name"), False), (_("Before"), False), (_("Changed to"), False), (_("Rule"), False),
+                         (_("Why"), False))
+            out.append(f'<table class="full moved">{head}<tbody>{rows}</tbody></table>')
         else:
-            out.append('<p class="note">无 <span class="en">none</span></p>')
+            out.append(_note(_("none")))
         out += self.ties(outcomes)
         out.append("</section>")
         return "\n".join(out)
@@ -549,30 +608,30 @@ class _Report:
             for tie in o.ties:
                 kept, lost = found.setdefault((tie.quota, tie.describe()), ([], []))
                 (kept if tie.kept else lost).append(o)
-        out = [f'<h3>名额线上的并列 <span class="en">Ties at a quota\'s line</span>（{len(found)}）</h3>']
+        out = [_tag("h3", _("Ties at a quota’s line ({count})").format(count=len(found)))]
         if not found:
-            out.append('<p class="note">无：没有一个结果是由并列决定的 <span class="en">(no outcome was decided by a '
-                       'tie)</span></p>')
+            out.append(_note(_("None: no outcome was decided by a tie.")))
             return out
+        none = _e(_("none"))
         rows = "".join(
-            f"<tr><td>{_e(rule)}</td><td>{_e(text)}</td><td>{'、'.join(self.link(o) for o in kept) or '无'}</td>"
-            f"<td>{'、'.join(self.link(o) for o in lost) or '无'}</td></tr>"
+            f"<tr><td>{_e(rule)}</td><td>{_e(text)}</td><td>{'、'.join(self.link(o) for o in kept) or none}</td>"
+            f"<td>{'、'.join(self.link(o) for o in lost) or none}</td></tr>"
             for (rule, text), (kept, lost) in found.items())
-        out.append('<table class="full ties"><thead><tr><th>规则 rule</th><th>并列 tie</th><th>得到名额 kept</th>'
-                   f"<th>未得到 not kept</th></tr></thead><tbody>{rows}</tbody></table>")
+        head = _head((_("Rule"), False), (_("The tie"), False), (_("Got a place"), False), (_("Did not"), False))
+        out.append(f'<table class="full ties">{head}<tbody>{rows}</tbody></table>')
         return out
 
     def not_rated(self) -> str:
         rest = [o for o in self.rating.outcomes if o.status != "rated"]
-        out = ['<section id="not-rated">', f'<h2>未评定 <span class="en">Not rated</span>（{len(rest)}）</h2>']
+        out = ['<section id="not-rated">', _tag("h2", _("Not rated ({count})").format(count=len(rest)))]
         if not rest:
-            out.append('<p class="note">每一行都已评定 <span class="en">(every row was rated)</span>。</p>')
+            out.append(_note(_("Every row was rated.")))
         else:
             rows = "".join(
-                f'<tr><td class="num">{self.line[o.row]}</td><td>{self.link(o)}</td><td>{STATUS_ZH[o.status]}</td>'
+                f'<tr><td class="num">{self.line[o.row]}</td><td>{self.link(o)}</td><td>{_e(self.status(o))}</td>'
                 f"<td>{self.reasons(o)}</td></tr>" for o in rest)
-            out.append('<table class="full not-rated"><thead><tr><th class="num">行 line</th><th>名称 id</th>'
-                       f"<th>状态 status</th><th>原因 reason</th></tr></thead><tbody>{rows}</tbody></table>")
+            head = _head((_("Row"), True), (_("Name"), False), (_("Status"), False), (_("Reason"), False))
+            out.append(f'<table class="full not-rated">{head}<tbody>{rows}</tbody></table>')
         out.append("</section>")
         return "\n".join(out)
 
@@ -590,82 +649,70 @@ class _Report:
                 f'<tr class="{o.status}"><td class="num">{self.line[o.row]}</td><td class="name">{self.link(o)}</td>'
                 + "".join(f'<td class="group">{_e(o.groups.get(g, ""))}</td>' for g in groups)
                 + f"<td class=\"level\">{_e(o.level_label or '')}</td><td class=\"num\">{_num(o.total)}</td>"
-                f"<td>{STATUS_ZH[o.status]}</td><td>{self.reasons(o)}</td><td>{_e('、'.join(o.flags))}</td>"
-                f'<td>{before}</td><td class="num">{_num(o.rank)}</td></tr>')
-        return ('<section id="results">\n<h2 class="new-page">结果 <span class="en">Results</span>'
-                f"（{len(rows)}）</h2>\n"
-                '<table class="full results"><thead><tr><th class="num">行 line</th><th>名称 id</th>'
-                + "".join(f"<th>{_e(g)}</th>" for g in groups)
-                + '<th>等级 level</th><th class="num">总分 total</th><th>状态 status</th><th>原因 reason</th>'
-                '<th>标记 flags</th><th>名额前 before quotas</th><th class="num">排名 rank</th></tr></thead><tbody>'
-                + "".join(rows) + "</tbody></table>\n</section>")
+                f"<td>{_e(self.status(o))}</td><td>{self.reasons(o)}</td><td>{_e('、'.join(o.flags))}</td>"
+                f"<td>{before}</td>" + (f'<td class="num">{_num(o.rank)}</td>' if self.ranked else "") + "</tr>")
+        cells = [(_("Row"), True), (_("Name"), False), *[(g, False) for g in groups], (_("Level"), False),
+                 (_("Total"), True), (_("Status"), False), (_("Reason"), False), (_("Flags"), False),
+                 (_("Before quotas"), False)]
+        if self.ranked:
+            cells.append((_("Rank"), True))
+        note = _note(self.ranking()) if self.ranked else ""
+        return ('<section id="results">\n'
+                + _tag("h2", _("Results ({count})").format(count=len(rows)), "new-page") + f"\n{note}"
+                f'<table class="full results">{_head(*cells)}<tbody>' + "".join(rows) + "</tbody></table>\n</section>")
 
     def label_of(self, value: int | str | None) -> str:
         rank = self.rank(value)
         return "" if rank is None else self.levels.label(rank)
 
     def explanations(self) -> str:
-        out = ['<section id="explanations">',
-               '<h2 class="new-page">逐一说明 <span class="en">Each row explained</span></h2>',
-               '<p class="note">每一步列出规则名称、所在行号和代入的数值；“✔”为适用的规则，“·”为不适用的规则'
-               '<span class="en">（each step gives the rule, its line in the scheme and the values that went into '
-               "it; ✔ a rule that applied, · one that did not）</span>。</p>"]
-        out += [self.explain(o) for o in self.rating.outcomes]
+        out = ['<section id="explanations">', _tag("h2", _("Each row explained"), "new-page"),
+               _note(_("For each row: its scores, its band and the rules that applied to it, in the scheme's own "
+                       "words; then what the quotas did, and the outcome."))]
+        out += [self.explanation(o) for o in self.rating.outcomes]
         out.append("</section>")
         return "\n".join(out)
 
-    def explain(self, o: Outcome) -> str:
-        verdict = o.level_label if o.status == "rated" else f"{STATUS_ZH[o.status]} {o.status}"
-        meta = [f"数据第 {self.line[o.row]} 行 row {self.line[o.row]}"]
-        meta += [f"{_e(g)}：{_e(v)}" for g, v in o.groups.items()]
+    def explanation(self, o: Outcome) -> str:
+        """One row's page: as ``starrules explain`` tells it."""
+        verdict = o.level_label if o.status == "rated" else self.status(o)
+        meta = [_("row {number} of the data").format(number=self.line[o.row])]
+        meta += [f"{g}：{v}" for g, v in o.groups.items()]
         parts = [f'<section class="entity {o.status}" id="e-{o.row}">',
                  f'<h3>{_e(self.name(o))}<span class="to">→ {_e(verdict)}</span></h3>',
-                 f'<p class="meta">{" · ".join(meta)}</p>']
+                 f'<p class="meta">{_e(" · ".join(meta))}</p>']
         if o.problems or o.result is None:
             listed = "".join(f"<li>{_e(p)}</li>" for p in o.problems)
-            parts.append(f'<p>数据不符合方案的输入声明 <span class="en">(the row\'s values do not fit the scheme)'
-                         f"</span>：</p><ul>{listed}</ul>")
-            parts.append(f'<p class="verdict">⇒ {STATUS_ZH[o.status]} {o.status}</p></section>')
+            parts.append(_tag("p", _("The row’s values do not fit the scheme:")) + f"<ul>{listed}</ul>")
+            parts.append(_tag("p", _("Outcome: {level}").format(level=verdict), "verdict") + "</section>")
             return "".join(parts)
-        steps = o.result.trace
-        inputs = [s for s in steps if s.stage == "input"]
-        if inputs:
-            parts.append('<dl class="inputs">' + "".join(
-                f"<div><dt>{_e(s.name)}</dt><dd>{_e(s.detail)}</dd></div>" for s in inputs) + "</dl>")
-        items = [self.step(s) for s in steps if s.stage != "input" and not (o.moves and s.stage == "flag")]
-        items += [f'<li class="move"><span class="stage">{STAGE_ZH.get(mv.kind, _e(mv.kind))}</span>'
-                  f'<span class="mark">✔ </span>{_e(mv.rule)} (line {mv.line}): {_e(mv.why)}</li>' for mv in o.moves]
-        items += [f'<li class="tie"><span class="stage">并列 tie</span>{_e(t.quota)}：{_e(t.describe())}；'
-                  f"{'得到名额 kept a place' if t.kept else '未得到名额 not kept'}</li>" for t in o.ties]
-        parts.append('<ol class="steps">' + "".join(items) + "</ol>")
-        if o.status == "rated":
-            reason = f"（{_e(o.reason)}）" if o.reason else ""
-            when = "（最终等级 at the final level）" if o.moves else ""
-            parts.append(f'<p class="verdict">⇒ {_e(o.level_label)}{reason}；总分 total {_num(o.total)}；'
-                         f"排名 rank {_num(o.rank)}；标记 flags{when}：{_e('、'.join(o.flags) or '无 none')}</p>")
+        lines = explain_outcome(o, o.result, self.ranked)
+        *steps, last = lines
+        if o.status == "rated":  # the outcome line, then the total, the rank, the flags
+            *steps, outcome_line = steps
+            ending = f'<p class="verdict">{_e(outcome_line)}</p><p class="after">{_e(last)}</p>'
         else:
-            parts.append(f'<p class="verdict">⇒ {STATUS_ZH[o.status]} {o.status}：{_e(o.reason or "")}</p>')
+            ending = f'<p class="verdict">{_e(last)}</p>'
+        parts.append('<ol class="steps">' + "".join(f"<li>{_e(step)}</li>" for step in steps) + "</ol>")
+        parts.append(ending)
         parts.append("</section>")
         return "".join(parts)
-
-    def step(self, s: TraceStep) -> str:
-        mark = {True: "✔ ", False: "· ", None: ""}[s.applied]
-        if s.stage == "require":
-            mark = "✘ " if s.applied else "✔ "
-        css = {True: "hit", False: "off", None: "plain"}[s.applied]
-        return (f'<li class="{css}"><span class="stage">{STAGE_ZH.get(s.stage, _e(s.stage))}</span>'
-                f'<span class="mark">{mark}</span>{_e(s.name)} (line {s.line}): {_e(s.detail)}</li>')
 
 
 def render_report(scheme: Scheme, rating: Rating, *, data_name: str | None = None,
                   row_numbers: Sequence[int] | None = None, period: int | None = None,
-                  inputs: Sequence[tuple[str, str]] = (), group_charts: int = GROUP_CHARTS) -> str:
-    """One self-contained HTML page reporting ``rating``, which ``scheme`` gave.
+                  inputs: Sequence[tuple[str, str]] = (), group_charts: int = GROUP_CHARTS,
+                  details: bool = True, entity: int | None = None) -> str:
+    """One self-contained HTML page reporting ``rating``, which ``scheme`` gave, in the
+    language in force (:mod:`starrules.i18n`: Chinese by default).
 
-    ``rating`` must come from ``scheme.rate(records, trace=True)`` (a ValueError says so
-    otherwise). ``data_name`` names the data file; ``row_numbers`` gives each outcome's
-    line in it (default: its position, from 1); ``period`` the period rated; ``inputs``
-    any other inputs to record, as (label, value) pairs; ``group_charts`` how many
-    groups of each group input get a chart (the table lists them all).
+    ``rating`` must come from ``scheme.rate(records, trace=True)`` when the rows are
+    explained (a ValueError says so otherwise). ``data_name`` names the data file;
+    ``row_numbers`` gives each outcome's line in it (default: its position, from 1);
+    ``period`` the period rated; ``inputs`` any other inputs to record, as (label,
+    value) pairs; ``group_charts`` how many groups of each group input get a chart (the
+    table lists them all). ``details=False`` leaves out every row's explanation (a
+    large population's report is mostly explanations); ``entity`` (an outcome's place,
+    from 0) makes the page of that one entity alone: the head, then its explanation.
     """
-    return _Report(scheme, rating, data_name, row_numbers, period, inputs, group_charts).render()
+    return _Report(scheme, rating, data_name, row_numbers, period, inputs, group_charts, details, entity).render()
