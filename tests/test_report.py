@@ -658,7 +658,7 @@ def test_a_browser_is_found_by_any_of_its_names(monkeypatch: pytest.MonkeyPatch,
 @pytest.fixture(scope="module")
 def anyang_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "anyang.html"
-    assert cli.main(["report", str(ANYANG), str(ANYANG_CSV), "-o", str(out)]) == 0
+    assert cli.main(["--lang", "zh", "report", str(ANYANG), str(ANYANG_CSV), "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text  # nothing to fetch
     return out
@@ -677,9 +677,9 @@ def test_browser_renders_charts_and_explanations(chromium: str, anyang_page: Pat
     # 市财政局机关第一党支部: ten areas at 9 = 90, no bonus, no penalty: 90 in [90, ..) is
     # 五星级; the 五星级 quota (3 places) moves it, tied at 90 and last by name, to 四星级
     assert first.startswith("市财政局机关第一党支部 → 四星级")
-    assert "得分 (line 85): 基础分 90 + 加分 0 - 扣分 0 = 90" in first
-    assert "得分 90 in [90, ..) → 五星级" in first
-    assert "五星级一般不超过总数的10% (line 131)" in first and "moved to 四星级" in first
+    assert "得分：基础分 90 + 加分 0 - 扣分 0 = 90" in first
+    assert "得分 90，不低于 90，定为五星级" in first
+    assert "五星级一般不超过总数的10%" in first and "调整为四星级" in first
 
 
 def test_browser_screenshot_artefact(chromium: str, anyang_page: Path, tmp_path: Path) -> None:
