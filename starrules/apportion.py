@@ -21,6 +21,14 @@ Methods (``method=``):
     a group still at 0 seats, so every group of nonzero size gets one seat before any
     group gets a second.
 
+``"adams"`` (smallest divisors), ``"dean"`` (harmonic mean), ``"danish"``, ``"imperiali"``
+    Divisor methods with divisors d(n) = n, n(n+1)/(n+½), n+⅓ and n+2: priority
+    ``size / d(n)``. Adams and Dean start at d(0) = 0, an infinite priority, like
+    Huntington–Hill: every group of nonzero size gets one seat first.
+``"modified-sainte-lague"`` (modified Sainte-Laguë), ``"swedish-sainte-lague"``
+    Sainte-Laguë with its first divisor raised from 1 to 1.4 (or 1.2) in the 1, 3, 5, …
+    scale: d(0) = 0.7 (or 0.6), then n + ½. A small group needs more to win its first seat.
+
 All arithmetic is exact (``int`` and ``fractions.Fraction``); Huntington–Hill priorities
 are compared through their squares ``size² / (n(n+1))``, never through floats.
 
@@ -51,6 +59,12 @@ the few seats left over, so the time grows with the number of groups, not of sea
   that needed no guarantee and so pulls the whole result towards equal shares; the
   lower-bound reading is the one that keeps Hamilton's promise (floor or ceiling of the
   quota) for every group the minimum does not bind.
+
+  ``minimum_rule="raise"`` is instead the historical U.S. rule (1850–1900): every group
+  whose exact quota of all the seats is below ``m`` is raised to ``m``, the others keep
+  the whole parts of those same quotas, and the seats left go to the largest of their
+  original remainders; the quotas are not computed again. It is the rule under which the
+  Alabama paradox of 1880 was found.
 
 A group of size 0 gets exactly the minimum.
 
@@ -83,7 +97,25 @@ from starrules.errors import StarError
 
 __all__ = ["METHODS", "ApportionmentError", "apportion"]
 
-METHODS: tuple[str, ...] = ("largest-remainder", "dhondt", "sainte-lague", "huntington-hill")
+METHODS: tuple[str, ...] = ("largest-remainder", "dhondt", "sainte-lague", "huntington-hill", "adams", "dean",
+                             "danish", "imperiali", "modified-sainte-lague", "swedish-sainte-lague")
+MINIMUM_RULES: tuple[str, ...] = ("lower-bound", "raise")  # what minimum= means for largest-remainder
+
+# The divisor of each divisor method but Huntington–Hill (whose √(n(n+1)) is compared
+# through its square): the divisor d(n) a group holding n seats is measured by for the
+# next one, its priority being size / d(n); d(n) = 0 is an infinite priority.
+_HALF, _THIRD = Fraction(1, 2), Fraction(1, 3)
+_DIVISORS: dict[str, Callable[[int], Fraction]] = {
+    "dhondt": lambda n: Fraction(n + 1),
+    "sainte-lague": lambda n: n + _HALF,
+    "adams": lambda n: Fraction(n),
+    "dean": lambda n: Fraction(n * (n + 1)) / (n + _HALF),  # the harmonic mean of n and n + 1
+    "danish": lambda n: n + _THIRD,
+    "imperiali": lambda n: Fraction(n + 2),
+    "modified-sainte-lague": lambda n: Fraction(7, 10) if n == 0 else n + _HALF,  # 1.4, 3, 5, ... halved
+    "swedish-sainte-lague": lambda n: Fraction(6, 10) if n == 0 else n + _HALF,
+}
+_ZERO_FIRST = ("huntington-hill", "adams", "dean")  # d(0) = 0: a seat for every group of nonzero size first
 
 # Other names people use for the same methods; only used to suggest the right spelling.
 _ALIASES: dict[str, str] = {
@@ -101,6 +133,13 @@ _ALIASES: dict[str, str] = {
     "saint-lague": "sainte-lague",
     "hill": "huntington-hill",
     "equal-proportions": "huntington-hill",
+    "smallest-divisors": "adams",
+    "harmonic-mean": "dean",
+    "sainte-lague-modified": "modified-sainte-lague",
+    "norwegian": "modified-sainte-lague",
+    "swedish": "swedish-sainte-lague",
+    "sainte-lague-1.4": "modified-sainte-lague",
+    "sainte-lague-1.2": "swedish-sainte-lague",
 }
 
 
@@ -129,6 +168,7 @@ def apportion(
     *,
     method: str = "largest-remainder",
     minimum: int = 0,
+    minimum_rule: str = "lower-bound",
 ) -> dict[str, int]:
     """Split ``total`` seats among the groups of ``sizes`` in proportion to their sizes.
 
@@ -143,6 +183,12 @@ def apportion(
     groups of nonzero size.
     """
     _check_method(method)
+    if minimum_rule not in MINIMUM_RULES:
+        raise ApportionmentError("bad-minimum-rule", f"minimum_rule must be one of {', '.join(MINIMUM_RULES)}, "
+                                                     f"not {minimum_rule!r}")
+    if minimum_rule == "raise" and method != "largest-remainder":
+        raise ApportionmentError("bad-minimum-rule", "minimum_rule='raise' is a rule of largest-remainder "
+                                                     "(Hamilton); a divisor method has one reading of a minimum")
     _check_count("total", total, "bad-total")
     _check_count("minimum", minimum, "bad-minimum")
     for name, size in sizes.items():
@@ -169,21 +215,20 @@ def apportion(
         )
 
     if method == "largest-remainder":
-        seats = _largest_remainder(sizes, total, minimum)
-    elif method == "dhondt":
-        seats = _divisor(sizes, total, minimum, method, _dhondt)
-    elif method == "sainte-lague":
-        seats = _divisor(sizes, total, minimum, method, _sainte_lague)
-    else:
+        seats = (_raised(sizes, total, minimum) if minimum_rule == "raise" and minimum > 0
+                 else _largest_remainder(sizes, total, minimum))
+        return {name: seats[name] for name in sizes}
+    if method in _ZERO_FIRST:
         nonzero = sum(1 for size in sizes.values() if size > 0)
         if minimum == 0 and total < nonzero:
             raise ApportionmentError(
                 "too-few-seats",
-                f"huntington-hill gives every group of nonzero size one seat before any group gets a second, "
+                f"{method} gives every group of nonzero size one seat before any group gets a second, "
                 f"so it needs at least {nonzero} seats for the {nonzero} groups of nonzero size, "
                 f"but the total is {total}",
             )
-        seats = _divisor(sizes, total, minimum, method, _huntington_hill)
+    priority = _huntington_hill if method == "huntington-hill" else _by_divisor(_DIVISORS[method])
+    seats = _divisor(sizes, total, minimum, method, priority)
     return {name: seats[name] for name in sizes}
 
 
@@ -247,15 +292,38 @@ def _largest_remainder(sizes: Mapping[str, int], total: int, minimum: int) -> di
     return seats
 
 
+def _raised(sizes: Mapping[str, int], total: int, minimum: int) -> dict[str, int]:
+    """Hamilton's method with the historical U.S. minimum rule (1850–1900): every group
+    whose exact quota of all the seats is below the minimum is raised to it; every other
+    group takes the whole part of that same quota, and the seats left go one each to
+    the largest of those original remainders (ties: larger group, then name). Unlike
+    the lower-bound reading, the quotas are never computed again for what is left."""
+    population = sum(sizes.values())
+    raised = {name for name, size in sizes.items() if total * size < minimum * population}
+    seats = {name: minimum if name in raised else total * size // population for name, size in sizes.items()}
+    left = total - sum(seats.values())
+    if left < 0:
+        raise ApportionmentError(
+            "minimum-exceeds-total",
+            f"raising {len(raised)} groups to the minimum {minimum} leaves {-left} seats too many: "
+            f"the historical rule takes no seat back; use the default minimum_rule='lower-bound'")
+    order = sorted((name for name in sizes if name not in raised),
+                   key=lambda name: (-(total * sizes[name] % population), -sizes[name], name))
+    for name in order[:left]:
+        seats[name] += 1
+    return seats
+
+
 # ---- divisor methods ------------------------------------------------------------------
 
 
-def _dhondt(size: int, held: int) -> tuple[int, Fraction]:
-    return 1, Fraction(size, held + 1)
-
-
-def _sainte_lague(size: int, held: int) -> tuple[int, Fraction]:
-    return 1, Fraction(size, 2 * held + 1)
+def _by_divisor(divisor: Callable[[int], Fraction]) -> _Priority:
+    def priority(size: int, held: int) -> tuple[int, Fraction]:
+        d = divisor(held)
+        if d == 0:  # an infinite priority, for a group of nonzero size; none for one of size 0
+            return (0, Fraction(0)) if size > 0 else (1, Fraction(0))
+        return 1, size / d
+    return priority
 
 
 def _huntington_hill(size: int, held: int) -> tuple[int, Fraction]:
@@ -269,7 +337,9 @@ def _huntington_hill(size: int, held: int) -> tuple[int, Fraction]:
 # Representation", 2014): for divisors d(n) = n + c, the divisor
 # population / (free + groups × (c - 1/2)) lands within about half a seat per group of the
 # answer. Huntington–Hill's d(n) = √(n(n+1)) is close to n + 1/2.
-_SHIFT: dict[str, Fraction] = {"dhondt": Fraction(1), "sainte-lague": Fraction(1, 2), "huntington-hill": Fraction(1, 2)}
+_SHIFT: dict[str, Fraction] = {"dhondt": Fraction(1), "sainte-lague": _HALF, "huntington-hill": _HALF,
+                               "adams": Fraction(0), "dean": _HALF, "danish": _THIRD, "imperiali": Fraction(2),
+                               "modified-sainte-lague": _HALF, "swedish-sainte-lague": _HALF}
 
 
 def _count_below(method: str, size: int, num: int, den: int) -> int:
@@ -286,6 +356,12 @@ def _count_below(method: str, size: int, num: int, den: int) -> int:
         return max(0, -((den - num) // den))
     if method == "sainte-lague":  # d(n) = n + 1/2 < q  <=>  n < q - 1/2
         return max(0, -((den - 2 * num) // (2 * den)))
+    if method != "huntington-hill":  # n <= d(n) <= n + 2: the count is within a few of q
+        q, divisor = Fraction(num, den), _DIVISORS[method]
+        n = max(0, q.numerator // q.denominator - 3)  # every n below this has d(n) <= n + 2 < q
+        while divisor(n) < q:
+            n += 1
+        return n
     # huntington-hill: d(0) = 0 < q always; d(n)² = n(n + 1) < q²  <=>  den² n(n+1) < num²
     n = math.isqrt(num * num // (den * den))  # near the answer; step down, then up
     while n > 0 and den * den * n * (n + 1) >= num * num:
@@ -322,7 +398,7 @@ def _divisor(sizes: Mapping[str, int], total: int, minimum: int, method: str, pr
     free = total - minimum * len(sizes)
     population = sum(sizes.values())
     if free > 0 and population > 0:
-        target = free + len(sizes) * (_SHIFT[method] - Fraction(1, 2))  # seats the divisor aims at
+        target = max(Fraction(1), free + len(sizes) * (_SHIFT[method] - Fraction(1, 2)))  # seats the divisor aims at
         num, den = target.numerator, target.denominator * population  # 1 / D = target / population
         seats = {name: max(minimum, _count_below(method, size, num, den)) for name, size in sizes.items()}
     else:

@@ -77,7 +77,8 @@ STATEMENT_OR_CLAUSE = "cap flag level".split()
 TYPES = "score count percent bool one set id group text".split()
 CONSTANTS = "yes true 是 no false 否".split()
 # The words that follow ``round``, ``ties``, ``using`` and a ranking key.
-OPTIONS = "floor ceiling half-up break keep drop asc desc largest-remainder dhondt sainte-lague huntington-hill".split()
+OPTIONS = ("floor ceiling half-up break keep drop asc desc largest-remainder dhondt sainte-lague huntington-hill "
+           "adams dean danish imperiali modified-sainte-lague swedish-sainte-lague").split()
 CLAUSES = (
     # header and levels
     "version in force stars grades "

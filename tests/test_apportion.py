@@ -21,7 +21,9 @@ from starrules.apportion import METHODS, ApportionmentError, apportion
 from starrules.errors import StarError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-DIVISOR_METHODS = ("dhondt", "sainte-lague", "huntington-hill")
+DIVISOR_METHODS = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean", "danish", "imperiali",
+                   "modified-sainte-lague", "swedish-sainte-lague")
+ZERO_FIRST = ("huntington-hill", "adams", "dean")  # a seat for every nonzero group before a second
 
 
 # ---- (a) published worked examples -------------------------------------------------------
@@ -306,6 +308,81 @@ def test_result_keeps_the_input_key_order() -> None:
     assert list(apportion(sizes, 6, method="dhondt")) == ["z", "a", "m"]
 
 
+# The same four parties and 8 seats under the methods R's `apportion` / Julia's
+# Apportionment.jl add, worked by hand (priorities size / d(n), the 8 largest win):
+#   Adams, d(n) = n: every party's first seat has an infinite priority (4 seats), then
+#     A 100,000  B 80,000  A 50,000  B 40,000 (C 30,000 next)          -> A3 B3 C1 D1
+#   Dean, d = 0, 4/3, 2.4, ...: first seats for all four, then A 75,000 (100,000 / (4/3)),
+#     B 60,000, A 41,667 (/2.4), B 33,333 (C 22,500 next)              -> A3 B3 C1 D1
+#   Danish, d = 1/3, 4/3, 7/3, ... (size × 3 / (3n + 1)): A 300,000  B 240,000  C 90,000
+#     A 75,000  B 60,000  D 60,000  A 42,857  B 34,286                 -> A3 B3 C1 D1
+#   Imperiali, d = 2, 3, 4, ...: A 50,000  B 40,000  A 33,333  B 26,667  A 25,000
+#     A 20,000  B 20,000  A 16,667 (B 16,000 next)                     -> A5 B3 C0 D0
+#   Sainte-Laguë with first divisor 1.4 (then 3, 5, 7): A 71,429  B 57,143  A 33,333
+#     B 26,667  C 21,429  A 20,000  B 16,000, and for the 8th A 100,000/7 and D 20,000/1.4
+#     are the same 14,285.71…: the tie goes to the larger group, A      -> A4 B3 C1 D0
+#   with first divisor 1.2: A 83,333  B 66,667  A 33,333  B 26,667  C 25,000  A 20,000
+#     D 16,667  B 16,000                                                -> A3 B3 C1 D1
+@pytest.mark.parametrize(("method", "expected"), [
+    ("adams", {"A": 3, "B": 3, "C": 1, "D": 1}),
+    ("dean", {"A": 3, "B": 3, "C": 1, "D": 1}),
+    ("danish", {"A": 3, "B": 3, "C": 1, "D": 1}),
+    ("imperiali", {"A": 5, "B": 3, "C": 0, "D": 0}),
+    ("modified-sainte-lague", {"A": 4, "B": 3, "C": 1, "D": 0}),
+    ("swedish-sainte-lague", {"A": 3, "B": 3, "C": 1, "D": 1}),
+])
+def test_the_other_divisor_methods_on_the_wikipedia_votes(method: str, expected: dict[str, int]) -> None:
+    assert apportion(WIKI_VOTES, 8, method=method) == expected
+
+
+def test_adams_and_dean_need_a_seat_for_every_nonzero_group() -> None:
+    for method in ("adams", "dean"):
+        with pytest.raises(ApportionmentError, match=f"{method} gives every group of nonzero size one seat") as e:
+            apportion(WIKI_VOTES, 3, method=method)
+        assert e.value.kind == "too-few-seats"
+
+
+def test_the_alabama_paradox_of_hamilton_and_none_for_a_divisor_method() -> None:
+    # Hamilton, 10 seats for 6 : 6 : 2 (quotas 4.29, 4.29, 1.43): 4, 4, 2 (丙 has the largest
+    # remainder, .43). 11 seats (quotas 4.71, 4.71, 1.57): floors 4, 4, 1 leave two, to the
+    # remainders .71 and .71: 5, 5, 1. One more seat in all, and 丙 loses one.
+    sizes = {"甲": 6, "乙": 6, "丙": 2}
+    assert apportion(sizes, 10) == {"甲": 4, "乙": 4, "丙": 2}
+    assert apportion(sizes, 11) == {"甲": 5, "乙": 5, "丙": 1}
+    for method in DIVISOR_METHODS:
+        before, after = apportion(sizes, 10, method=method), apportion(sizes, 11, method=method)
+        assert all(after[g] >= before[g] for g in sizes), method
+
+
+def test_hamiltons_minimum_as_the_historical_us_rule() -> None:
+    # 20 seats for 50 : 30 : 15 : 3 : 2 (100 people), at least one each. Quotas: 10, 6, 3,
+    # 0.6, 0.4. "raise": D (0.6) and E (0.4) are raised to 1; A, B, C keep the whole parts
+    # of their first quotas, 10 + 6 + 3 = 19; 19 + 2 = 21 > 20: too many, an error.
+    # With 30 seats: quotas 15, 9, 4.5, 0.9, 0.6. D and E raised to 1; A 15, B 9, C 4:
+    # 28 + 2 = 30, nothing left; C keeps 4 though its remainder .5 is the largest.
+    sizes = {"A": 50, "B": 30, "C": 15, "D": 3, "E": 2}
+    assert apportion(sizes, 30, minimum=1, minimum_rule="raise") == {"A": 15, "B": 9, "C": 4, "D": 1, "E": 1}
+    with pytest.raises(ApportionmentError, match="raising 2 groups to the minimum 1 leaves 1 seats too many"):
+        apportion(sizes, 20, minimum=1, minimum_rule="raise")
+    # the default reading holds D and E at 1 and shares the 28 left among A, B, C again by
+    # their sizes (95 in all): 28 × 50/95 = 14.74, 28 × 30/95 = 8.84, 28 × 15/95 = 4.42;
+    # floors 14, 8, 4 leave two, to .84 (B) and .74 (A): 15, 9, 4
+    assert apportion(sizes, 30, minimum=1) == {"A": 15, "B": 9, "C": 4, "D": 1, "E": 1}
+    # where they differ: 10 seats for 70 : 27 : 3. Quotas 7, 2.7, 0.3. "raise": C raised to
+    # 1, A 7 and B 2 keep their whole parts, 7 + 2 + 1 = 10. Lower bound: C held at 1, the
+    # 9 left shared by 70 : 27 (97): 6.49 and 2.51, floors 6 and 2, the one left to .51 (B).
+    small = {"A": 70, "B": 27, "C": 3}
+    assert apportion(small, 10, minimum=1, minimum_rule="raise") == {"A": 7, "B": 2, "C": 1}
+    assert apportion(small, 10, minimum=1) == {"A": 6, "B": 3, "C": 1}
+
+
+def test_the_minimum_rule_is_checked() -> None:
+    with pytest.raises(ApportionmentError, match="minimum_rule must be one of lower-bound, raise"):
+        apportion(WIKI_VOTES, 8, minimum=1, minimum_rule="round")
+    with pytest.raises(ApportionmentError, match="a rule of largest-remainder"):
+        apportion(WIKI_VOTES, 8, method="dhondt", minimum=1, minimum_rule="raise")
+
+
 # ---- (b) properties -----------------------------------------------------------------------
 
 NAMES = st.text(alphabet="abcxyzAB镇乡村", min_size=1, max_size=3)
@@ -322,7 +399,7 @@ def cases(draw: st.DrawFn, method: str | None = None, with_minimum: bool = True)
     sizes = {name: draw(st.integers(1, 100_000)) if i == anchor else draw(SIZES) for i, name in enumerate(names)}
     minimum = draw(st.integers(0, 3)) if with_minimum else 0
     base = minimum * len(names)
-    if chosen == "huntington-hill" and minimum == 0:
+    if chosen in ZERO_FIRST and minimum == 0:
         base = sum(1 for size in sizes.values() if size > 0)
     total = base + draw(st.integers(0, 60))
     return chosen, sizes, total, minimum
@@ -386,8 +463,8 @@ def test_largest_remainder_minimum_that_does_not_bind_changes_nothing(
 @given(st.sampled_from(DIVISOR_METHODS).flatmap(lambda m: cases(method=m)))
 def test_divisor_minimum_that_does_not_bind_changes_nothing(case: tuple[str, dict[str, int], int, int]) -> None:
     method, sizes, total, minimum = case
-    if method == "huntington-hill" and total < sum(1 for size in sizes.values() if size > 0):
-        return  # without the minimum Huntington–Hill has too few seats for this case
+    if method in ZERO_FIRST and total < sum(1 for size in sizes.values() if size > 0):
+        return  # without the minimum the method has too few seats for this case
     free = apportion(sizes, total, method=method)
     if all(seats >= minimum for seats in free.values()):
         assert apportion(sizes, total, method=method, minimum=minimum) == free
@@ -409,6 +486,19 @@ def _next_seat_priority(method: str, size: int, held: int) -> tuple[int, Fractio
         return 0, Fraction(size, held + 1)
     if method == "sainte-lague":
         return 0, Fraction(2 * size, 2 * held + 1)  # size / (held + 1/2)
+    if method == "danish":
+        return 0, Fraction(3 * size, 3 * held + 1)  # size / (held + 1/3)
+    if method == "imperiali":
+        return 0, Fraction(size, held + 2)
+    if method in ("modified-sainte-lague", "swedish-sainte-lague"):  # first divisor 1.4 (1.2), then 3, 5, ...
+        first = Fraction(14, 10) if method == "modified-sainte-lague" else Fraction(12, 10)
+        return 0, size / first if held == 0 else Fraction(size, 2 * held + 1)
+    if method in ("adams", "dean") and held == 0:
+        return (1, Fraction(0)) if size > 0 else (0, Fraction(0))
+    if method == "adams":
+        return 0, Fraction(size, held)
+    if method == "dean":  # size / (held(held+1) / (held + 1/2))
+        return 0, Fraction(size * (2 * held + 1), 2 * held * (held + 1))
     if held == 0:
         return (1, Fraction(0)) if size > 0 else (0, Fraction(0))
     return 0, Fraction(size * size, held * (held + 1))  # the square of size / √(held(held+1))
@@ -606,6 +696,6 @@ def test_fast_divisor_on_many_seats_equals_the_per_seat_loop(method: str) -> Non
     # each of the 3 groups of size 7 the same count, and the names settle the leftovers.
     sizes = {"c": 7, "a": 7, "b": 7, "d": 1, "e": 0}
     for total in (0, 1, 5, 22, 100, 257):
-        if method == "huntington-hill" and total < 4:
-            continue  # fewer seats than nonzero groups is refused for Huntington–Hill
+        if method in ZERO_FIRST and total < 4:
+            continue  # fewer seats than nonzero groups is refused for Huntington–Hill, Adams, Dean
         assert apportion(sizes, total, method=method) == _per_seat_loop(method, sizes, total, 0)

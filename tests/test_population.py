@@ -347,6 +347,17 @@ def test_apportion_by_group_dhondt(engine: str) -> None:
     assert "dhondt" in rating.reports[0].text
 
 
+def test_apportion_by_group_adams_gives_every_group_a_place_first(engine: str) -> None:
+    s = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 using adams }')
+    rating = s.rate(APPORTIONED, engine=engine)
+    # Adams (divisors 0, 1, 2, …), 3 places for 甲 7, 乙 2, 丙 1: a first place each has an
+    # infinite priority, and that is all 3: 甲 1, 乙 1, 丙 1 — where D'Hondt gives 甲 all three.
+    assert starrules.apportion({"甲": 7, "乙": 2, "丙": 1}, 3, method="adams") == {"甲": 1, "乙": 1, "丙": 1}
+    got = {r.group: (r.target, r.before, r.after) for r in rating.reports}
+    assert got == {"甲": (1, 4, 1), "乙": (1, 2, 1), "丙": (1, 1, 1)}
+    assert [o.id for o in rating.outcomes if o.level == 5] == ["a1", "b1", "c1"]
+
+
 # 甲 has three at 5 (99, 98, 97), 乙 one (91), 丙 none (80).
 MINIMUM = [rec("a1", 99, "甲"), rec("a2", 98, "甲"), rec("a3", 97, "甲"), rec("b1", 91, "乙"), rec("c1", 80, "丙")]
 

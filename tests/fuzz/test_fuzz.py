@@ -36,10 +36,15 @@ TOKEN = re.compile(r'"[^"\n]*"|\d+(?:\.\d+)?%?|\w+|\S')
 ODD_NAMES = ["ℌ", "ﬁ", "Ⅸ", "ｘ", "x\u0301", "__import__", "os.system", "'\"", "_\\n", "a" * 300, "数量²", "ℍ", "K"]
 
 
+MAX_TEXT = 100_000  # characters: longer texts are cut here (the 1 s budget is for a scheme's size; test_regressions.py loads 5 MB)
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
     text = draw(st.sampled_from(SEEDS))
     for _ in range(draw(st.integers(1, 4))):
+        if len(text) > MAX_TEXT:  # the 1 s budget is for texts of a scheme's size: see test_bounds.py
+            break
         tokens = [m.span() for m in TOKEN.finditer(text)]
         if not tokens:
             break
@@ -71,7 +76,7 @@ def mutated(draw: st.DrawFn) -> str:
                 text = text[:hi] + " " + text[end:]
         elif kind == "unicode":
             text = text[:lo] + draw(st.text(min_size=1, max_size=3)) + text[hi:]
-    return text
+    return text[:MAX_TEXT] if len(text) > MAX_TEXT else text
 
 
 def _report(took: float, text: str) -> None:
