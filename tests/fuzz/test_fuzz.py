@@ -36,7 +36,7 @@ TOKEN = re.compile(r'"[^"\n]*"|\d+(?:\.\d+)?%?|\w+|\S')
 ODD_NAMES = ["ℌ", "ﬁ", "Ⅸ", "ｘ", "x\u0301", "__import__", "os.system", "'\"", "_\\n", "a" * 300, "数量²", "ℍ", "K"]
 
 
-MAX_TEXT = 100_000  # characters: longer texts are cut here (the 1 s budget is for a scheme's size; test_regressions.py loads 5 MB)
+MAX_TEXT = 100_000  # characters: longer texts are cut (the 1 s budget is for a scheme's size; test_regressions loads 5 MB)
 
 
 @st.composite
