@@ -18,7 +18,7 @@ from starrules import frames, interpreter, population
 from starrules import model as m
 from starrules.checker import check_and_lower
 from starrules.compiler import Compiled, compile_program
-from starrules.diagnostics import Diagnostic, name_meant
+from starrules.diagnostics import Diagnostic
 from starrules.errors import DuplicateIdError, StarCheckError, StarError, UnknownInputsError
 from starrules.i18n import _
 from starrules.parser import parse
@@ -89,11 +89,10 @@ class Scheme:
         ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
         results but for the trace.
         """
-        if not self._known.issuperset(inputs):
-            if extra != "ignore":
-                raise self.unknown_keys(inputs, extra)
-        elif extra not in EXTRA:
-            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
+        if not self._known.issuperset(inputs) or extra not in EXTRA:  # the common case: one set test
+            _option("extra", extra, EXTRA)
+            if extra == "forbid":
+                raise self.unknown_keys(inputs)
         if not trace and engine == "auto":  # the common case, compiled: kept to one call
             compiled = self._compiled or self.compiled
             try:
@@ -131,10 +130,8 @@ class Scheme:
         more than one record raises :class:`~starrules.errors.DuplicateIdError` naming the
         records, unless ``duplicate_ids="allow"`` rates them apart (each counts in the
         quotas' base); records without an id are never duplicates."""
-        if extra not in EXTRA:
-            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
-        if duplicate_ids not in DUPLICATE_IDS:
-            raise ValueError(f"duplicate_ids must be one of {', '.join(DUPLICATE_IDS)}, not {duplicate_ids!r}")
+        _option("extra", extra, EXTRA)
+        _option("duplicate_ids", duplicate_ids, DUPLICATE_IDS)
         if extra == "forbid":
             if frames.is_frame(records):
                 frame: Any = records
@@ -150,15 +147,9 @@ class Scheme:
                 raise DuplicateIdError(twice)
         return rating
 
-    def unknown_keys(self, record: Mapping[str, object], extra: str = "forbid",
-                     place: int | None = None) -> UnknownInputsError:
+    def unknown_keys(self, record: Mapping[str, object], place: int | None = None) -> UnknownInputsError:
         """The error for the keys of ``record`` that no input has (see :meth:`evaluate`)."""
-        if extra not in EXTRA:
-            raise ValueError(f"extra must be one of {', '.join(EXTRA)}, not {extra!r}")
-        keys = [str(k) for k in record if k not in self._known]
-        absent = [i.name for i in self.inputs if i.name not in record]
-        return UnknownInputsError(keys, [name_meant(k, absent) for k in keys], place,
-                                  [record[k] for k in record if k not in self._known])
+        return UnknownInputsError.of(record, [i.name for i in self.inputs], place)
 
     def _known_keys(self, records: Iterable[Mapping[str, object]]) -> Iterator[Mapping[str, object]]:
         known = self._known
@@ -209,6 +200,11 @@ SQL_ENGINES = ("duckdb", "spark")  # for whole populations: Scheme.rate, starrul
 POPULATION_ENGINES = (*ENGINES, "python", *SQL_ENGINES)
 EXTRA = ("forbid", "ignore")  # what evaluate and rate do with a key no input has
 DUPLICATE_IDS = ("forbid", "allow")  # what rate does with an id on more than one record
+
+
+def _option(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 def duplicates(rating: Rating) -> dict[str, list[int]]:

@@ -117,6 +117,8 @@ def _main(argv: list[str]) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return Exit.BROKEN_PIPE
+    except RefusedError as exc:  # read_data said why on stderr
+        return exc.code
     except StarDiagnosticError as exc:
         print(render_all(exc.diagnostics, exc.source, color=args.color_on), file=sys.stderr)
         return Exit.SCHEME
@@ -432,7 +434,8 @@ def column_warnings(inputs: Sequence[m.Input], header: Sequence[str], renamed: I
 
 
 class RefusedError(Exception):
-    """The data is refused before any row is rated (the reasons are on stderr)."""
+    """The data is refused before any row is rated (the reasons are on stderr); ``main``
+    exits with ``code``."""
 
     def __init__(self, code: int) -> None:
         self.code = code
@@ -552,10 +555,7 @@ def _terminated_as_interrupt() -> Iterator[None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _terminated_as_interrupt():
-        try:
-            return _run(args)
-        except RefusedError as exc:
-            return exc.code
+        return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -646,10 +646,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = load(args.old), load(args.new)
     numbers: list[int] | None = None
     if args.data:
-        try:
-            rows = list(read_data(args, [old, new], sys.stderr).rows)
-        except RefusedError as exc:
-            return exc.code
+        rows = list(read_data(args, [old, new], sys.stderr).rows)
         records: list[Any] | None = [row.values for row in rows]
         numbers = [row.number for row in rows]  # as run numbers them: the file's lines
         history: Any = load_history(args.history) if args.history else None
@@ -744,10 +741,7 @@ def _row_of(scheme: Scheme, rows: Sequence[Row], wanted: str, data: str) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     scheme = load(args.scheme)
-    try:
-        rows = list(read_data(args, [scheme], sys.stderr).rows)
-    except RefusedError as exc:
-        return exc.code
+    rows = list(read_data(args, [scheme], sys.stderr).rows)
     wanted = str(args.entity).strip()
     index = _row_of(scheme, rows, wanted, args.data)
     row = rows[index]
@@ -775,10 +769,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from starrules.report import render_report
 
     scheme = load(args.scheme)
-    try:
-        rows = list(read_data(args, [scheme], sys.stderr).rows)
-    except RefusedError as exc:
-        return exc.code
+    rows = list(read_data(args, [scheme], sys.stderr).rows)
     history = load_history(args.history) if args.history else None
     entity = _row_of(scheme, rows, str(args.entity).strip(), args.data) if args.entity is not None else None
     rating = scheme.rate([row.values for row in rows], period=args.period, history=history,

@@ -164,20 +164,19 @@ def find_header(first: Sequence[tuple[int, Sequence[str]]], names: Collection[st
     TITLE_ROWS + 1; otherwise, when the first rows each have a single cell written (a
     title, often merged across the sheet) and a later one has more, that one; otherwise
     the first row. Gives its index in ``first``."""
-    if names:
-        for i, (_n, cells) in enumerate(first[:TITLE_ROWS + 1]):
-            if any(c in names for c in cells):
-                return i
-    for i, (_n, cells) in enumerate(first[:TITLE_ROWS + 1]):
-        if sum(1 for c in cells if c) > 1:
-            return i if all(sum(1 for c in cs if c) == 1 for _m, cs in first[:i]) else 0
-    return 0
+    rows = [cells for _n, cells in first[:TITLE_ROWS + 1]]
+    named = next((i for i, cells in enumerate(rows) if any(c in names for c in cells)), None)
+    if named is not None:
+        return named
+    written = [sum(1 for c in cells if c) for cells in rows]
+    wide = next((i for i, k in enumerate(written) if k > 1), None)
+    return wide if wide is not None and all(k == 1 for k in written[:wide]) else 0
 
 
 def _pick_header(numbered: Iterator[tuple[int, list[object]]], name: str, header_row: int | None,
-                 names: Collection[str], skipped: list[str]) -> tuple[int, list[str], list[tuple[int, list[object]]]]:
-    """The header row's number and cells, and the rows read ahead of the iteration's
-    place that come after it; ``skipped`` gets a warning for rows taken as a title."""
+                 names: Collection[str], skipped: list[str]) -> tuple[list[str], list[tuple[int, list[object]]]]:
+    """The header row's cells, and the rows read ahead of the iteration's place that
+    come after it; ``skipped`` gets a warning for rows taken as a title."""
     def text(cells: Sequence[object]) -> list[str]:
         return ["" if c is None else str(c).strip() for c in cells]
 
@@ -190,7 +189,7 @@ def _pick_header(numbered: Iterator[tuple[int, list[object]]], name: str, header
                 if not filled(cells):
                     raise DataError(_("{name}: row {n}, given as the header (--header-row), is empty")
                                     .format(name=name, n=header_row))
-                return number, text(cells), []
+                return text(cells), []
             if number > header_row:
                 break
         raise DataError(_("{name} has no row {n} to take as the header (--header-row)").format(name=name, n=header_row))
@@ -201,18 +200,17 @@ def _pick_header(numbered: Iterator[tuple[int, list[object]]], name: str, header
             if len(first) > TITLE_ROWS:
                 break
     if not first:
-        return 0, [], []
-    at = find_header([(n, text(cs)) for n, cs in first], names)
+        return [], []
+    shown = [(n, text(cs)) for n, cs in first]
+    at = find_header(shown, names)
     if at:
-        titles = " / ".join(next(str(c).strip() for c in cs if c is not None and str(c).strip()) for _n, cs in first[:at]
-                            if filled(cs))
+        titles = " / ".join(next(c for c in cs if c) for _n, cs in shown[:at])  # each row has a cell written
         above = (_("row {first}").format(first=first[0][0]) if at == 1 else
                  _("rows {first}-{last}").format(first=first[0][0], last=first[at - 1][0]))
         skipped.append(_("{name}: {rows} above the header (row {header}) skipped as a title: {titles}; "
                          "give --header-row N to choose the header yourself").format(
             name=name, rows=above, header=first[at][0], titles=titles))
-    number, cells = first[at]
-    return number, text(cells), first[at + 1:]
+    return shown[at][1], first[at + 1:]
 
 
 def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str, str],
@@ -246,8 +244,8 @@ def _mapped(name: str, header: list[str], rows: list[Row], mapping: Mapping[str,
     return Table(name, tuple(names), tuple(rows), renamed, sheet, warnings)
 
 
-def _csv_rows(text: str, name: str, header_row: int | None = None, names: Collection[str] = (),
-              skipped: list[str] | None = None) -> tuple[list[str], list[Row]]:
+def _csv_rows(text: str, name: str, header_row: int | None, names: Collection[str],
+              skipped: list[str]) -> tuple[list[str], list[Row]]:
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def numbered() -> Iterator[tuple[int, list[object]]]:
@@ -261,7 +259,7 @@ def _csv_rows(text: str, name: str, header_row: int | None = None, names: Collec
                                                                         problem=exc)) from None
 
     lines = numbered()
-    _number, header, ahead = _pick_header(lines, name, header_row, names, skipped if skipped is not None else [])
+    header, ahead = _pick_header(lines, name, header_row, names, skipped)
     if not header:
         raise DataError(_("{name} is empty: it needs a header row with the input names").format(name=name))
     rows: list[Row] = []
@@ -347,8 +345,8 @@ def require_openpyxl() -> Any:
     return openpyxl
 
 
-def _xlsx_rows(path: Path, sheet: str | None, header_row: int | None = None, names: Collection[str] = (),
-               skipped: list[str] | None = None) -> tuple[list[str], list[Row], str]:
+def _xlsx_rows(path: Path, sheet: str | None, header_row: int | None, names: Collection[str],
+               skipped: list[str]) -> tuple[list[str], list[Row], str]:
     openpyxl = require_openpyxl()
     from zipfile import BadZipFile
 
@@ -371,8 +369,7 @@ def _xlsx_rows(path: Path, sheet: str | None, header_row: int | None = None, nam
                     .format(path=path, sheet=sheet, hint=hint, sheets=', '.join(names)))
         ws.reset_dimensions()  # some writers record wrong dimensions: read every row there is
         lines = ((number, [_cell(c) for c in line]) for number, line in enumerate(ws.iter_rows(), start=1))
-        _number, header, ahead = _pick_header(lines, str(path), header_row, names,
-                                              skipped if skipped is not None else [])
+        header, ahead = _pick_header(lines, str(path), header_row, names, skipped)
         if not any(header):
             raise DataError(_("the sheet '{sheet}' of {path} is empty: it needs a header row with the input names")
                     .format(sheet=ws.title, path=path))

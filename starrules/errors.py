@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from starrules.diagnostics import Diagnostic, render_all
+from starrules.diagnostics import Diagnostic, name_meant, render_all
 from starrules.i18n import _
 
 
@@ -132,6 +132,14 @@ class UnknownInputsError(InputError):
         if record is not None:
             text = _("record {number} (counting from 0): {problem}").format(number=record, problem=text)
         StarError.__init__(self, text)
+
+    @classmethod
+    def of(cls, given: Mapping[str, object], inputs: Sequence[str], record: int | None = None) -> UnknownInputsError:
+        """The error for the keys of ``given`` (a record, or a file's columns) that are
+        not among ``inputs``, each with the absent input it is likely meant to be."""
+        keys = [k for k in given if k not in inputs]
+        absent = [x for x in inputs if x not in given]
+        return cls([str(k) for k in keys], [name_meant(str(k), absent) for k in keys], record, [given[k] for k in keys])
 
 
 class DuplicateIdError(StarError):

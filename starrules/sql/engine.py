@@ -88,13 +88,10 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
     present = {r[0]: str(r[1]).upper() for r in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '#raw'").fetchall()}
     names = [i.name for i in program.inputs]
-    unknown = [c for c in present if c != "#n" and c not in names]
-    if unknown and extra != "ignore":
-        from starrules.diagnostics import name_meant
+    if extra != "ignore" and any(c != "#n" and c not in names for c in present):
         from starrules.errors import UnknownInputsError
 
-        absent = [x for x in names if x not in present]
-        raise UnknownInputsError(unknown, [name_meant(c, absent) for c in unknown])
+        raise UnknownInputsError.of({c: None for c in present if c != "#n"}, names)
     cols: list[exp.Expr] = [exp.alias_(exp.Sub(this=col("#n"), expression=exp.Literal.number(1)), ident(ROW))]
     kinds: dict[str, str] = {}
     for inp in program.inputs:
