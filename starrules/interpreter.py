@@ -252,19 +252,19 @@ def _(e: n.HistoryLevel, env: _Env) -> bool:
 
 # ---- showing expressions with their values ----------------------------------------
 
-_COMPARE_TEXT = {"==": N_("{left} == {right}"), "!=": N_("{left} != {right}"), ">=": N_("{left} >= {right}"),
-            "<=": N_("{left} <= {right}"), ">": N_("{left} > {right}"), "<": N_("{left} < {right}")}
+_COMPARE_TEXT = {"==": N_("{left} is {right}"), "!=": N_("{left} is not {right}"), ">=": N_("{left} is at least {right}"),
+            "<=": N_("{left} is at most {right}"), ">": N_("{left} is above {right}"), "<": N_("{left} is below {right}")}
 _HISTORY_LEVEL = {op: text for op, text in (
-    ("==", N_("history level == {level} throughout {periods} [{history}]")),
-    ("!=", N_("history level != {level} throughout {periods} [{history}]")),
-    (">=", N_("history level >= {level} throughout {periods} [{history}]")),
-    ("<=", N_("history level <= {level} throughout {periods} [{history}]")),
-    (">", N_("history level > {level} throughout {periods} [{history}]")),
-    ("<", N_("history level < {level} throughout {periods} [{history}]")))}
-_CALL_TEXT = {"sum": N_("sum({args})"), "max": N_("max({args})"), "min": N_("min({args})"),
-              "all": N_("all({args})"), "any": N_("any({args})")}
-_TABLE_WORDS = {"highest": N_("highest of {name} [{picked}]"), "each_of": N_("each of {name} [{picked}]"),
-                "lookup": N_("lookup {name} [{picked}]")}
+    ("==", N_("the level was {level} in each of the last {periods} ({history})")),
+    ("!=", N_("the level was never {level} in the last {periods} ({history})")),
+    (">=", N_("the level was {level} or higher in each of the last {periods} ({history})")),
+    ("<=", N_("the level was {level} or lower in each of the last {periods} ({history})")),
+    (">", N_("the level was above {level} in each of the last {periods} ({history})")),
+    ("<", N_("the level was below {level} in each of the last {periods} ({history})")))}
+_CALL_TEXT = {"sum": N_("the sum of {args}"), "max": N_("the highest of {args}"), "min": N_("the lowest of {args}"),
+              "all": N_("all of {args} hold"), "any": N_("at least one of {args} holds")}
+_TABLE_WORDS = {"highest": N_("the highest of {name} ({picked})"), "each_of": N_("each of {name} ({picked})"),
+                "lookup": N_("{name} in the table ({picked})")}
 
 
 @_shows(n.Number)
@@ -279,7 +279,7 @@ def _(e: n.Percent, env: _Env) -> str:
 
 @_shows(n.Bool)
 def _(e: n.Bool, env: _Env) -> str:
-    return "是" if e.value else "否"
+    return _yes_no(e.value)
 
 
 @_shows(n.String)
@@ -291,7 +291,7 @@ def _(e: n.String, env: _Env) -> str:
 def _(e: m.Ref, env: _Env) -> str:
     if e.kind == "input":
         typ = next(i.type for i in env.program.inputs if i.name == e.name)
-        return i18n._("{name} {value}").format(name=e.name, value=fmt_value(env.inputs[e.name], typ))
+        return i18n._("{name} ({value})").format(name=e.name, value=fmt_value(env.inputs[e.name], typ))
     return f"{e.name} {fmt_number(env.scores[e.name])}"
 
 
@@ -307,12 +307,16 @@ def _(e: m.LevelConst, env: _Env) -> str:
 
 @_shows(n.LevelExpr)
 def _(e: n.LevelExpr, env: _Env) -> str:
-    return i18n._("level {label}").format(label=env.program.levels.label(env.level) if env.level is not None else "?")
+    return i18n._("the level ({label})").format(label=env.program.levels.label(env.level) if env.level is not None else "?")
 
 
 @_shows(n.SetLiteral)
 def _(e: n.SetLiteral, env: _Env) -> str:
-    return i18n._("{{{items}}}").format(items=i18n._(", ").join(show(x, env) for x in e.items))
+    return i18n._(", ").join(show(x, env) for x in e.items) or i18n._("none")
+
+
+def _yes_no(value: object) -> str:
+    return i18n._("yes") if value else i18n._("no")
 
 
 def _periods(n_: int) -> str:
@@ -334,13 +338,13 @@ def _history_text(env: _Env, periods: int) -> str:
 @_shows(n.Vetoed)
 def _(e: n.Vetoed, env: _Env) -> str:
     which = i18n._(' "{name}"').format(name=e.name.value) if e.name else ""
-    return i18n._("vetoed{which} within {periods} [{history}]").format(
+    return i18n._("vetoed{which} within the last {periods} ({history})").format(
         which=which, periods=_periods(e.periods), history=_history_text(env, e.periods))
 
 
 @_shows(n.Flagged)
 def _(e: n.Flagged, env: _Env) -> str:
-    return i18n._('flagged "{name}" within {periods} [{history}]').format(
+    return i18n._('flagged "{name}" within the last {periods} ({history})').format(
         name=e.name.value, periods=_periods(e.periods), history=_history_text(env, e.periods))
 
 
@@ -381,7 +385,7 @@ def _(e: n.Compare, env: _Env) -> str:
 
 @_shows(n.Contains)
 def _(e: n.Contains, env: _Env) -> str:
-    text = i18n._("{item} not in {collection}") if e.negated else i18n._("{item} in {collection}")
+    text = i18n._("{item} is not among {collection}") if e.negated else i18n._("{item} is among {collection}")
     return text.format(item=show(e.item, env), collection=show(e.collection, env))
 
 
@@ -402,15 +406,15 @@ def _(e: n.Not, env: _Env) -> str:
 
 @_shows(n.When)
 def _(e: n.When, env: _Env) -> str:
-    held = "是" if eval_expr(e.condition, env) else "否"
-    return i18n._("{value} when {condition} [{held}]").format(value=show(e.value, env), condition=show(e.condition, env),
-                                                         held=held)
+    held = _yes_no(eval_expr(e.condition, env))
+    return i18n._("{value} if {condition} (condition met: {held})").format(
+        value=show(e.value, env), condition=show(e.condition, env), held=held)
 
 
 @_shows(n.IfElse)
 def _(e: n.IfElse, env: _Env) -> str:
-    held = "是" if eval_expr(e.condition, env) else "否"
-    return i18n._("if {condition} [{held}] then {then} else {otherwise}").format(
+    held = _yes_no(eval_expr(e.condition, env))
+    return i18n._("if {condition} (condition met: {held}), {then}, otherwise {otherwise}").format(
         condition=show(e.condition, env), held=held, then=show(e.then, env), otherwise=show(e.otherwise, env))
 
 
@@ -423,8 +427,8 @@ def _(e: n.Call, env: _Env) -> str:
 @_shows(n.Weighted)
 def _(e: n.Weighted, env: _Env) -> str:
     ws = ":".join(fmt_number(w.value) + ("%" if w.percent else "") for w in e.weights)
-    rnd = i18n._(" round {step}").format(step=fmt_number(e.round_to)) if e.round_to is not None else ""
-    return i18n._("weighted {weights} ({values}){round}").format(
+    rnd = i18n._(", rounded to {step}").format(step=fmt_number(e.round_to)) if e.round_to is not None else ""
+    return i18n._("weighted {weights} of {values}{round}").format(
         weights=ws, values=", ".join(show(a, env) for a in e.args), round=rnd)
 
 
@@ -507,10 +511,11 @@ def _pipeline(program: m.Program, inputs: dict[str, object], want_trace: bool, p
     band_rank = rank
     if want_trace:
         if band.direct:
-            won = i18n._("{count} star won → {level}") if x == 1 else i18n._("{count} stars won → {level}")
+            won = i18n._("{count} star won: {level}") if x == 1 else i18n._("{count} stars won: {level}")
             detail = won.format(count=fmt_number(x), level=levels.label(rank))
         else:
-            detail = (i18n._("{score} {value} in {band} → {level}") if where else i18n._("{score} {value} in else → {level}"))
+            detail = (i18n._("{score} {value} is {band}: {level}") if where
+                      else i18n._("{score} {value} is in none of the bands above: {level}"))
             detail = detail.format(score=band.score.name, value=fmt_number(x), band=where, level=levels.label(rank))
         steps.append(TraceStep("band", band.score.name, line, levels.value(rank), detail))
 
@@ -668,16 +673,18 @@ def _override_text(rule: m.RuleIR, levels: m.Levels, before: int, after: int) ->
     return i18n._("vetoed: {move}").format(move=move)
 
 
-_RANGES = {  # English: the interval as the scheme writes it ([80, 90)); Chinese: in words (不低于 80、低于 90)
-    (True, True, True, False): N_("[{low}, {high})"), (True, True, True, True): N_("[{low}, {high}]"),
-    (True, False, True, False): N_("({low}, {high})"), (True, False, True, True): N_("({low}, {high}]"),
-    (True, True, False, False): N_("[{low}, ..)"), (True, False, False, False): N_("({low}, ..)"),
-    (False, False, True, False): N_("(.., {high})"), (False, False, True, True): N_("(.., {high}]"),
+_RANGES = {  # a band's range in words: at least 80 and below 90 (不低于 80、低于 90)
+    (True, True, True, False): N_("at least {low} and below {high}"), (True, True, True, True): N_("from {low} to {high}"),
+    (True, False, True, False): N_("above {low} and below {high}"),
+    (True, False, True, True): N_("above {low} and at most {high}"),
+    (True, True, False, False): N_("at least {low}"), (True, False, False, False): N_("above {low}"),
+    (False, False, True, False): N_("below {high}"), (False, False, True, True): N_("at most {high}"),
 }
 
 
 def _range_text(r: m.BandRange) -> str:
-    """A band's range for the trace, the same as the checker's ``_interval_text`` in English."""
+    """A band's range in words for the trace (the checker's ``_interval_text`` writes it as
+    an interval, [80, 90), for the scheme's author)."""
     has_low, has_high = r.low is not None, r.high is not None
     key = (has_low, has_low and r.low_closed, has_high, has_high and r.high_closed)
     if key not in _RANGES:
@@ -689,14 +696,14 @@ def _range_text(r: m.BandRange) -> str:
 
 
 def _verdict(condition: str, verdict: str) -> str:
-    """A condition with its values, and what came of it: ``A 3 >= 2 → yes``."""
-    return i18n._("{condition} → {verdict}").format(condition=condition, verdict=verdict)
+    """A condition with its values, and what came of it: ``A (3) is at least 2: yes``."""
+    return i18n._("{condition}: {verdict}").format(condition=condition, verdict=verdict)
 
 
 def _group_detail(score: m.Score, subtotal: Decimal, capped: Decimal) -> str:
     parts = " + ".join(e.label for e in score.entries) or i18n._("no entries")
     text = i18n._("sum of {parts} = {total}").format(parts=parts, total=fmt_number(subtotal))
     if score.cap is not None:
-        text += (i18n._(", capped at {cap} → {value}").format(cap=fmt_number(score.cap), value=fmt_number(capped))
+        text += (i18n._(", capped at {cap}: {value}").format(cap=fmt_number(score.cap), value=fmt_number(capped))
                  if capped != subtotal else i18n._(" (cap {cap} not reached)").format(cap=fmt_number(score.cap)))
     return text

@@ -34,7 +34,7 @@ from starrules.apportion import ApportionmentError, apportion
 from starrules.errors import InputError, InputProblem
 from starrules.i18n import N_, _
 from starrules.result import Lazy, Past, Result, jsonable
-from starrules.values import fmt_number, fmt_value
+from starrules.values import canonical_text, fmt_number
 
 
 @attrs.frozen
@@ -196,7 +196,7 @@ class Outcome:
         """The last resort of every ranking: the entity's own values, as text."""
         if self._canonical is None:
             assert self.result is not None
-            self._canonical = tuple(sorted((k, fmt_value(v)) for k, v in self.result.inputs.items()))
+            self._canonical = tuple(sorted((k, canonical_text(v)) for k, v in self.result.inputs.items()))
         return self._canonical
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,14 +45,27 @@ def fmt_percent(ratio: Decimal) -> str:
 def fmt_value(value: object, typ: m.Type | None = None) -> str:
     if typ is not None and typ.kind == "percent" and isinstance(value, Decimal):
         return fmt_percent(value)
+    """A value in words for people, in the language of the run: 是/否 (yes/no), the
+    members of a set (甲、乙; English: 甲, 乙) or 无 (none)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (Decimal, int)):
+        return fmt_number(value)
+    if isinstance(value, frozenset):
+        order = typ.members if typ is not None else tuple(sorted(value))
+        return _(", ").join(x for x in order if x in value) or _("none")
+    return str(value)
+
+
+def canonical_text(value: object) -> str:
+    """A value as fixed text, the same in every language: the last key of every ranking
+    (an entity's own values), so the language of a run never changes an outcome."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (Decimal, int)):
         return fmt_number(value)
     if isinstance(value, frozenset):
-        order = typ.members if typ is not None else tuple(sorted(value))
-        inside = "、".join(x for x in order if x in value)
-        return _("{{{items}}}").format(items=inside) if inside else _("{{}}")  # Chinese: 甲、乙 / 无
+        return "{" + "、".join(sorted(value)) + "}"
     return str(value)
 
 
@@ -172,7 +185,7 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
     elif kind == "bool":
         if isinstance(raw, bool):
             value = raw
-        elif isinstance(raw, (int, Decimal)) and raw in (0, 1):
+        elif (isinstance(raw, int) or (isinstance(raw, Decimal) and raw.is_finite())) and raw in (0, 1):
             value = bool(raw)
         elif isinstance(raw, str) and raw.strip().lower() in TRUE_WORDS:
             value = True

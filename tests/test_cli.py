@@ -147,8 +147,8 @@ def test_explain_shows_the_trace_in_words(files: tuple[Path, Path], capsys: pyte
     scheme, data = files
     assert main(["explain", str(scheme), str(data), "--id", "乙"]) == 0
     out = capsys.readouterr().out
-    assert "通报（每次扣5分）" in out and "5 × 通报 2 = 10" in out
-    assert "得分 82 in [75, 90) → 2星" in out
+    assert "通报（每次扣5分）" in out and "5 × 通报 (2) = 10" in out
+    assert "得分 82 is at least 75 and below 90: 2星" in out
     assert out.strip().splitlines()[-2] == "Outcome: 2星"
 
 
@@ -156,7 +156,7 @@ def test_explain_veto_names_the_rule(files: tuple[Path, Path], capsys: pytest.Ca
     scheme, data = files
     assert main(["explain", str(scheme), str(data), "--id", "丙"]) == 0
     out = capsys.readouterr().out
-    assert "满意率 40% < 50% → vetoed: 2星 → 无星" in out
+    assert "满意率 (40%) is below 50%: vetoed: 2星 → 无星" in out
     assert "Outcome: 无星 (满意率低于50%)" in out
 
 
@@ -231,7 +231,7 @@ def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     # 甲 was vetoed in 2023, so in 2024 the veto still holds; 乙 was not
     assert [(r["id"], r["level"], r["reason"]) for r in rows] == [("甲", "0", "一年内不予恢复"), ("乙", "1", "")]
     assert main(["explain", str(scheme), str(y2024), "--id", "甲", "--period", "2024", "--history", str(out2023)]) == 0
-    assert 'vetoed "违反一票否决事项" within 1 period [2023: 0, vetoed (违反一票否决事项)]' in capsys.readouterr().out
+    assert 'vetoed "违反一票否决事项" within the last 1 period (2023: 0, vetoed (违反一票否决事项))' in capsys.readouterr().out
 
 
 def test_explain_tells_the_quota_step_in_words(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,9 @@ scores, counts, percentages, yes/no, choices and sets; ``+ - *``, ``each``, ``wh
 ``if``/``else``, ``sum``/``max``/``min``/``all``/``any``, ``weighted`` raters, the
 tables (``highest``, ``each of``, ``lookup``); bonus, penalty and badge blocks, bands and
 ``level from``; require, disqualify, demote, cap, veto and flag rules; history; quotas
-and ranked selections. Records come from :func:`starrules.testing.inputs` and
+and ranked selections; now and then empty bonus and penalty blocks, names in unusual
+Unicode (other scripts, compatibility and astral letters) and extreme ranges (a billion,
+steps of 0.001). Records come from :func:`starrules.testing.inputs` and
 :func:`~starrules.testing.populations`.
 
 The reference interpreter (with its trace) and the compiled evaluator must then give
@@ -335,6 +337,25 @@ def _is_constant(text: str) -> bool:
 
 GRADES = ["差", "中", "良", "优", "特"]
 
+# The names the generator declares, and the unusual ones that replace them in a quarter
+# of the schemes: letters of other scripts, compatibility characters (ℌ, ﬁ, ｘ, K — not
+# folded to H, fi, x, K: names are compared as written), astral and title-case letters,
+# a long name. None is a keyword, a level or a member of a choice.
+PLAIN_NAMES = ("编号", "单位", "甲", "乙", "丙", "次一", "次二", "率一", "率二", "按期", "达标", "等次", "表彰", "综合",
+               "加分", "扣分", "星数", "得分")
+ODD_NAMES = ("ℌ", "Ⅸ", "ｘ", "ﬁ", "数量²", "K", "ǅ", "Ω", "ß", "_下划线", "名_1", "𝔄", "가나", "ابت", "Σσς", "ㄅㄆ",
+             "x" * 64, "ǈ", "ℍ分", "H")
+# Ranges from the everyday to the extreme (a billion, steps of a thousandth)
+HIGHS = [Decimal(10), Decimal(20), Decimal(100), Decimal(100), Decimal(10) ** 9, Decimal("999999.999")]
+STEPS = [None, Decimal("0.5"), Decimal("0.1"), Decimal(1), Decimal("0.001")]
+
+
+@st.composite
+def renaming(draw: st.DrawFn) -> dict[str, str]:
+    if draw(st.integers(0, 3)):
+        return {}
+    return dict(zip(PLAIN_NAMES, draw(st.permutations(ODD_NAMES)), strict=False))
+
 
 @st.composite
 def schemes(draw: st.DrawFn) -> str:
@@ -342,6 +363,10 @@ def schemes(draw: st.DrawFn) -> str:
     lines: list[str] = []
     in_force = draw(st.booleans())
     lines.append('scheme "差分" version "1"' + (" in force 2020..2030" if in_force else ""))
+    renamed = draw(renaming())
+
+    def N(name: str) -> str:  # noqa: N802 - the declared name of a generator's name
+        return renamed.get(name, name)
 
     # levels: stars (sometimes not from 0) or grades
     if draw(st.integers(0, 3)):
@@ -356,40 +381,40 @@ def schemes(draw: st.DrawFn) -> str:
 
     # inputs
     if draw(st.integers(0, 4)):
-        plan.ident = "编号"
-        lines.append("input 编号 : id")
+        plan.ident = N("编号")
+        lines.append(f"input {plan.ident} : id")
     if draw(st.booleans()):
-        plan.group = "单位"
-        lines.append("input 单位 : group")
-    for name in ["甲", "乙", "丙"][:draw(st.integers(1, 3))]:
-        high = draw(st.sampled_from([Decimal(10), Decimal(20), Decimal(100)]))
+        plan.group = N("单位")
+        lines.append(f"input {plan.group} : group")
+    for name in map(N, ["甲", "乙", "丙"][:draw(st.integers(1, 3))]):
+        high = draw(st.sampled_from(HIGHS))
         low = draw(st.sampled_from([Decimal(0), Decimal(0), Decimal(5)]))
-        step = draw(st.sampled_from([None, Decimal("0.5"), Decimal("0.1"), Decimal(1)]))
+        step = draw(st.sampled_from([s for s in STEPS if s is None or (high % s == 0 and low % s == 0)]))
         lines.append(f"input {name} : score {show(low)}..{show(high)}" + (f" step {show(step)}" if step else ""))
         plan.numbers.append(Numeric(name, False, low, high))
-    for name in ["次一", "次二"][:draw(st.integers(0, 2))]:
+    for name in map(N, ["次一", "次二"][:draw(st.integers(0, 2))]):
         bounded = draw(st.booleans())
-        low, high = (draw(st.integers(0, 2)), draw(st.integers(3, 6))) if bounded else (0, 20)
+        low, high = (draw(st.integers(0, 2)), draw(st.sampled_from([3, 6, 10**6]))) if bounded else (0, 20)
         default = " default 0" if not bounded and draw(st.booleans()) else ""
         lines.append(f"input {name} : count" + (f" {low}..{high}" if bounded else "") + default)
         plan.numbers.append(Numeric(name, True, Decimal(low), Decimal(high) if bounded else None))
-    for name in ["率一", "率二"][:draw(st.integers(0, 2))]:
+    for name in map(N, ["率一", "率二"][:draw(st.integers(0, 2))]):
         default = f" default {draw(st.integers(0, 100))}%" if draw(st.booleans()) else ""
         lines.append(f"input {name} : percent{default}")
         plan.percents.append(name)
-    for name in ["按期", "达标"][:draw(st.integers(0, 2))]:
+    for name in map(N, ["按期", "达标"][:draw(st.integers(0, 2))]):
         default = f" default {draw(st.sampled_from(['是', '否']))}" if draw(st.booleans()) else ""
         lines.append(f"input {name} : bool{default}")
         plan.bools.append(name)
     if draw(st.booleans()):
         members = ("优秀", "良好", "一般", "较差")[:draw(st.integers(2, 4))]
         default = f" default {draw(st.sampled_from(members))}" if draw(st.booleans()) else ""
-        lines.append(f"input 等次 : one of {{{', '.join(members)}}}{default}")
-        plan.enums.append(("等次", members))
+        lines.append(f"input {N('等次')} : one of {{{', '.join(members)}}}{default}")
+        plan.enums.append((N("等次"), members))
     if draw(st.booleans()):
         members = ("市级", "省级", "国家级")
-        lines.append(f"input 表彰 : set of {{{', '.join(members)}}}")
-        plan.sets.append(("表彰", members))
+        lines.append(f"input {N('表彰')} : set of {{{', '.join(members)}}}")
+        plan.sets.append((N("表彰"), members))
     plan.inputs_only = list(plan.numbers)
     plan.history = draw(st.integers(0, 3)) == 0
 
@@ -412,7 +437,7 @@ def schemes(draw: st.DrawFn) -> str:
         if draw(st.integers(0, 3)):
             readers.append((f"{name}分", f"{show(draw(SMALL))} * {name}"))
     if len(plan.numbers) >= 2 and draw(st.booleans()):
-        readers.append(("综合", w.weighted(0, [x.name for x in plan.numbers])))
+        readers.append((N("综合"), w.weighted(0, [x.name for x in plan.numbers])))
     for name, expr in readers:
         lines.append(f"score {name} = {expr}")
         plan.numbers.append(Numeric(name, False))
@@ -421,11 +446,11 @@ def schemes(draw: st.DrawFn) -> str:
         plan.numbers.append(Numeric(f"分{i}", False))
     for block in ("bonus", "penalty"):
         if draw(st.booleans()):
-            name = "加分" if block == "bonus" else "扣分"
-            cap = f" at most {draw(st.integers(1, 15))}" if draw(st.booleans()) else ""
+            name = N("加分" if block == "bonus" else "扣分")
+            cap = f" at most {draw(st.integers(0, 15))}" if draw(st.booleans()) else ""
             entries = []
             counts = [x.name for x in plan.numbers if x.count]
-            for j in range(draw(st.integers(1, 3))):
+            for j in range(draw(st.sampled_from([0, 1, 1, 2, 3]))):  # an empty block now and then
                 w = Writer(draw, plan)
                 form = draw(st.sampled_from(["number", "when", "each"]))
                 if form == "when":  # a bonus entry's 'when' is the whole entry
@@ -450,20 +475,20 @@ def schemes(draw: st.DrawFn) -> str:
                 name, members = plan.enums[0]
                 star += f" for {name} == {draw(st.sampled_from(members))}"
             stars.append(star)
-        lines += ["badges 星数 {", *stars, "}"]
-        plan.numbers.append(Numeric("星数", True))
+        lines += [f"badges {N('星数')} {{", *stars, "}"]
+        plan.numbers.append(Numeric(N("星数"), True))
     total = None
     if draw(st.booleans()):
-        lines.append(f"total 得分 = {Writer(draw, plan).number()}")
-        total = "得分"
-        plan.numbers.append(Numeric("得分", False))
+        total = N("得分")
+        lines.append(f"total {total} = {Writer(draw, plan).number()}")
+        plan.numbers.append(Numeric(total, False))
 
     # the level: a band over a number, or the count of stars itself
     star_count = plan.stars and plan.values[0] == "0"
     direct = star_count and badges and badges <= int(plan.values[-1]) and draw(st.booleans())
     if direct:
-        lines.append("level from 星数")
-        banded = "星数"
+        banded = N("星数")
+        lines.append(f"level from {banded}")
     else:
         banded = total or draw(st.sampled_from([x.name for x in plan.numbers]))
         cuts = sorted(draw(st.lists(st.integers(-20, 120), min_size=1, max_size=len(plan.values), unique=True)),
@@ -618,7 +643,7 @@ def assert_same(scheme: starrules.Scheme, run: Callable[..., object], what: str,
     assert compiled == reference, f"the engines differ on {what}\n--- scheme:\n{scheme.source}"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=schemes(), data=st.data())
 def test_engines_agree_on_generated_schemes_and_records(text: str, data: st.DataObject) -> None:
     scheme = load(text)
@@ -644,7 +669,7 @@ def rating(engine: str, scheme: starrules.Scheme, records: list[dict[str, Any]],
     return outcomes, [r.to_dict() for r in got.reports], got.counts(), got.summary()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=schemes(), data=st.data())
 def test_engines_agree_on_generated_populations(text: str, data: st.DataObject) -> None:
     scheme = load(text)
@@ -689,6 +714,10 @@ def constructs(scheme: starrules.Scheme) -> set[str]:
     found |= {"weighted round" for x in _nodes(p) if isinstance(x, n.Weighted) and x.round_to is not None}
     found |= {"level from" if p.band and p.band.direct else "band"}
     found |= {"grades" if not p.levels.stars else "stars"}
+    found |= {"empty block" for s in p.scores if s.kind in ("bonus", "penalty") and not s.entries}
+    found |= {"odd names" for i in p.inputs if i.name in ODD_NAMES}
+    found |= {"extreme range" for i in p.inputs
+              if (getattr(i.spec, "high", None) or 0) >= 10**6 or getattr(i.spec, "step", None) == Decimal("0.001")}
     return found
 
 
@@ -705,7 +734,7 @@ def _nodes(node: object) -> list[object]:
 def test_the_generator_writes_every_construct() -> None:
     seen: set[str] = set()
 
-    @settings(max_examples=200, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=400, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(text=schemes())
     def collect(text: str) -> None:
@@ -714,7 +743,7 @@ def test_the_generator_writes_every_construct() -> None:
     collect()
     wanted = {c.__name__ for c in m.EXPR_NODES}
     wanted |= {"table highest", "table each_of", "table lookup", "weighted round", "level from", "band", "grades",
-               "stars", "minimum per group", "select cap", "select flag"}
+               "stars", "minimum per group", "select cap", "select flag", "empty block", "odd names", "extreme range"}
     wanted |= {f"rule {k}" for k in ("require", "disqualify", "demote", "cap", "veto", "flag")}
     wanted |= {"score score", "score total", "score bonus", "score penalty", "score badges", "score bonus capped"}
     wanted |= {"input number", "input count", "input count default", "input percent", "input percent default",

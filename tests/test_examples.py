@@ -47,9 +47,9 @@ example "通报两次" {
     assert not outcome.passed
     first, second = outcome.failures
     assert first.startswith("得分: expected 87, got 82")
-    assert "[total] 得分 (line 9): 分 92 - 扣分 10 = 82" in first
+    assert "[total] 得分 (line 9): 分 (92) - 扣分 10 = 82" in first
     assert second.startswith("level: expected 2星, got 1星")
-    assert "[band] 得分 (line 10): 得分 82 in [60, 90) → 1星" in second
+    assert "[band] 得分 (line 10): 得分 82 is at least 60 and below 90: 1星" in second
 
 
 def test_examples_of_invalid_and_vetoed_entities() -> None:

@@ -173,14 +173,14 @@ def test_a_file_problem_in_each_language() -> None:
 # ---- explain ---------------------------------------------------------------------------
 
 # 市财政局机关第一党支部 (row 2): 9 in each of the ten areas, 基础分 90, no bonus, no penalty:
-# 90 → [90, ..) 五星级; no override applies (缺席 0, 换届 按期, 满意率 95%), so `explain`
+# 90, at least 90: 五星级; no override applies (缺席 0, 换届 按期, 满意率 95%), so `explain`
 # leaves the demotion, caps and veto out (`--all` shows them). Eight branches reach five
 # stars; the quota keeps 3; ranked by 得分 then 支部名称: 111, 94, then six at 90 for the one
 # place left, so the name decides, and this one is 8th of 8 and moves down to 四星级. Its rank
 # is 13th of all. Line numbers only with `--lines`.
 EXPLAIN_TAIL_EN = """\
 [total] 得分: 基础分 90 + 加分 0 - 扣分 0 = 90
-[band] 得分: 得分 90 in [90, ..) → 五星级
+[band] 得分: 得分 90 is at least 90: 五星级
 [quota] ✔ 五星级一般不超过总数的10%: ranked 8th of 8 at 五星级 overall for 3 places (五星级一般不超过总数的10%): \
 moved to 四星级; 6 tied on 得分 for 1 place, decided by the order of 支部名称
 Outcome: 四星级 (五星级一般不超过总数的10%)
@@ -199,8 +199,8 @@ EXPLAIN_TAIL_ZH = """\
 
 @pytest.mark.parametrize(("lang", "head", "base", "tail"), [
     ("en", "安阳市直机关基层服务型党组织星级评定 (version 2017), {data} row 2: 市财政局机关第一党支部",
-     "[score] 基础分: sum(组织健全 9, 制度完善落实 9, 战斗堡垒作用 9, 党员模范带头 9, 服务满意度 9, "
-     "党建引领群团 9, 遵章守纪 9, 设施配套 9, 落实上级工作 9, 服务意识群众基础 9) = 90", EXPLAIN_TAIL_EN),
+     "[score] 基础分: the sum of 组织健全 (9), 制度完善落实 (9), 战斗堡垒作用 (9), 党员模范带头 (9), 服务满意度 (9), "
+     "党建引领群团 (9), 遵章守纪 (9), 设施配套 (9), 落实上级工作 (9), 服务意识群众基础 (9) = 90", EXPLAIN_TAIL_EN),
     ("zh", "安阳市直机关基层服务型党组织星级评定（版本 2017），{data} 第 2 行：市财政局机关第一党支部",
      "［得分］基础分：组织健全（9）、制度完善落实（9）、战斗堡垒作用（9）、党员模范带头（9）、服务满意度（9）、"
      "党建引领群团（9）、遵章守纪（9）、设施配套（9）、落实上级工作（9）、服务意识群众基础（9） 之和 = 90", EXPLAIN_TAIL_ZH),
@@ -276,10 +276,10 @@ def test_explain_all_and_lines_show_what_did_not_apply_and_where() -> None:
     out = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支部", "--all", "--lines",
                     "--lang", "en")
     assert out.returncode == 0, out.stderr
-    assert "[band] 得分 (line 94): 得分 90 in [90, ..) → 五星级\n" in out.stdout
-    assert ("[demote] · 无故缺席累计3次及以上，降低一个星级 (line 107): 缺席次数 0 >= 3 → does not apply\n"
+    assert "[band] 得分 (line 94): 得分 90 is at least 90: 五星级\n" in out.stdout
+    assert ("[demote] · 无故缺席累计3次及以上，降低一个星级 (line 107): 缺席次数 (0) is at least 3: does not apply\n"
             in out.stdout)
-    assert "[veto] · 民主评议满意率50%以下，不定星级 (line 115): 民主评议满意率 95% < 50% → does not apply\n" in out.stdout
+    assert "[veto] · 民主评议满意率50%以下，不定星级 (line 115): 民主评议满意率 (95%) is below 50%: does not apply\n" in out.stdout
     assert sum("does not apply" in line for line in out.stdout.splitlines()) == 5
     plain = starrules("explain", ANYANG, ANYANG_CSV, "--id", "市财政局机关第一党支部", "--lang", "en")
     assert "does not apply" not in plain.stdout and "(line " not in plain.stdout

@@ -931,3 +931,20 @@ def test_property_at_least_never_raises_above_the_limit(engine: str, records: li
     assert r.target == target
     if r.met is False:
         assert r.note is not None and "could be moved" in r.note
+
+
+def test_the_language_of_a_run_never_changes_who_keeps_a_place() -> None:
+    # Two entities with no id, the same score and so the same rank: the quota keeps one
+    # five-star, and the last resort (the entities' own values as text) decides. 奖项 is
+    # empty for one and {一} for the other. The fixed form is "{}" and "{一}"; "}"
+    # (U+007D) sorts before "一" (U+4E00), so the empty one comes first and keeps five
+    # stars, in English and in Chinese alike. Before, the Chinese words for the values
+    # (无 U+65E0 against 一 U+4E00) put the other one first in a Chinese run.
+    scheme = starrules.loads('scheme "语言" version "1"\nlevels stars 0..5\ninput 分 : score 0..100\n'
+                             "input 奖项 : set of {一, 二}\nscore 得分 = 分\nband 得分 { 5: [90, ..)  0: else }\n"
+                             'quota "五星" { level 5 at most 1  ties break }\n')
+    records = [{"分": "95", "奖项": "一"}, {"分": "95", "奖项": ""}]
+    for lang in ("en", "zh"):
+        with starrules.i18n.using(lang):
+            rating = scheme.rate(records)
+        assert [o.level for o in rating.outcomes] == [4, 5], lang

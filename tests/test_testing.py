@@ -628,8 +628,8 @@ def test_diff_on_records_finds_the_rows_worked_by_hand() -> None:
     found = diff(OLD, NEW, records)
     assert [(d.row, d.id, d.old.level, d.new.level, d.changed) for d in found] == [
         (1, "甲1", 4, 3, ("level",)), (2, "甲2", 4, 3, ("level",))]
-    assert "[band] 得分 (line 8): 得分 80 in [80, 90) → 4星" in found[0].old.trace
-    assert "[band] 得分 (line 8): 得分 80 in [70, 81) → 3星" in found[0].new.trace
+    assert "[band] 得分 (line 8): 得分 80 is at least 80 and below 90: 4星" in found[0].old.trace
+    assert "[band] 得分 (line 8): 得分 80 is at least 70 and below 81: 3星" in found[0].new.trace
     assert diff(OLD, NEW, records, except_where=lambda r: Decimal(str(r["分数"])) < 81) == []
 
 
@@ -671,7 +671,7 @@ def test_assert_equivalent_lists_the_differences() -> None:
     assert text.startswith("old.star and new.star differ:\n1 difference\n")
     assert "record: {名称: 支, 满意率: 50%, 分数: 80}" in text
     assert "old: rated 4, total 80" in text and "new: rated 3, total 80" in text
-    assert "-[band] 得分 (line 8): 得分 80 in [80, 90) → 4星" in text
+    assert "-[band] 得分 (line 8): 得分 80 is at least 80 and below 90: 4星" in text
     assert_equivalent(OLD, NEW, examples=60, except_where=lambda r: Decimal(r["分数"]) in (80, Decimal("80.5")))
 
 

@@ -37,6 +37,7 @@ from starrules.sql import duck, lower
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
 from starrules.sql.reading import ident
+from starrules.values import canonical_text
 
 ENTITY = "#entity"
 FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
@@ -156,12 +157,10 @@ def _canon(con: Any, program: m.Program) -> None:
     sets = {i.name for i in program.inputs if i.type.kind == "set"}
 
     def text(name: str, v: Any) -> str:
-        if name in sets:  # as fmt_value gives a frozenset: its members sorted
+        if name in sets:  # as canonical_text gives a frozenset: its members sorted
             inside = "、".join(sorted(x for x in (v or "").split("、") if x))
             return "{" + inside + "}"
-        return fmt(v)
-
-    from starrules.values import fmt_value as fmt
+        return canonical_text(v)
 
     rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(_table(POP)).sql(
         dialect="duckdb")).fetchall()

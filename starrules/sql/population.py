@@ -51,7 +51,7 @@ from starrules.population import (
 )
 from starrules.sql.lower import ROW, SqlUnsupported, col, condition
 from starrules.sql.reading import ident
-from starrules.values import fmt_value
+from starrules.values import canonical_text
 
 AT = "#at"  # the level rank now
 LIM = "#lim"  # the highest rank vetoes, caps and capping selections allow (NULL: none)
@@ -513,7 +513,7 @@ def canonical_ranks(rows: Sequence[tuple[Any, ...]], names: Sequence[str],
     """(row, place) of each rated row by the reference's last resort: its inputs as text,
     sorted by name (``rows`` are ``(#row, value of names[0], ...)``)."""
     def as_text(name: str, v: Any) -> str:
-        return text(name, v) if text is not None else fmt_value(v)
+        return text(name, v) if text is not None else canonical_text(v)
 
     order = sorted(range(len(names)), key=lambda i: names[i])
     keyed = [(tuple((names[i], as_text(names[i], r[1 + i])) for i in order), int(r[0])) for r in rows]

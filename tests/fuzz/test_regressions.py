@@ -120,3 +120,17 @@ def test_a_huge_whole_number_is_refused_in_words() -> None:
             scheme.evaluate({"x": 10**5000}, engine=engine)
         assert "1.000000E+5000" in str(caught.value)
         assert hash(caught.value.problems[0]) == hash(caught.value.problems[0])
+
+
+@pytest.mark.parametrize("raw", [Decimal("sNaN"), Decimal("NaN"), Decimal("Infinity")])
+def test_a_decimal_that_is_not_a_number_is_refused_for_a_yes_no_input(raw: Decimal) -> None:
+    # Found by `make fuzz`: a yes/no input given Decimal('sNaN') raised InvalidOperation
+    # (comparing a signalling NaN with 0 and 1). Only the whole numbers 0 and 1 are yes/no;
+    # a NaN or an infinity is not, so both engines refuse the record in words.
+    scheme = starrules.loads('scheme "是否" version "1"\nlevels stars 0..1\ninput 按期 : bool\n'
+                             "score 分 = 1 when 按期\nband 分 { 1: [1, ..)  0: else }\n")
+    for engine in ("reference", "compiled"):
+        with pytest.raises(InputError) as caught:
+            scheme.evaluate({"按期": raw}, engine=engine)
+        assert "按期" in str(caught.value) and "yes or no" in str(caught.value)
+        assert scheme.evaluate({"按期": Decimal(1)}, engine=engine).level == 1
