@@ -213,7 +213,10 @@ def coerce(inp: m.Input, raw: object) -> tuple[object, str | None]:
             return None, _expected(inp)
     else:  # text, id, group
         if isinstance(raw, (str, int)) and not isinstance(raw, bool):
-            value = str(raw).strip()
+            try:
+                value = str(raw).strip()
+            except ValueError:  # a whole number of over 4,300 digits: no text Python writes
+                return None, _expected(inp)
         else:
             return None, _expected(inp)
     problem = range_problem(value, typ, spec)

@@ -134,3 +134,16 @@ def test_a_decimal_that_is_not_a_number_is_refused_for_a_yes_no_input(raw: Decim
             scheme.evaluate({"按期": raw}, engine=engine)
         assert "按期" in str(caught.value) and "yes or no" in str(caught.value)
         assert scheme.evaluate({"按期": Decimal(1)}, engine=engine).level == 1
+
+
+def test_a_huge_whole_number_given_as_an_id_is_refused() -> None:
+    # Found by `make fuzz`: an id (text) input given 10^5000 raised ValueError, since
+    # Python will not write a whole number of over 4,300 digits as text. Such a number
+    # is no one's id: both engines refuse the record with the input's name.
+    scheme = starrules.loads('scheme "编号" version "1"\nlevels stars 0..1\ninput 名称 : id\ninput 分 : score 0..10\n'
+                             "band 分 { 1: [5, ..)  0: else }\n")
+    for engine in ("reference", "compiled"):
+        with pytest.raises(InputError) as caught:
+            scheme.evaluate({"名称": 10**5000, "分": "6"}, engine=engine)
+        assert "名称" in str(caught.value)
+        assert scheme.evaluate({"名称": 10**40, "分": "6"}, engine=engine).id == str(10**40)
