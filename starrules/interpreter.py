@@ -279,7 +279,7 @@ def _(e: n.Percent, env: _Env) -> str:
 
 @_shows(n.Bool)
 def _(e: n.Bool, env: _Env) -> str:
-    return _yes_no(e.value)
+    return fmt_value(e.value)
 
 
 @_shows(n.String)
@@ -313,10 +313,6 @@ def _(e: n.LevelExpr, env: _Env) -> str:
 @_shows(n.SetLiteral)
 def _(e: n.SetLiteral, env: _Env) -> str:
     return i18n._(", ").join(show(x, env) for x in e.items) or i18n._("none")
-
-
-def _yes_no(value: object) -> str:
-    return i18n._("yes") if value else i18n._("no")
 
 
 def _periods(n_: int) -> str:
@@ -406,14 +402,14 @@ def _(e: n.Not, env: _Env) -> str:
 
 @_shows(n.When)
 def _(e: n.When, env: _Env) -> str:
-    held = _yes_no(eval_expr(e.condition, env))
+    held = fmt_value(bool(eval_expr(e.condition, env)))
     return i18n._("{value} if {condition} (condition met: {held})").format(
         value=show(e.value, env), condition=show(e.condition, env), held=held)
 
 
 @_shows(n.IfElse)
 def _(e: n.IfElse, env: _Env) -> str:
-    held = _yes_no(eval_expr(e.condition, env))
+    held = fmt_value(bool(eval_expr(e.condition, env)))
     return i18n._("if {condition} (condition met: {held}), {then}, otherwise {otherwise}").format(
         condition=show(e.condition, env), held=held, then=show(e.then, env), otherwise=show(e.otherwise, env))
 
@@ -691,8 +687,7 @@ def _range_text(r: m.BandRange) -> str:
         return r.text
     low = fmt_number(r.low) if r.low is not None else ""
     high = fmt_number(r.high) if r.high is not None else ""
-    return i18n._(_RANGES[key]).format(low=low, high=high) if has_low and has_high else (
-        i18n._(_RANGES[key]).format(low=low) if has_low else i18n._(_RANGES[key]).format(high=high))
+    return i18n._(_RANGES[key]).format(low=low, high=high)
 
 
 def _verdict(condition: str, verdict: str) -> str:

@@ -157,9 +157,8 @@ def _canon(con: Any, program: m.Program) -> None:
     sets = {i.name for i in program.inputs if i.type.kind == "set"}
 
     def text(name: str, v: Any) -> str:
-        if name in sets:  # as canonical_text gives a frozenset: its members sorted
-            inside = "、".join(sorted(x for x in (v or "").split("、") if x))
-            return "{" + inside + "}"
+        if name in sets:  # the table holds a set as its members joined by 、
+            return canonical_text(frozenset(x for x in (v or "").split("、") if x))
         return canonical_text(v)
 
     rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(_table(POP)).sql(
