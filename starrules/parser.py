@@ -8,7 +8,10 @@ The Lark transformer here only builds nodes; it checks nothing.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import sys
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -43,13 +46,40 @@ def grammar_text() -> str:
     return checkout.read_text(encoding="utf-8")
 
 
+def cache_file(grammar: str) -> str | None:
+    """Where Lark keeps the built parser between processes (building it takes a fifth of a
+    second; reading it back a thirtieth): ``STARRULES_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/starrules``, else ``~/.cache/starrules``; an empty
+    ``STARRULES_CACHE_DIR`` turns it off. Never the shared temporary directory, Lark's
+    default: the file is a pickle, so only its owner may write where it lies. The name
+    carries the grammar's hash and the Lark and Python versions; Lark checks the hash
+    again inside. None (no cache) where the directory cannot be made."""
+    setting = os.environ.get("STARRULES_CACHE_DIR")
+    if setting == "":
+        return None
+    if setting is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        setting = os.path.join(base, "starrules")
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
+    name = f"star-{digest}-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.parser"
+    try:
+        os.makedirs(setting, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(setting, name)
+
+
 @functools.cache
 def _lark() -> Lark:
+    grammar = grammar_text()
+    # Lark reads a cache it cannot load as none and rebuilds (it logs only at its
+    # default level CRITICAL, so nothing is printed); a cache it cannot write is skipped.
     return Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
+        cache=cache_file(grammar) or False,
     )
 
 

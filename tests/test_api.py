@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +14,7 @@ import pytest
 
 import starrules
 from starrules import interpreter
-from starrules.parser import grammar_text
+from starrules.parser import cache_file, grammar_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +43,38 @@ def test_py_typed_is_shipped() -> None:
 
 def test_grammar_is_the_one_file() -> None:
     assert grammar_text() == (ROOT / "grammars" / "star.lark").read_text(encoding="utf-8")
+
+
+PARSE_ANYANG = ("import starrules, pathlib; "
+                "print(starrules.load(pathlib.Path('schemes/anyang.star')).levels.labels[0])")
+
+
+def test_the_parser_is_cached_in_a_private_directory_and_a_bad_cache_is_rebuilt(tmp_path: Path) -> None:
+    where = tmp_path / "cache"
+    env = {**os.environ, "STARRULES_CACHE_DIR": str(where)}
+    first = subprocess.run([sys.executable, "-c", PARSE_ANYANG], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert (first.returncode, first.stdout, first.stderr) == (0, "不定星级\n", "")
+    [cached] = where.iterdir()
+    # only the owner may write there (the file is a pickle); its name carries the grammar's hash
+    assert stat.S_IMODE(where.stat().st_mode) == 0o700
+    assert cached.name == Path(cache_file(grammar_text()) or "").name and cached.stat().st_size > 0
+    cached.write_bytes(b"not a parser\n")  # a cache spoilt: the next process builds the parser afresh
+    again = subprocess.run([sys.executable, "-c", PARSE_ANYANG], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "不定星级\n", "")
+    assert cached.read_bytes() != b"not a parser\n" and cached.stat().st_size > 1000  # written anew
+
+
+def test_the_parser_cache_can_be_turned_off_and_never_lies_in_the_shared_temporary_directory(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STARRULES_CACHE_DIR", "")
+    assert cache_file(grammar_text()) is None
+    monkeypatch.delenv("STARRULES_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Path(cache_file(grammar_text()) or "").parent == tmp_path / "starrules"
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("STARRULES_CACHE_DIR", str(blocked / "sub"))  # under a file: cannot be made
+    assert cache_file(grammar_text()) is None
 
 
 def test_load_and_evaluate_grades(engine: str) -> None:
@@ -145,6 +181,26 @@ def test_syntax_and_check_errors_carry_all_diagnostics() -> None:
                         "score b = c\nscore d = e\nband b { 1: [5, ..) 0: (.., 5) }\n")
     assert [d.code for d in chk.value.diagnostics] == ["E101", "E101"]
     assert [d.span.line for d in chk.value.diagnostics] == [4, 5]
+
+
+def test_parse_check_and_lower_are_the_steps_of_loads() -> None:
+    # The three lower-level steps a tool can call one by one: parse gives the tree,
+    # check every diagnostic of it, lower the model or StarCheckError with the errors only.
+    good = starrules.parse(SMALL)
+    assert starrules.check(good) == []
+    program = starrules.lower(good)
+    assert [i.name for i in program.inputs] == ["编号", "单位", "自评", "考评"]
+    assert program.total == "得分"
+    unread = starrules.parse(SMALL + "input 未用 : count\n")
+    # nothing reads the count 未用: a warning (line 10, after SMALL's nine), and still a model
+    assert [(d.code, d.severity, d.span.line) for d in starrules.check(unread)] == [("W301", "warning", 10)]
+    assert starrules.lower(unread).inputs[-1].name == "未用"
+    bad = starrules.parse('scheme "x"\nlevels stars 0..1\ninput a : score 0..10\n'
+                          "score b = c\nband b { 1: [5, ..) 0: (.., 5) }\n")
+    assert [(d.code, d.severity) for d in starrules.check(bad)] == [("E101", "error")]  # 'c' is not declared
+    with pytest.raises(starrules.StarCheckError) as info:
+        starrules.lower(bad)
+    assert [(d.code, d.span.line) for d in info.value.diagnostics] == [("E101", 4)]
 
 
 # Every node class has a handler in both engines: tests/test_differential.py.
