@@ -28,7 +28,7 @@ from starrules import model as m
 from starrules import nodes as n
 from starrules.errors import InputError
 from starrules.population import _raw_id, _text
-from starrules.sql import duck, lower
+from starrules.sql import duck, lower, statements
 from starrules.sql.lower import SqlUnsupported, entity_query
 from starrules.testing import inputs, invalid_inputs
 from tests.example_data import read_rows
@@ -337,6 +337,27 @@ def test_names_that_look_like_sql_are_data() -> None:
         assert "'; DROP TABLE input; --" in {lit.this for lit in again.find_all(sqlglot.exp.Literal)}
         assert "veto:'; DROP TABLE input; --" in {i.this for i in again.find_all(sqlglot.exp.Identifier)}
         assert len(list(again.find_all(sqlglot.exp.Drop))) == 0
+
+
+def test_the_statements_around_the_query_quote_every_name() -> None:
+    # a table and columns named like SQL: created, filled through placeholders and read
+    # back by name in the table's order; had any name been pasted into the text, the
+    # CREATE would have dropped or failed, and the columns would not come back as they are
+    name = 'x"; DROP TABLE input; --'
+    columns = [("#row", "BIGINT"), ("a'; --", "DECIMAL(38, 2)"), ('"', "VARCHAR")]
+    con = duck.connect()
+    try:
+        con.execute("CREATE TABLE input (keep INTEGER)")
+        con.execute(statements.create_columns(name, columns, temporary=True).sql(dialect="duckdb"))
+        con.executemany(statements.insert_placeholders(name, 3).sql(dialect="duckdb"),
+                        [[0, Decimal("1.25"), "--"], [1, None, "'"]])
+        assert con.execute(statements.table_columns(name).sql(dialect="duckdb")).fetchall() == [
+            ("#row", "BIGINT"), ("a'; --", "DECIMAL(38,2)"), ('"', "VARCHAR")]
+        rows = con.execute(sqlglot.exp.select(sqlglot.exp.Star()).from_(statements.table(name)).sql(dialect="duckdb"))
+        assert rows.fetchall() == [(0, Decimal("1.25"), "--"), (1, None, "'")]
+        assert con.execute("SELECT count(*) FROM input").fetchall() == [(0,)]  # still there
+    finally:
+        con.close()
 
 
 # ---- the SQL of each dialect ----------------------------------------------------------------

@@ -14,10 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlglot import exp
+
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import _
-from starrules.sql.lower import entity_query
+from starrules.sql import statements
+from starrules.sql.lower import col, entity_query
 
 
 class MissingExtraError(StarError):
@@ -44,10 +47,6 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def column_kind(cells: Sequence[object]) -> tuple[str, str]:
     """(kind, DuckDB type) of a column holding ``cells`` (see reading.COLUMN_KINDS)."""
     given = [c for c in cells if c is not None]
@@ -70,23 +69,25 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
     names = [i.name for i in program.inputs]
     recs = list(records)
     kinds: dict[str, str] = {}
-    decls = [f'{_q("#row")} BIGINT']
+    decls = [("#row", "BIGINT")]
     for x in names:
         kinds[x], sql_type = column_kind([r.get(x) for r in recs])
-        decls.append(f"{_q(x)} {sql_type}")
-    con.execute(f"CREATE OR REPLACE TABLE {_q(table)} ({', '.join(decls)})")
+        decls.append((x, sql_type))
+    con.execute(statements.create_columns(table, decls).sql(dialect="duckdb"))
     rows = [[k] + [r.get(x) if kinds[x] != "text" else cell_text(r.get(x)) for x in names]
             for k, r in enumerate(recs)]
     if rows:
-        marks = ", ".join("?" for _x in range(len(names) + 1))
-        con.executemany(f"INSERT INTO {_q(table)} VALUES ({marks})", rows)
+        con.executemany(statements.insert_placeholders(table, len(names) + 1).sql(dialect="duckdb"), rows)
     return kinds
 
 
 def held(con: Any, program: m.Program, table: str = "input") -> list[dict[str, object]]:
     """The records as the table holds them (the values a reference run should read)."""
     names = [i.name for i in program.inputs]
-    cur = con.execute(f"SELECT {', '.join(_q(x) for x in names) or '1'} FROM {_q(table)} ORDER BY {_q('#row')}")
+    columns: list[exp.Expr] = [col(x) for x in names] or [exp.Literal.number(1)]
+    query = exp.select(*columns).from_(
+        statements.table(table)).order_by(col("#row"))
+    cur = con.execute(query.sql(dialect="duckdb"))
     return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 

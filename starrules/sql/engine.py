@@ -33,7 +33,7 @@ from starrules.errors import InputProblem, StarError
 from starrules.i18n import N_, _
 from starrules.population import Move, Outcome, Rating
 from starrules.result import Result
-from starrules.sql import duck, lower
+from starrules.sql import duck, lower, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
 from starrules.sql.reading import ident
@@ -41,15 +41,6 @@ from starrules.values import canonical_text
 
 ENTITY = "#entity"
 FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
-
-
-def _table(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
-
-
-def _create(name: str, body: exp.Select) -> exp.Create:
-    return exp.Create(this=_table(name), kind="TABLE", expression=body, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
 def refuse_unsupported(program: m.Program) -> None:
@@ -84,10 +75,10 @@ def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") 
 def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "ignore") -> dict[str, str]:
     """The source table from any relation: ``#row`` by its order, a column per input
     (NULL where the relation has none); the kinds of its typed columns."""
-    con.execute(_create("#raw", raw.select(exp.alias_(
+    con.execute(statements.create_as("#raw", raw.select(exp.alias_(
         exp.Window(this=exp.RowNumber(), over="OVER"), "#n"), append=True)).sql(dialect="duckdb"))
     present = {r[0]: str(r[1]).upper() for r in con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '#raw'").fetchall()}
+        statements.table_columns("#raw").sql(dialect="duckdb")).fetchall()}
     names = [i.name for i in program.inputs]
     if extra != "ignore" and any(c != "#n" and c not in names for c in present):
         from starrules.errors import UnknownInputsError
@@ -110,7 +101,7 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
             cols.append(col(inp.name))
         else:  # anything else (a DOUBLE too) as its text
             cols.append(exp.alias_(exp.Cast(this=col(inp.name), to=exp.DataType.build("VARCHAR")), ident(inp.name)))
-    con.execute(_create("input", exp.select(*cols).from_(_table("#raw"))).sql(dialect="duckdb"))
+    con.execute(statements.create_as("input", exp.select(*cols).from_(statements.table("#raw"))).sql(dialect="duckdb"))
     return kinds
 
 
@@ -148,7 +139,7 @@ def _needs_canon(con: Any, program: m.Program) -> bool:
     if not all(any(k.ref.kind == "input" and k.ref.name == ident_ for k in ks) for ks in rankings):
         return True
     n, distinct = con.execute(exp.select(exp.Count(this=exp.Star()), exp.Count(
-        this=exp.Distinct(expressions=[col(ident_)]))).from_(_table(POP)).sql(dialect="duckdb")).fetchone()
+        this=exp.Distinct(expressions=[col(ident_)]))).from_(statements.table(POP)).sql(dialect="duckdb")).fetchone()
     return bool(n != distinct)
 
 
@@ -161,15 +152,15 @@ def _canon(con: Any, program: m.Program) -> None:
             return canonical_text(frozenset(x for x in (v or "").split("、") if x))
         return canonical_text(v)
 
-    rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(_table(POP)).sql(
+    rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(statements.table(POP)).sql(
         dialect="duckdb")).fetchall()
     ranks = canonical_ranks(rows, names, text)
-    con.execute("CREATE OR REPLACE TEMP TABLE \"#cr\" (r BIGINT, p BIGINT)")
+    con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")], temporary=True).sql(dialect="duckdb"))
     if not ranks:
         return
-    con.executemany("INSERT INTO \"#cr\" VALUES (?, ?)", ranks)
-    con.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
-                           from_=exp.From(this=_table("#cr")),
+    con.executemany(statements.insert_placeholders("#cr", 2).sql(dialect="duckdb"), ranks)
+    con.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
+                           from_=exp.From(this=statements.table("#cr")),
                            where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#cr")))
                            ).sql(dialect="duckdb"))
 
@@ -179,18 +170,18 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
     runtime.check_period(program, period)
     levels = program.levels
     q = lower.entity_query(program, "input", kinds)
-    con.execute(_create(ENTITY, q).sql(dialect="duckdb"))
+    con.execute(statements.create_as(ENTITY, q).sql(dialect="duckdb"))
     rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
     pop = exp.select(exp.Star(), exp.alias_(col(lower.RANK), ident(AT)), exp.alias_(col(lower.LIMIT), ident(LIM)),
                      exp.alias_(exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT")), ident(CANON))
-                     ).from_(_table(ENTITY)).where(rated)
-    con.execute(_create(POP, pop).sql(dialect="duckdb"))
+                     ).from_(statements.table(ENTITY)).where(rated)
+    con.execute(statements.create_as(POP, pop).sql(dialect="duckdb"))
     if _needs_canon(con, program):
         _canon(con, program)
     steps = Steps(con, program)
     if program.quotas or program.selections:
         steps.ids = {int(r[0]): r[1] for r in con.execute(exp.select(col(ROW), col(lower.ID)).from_(
-            _table(POP)).sql(dialect="duckdb")).fetchall()}
+            statements.table(POP)).sql(dialect="duckdb")).fetchall()}
     reports = steps.all() if program.quotas or program.selections else []
 
     # the main ranking and the flags at the final level (and at the level before)
@@ -204,13 +195,13 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
     final = exp.select(col(ROW), col(AT), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(
         expressions=order)), "#place"),
         *[exp.alias_(exp.paren(c), f"#f{i}") for i, (_n, c) in enumerate(flags_now)],
-        *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(_table(POP))
-    con.execute(_create("#final", final).sql(dialect="duckdb"))
+        *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(statements.table(POP))
+    con.execute(statements.create_as("#final", final).sql(dialect="duckdb"))
     names = lower.columns(program)
-    out = exp.select(exp.Star()).from_(_table(ENTITY)).join(
-        _table("#final"), using=[ident(ROW)], join_type="LEFT").order_by(col(ROW, ENTITY))
-    bad = exp.select(col(ROW, "input"), *[col(x, "input") for x in names.inputs]).from_(_table("input")).join(
-        _table(ENTITY), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY))).where(
+    out = exp.select(exp.Star()).from_(statements.table(ENTITY)).join(
+        statements.table("#final"), using=[ident(ROW)], join_type="LEFT").order_by(col(ROW, ENTITY))
+    bad = exp.select(col(ROW, "input"), *[col(x, "input") for x in names.inputs]).from_(statements.table("input")).join(
+        statements.table(ENTITY), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY))).where(
         exp.EQ(this=col(lower.STATUS, ENTITY), expression=exp.Literal.string("invalid")))
     cells = {int(c[0]): dict(zip(names.inputs, c[1:], strict=True))
              for c in con.execute(bad.sql(dialect="duckdb")).fetchall()}

@@ -49,6 +49,7 @@ from starrules.population import (
     _where,
     share_count,
 )
+from starrules.sql import statements
 from starrules.sql.lower import ROW, SqlUnsupported, col, condition
 from starrules.sql.reading import ident
 from starrules.values import canonical_text
@@ -62,15 +63,6 @@ TEXT_KINDS = ("text", "enum")  # id and group inputs are texts too
 
 def _lit(v: int) -> exp.Expr:
     return exp.Literal.number(v)
-
-
-def _table(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
-
-
-def _create(name: str, body: exp.Select) -> exp.Create:
-    return exp.Create(this=_table(name), kind="TABLE", expression=body, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
 def check_supported(program: m.Program, key_kinds: dict[str, str]) -> None:
@@ -145,7 +137,7 @@ class Steps:
             this=exp.Case(ifs=[exp.If(this=where, true=_lit(1))], default=_lit(0)))
         q = exp.select(exp.alias_(g, "g"), exp.alias_(exp.Count(this=exp.Star()), "n"),
                        exp.alias_(exp.Coalesce(this=inside, expressions=[_lit(0)]), "k")
-                       ).from_(_table(POP)).group_by(g.copy())
+                       ).from_(statements.table(POP)).group_by(g.copy())
         out = {str(r[0]): (int(r[1]), int(r[2])) for r in self.run(q)}
         if field is None and not out:  # the whole population is one group, even when empty
             out[""] = (0, 0)
@@ -167,7 +159,7 @@ class Steps:
         of the places (``slots - #bmin + 1``), and whether this row won one (``kept``)."""
         self.tied = {}
         q = (exp.select(col(ROW), col("#bmin"), col("#bmax"), exp.alias_(slots, "#sl"), exp.alias_(kept, "#k"))
-             .from_(_table(table))
+             .from_(statements.table(table))
              .where(exp.and_(where, exp.LTE(this=col("#bmin"), expression=slots.copy()),
                              exp.GT(this=col("#bmax"), expression=slots.copy())))
              .order_by(col(ROW)))
@@ -182,7 +174,7 @@ class Steps:
             return
         values = exp.Values(expressions=[exp.Tuple(expressions=[_lit(r), _lit(t)]) for r, t in rows],
                             alias=exp.TableAlias(this=ident("#mv"), columns=[ident("r"), ident("t")]))
-        self.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", "#mv"))],
+        self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", "#mv"))],
                                 from_=exp.From(this=values),
                                 where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#mv")))))
 
@@ -264,7 +256,7 @@ class Steps:
                                                   order=exp.Order(expressions=self.order(q, reverse))), "#cutpos"),
                             exp.alias_(exp.Window(this=exp.Count(this=exp.Star()),
                                                   partition_by=[x.copy() for x in part]), "#n"))
-                 .from_(_table(POP))
+                 .from_(statements.table(POP))
                  .join(self._targets(targets), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                  .where(self.in_scope(q)))
         if q.minimum and q.minimum_per:
@@ -274,7 +266,7 @@ class Steps:
         else:
             prot = exp.false()
         cands = cands.select(exp.alias_(prot, "#prot"), col("target", "#tg"), append=True)
-        self.execute(_create("#c", cands))
+        self.execute(statements.create_as("#c", cands))
         # the others in cutting order, with the span of their tie block
         gcol = col("#g")
         not_prot = exp.Not(this=col("#prot"))
@@ -284,15 +276,15 @@ class Steps:
         c2 = exp.select(exp.Star(), exp.alias_(exp.Case(
             ifs=[exp.If(this=not_prot.copy(), true=exp.Window(this=exp.RowNumber(), partition_by=[
                 gcol.copy(), col("#prot")], order=rest_order))], default=exp.Null()), "#rp"),
-            exp.alias_(nprot, "#np")).from_(_table("#c"))
-        self.execute(_create("#c2", c2))
+            exp.alias_(nprot, "#np")).from_(statements.table("#c"))
+        self.execute(statements.create_as("#c2", c2))
         block = [gcol.copy(), col("#prot"), *self.primary(q)]
         slots = exp.Greatest(this=exp.Sub(this=col("target"), expression=col("#np")), expressions=[_lit(0)])
         c3 = exp.select(exp.Star(), exp.alias_(slots, "#slots"),
                         exp.alias_(exp.Window(this=exp.Min(this=col("#rp")), partition_by=block), "#bmin"),
                         exp.alias_(exp.Window(this=exp.Max(this=col("#rp")), partition_by=[x.copy() for x in block]),
-                                   "#bmax")).from_(_table("#c2"))
-        self.execute(_create("#c3", c3))
+                                   "#bmax")).from_(statements.table("#c2"))
+        self.execute(statements.create_as("#c3", c3))
         s = col("#slots")
         if q.ties == "keep":
             kept_rest: exp.Expr = exp.and_(exp.GT(this=s.copy(), expression=_lit(0)),
@@ -307,10 +299,10 @@ class Steps:
         summary = exp.select(col("#g"), exp.Max(this=col("#np")), exp.Max(this=col("#slots")),
                              exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.and_(not_prot.copy(), kept.copy()),
                                                                true=_lit(1))], default=_lit(0))),
-                             exp.Max(this=col("#n"))).from_(_table("#c3")).group_by(col("#g"))
+                             exp.Max(this=col("#n"))).from_(statements.table("#c3")).group_by(col("#g"))
         info = {str(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in self.run(summary)}
         out_rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col(LIM), col("#best"), col("#cutpos"))
-                            .from_(_table("#c3")).where(exp.Not(this=exp.paren(kept)))
+                            .from_(statements.table("#c3")).where(exp.Not(this=exp.paren(kept)))
                             .order_by(col("#g"), col("#cutpos")))
         to = q.rank + 1 if reverse else q.rank - 1
         scope = _scope_text(q, levels)
@@ -366,20 +358,20 @@ class Steps:
                                                  order=exp.Order(expressions=order)), "#pos"),
                            exp.alias_(exp.Window(this=exp.Count(this=exp.Star()), partition_by=[g.copy()]), "#n"),
                            col("target", "#tg"))
-                .from_(_table(POP)).join(self._targets(need), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
+                .from_(statements.table(POP)).join(self._targets(need), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                 .where(pool_where))
-        self.execute(_create("#f0", pool))
+        self.execute(statements.create_as("#f0", pool))
         block = [col("#g"), *self.primary(q)]
-        self.execute(_create("#f", exp.select(
+        self.execute(statements.create_as("#f", exp.select(
             exp.Star(), exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
             exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]), "#bmax"),
-        ).from_(_table("#f0"))))
+        ).from_(statements.table("#f0"))))
         self.record_ties(q, "#f", exp.true(), col("target"),
                          exp.LTE(this=col("#pos"), expression=col("target")), "break")
-        chosen = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#f"))
+        chosen = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(statements.table("#f"))
                           .where(exp.LTE(this=col("#pos"), expression=col("target"))).order_by(col("#g"), col("#pos")))
         sizes = {str(r[0]): int(r[1]) for r in self.run(
-            exp.select(col("#g"), exp.Max(this=col("#n"))).from_(_table("#f")).group_by(col("#g")))}
+            exp.select(col("#g"), exp.Max(this=col("#n"))).from_(statements.table("#f")).group_by(col("#g")))}
         line = (_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
                 if q.scope == "<=" else
                 _("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
@@ -413,15 +405,15 @@ class Steps:
                              exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[g.copy()], order=exp.Order(
                                  expressions=self.order(s, reverse=s.end == "bottom", stable_reverse=True))), "#pos"),
                              col("target", "#tg"))
-                  .from_(_table(POP)).join(self._targets(ns), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
+                  .from_(statements.table(POP)).join(self._targets(ns), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                   .where(exp.paren(among)))
-        self.execute(_create("#s", ranked))
+        self.execute(statements.create_as("#s", ranked))
         block = [col("#g"), *self.primary(s)]
         s2 = exp.select(exp.Star(),
                         exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
                         exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]),
-                                   "#bmax")).from_(_table("#s"))
-        self.execute(_create("#s2", s2))
+                                   "#bmax")).from_(statements.table("#s"))
+        self.execute(statements.create_as("#s2", s2))
         n = col("target")
         if s.ties == "keep":
             chosen: exp.Expr = exp.and_(exp.GT(this=n.copy(), expression=_lit(0)),
@@ -432,10 +424,10 @@ class Steps:
         else:
             chosen = exp.LTE(this=col("#pos"), expression=n.copy())
         self.record_ties(s, "#s2", exp.true(), n.copy(), chosen.copy(), s.ties)
-        rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(_table("#s2"))
+        rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(statements.table("#s2"))
                         .where(chosen).order_by(col("#g"), col("#pos")))
         pools = {str(r[0]): int(r[1]) for r in self.run(
-            exp.select(col("#g"), exp.Count(this=exp.Star())).from_(_table("#s")).group_by(col("#g")))}
+            exp.select(col("#g"), exp.Count(this=exp.Star())).from_(statements.table("#s")).group_by(col("#g")))}
         picked: dict[str, int] = {}
         moved: list[tuple[int, int]] = []
         capped: list[int] = []
@@ -455,7 +447,7 @@ class Steps:
                     moved.append((row, s.cap))
         if capped and s.cap is not None:
             new = exp.Least(this=exp.Coalesce(this=col(LIM), expressions=[_lit(s.cap)]), expressions=[_lit(s.cap)])
-            self.execute(exp.Update(this=_table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
+            self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
                                     where=exp.Where(this=exp.In(this=col(ROW), expressions=[_lit(r) for r in capped]))))
         self.apply_moves(moved)
         effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None

@@ -1,0 +1,46 @@
+"""The statements the SQL engines run around the lowered queries, built with sqlglot.
+
+Tables made from a query or from typed columns, rows inserted through placeholders, the
+columns of a table read back: every name is quoted as an identifier by sqlglot (a name
+from scheme text is data, never SQL), so nothing here pastes text into a statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from starrules.sql.reading import ident
+
+
+def table(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def create_as(name: str, body: exp.Select) -> exp.Create:
+    """``CREATE OR REPLACE TEMPORARY TABLE name AS body``."""
+    return exp.Create(this=table(name), kind="TABLE", expression=body, replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def create_columns(name: str, columns: Sequence[tuple[str, str]], temporary: bool = False) -> exp.Create:
+    """``CREATE OR REPLACE [TEMPORARY] TABLE name (column type, ...)``; each type is a SQL
+    type the program chose (``BIGINT``, ``DECIMAL(38, 2)``...), parsed by sqlglot."""
+    schema = exp.Schema(this=table(name), expressions=[
+        exp.ColumnDef(this=ident(column), kind=exp.DataType.build(sql_type)) for column, sql_type in columns])
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
+    return exp.Create(this=schema, kind="TABLE", replace=True, properties=properties)
+
+
+def insert_placeholders(name: str, width: int) -> exp.Insert:
+    """``INSERT INTO name VALUES (?, ..., ?)``: the rows go in as parameters."""
+    return exp.insert(exp.values([tuple(exp.Placeholder() for _i in range(width))]), table(name))
+
+
+def table_columns(name: str) -> exp.Select:
+    """The name and type of each column of the table ``name``, in the table's order."""
+    return (exp.select(exp.column("column_name"), exp.column("data_type"))
+            .from_(exp.table_("columns", db="information_schema"))
+            .where(exp.EQ(this=exp.column("table_name"), expression=exp.Literal.string(name)))
+            .order_by(exp.column("ordinal_position")))
