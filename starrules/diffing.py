@@ -92,10 +92,12 @@ class Verdict:
     total: Decimal | None
     flags: tuple[str, ...]
     trace: str
+    label: str | None = None  # the level's name, as the scheme writes it
 
     def describe(self) -> str:
         status = _(STATUS_WORDS.get(self.status, self.status))
-        what = _("{status} {level}").format(status=status, level=self.level) if self.status == "rated" else status
+        level = self.level if self.label is None else self.label
+        what = _("{status} {level}").format(status=status, level=level) if self.status == "rated" else status
         if self.reason:
             what += _(" ({reason})").format(reason=self.reason)
         if self.total is not None:
@@ -144,7 +146,8 @@ def _of_result(result: Result, extra: Sequence[str] = ()) -> Verdict:
     text = result.explain(all=True, lines=True) if result.trace else ""
     if extra:
         text += "\n" + "\n".join(extra)
-    return Verdict(result.status, result.level, result.reason, result.total, tuple(result.flags), text)
+    return Verdict(result.status, result.level, result.reason, result.total, tuple(result.flags), text,
+                   result.level_label)
 
 
 def _of_error(exc: StarError) -> Verdict:
@@ -205,7 +208,7 @@ def _ident(before: tuple[Outcome, ...] | StarError, after: tuple[Outcome, ...] |
 def _outcome_verdict(o: Outcome | StarError) -> Verdict:
     if isinstance(o, StarError):
         return _of_error(o)
-    return Verdict(o.status, o.level, o.reason, o.total, tuple(o.flags), "")
+    return Verdict(o.status, o.level, o.reason, o.total, tuple(o.flags), "", o.level_label)
 
 
 def _traced(scheme: Scheme, record: Mapping[str, object], outcomes: tuple[Outcome, ...] | StarError, row: int,
@@ -687,6 +690,17 @@ def diff(old: Scheme, new: Scheme, records: Iterable[Mapping[str, object]] | Non
     return _generated(old, new, examples, except_where, period, history)
 
 
+def _record_text(record: Mapping[str, object]) -> str:
+    """A record's cells as ``name: value`` pairs split by ``;`` (a set's members are joined
+    by 、, so the pairs are not), an empty cell as (empty)."""
+    def cell(v: object) -> str:
+        if isinstance(v, (list, tuple, set, frozenset)):
+            v = "、".join(sorted(str(x) for x in v))
+        return _("(empty)") if v is None or v == "" else str(v)
+
+    return _("; ").join(_("{name}: {value}").format(name=k, value=cell(v)) for k, v in record.items())
+
+
 def render_differences(diffs: Sequence[Difference], *, traces: bool = True) -> str:
     """The differences as text: each record, its outcome under each version, and the
     steps of the two traces that differ (a unified diff of the traces)."""
@@ -701,11 +715,10 @@ def render_differences(diffs: Sequence[Difference], *, traces: bool = True) -> s
             where = _("generated record")
         else:
             where = _("row {number}").format(number=d.number if d.number is not None else d.row + 1)
-        named = f"{where} {d.id!r}" if d.id is not None else where
+        named = _("{where} '{id}'").format(where=where, id=d.id) if d.id is not None else where
         changed = _(", ").join(_(FIELD_WORDS.get(name, name)) for name in d.changed)
         head = _("{where}: {fields} changed").format(where=named, fields=changed)
-        record = _(", ").join(f"{k}: {v}" for k, v in d.record.items())
-        lines = [head, _("  record: {{{record}}}").format(record=record),
+        lines = [head, _("  record: {record}").format(record=_record_text(d.record)),
                  _("  old: {outcome}").format(outcome=d.old.describe()),
                  _("  new: {outcome}").format(outcome=d.new.describe())]
         if d.quotas:

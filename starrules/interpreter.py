@@ -425,7 +425,7 @@ def _(e: n.Weighted, env: _Env) -> str:
     ws = ":".join(fmt_number(w.value) + ("%" if w.percent else "") for w in e.weights)
     rnd = i18n._(", rounded to {step}").format(step=fmt_number(e.round_to)) if e.round_to is not None else ""
     return i18n._("weighted {weights} of {values}{round}").format(
-        weights=ws, values=", ".join(show(a, env) for a in e.args), round=rnd)
+        weights=ws, values=i18n._(", ").join(show(a, env) for a in e.args), round=rnd)
 
 
 @_shows(n.Table)

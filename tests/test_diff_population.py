@@ -52,7 +52,7 @@ def test_diff_on_data_numbers_rows_as_run_does_and_says_what_the_population_did(
     assert main(["diff", str(old), str(new), str(data)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("1 difference\n\nrow 2 '支部00': level, reason changed\n")
-    assert "  old: rated 4 (五星级不超过), total 95\n  new: rated 5, total 95\n" in out
+    assert "  old: rated 4星 (五星级不超过), total 95\n  new: rated 5星, total 95\n" in out  # the levels by name
     assert "line 0" not in out
     # the quota as each version applied it: 10% of 10 is 1 place, 20% is 2; five were five stars
     assert ("  the population's quotas and selections:\n"

@@ -277,7 +277,7 @@ def test_explanation_of_each_row(small: Any) -> None:
     assert "得分 92，不低于 90，定为三星" in b
     assert "三星不超过1名：全体三星共 2 个，名额 1 个，排第 2 名" in b and "结果：二星（三星不超过1名）" in b
     d = _text(soup.find(id="e-3"))
-    assert "整顿：当前等级（一星） ≤ 一星：是" in d and "标记：整顿" in d  # the flag's condition, with the level
+    assert "整顿：当前等级（一星） 不高于 一星：是" in d and "标记：整顿" in d  # the flag's condition, with the level
     f = _text(soup.find(id="e-6"))
     assert "分数：'120' 无效，应为从 0 到 100 的得分" in f and "结果：无效" in f
     g = _text(soup.find(id="e-7"))

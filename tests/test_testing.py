@@ -669,8 +669,8 @@ def test_assert_equivalent_lists_the_differences() -> None:
         assert_equivalent(OLD, NEW, examples=60)
     text = str(caught.value)
     assert text.startswith("old.star and new.star differ:\n1 difference\n")
-    assert "record: {名称: 支, 满意率: 50%, 分数: 80}" in text
-    assert "old: rated 4, total 80" in text and "new: rated 3, total 80" in text
+    assert "record: 名称: 支; 满意率: 50%; 分数: 80" in text
+    assert "old: rated 4星, total 80" in text and "new: rated 3星, total 80" in text  # the levels' labels
     assert "-[band] 得分 (line 8): 得分 80 is at least 80 and below 90: 4星" in text
     assert_equivalent(OLD, NEW, examples=60, except_where=lambda r: Decimal(r["分数"]) in (80, Decimal("80.5")))
 
@@ -682,9 +682,9 @@ def test_render_differences() -> None:
     assert render_differences([d], traces=False) == (
         "1 difference\n\n"
         "row 1 '甲': level changed\n"  # numbered from 1, as run numbers JSON items
-        "  record: {名称: 甲, 满意率: 90%, 分数: 80.5}\n"
-        "  old: rated 4, total 80.5\n"
-        "  new: rated 3, total 80.5")
+        "  record: 名称: 甲; 满意率: 90%; 分数: 80.5\n"
+        "  old: rated 4星, total 80.5\n"
+        "  new: rated 3星, total 80.5")
 
 
 def test_diff_across_inputs_added_and_a_period() -> None:
