@@ -116,6 +116,7 @@ class _Checker:
         self.levels: m.Levels | None = None
         self.deps: dict[str, set[str]] = {}
         self._current_deps: set[str] | None = None
+        self.total: str | None = None  # the total: the score declared 'total', else the band's score
 
     # ---- reporting ---------------------------------------------------------
 
@@ -180,6 +181,7 @@ class _Checker:
         rules = self._rules([d for d in st if isinstance(d, n.Rule)])
         if total is None and band is not None:
             total = band.score.name
+        self.total = total
         population = tuple(
             rule for d in st if isinstance(d, n.PopulationRule)
             if (rule := self._population_rule(d, band)) is not None
@@ -301,10 +303,10 @@ class _Checker:
             return m.Check("level", "level", const.rank, const.label, span) if const else None
         key = e.key.id
         value = e.value
+        if key == "total" and "total" not in scores and "total" not in self.inputs:
+            key = self.total or key  # what the result's total is: the band's score if none is declared
         numeric_input = key in self.inputs and self.inputs[key].type.kind in ("number", "count", "percent")
         if key in scores or key == "total" or numeric_input:
-            if key == "total":
-                key = next((s.name for s in scores.values() if s.kind == "total"), key)
             number = value.value if isinstance(value, (n.Number, n.Percent)) else None
             if number is None or not (key in scores or numeric_input):
                 self.error("E201", span, _("expect {key} = a number").format(key=key), _("e.g. expect 得分 = 93.5"))
@@ -734,9 +736,10 @@ class _Checker:
             ref = m.Ref("input", name, decl.score.span)
             spec = self.inputs[name].spec
             top: int | None = spec.high if isinstance(spec, n.CountType) else None
+            least = spec.low if isinstance(spec, n.CountType) else 0
         elif isinstance(target, n.BadgesDecl):
             ref = m.Ref("score", name, decl.score.span)
-            top = self._most_badges(target)
+            top, least = self._most_badges(target), 0
         elif target is not None or name in self.inputs:
             self.error("E201", decl.score.span, _("'level from' needs a count of stars, and '{name}' is not one").format(
                            name=name),
@@ -747,15 +750,19 @@ class _Checker:
             return None
         low, high = self.levels.values[0], self.levels.values[-1]
         assert isinstance(low, int) and isinstance(high, int)
-        if low > 0:
-            self.error("E401", decl.span, _("a count of 0 stars falls in no level: the levels start at {low}").format(low=low),
-                       _("write 'levels stars 0..{high}', or map counts with a band").format(high=high))
-        if top is None or top > high:
-            shown = _("any number") if top is None else str(top)
-            self.error("E401", decl.span, _("'{name}' can count {shown} stars, more than the top level {high}").format(
-                           name=name, shown=shown, high=high),
-                       _("write 'levels stars 0..{value}', or map counts with a band").format(
-                           value=top if top is not None else high))
+        if least < low:  # the count can be below the lowest level (a count input may say it cannot)
+            self.error("E401", decl.span, _("a count of {least} stars falls in no level: the levels start at {low}").format(
+                           least=least, low=low),
+                       _("write 'levels stars {least}..{high}', or map counts with a band").format(least=least, high=high))
+        if top is None:
+            self.error("E401", decl.span, _("'{name}' can count any number of stars, more than the top level {high}").format(
+                           name=name, high=high),
+                       _("bound the count: input {name} : count {least}..{high}, or map counts with a band").format(
+                           name=name, least=least, high=high))
+        elif top > high:
+            self.error("E401", decl.span, _("'{name}' can count {top} stars, more than the top level {high}").format(
+                           name=name, top=top, high=high),
+                       _("write 'levels stars {least}..{top}', or map counts with a band").format(least=min(least, low), top=top))
         return m.Band(ref, (), None, decl.span, direct=True)
 
     def _most_badges(self, decl: n.BadgesDecl) -> int:
@@ -796,37 +803,43 @@ class _Checker:
         key: Callable[[m.BandRange], tuple[int, Decimal, int]] = lambda r: (  # noqa: E731
             0 if r.low is None else 1, r.low if r.low is not None else Decimal(0), 0 if r.low_closed else 1)
         srt = sorted(ranges, key=key)
-        for a, b in itertools.pairwise(srt):
-            # overlap: b starts before a ends
+        # One sweep in order of lower ends: ``a`` is the band seen so far that reaches
+        # highest, so a band starting before ``a`` ends overlaps it (not only the band just
+        # before), and a gap is a gap beyond every band seen, never one a wider band covers.
+        reach = srt[0] if srt else None
+        for b in srt[1:]:
+            assert reach is not None
+            a = reach
+            reach = max(reach, b, key=_reach)
             if a.high is None or b.low is None or b.low < a.high or (
                 b.low == a.high and a.high_closed and b.low_closed
             ):
-                witness = b.low if b.low is not None and (b.low_closed or a.high is None) else None
-                if witness is None:
-                    witness = _between(b.low, a.high)
                 self.error("E402", b.span,
                            _("bands overlap: a score of {witness} is in both {label} {text} and {label2} {text2}").format(
-                               witness=fmt_number(witness), label=label(a.rank), text=a.text, label2=label(b.rank), text2=b.text),
+                               witness=fmt_number(_in_both(a, b)), label=label(a.rank), text=a.text,
+                               label2=label(b.rank), text2=b.text),
                            _("make each end belong to one band only, e.g. [80, 90) then [90, 100]"))
             elif b.low > a.high or (b.low == a.high and not a.high_closed and not b.low_closed):
                 if else_rank is not None:
                     continue
-                lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)})" if a.low is not None else \
-                    f"(.., {fmt_number(b.low)})"
+                # the lower band ends where this one starts: with that end if this one leaves it out
+                end_mark = ")" if b.low_closed else "]"
+                lower = f"[{fmt_number(a.low)}, {fmt_number(b.low)}{end_mark}" if a.low is not None else \
+                    f"(.., {fmt_number(b.low)}{end_mark}"
                 self.gaps.append(_Gap(a.high, not a.high_closed, b.low, not b.low_closed, b.span,
                                       _("(between {label} {text} and {label2} {text2})").format(
                                           label=label(a.rank), text=a.text, label2=label(b.rank), text2=b.text),
                                       _("make the bands meet: end the lower one where this one starts, {label}: "
                                         "{lower}").format(label=label(a.rank), lower=lower), between=True))
         if else_rank is None and srt:
-            first, last = srt[0], srt[-1]
+            first, last = srt[0], max(srt, key=_reach)
             if first.low is not None:
                 self.gaps.append(_Gap(None, False, first.low, not first.low_closed, first.span,
                                       _("a score below {low} falls in no band").format(low=fmt_number(first.low)),
                                       _("add a lowest band, e.g. 0: (.., {low}), or '0: else'").format(
                                           low=fmt_number(first.low))))
-            if last.high is not None and not any(r.high is None for r in srt):
-                top = f"[{fmt_number(last.low) if last.low is not None else '..'}, ..)"
+            if last.high is not None:
+                top = f"[{fmt_number(last.low)}, ..)" if last.low is not None else "(.., ..)"
                 self.gaps.append(_Gap(last.high, not last.high_closed, None, False, last.span,
                                       _("a score above {high} falls in no band").format(high=fmt_number(last.high)),
                                       _("write {top} for the top band").format(top=top)))
@@ -1662,6 +1675,20 @@ def _stars_named(text: str, levels: m.Levels) -> int | None:
 def _span_of(e: object) -> Span:
     span = getattr(e, "span", None)
     return span if isinstance(span, Span) else Span.unknown()
+
+
+def _reach(r: m.BandRange) -> tuple[int, Decimal, int]:
+    """How far up a band reaches: unbounded above all, then by its upper end, closed above open."""
+    return (1, Decimal(0), 0) if r.high is None else (0, r.high, 1 if r.high_closed else 0)
+
+
+def _in_both(a: m.BandRange, b: m.BandRange) -> Decimal:
+    """A score in two overlapping bands, ``b`` starting no lower than ``a``: the lowest of
+    their common part when it holds it, else the middle of that part."""
+    low, low_closed = (a.low, a.low_closed) if b.low is None else (b.low, b.low_closed and (
+        a.low is None or a.low < b.low or a.low_closed))
+    high = min((r.high for r in (a, b) if r.high is not None), default=None)
+    return low if low is not None and low_closed else _between(low, high)
 
 
 def _between(a: Decimal | None, b: Decimal | None) -> Decimal:
