@@ -729,7 +729,8 @@ class _Checker:
             return None
         if not self.levels.stars:
             self.error("E201", decl.span, _("'level from' gives a number of stars, but the levels are grades"),
-                       _("map the count to grades with a band: band 星数 { 优秀: [5, ..) ... }"))
+                       _("map the count to grades with a band: band {name} {{ {top}: [{count}, ..) ... }}").format(
+                           name=name, top=self.levels.labels[-1], count=len(self.levels.labels) - 1))
             return None
         target = self.score_decls.get(name)
         if name in self.inputs and self.inputs[name].type == m.COUNT:

@@ -253,10 +253,12 @@ def test_level_from_with_levels_refused_says_nothing_more() -> None:
 
 
 def test_level_from_onto_grades() -> None:
-    d = only(errors('scheme "甲"', "levels grades 合格 < 优秀", "input 星数 : count 0..1", "level from 星数"), "E201")
+    # the hint's band is over the count named (数) and gives the top grade (好) from as many
+    # stars as there are grades above the lowest (1), not a fixed 星数 and 优秀 from 5
+    d = only(errors('scheme "甲"', "levels grades 差 < 好", "input 数 : count 0..1", "level from 数"), "E201")
     assert d.span.line == 4
     assert d.message == "'level from' gives a number of stars, but the levels are grades"
-    assert d.hint == "map the count to grades with a band: band 星数 { 优秀: [5, ..) ... }"
+    assert d.hint == "map the count to grades with a band: band 数 { 好: [1, ..) ... }"
 
 
 def test_level_from_a_count_input_is_the_count_itself() -> None:
