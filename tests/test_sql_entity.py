@@ -230,6 +230,46 @@ def test_too_many_places_for_sql_is_invalid_with_its_own_reason() -> None:
                                  "(the SQL engine reads no more)")
 
 
+WIDE_PRODUCTS = """scheme "wide"
+levels stars 0..1
+input 甲 : score 0..1000000000
+input 乙 : count 0..1000000
+score 乘积 = 甲 * 甲
+penalty 扣分 { "每次": 2.5 each 乙 }
+disqualify "过大" when 甲 * 甲 > 900000000000000000
+band 乘积 { 1: [0, ..) }
+"""
+
+
+def test_a_product_wider_than_18_digits_is_computed_exactly() -> None:
+    # Found by the differential test: DuckDB multiplies two DECIMALs of at most 18 digits
+    # in 64 bits, so 899999999.99 × 899999999.99 (23 digits) overflowed though its type
+    # could hold it. By hand: 89999999999² = 8099999999820000000001, four places.
+    scheme = starrules.loads(WIDE_PRODUCTS, "wide.star")
+    records = [{"甲": "899999999.99", "乙": "1000000"}, {"甲": "999999999", "乙": "0"}, {"甲": "0", "乙": "3"}]
+    rows = duck.entity_rows(scheme.program, records)
+    assert rows[0][lower.STATUS] == "rated" and rows[0]["乘积"] == Decimal("809999999982000000.0001")
+    assert rows[0]["扣分"] == Decimal("2500000.0")  # 2.5 × 1,000,000
+    # 999999999² = 999999998000000001 > 9 × 10^17: disqualified
+    assert rows[1][lower.STATUS] == "ineligible" and rows[1][lower.REASON] == "过大"
+    assert rows[2][lower.STATUS] == "rated" and rows[2]["扣分"] == Decimal("7.5")  # 2.5 × 3
+    compare(scheme, records)
+
+
+def test_a_value_out_of_range_that_its_type_cannot_hold_is_invalid_not_an_error() -> None:
+    # Found by the differential test: score 0..10 without a step reads six places, so
+    # its type is DECIMAL(8, 6) (at most 99.999999); the cell 150 overflowed that cast
+    # before the range check could make the row invalid. values.range_problem's text:
+    # "expected a score from 0 to 10"
+    scheme = starrules.loads(WIDE_PRODUCTS.replace("score 0..1000000000", "score 0..10"), "narrow.star")
+    records = [{"甲": "150", "乙": "0"}, {"甲": "10", "乙": "0"}]
+    rows = duck.entity_rows(scheme.program, records)
+    assert rows[0][lower.STATUS] == "invalid"
+    assert rows[0][lower.REASON] == "甲: '150' is not valid; expected a score from 0 to 10"
+    assert rows[1][lower.STATUS] == "rated" and rows[1]["乘积"] == 100  # 10 × 10
+    compare(scheme, records)
+
+
 def test_typed_cells_read_as_python_reads_them() -> None:
     scheme = starrules.loads(CELLS, "cells.star")
     good = {**GOOD, "得分项": Decimal("8.5"), "次数": 3, "达标": True}

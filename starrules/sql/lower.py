@@ -292,17 +292,37 @@ def _set_literal(lw: _Lower, e: n.SetLiteral) -> exp.Expr:
 
 @_handles(n.BinOp)
 def _binop(lw: _Lower, e: n.BinOp) -> exp.Expr:
+    if e.op == "*":
+        return _product(lw, e, e.left, e.right)
     a, b = _paren(lw(e.left)), _paren(lw(e.right))
     if e.op == "+":
         return exp.Add(this=a, expression=b)
-    if e.op == "-":
-        return exp.Sub(this=a, expression=b)
-    return exp.Mul(this=a, expression=b)
+    return exp.Sub(this=a, expression=b)
 
 
 @_handles(n.Each)
 def _each(lw: _Lower, e: n.Each) -> exp.Expr:
-    return exp.Mul(this=_paren(lw(e.amount)), expression=_paren(lw(e.count)))
+    return _product(lw, e, e.amount, e.count)
+
+
+INT64_DIGITS = 18
+"""DuckDB multiplies two DECIMALs of at most 18 digits as DECIMAL(18) (in 64 bits), and a
+product of more digits overflows there, though the result type could have held it."""
+
+
+def _product(lw: _Lower, e: n.BinOp | n.Each, left: m.Expr, right: m.Expr) -> exp.Expr:
+    """``e``, the product ``left * right``. When the product may need more than 18 digits, both factors are
+    cast to their own exact types, the left one at least 19 digits wide: every dialect
+    then multiplies in a type wide enough for every value the declarations allow (up to
+    38 digits; a value beyond that is an overflow error, never rounded)."""
+    a, b = lw(left), lw(right)
+    rs = lw.types.ranges
+    sa, sb = lw.types.places(left), lw.types.places(right)
+    line = e.span.line
+    if _precision(rs.of(e), sa + sb, line) > INT64_DIGITS:
+        a = exp.Cast(this=a, to=dec_type(max(_precision(rs.of(left), sa, line), INT64_DIGITS + 1), sa))
+        b = exp.Cast(this=b, to=dec_type(_precision(rs.of(right), sb, line), sb))
+    return exp.Mul(this=_paren(a), expression=_paren(b))
 
 
 @_handles(n.Neg)
@@ -561,7 +581,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
         name = f"#scores{i}"
         sel = exp.select(exp.Star()).from_(exp.Table(this=ident(prev)))
         for score in layer:
-            sel = sel.select(exp.alias_(_score_expr(lw, decl, score), ident(score.name)), append=True)
+            sel = sel.select(exp.alias_(_score_expr(lw, decl, score), ident(score.name)), append=True, copy=False)
         ctes.append((name, sel))
         prev = name
 
@@ -573,13 +593,13 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
             continue
         cname = f"#cond{k}"
         conds[f"{rule.kind}\x00{rule.name}"] = cname
-        rules = rules.select(exp.alias_(_paren(lw(rule.condition)), ident(cname)), append=True)
+        rules = rules.select(exp.alias_(_paren(lw(rule.condition)), ident(cname)), append=True, copy=False)
     for _label, bcol in names.badges:
         entry = next(e for s in program.scores if s.kind == "badges" for e in s.entries
                      if f"badge:{s.name}:{e.label}" == bcol)
-        rules = rules.select(exp.alias_(_paren(_badge_won(lw, entry)), ident(bcol)), append=True)
+        rules = rules.select(exp.alias_(_paren(_badge_won(lw, entry)), ident(bcol)), append=True, copy=False)
     assert program.band is not None
-    rules = rules.select(exp.alias_(_band_rank(program, lw), ident(BAND_RANK)), append=True)
+    rules = rules.select(exp.alias_(_band_rank(program, lw), ident(BAND_RANK)), append=True, copy=False)
     ctes.append(("#rules", rules))
 
     start = exp.select(exp.Star(), exp.alias_(col(BAND_RANK), ident("#r0")),
@@ -593,7 +613,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
     more, final = _final(program, names, conds, prev, types)
     ctes += more
     for cname, body in ctes:
-        final = final.with_(ident(cname), as_=body)
+        final = final.with_(ident(cname), as_=body, copy=False)
     return final
 
 
@@ -697,19 +717,19 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
          .from_(exp.Table(this=ident("#valid"))))]
     out = exp.select(col(ROW), col(STATUS), col(REASON))
     out = out.select(*[col(p) for _i, p in names.problems], col(ID), *[col(g) for _f, g in names.groups],
-                     append=True)
+                     append=True, copy=False)
     out = out.select(exp.alias_(when_rated(rank), ident(RANK)), exp.alias_(when_rated(band), ident(BAND_RANK)),
-                     exp.alias_(when_rated(limit), ident(LIMIT)), append=True)
+                     exp.alias_(when_rated(limit), ident(LIMIT)), append=True, copy=False)
     assert program.band is not None
     total_name = program.total if program.total is not None and program.total in names.scores \
         else program.band.score.name
-    out = out.select(exp.alias_(when_rated(col(total_name)), ident(TOTAL)), append=True)
+    out = out.select(exp.alias_(when_rated(col(total_name)), ident(TOTAL)), append=True, copy=False)
     out = out.select(*[exp.alias_(exp.Case(ifs=[exp.If(this=valid.copy(), true=col(i))], default=exp.Null()),
-                                  ident(i)) for i in names.inputs], append=True)
-    out = out.select(*[exp.alias_(when_rated(col(s)), ident(s)) for s in names.scores], append=True)
+                                  ident(i)) for i in names.inputs], append=True, copy=False)
+    out = out.select(*[exp.alias_(when_rated(col(s)), ident(s)) for s in names.scores], append=True, copy=False)
     for kind, name, ocol in names.overrides:
-        out = out.select(exp.alias_(when_rated(c(kind, name)), ident(ocol)), append=True)
-    out = out.select(*[exp.alias_(when_rated(col(b)), ident(b)) for _l, b in names.badges], append=True)
+        out = out.select(exp.alias_(when_rated(c(kind, name)), ident(ocol)), append=True, copy=False)
+    out = out.select(*[exp.alias_(when_rated(col(b)), ident(b)) for _l, b in names.badges], append=True, copy=False)
     return ctes, out.from_(exp.Table(this=ident("#outcome"))).order_by(col(ROW))
 
 
