@@ -20,8 +20,8 @@ An entity's explanation is made on demand by the reference interpreter
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from starrules import model as m
 from starrules.errors import InputProblem, StarError
 from starrules.i18n import N_, _
 from starrules.population import Move, Outcome, Rating
-from starrules.result import Result
+from starrules.result import Lazy, Result
 from starrules.sql import duck, lower, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
@@ -207,14 +207,16 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
              for c in con.execute(bad.sql(dialect="duckdb")).fetchall()}
     cur = con.execute(out.sql(dialect="duckdb"))
     heads = [d[0] for d in cur.description]
-    at = {h: i for i, h in enumerate(heads)}
-    flag_names = [n for n, _c in flags_now]
+    build = _Builder(program, names, {h: i for i, h in enumerate(heads)}, [n for n, _c in flags_now], period)
+    at = build.at
     outcomes: list[Outcome] = []
     values, labels = levels.values, levels.labels
-    i_row, i_status, i_reason, i_id = at[ROW], at[lower.STATUS], at[lower.REASON], at[lower.ID]
+    i_row, i_status, i_reason, i_id, i_at, i_place = at[ROW], at[lower.STATUS], at[lower.REASON], at[lower.ID], \
+        at[AT], at["#place"]
     i_groups = [(g, at[c]) for g, c in names.groups]
-    i_problems = [(x, at[c], at[x]) for x, c in names.problems]
-    input_kinds = {i.name: i.type.kind for i in program.inputs}
+    i_problems = [(x, at[c]) for x, c in names.problems]
+    i_flags = [(n, at[f"#f{k}"]) for k, n in enumerate(build.flag_names)]
+    moves_of, sel_flags, ties_of = steps.moves, steps.sel_flags, steps.ties
     while True:
         batch = cur.fetchmany(10000)
         if not batch:
@@ -223,54 +225,87 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
             row, status = int(r[i_row]), r[i_status]
             groups = {g: r[j] for g, j in i_groups}
             ident_ = r[i_id]
-            if status == "invalid" and any(r[j] is not None for _x, j, _v in i_problems):
-                problems = tuple(InputProblem(x, cells[row][x], r[j]) for x, j, _v in i_problems if r[j] is not None)
+            if status == "invalid" and any(r[j] is not None for _x, j in i_problems):
+                problems = tuple(InputProblem(x, cells[row][x], r[j]) for x, j in i_problems if r[j] is not None)
                 outcomes.append(Outcome(row, "invalid", ident_, groups, None, None, None, r[i_reason], None, (),
                                         None, (), None, problems))
                 continue
-            res = _result(program, names, at, r, flag_names, input_kinds, period)
+            res = build.result(r, status, ident_, groups)
             if status != "rated":
                 outcomes.append(Outcome(row, status, ident_, groups, None, None, None, r[i_reason], None, (), None,
                                         (), res))
                 continue
-            now = int(r[at[AT]])
-            moves: tuple[Move, ...] = tuple(steps.moves.get(row, ()))
-            flags = tuple(n for k, n in enumerate(flag_names) if r[at[f"#f{k}"]]) + tuple(steps.sel_flags.get(row, ()))
+            now = int(r[i_at])
+            moves: tuple[Move, ...] = tuple(moves_of.get(row, ()))
+            flags = tuple(n for n, j in i_flags if r[j]) + tuple(sel_flags.get(row, ()))
             reason = moves[-1].rule if moves else r[i_reason]
             outcome = Outcome(row, "rated", ident_, groups, values[now], labels[now], res.level, reason,
-                              res.total, flags, int(r[at["#place"]]), moves, res)
-            outcome.ties = tuple(steps.ties.get(row, ()))
+                              res._total, flags, int(r[i_place]), moves, res)
+            outcome.ties = tuple(ties_of.get(row, ()))
             outcomes.append(outcome)
     return Rating(tuple(outcomes), tuple(reports), levels)
 
 
-def _input_value(kind: str, v: Any) -> object:
-    if v is None:
-        return None
-    if kind == "set":
-        return frozenset(x for x in str(v).split("、") if x)
-    return v
+class _Builder:
+    """The :class:`Result` of a row of the final query: its inputs kept as the row's
+    tuple of values (the dict made on first use, as the compiled evaluator's results do),
+    every other field read by a column index found once."""
+
+    def __init__(self, program: m.Program, names: lower.Columns, at: dict[str, int], flag_names: list[str],
+                 period: int | None) -> None:
+        self.at = at
+        self.flag_names = flag_names
+        self.period = period
+        levels = program.levels
+        self.values, self.labels = levels.values, levels.labels
+        kinds = {i.name: i.type.kind for i in program.inputs}
+        self.lazy = Lazy(tuple(names.inputs), (None,) * len(names.inputs), (), (), None, None, ())
+        self.inputs = _getter([at[x] for x in names.inputs])
+        self.sets = [k for k, x in enumerate(names.inputs) if kinds[x] == "set"]
+        self.score_names = tuple(names.scores)
+        self.scores = _getter([at[x] for x in names.scores])
+        self.before = [(n, at[f"#b{k}"]) for k, n in enumerate(flag_names)]
+        self.badges = [(label, at[c]) for label, c in names.badges]
+        self.vetoes = [(name, at[c]) for kind, name, c in names.overrides if kind == "veto"]
+        self.held = [(name, at[c]) for kind, name, c in names.overrides if kind != "veto"]
+        self.i = {k: at[c] for k, c in (("rank", lower.RANK), ("band", lower.BAND_RANK), ("limit", lower.LIMIT),
+                                        ("total", lower.TOTAL), ("reason", lower.REASON))}
+
+    def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
+        i = self.i
+        vals = self.inputs(r)
+        if self.sets:  # the table holds a set as its members joined by 、
+            cells = list(vals)
+            for k in self.sets:
+                v = cells[k]
+                cells[k] = None if v is None else frozenset(x for x in str(v).split("、") if x)
+            vals = tuple(cells)
+        if status != "rated":
+            res = Result.fast(self.lazy, status, None, None, None, None, r[i["reason"]], (), None, (), (),
+                              self.period, vals, (), None)
+            res._scores, res._total = {}, None
+        else:
+            rank = int(r[i["rank"]])
+            lim = r[i["limit"]]
+            res = Result.fast(self.lazy, "rated", self.values[rank], rank, self.labels[rank],
+                              self.values[int(r[i["band"]])], r[i["reason"]], tuple(n for n, j in self.before if r[j]),
+                              None if lim is None else int(lim), tuple(b for b, j in self.badges if r[j]),
+                              tuple(v for v, j in self.vetoes if r[j]), self.period, vals, (), None,
+                              tuple(h for h, j in self.held if r[j]))
+            res._scores = dict(zip(self.score_names, self.scores(r), strict=True))
+            res._total = r[i["total"]]
+        res._id, res._groups = ident_, groups
+        return res
 
 
-def _result(program: m.Program, names: lower.Columns, at: dict[str, int], r: tuple[Any, ...],
-            flag_names: list[str], input_kinds: dict[str, str], period: int | None) -> Result:
-    levels = program.levels
-    status = r[at[lower.STATUS]]
-    groups = {g: r[at[c]] for g, c in names.groups}
-    inputs = {x: _input_value(input_kinds[x], r[at[x]]) for x in names.inputs}
-    if status != "rated":
-        return Result(status, None, None, None, None, r[at[lower.REASON]], None, {}, (), (), r[at[lower.ID]],
-                      groups, inputs, period=period)
-    rank = int(r[at[lower.RANK]])
-    scores: dict[str, Decimal] = {s: r[at[s]] for s in names.scores}
-    flags = tuple(n for k, n in enumerate(flag_names) if r[at[f"#b{k}"]])
-    lim = r[at[lower.LIMIT]]
-    return Result("rated", levels.values[rank], rank, levels.labels[rank], levels.values[int(r[at[lower.BAND_RANK]])],
-                  r[at[lower.REASON]], r[at[lower.TOTAL]], scores, flags, (), r[at[lower.ID]], groups, inputs,
-                  None if lim is None else int(lim),
-                  tuple(label for label, c in names.badges if r[at[c]]),
-                  tuple(name for kind, name, c in names.overrides if kind == "veto" and r[at[c]]), period,
-                  tuple(name for kind, name, c in names.overrides if kind != "veto" and r[at[c]]))
+def _getter(indices: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function giving the row's values at ``indices``, always as a tuple."""
+    if not indices:
+        return lambda r: ()
+    if len(indices) == 1:
+        k = indices[0]
+        return lambda r: (r[k],)
+    return itemgetter(*indices)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:
