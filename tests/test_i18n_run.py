@@ -104,17 +104,38 @@ def test_lang_before_the_subcommand_beats_the_environment(tmp_path: Path) -> Non
 def test_help_in_each_language() -> None:
     zh = starrules("--help")
     assert zh.returncode == 0
-    assert zh.stdout.startswith("用法：starrules [-h] [--version] [--lang {zh,en}] [--color {auto,always,never}]\n")
-    for line in ("星级评定方案：检查、评定、解释。", "位置参数", "    run                 评定数据文件的每一行",
+    # 80 columns (no terminal): "用法：" takes 6 of them, so the usage wraps where the English does
+    assert zh.stdout.startswith("用法：starrules [-h] [--version] [--lang {zh,en}]\n"
+                                "                [--color {auto,always,never}]\n")
+    for line in ("星级评定方案：检查、评定、解释。", "位置参数：", "选项：", "    run                 评定数据文件的每一行",
                  "  -h, --help            显示本帮助并退出",
+                 "  --version             显示程序的版本号并退出",
                  "  --lang {zh,en}        提示信息的语言：zh（中文，默认）或 en（英文）"):
-        assert line in zh.stdout.splitlines() or line + ":" in zh.stdout.splitlines(), line
+        assert line in zh.stdout.splitlines(), line
     en = starrules("--help", "--lang", "en")  # --lang after --help still counts: read before argparse runs
     assert en.stdout.startswith("usage: starrules [-h] [--version] [--lang {zh,en}]\n")
     for line in ("Star-rating schemes: check, run, explain.", "positional arguments:", "options:",
                  "    run                 rate every row of a data file",
                  "  -h, --help            show this help message and exit"):
         assert line in en.stdout.splitlines(), line
+
+
+def test_chinese_help_is_wrapped_by_its_width_on_the_screen() -> None:
+    # COLUMNS=80: argparse leaves two columns; the help of each option starts at column 25,
+    # so a help line holds 78 - 24 = 54 columns, 27 Chinese characters. The --color help
+    # (诊断信息是否着色：auto（默认：...）、always（总是）或 never（从不）) is wider than that.
+    from starrules.diagnostics import text_width
+
+    zh = starrules("run", "--help", COLUMNS="80")
+    assert max(text_width(line) for line in zh.stdout.splitlines()) <= 78
+    assert "  --color {auto,always,never}" in zh.stdout.splitlines()
+    # a closing mark never begins a line: "（每个重复的编号仍会提示）" breaks before 提示
+    assert "                        编号相同的行按不同对象分别评定（每个重复的编号仍会提" in zh.stdout.splitlines()
+    assert "                        示）" in zh.stdout.splitlines()
+    # the usage's continuation lines start under its first option, after "用法：starrules run "
+    usage = zh.stdout.splitlines()[:2]
+    assert usage[0].startswith("用法：starrules run [-h] ")
+    assert usage[1].startswith(" " * text_width("用法：starrules run ") + "[")
 
 
 def test_subcommand_help_after_the_subcommand() -> None:
@@ -139,6 +160,25 @@ def test_usage_errors_in_each_language_exit_2(lang: str, missing: str, choice: s
     out = starrules("run", ANYANG, ANYANG_CSV, "--format", "xml", lang=lang)
     assert out.returncode == 2
     assert out.stderr.splitlines()[-1] == choice
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    # argparse names an argument by its metavar, else by its attribute's name ("command",
+    # "shell"): each has a metavar, the commands as usage lists them
+    ((), "starrules：错误：缺少必需的参数：{check,run,fmt,diff,test,compile,explain,report,completion}",
+     "starrules: error: the following arguments are required: {check,run,fmt,diff,test,compile,explain,report,completion}"),
+    (("completion", "fish"), "starrules completion：错误：参数 {bash,zsh}：无效的选择：'fish'（可选：'bash', 'zsh'）",
+     "starrules completion: error: argument {bash,zsh}: invalid choice: 'fish' (choose from 'bash', 'zsh')"),
+    # a value argparse converts is converted by our function, with our message ("int" no more)
+    (("run", ANYANG, ANYANG_CSV, "--period", "二〇二四"),
+     "starrules run：错误：参数 --period：应为年份，如 2024，实际为 '二〇二四'",
+     "starrules run: error: argument --period: expected a year such as 2024, got '二〇二四'"),
+])
+def test_usage_errors_name_no_attribute_and_no_python_type(args: tuple[str, ...], zh: str, en: str) -> None:
+    for lang, expected in (("zh", zh), ("en", en)):
+        out = starrules(*args, lang=lang)
+        assert out.returncode == 2
+        assert out.stderr.splitlines()[-1] == expected
 
 
 def test_an_unknown_language_is_a_usage_error() -> None:
