@@ -254,6 +254,29 @@ def test_explain_one_entity_in_each_language(lang: str, head: str, base: str, ta
     assert out.stdout.endswith(tail)
 
 
+# wuxing-fuwu's flag "通过三年的争创还没有进入星级行列..." reads the two periods before 2024. The
+# results files record the star counts (schemes/examples/wuxing-fuwu-2022.json, -2023.json):
+# 一村 was 4 in 2022 and 5 in 2023, flagged as a five-star branch; 十二村 was 0 both years,
+# vetoed each time. The explanation names each level by its label, and lists in the
+# language's way (、 in Chinese, ", " in English).
+WUXING = ["schemes/wuxing-fuwu.star", "schemes/examples/wuxing-fuwu.csv", *["--period", "2024", "--history",
+          "schemes/examples/wuxing-fuwu-2022.json", "--history", "schemes/examples/wuxing-fuwu-2023.json", "--all"]]
+
+
+@pytest.mark.parametrize(("lang", "ident", "said"), [
+    ("zh", "一村", "近 2 个年度的等级都是无星（2022 年：四星级；2023 年：五星级，标记：五星级：党支部书记优先作为评选"
+                  "‘三十佳’优秀党支部书记的对象）：否"),
+    ("en", "十二村", "the level was 无星 in each of the last 2 periods (2022: 无星, vetoed (违反综合治理，一票否决，"
+                   "直接取消星级资格); 2023: 无星, vetoed (一票否决问题在一年内不予恢复星级)): no"),
+    ("en", "一村", "[score] 服务星: 5 stars won: 服务政策宣传星, 服务法律援助星, 服务技能培训星, 服务民生改善星, 服务经济发展星"),
+    ("zh", "一村", "［得分］服务星：得 5 星：服务政策宣传星、服务法律援助星、服务技能培训星、服务民生改善星、服务经济发展星"),
+])
+def test_earlier_levels_by_their_labels_and_lists_in_the_languages_way(lang: str, ident: str, said: str) -> None:
+    out = starrules("explain", *WUXING, "--id", ident, lang=lang)
+    assert out.returncode == 0, out.stderr
+    assert said in out.stdout
+
+
 # ---- no English left in the Chinese output of any bundled scheme ------------------------
 
 HISTORY = {
