@@ -17,12 +17,13 @@ the locale variables removed, so that only ``--lang`` and ``STARRULES_LANG`` cho
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from latin_scan import latin_words, source_words
+from latin_scan import latin_words, source_words, words
 
 from starrules import cli
 
@@ -311,8 +312,8 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
         name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the files by their short names, as a user types them
     scheme, data = Path("schemes") / f"{name}.star", Path("schemes/examples") / f"{name}.csv"
-    allowed = source_words(scheme.read_text(encoding="utf-8")) | source_words(data.read_text(encoding="utf-8-sig"))
-    allowed |= {"schemes", "examples", "csv"} | source_words(name)  # the data file's name
+    allowed = source_words(scheme.read_text(encoding="utf-8")) | words(data.read_text(encoding="utf-8-sig"))
+    allowed |= {"schemes", "examples", "csv"} | words(name)  # the data file's name
     extra = HISTORY.get(name, [])
     if name in UNMET:
         allowed |= {"allow", "unmet"}  # the option --allow-unmet, named as the user types it
@@ -329,7 +330,111 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
             continue
         text = _chinese(["explain", str(scheme), str(data), "--id", ident, *extra], capsys)
         assert text.count("\n结果：") == 1  # the outcome line, once
-        assert latin_words(text, allowed | source_words(ident)) == [], ident
+        assert latin_words(text, allowed | words(ident)) == [], ident
+        # every step, the rules that did not apply too, each with its line
+        text = _chinese(["explain", str(scheme), str(data), "--id", ident, "--all", "--lines", *extra], capsys)
+        assert "（第 " in text or "结果：无效" in text  # an invalid row has no steps
+        assert latin_words(text, allowed | words(ident)) == [], ident
+
+
+RULE_LINE = re.compile(r"^(veto|cap|demote|flag|bonus|penalty) .*$", re.M)
+
+
+def changed_version(text: str, scheme: str, data: str, extra: list[str]) -> str:
+    """The scheme with one one-line rule taken out (or a bound raised), the first change that
+    changes an outcome of the example data (so that diff has differences to tell)."""
+    import starrules
+    from starrules.diffing import diff
+
+    old = starrules.loads(text, scheme)
+    rows = [r.values for r in __import__("starrules.data", fromlist=["read_rows"]).read_rows(data)[1]]
+    history = cli.load_history(extra[3::2]) if extra else None
+    period = int(extra[1]) if extra else None
+    # a one-line rule taken out; else a bound raised by one (">= 12" to ">= 13")
+    candidates = [text[:r.start()] + text[r.end():] for r in RULE_LINE.finditer(text)]
+    candidates += [text[:b.start()] + f">= {int(b.group(1)) + 1}" + text[b.end():]
+                   for b in re.finditer(r">= (\d+)\b", text)]
+    candidates += [text[:b.start()] + f"[{int(b.group(1)) + 1}," + text[b.end():]
+                   for b in re.finditer(r"\[(\d+),", text)]  # a band's lower end
+    for candidate in candidates:
+        try:
+            new = starrules.loads(candidate, scheme)
+        except starrules.StarError:
+            continue  # the rule goes on over more lines
+        if diff(old, new, rows, period=period, history=history):
+            return candidate
+    raise AssertionError(f"{scheme}: no one-line rule changes an outcome")
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_the_chinese_check_test_and_diff_of_every_bundled_scheme_have_no_english(
+        name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    scheme, data = Path("schemes") / f"{name}.star", Path("schemes/examples") / f"{name}.csv"
+    text = scheme.read_text(encoding="utf-8")
+    allowed = source_words(text) | words(data.read_text(encoding="utf-8-sig"))
+    allowed |= {"schemes", "examples", "csv", "star", "tmp", "pytest", "of", "root"} | words(name) | words(str(tmp_path))
+    extra = HISTORY.get(name, [])
+    said = _chinese(["check", str(scheme)], capsys) + _chinese(["test", str(scheme)], capsys)
+    said += _chinese(["fmt", "--check", str(scheme)], capsys)
+    assert "没有问题" in said and "通过 " in said
+    changed = tmp_path / f"{name}.star"
+    changed.write_text(changed_version(text, str(scheme), str(data), extra), encoding="utf-8")
+    # on the example data, then on generated records
+    said_diff = _chinese(["diff", str(scheme), str(changed), str(data), *extra], capsys, 1)
+    assert "处差别" in said_diff and "旧版本：" in said_diff
+    assert cli.main(["--lang", "zh", "diff", str(scheme), str(changed)]) in (0, 1)  # the records it makes may not tell
+    said += said_diff + "".join(capsys.readouterr())
+    # a scheme that reads history names the option to give (--period) and Python's argument
+    assert latin_words(said, allowed | _parser_words() | {"Python"}) == []
+
+
+def _parser_words() -> set[str]:
+    """The words of the option names, metavars and choices of every command: shown as they
+    are typed, in both languages."""
+    import argparse
+
+    found: set[str] = set()
+    parsers = [cli._parser()]
+    while parsers:
+        p = parsers.pop()
+        found |= words(p.prog)
+        for action in p._actions:
+            found |= words(" ".join(action.option_strings)) | words(str(action.metavar or ""))
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += list(action.choices.values())
+            elif action.choices:
+                found |= words(" ".join(map(str, action.choices)))
+    return found
+
+
+# the names a help text gives: formats, products, a variable, a file
+PROPER_NAMES = {"CSV", "UTF", "GB", "XLSX", "JSON", "JSONL", "Parquet", "Python", "SQL", "DuckDB", "Spark",
+                "shell", "NO_COLOR", "NO", "COLOR", "docs", "engines", "md", "eval", "html", "csv", "jsonl", "xlsx", "parquet"}
+COMMANDS = ["check", "run", "fmt", "diff", "test", "compile", "explain", "report", "completion"]
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_chinese_help_has_no_english(command: str) -> None:
+    out = starrules(*([command] if command else []), "--help", COLUMNS="100")
+    assert out.returncode == 0 and out.stdout.startswith("用法：")
+    assert "选项：" in out.stdout
+    assert latin_words(out.stdout, _parser_words() | PROPER_NAMES) == []
+
+
+@pytest.mark.parametrize("args", [
+    (), ("run",), ("run", ANYANG), ("explain", ANYANG, ANYANG_CSV), ("explain", ANYANG, ANYANG_CSV, "--id"),
+    ("report", ANYANG, ANYANG_CSV), ("diff", ANYANG), ("completion", "fish"), ("nosuch",),
+    ("run", ANYANG, ANYANG_CSV, "--format", "xml"), ("run", ANYANG, ANYANG_CSV, "--period", "x"),
+    ("run", ANYANG, ANYANG_CSV, "--header-row", "0"), ("fmt", "--width", "3", ANYANG),
+    ("run", ANYANG, ANYANG_CSV, "--bogus"), ("--lang", "fr", "check", ANYANG),
+])
+def test_every_chinese_usage_error_has_no_english(args: tuple[str, ...]) -> None:
+    out = starrules(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("用法：") and "错误：" in out.stderr
+    allowed = _parser_words() | words(" ".join(args)) | PROPER_NAMES
+    assert latin_words(out.stderr, allowed) == []
 
 
 def test_explain_all_and_lines_show_what_did_not_apply_and_where() -> None:
