@@ -320,7 +320,7 @@ def test_a_failed_example_in_both_languages() -> None:
     from starrules.examples import run_examples
 
     expected = {
-        "zh": ["得分：应为 60，实际为 59", "等级：应为 1星，实际为 0星", "✘ 示例 \"及格\"（测试.star:6）"],
+        "zh": ["得分：应为 60，实际为 59", "等级：应为 1星，实际为 0星", "✘ 示例“及格”（测试.star:6）"],
         "en": ["得分: expected 60, got 59", "level: expected 1星, got 0星", "✘ example \"及格\" (测试.star:6)"],
     }
     for lang, (score, level, head) in expected.items():
