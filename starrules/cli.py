@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -36,7 +37,7 @@ from starrules import model as m
 from starrules.api import Scheme, load, read_scheme_text
 from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, Table, load_mapping, read_table, write_atomic
-from starrules.diagnostics import did_you_mean, name_meant, render, render_all
+from starrules.diagnostics import did_you_mean, name_meant, render, render_all, text_width
 from starrules.errors import StarDiagnosticError, StarError
 from starrules.exits import Exit, unreadable
 from starrules.i18n import LANGUAGES, N_, _, ngettext, using
@@ -74,6 +75,61 @@ def _argparse_in_our_catalog() -> Iterator[None]:
         yield
     finally:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout in the reader's language: a section's heading ends with the
+    catalog's colon (``选项：``, ``options:``), and the usage and a help text are laid out
+    by their width on the screen, a Chinese character taking two columns (argparse counts
+    characters, so its Chinese lines would run past the terminal's edge)."""
+
+    class _Section(argparse.HelpFormatter._Section):
+        def format_help(self) -> str:
+            text: str = super().format_help()
+            if self.heading in (None, argparse.SUPPRESS) or not text:
+                return text
+            indent = " " * self.formatter._current_indent
+            plain = f"\n{indent}{self.heading}:\n"
+            return text.replace(plain, f"\n{indent}" + _("{heading}:").format(heading=self.heading) + "\n", 1)
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None) -> str:
+        # argparse lines the usage up by the prefix's length in characters: a stand-in as
+        # wide on the screen as "用法：" (6 columns, 3 characters) keeps the lines aligned
+        real = _("usage: ") if prefix is None else prefix
+        stand_in = "\0" * text_width(real)
+        return str(super()._format_usage(usage, actions, groups, stand_in)).replace(stand_in, real, 1)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_by_width(" ".join(text.split()), width)
+
+
+WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"  # CJK and full-width: a line may break between two
+WRAP_UNIT = re.compile(rf"\s+|[{WIDE}]|[^\s{WIDE}]+")  # a space, a wide character, or a word
+NO_LINE_START = set("，。、；：！？）」』”’》")  # punctuation that never begins a line
+
+
+def wrap_by_width(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns on the screen: broken at a space, or
+    between two Chinese characters (a closing punctuation mark never begins a line: the
+    character before it goes down with it); a word longer than the line stays whole."""
+    units = WRAP_UNIT.findall(text)
+    lines: list[str] = []
+    line = ""
+    for unit in units:
+        if unit.isspace():
+            if line:
+                line += " "
+            continue
+        if line and text_width(line + unit) > width:
+            carried = ""
+            if unit in NO_LINE_START and len(line) > 1 and text_width(line[-1]) == 2:
+                line, carried = line[:-1], line[-1]  # the character before goes down with it
+            lines.append(line.rstrip())
+            line = carried
+        line += unit
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
 
 
 def _lang_from_argv(argv: Sequence[str]) -> str | None:
@@ -183,14 +239,16 @@ def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="starrules", description=_("Star-rating schemes: check, run, explain."))
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p = argparse.ArgumentParser(prog="starrules", description=_("Star-rating schemes: check, run, explain."),
+                                formatter_class=HelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help=_("show program's version number and exit"))  # argparse 3.11 does not translate its own
     _global_options(p, None)
     sub = p.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
 
     def sub_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
-        q = add_parser(name, **kw)
+        q = add_parser(name, formatter_class=HelpFormatter, **kw)
         _global_options(q, argparse.SUPPRESS)  # after the subcommand too, without undoing one before it
         return q
 
@@ -278,8 +336,11 @@ def _parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_report)
 
     cp = sub.add_parser("completion", help=_("print a shell completion script: eval \"$(starrules completion bash)\""))
-    cp.add_argument("shell", choices=["bash", "zsh"])
+    cp.add_argument("shell", choices=["bash", "zsh"], metavar="{bash,zsh}")
     cp.set_defaults(func=cmd_completion)
+    # a missing or unknown command is named by the commands, as usage shows them ("command"
+    # would be the attribute's name, in English)
+    sub.metavar = "{" + ",".join(sub.choices) + "}"
     return p
 
 
@@ -293,6 +354,12 @@ def cmd_completion(args: argparse.Namespace) -> int:
 def _header_row(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(_("expected a row number, 1 or more, got {text}").format(text=repr(text)))
+    return int(text)
+
+
+def _year(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(_("expected a year such as 2024, got {text}").format(text=repr(text)))
     return int(text)
 
 
@@ -312,7 +379,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
 
 
 def _history_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--period", type=int, default=None, metavar="YEAR",
+    p.add_argument("--period", type=_year, default=None, metavar="YEAR",
                    help=_("the period (year) being rated; needed when the scheme reads earlier outcomes"))
     p.add_argument("--history", action="append", default=[], metavar="RESULTS.json",
                    help=_("the JSON results of an earlier period's run (repeat for several periods)"))
@@ -393,7 +460,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         status = _("ok") if not errors else _("{count} error(s)").format(count=len(errors))
         if warnings:
             status += _(", {count} warning(s)").format(count=warnings)
-        print(f"{name}: {status}", file=sys.stderr)
+        print(_("{name}: {value}").format(name=name, value=status), file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return code

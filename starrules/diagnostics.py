@@ -83,8 +83,9 @@ def render(diagnostic: Diagnostic, source: str, *, color: bool = False) -> str:
     hint cyan), the same text otherwise."""
     d = diagnostic
     paint = _painter(color)
+    colon = _("{name}: {value}").format(name="", value="")  # the language's: ": " in English, "：" in Chinese
     head = paint(d.severity, f"{_(SEVERITY_WORDS[d.severity])}[{d.code}]")
-    out = [head + paint("bold", f": {d.message}"), f"  {paint('frame', '-->')} {d.location()}"]
+    out = [head + paint("bold", f"{colon}{d.message}"), f"  {paint('frame', '-->')} {d.location()}"]
     lines = source.splitlines()
     if 1 <= d.span.line <= len(lines):
         text = lines[d.span.line - 1]
@@ -106,7 +107,7 @@ def render(diagnostic: Diagnostic, source: str, *, color: bool = False) -> str:
         ]
     if d.hint:
         hint_lines = d.hint.splitlines()
-        head = "  = " + _("hint") + ": "
+        head = "  = " + _("hint") + colon
         out.append(paint("hint", head) + hint_lines[0])
         out += [" " * text_width(head) + h for h in hint_lines[1:]]
     return "\n".join(out)

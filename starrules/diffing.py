@@ -103,7 +103,7 @@ class Verdict:
         if self.total is not None:
             what += _(", total {total}").format(total=fmt_number(self.total))
         if self.flags:
-            what += _(", flags {flags}").format(flags="、".join(self.flags))
+            what += _(", flags {flags}").format(flags=_(", ").join(self.flags))
         return what
 
 

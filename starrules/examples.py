@@ -15,7 +15,7 @@ from starrules import model as m
 from starrules.api import Scheme
 from starrules.errors import InputError, StarError
 from starrules.i18n import _
-from starrules.result import Result
+from starrules.result import STATUS_WORDS, Result
 from starrules.values import fmt_number
 
 
@@ -57,17 +57,32 @@ def run_example(scheme: Scheme, example: m.Example) -> ExampleOutcome:
     return ExampleOutcome(example.name, line, tuple(failures), result)
 
 
+def _status(status: str) -> str:
+    """A status in words (已评定, not rated, in Chinese)."""
+    return _(STATUS_WORDS.get(status, status))
+
+
+def _names(names: tuple[str, ...] | list[str]) -> str:
+    """Flags or stars as a list in the language's way; none as the word."""
+    return _(", ").join(names) or _("none")
+
+
+def _quoted(text: object) -> str:
+    return _("'{text}'").format(text=text) if text is not None else _("none")
+
+
 def _compare_status(example: m.Example, status: str, reason: str) -> list[str]:
     out = []
     for check in example.checks:
         if check.kind == "status" and check.value != status:
             out.append(_("status: expected {value}, got {status}: {reason}").format(
-                value=check.value, status=status, reason=reason))
+                value=_status(str(check.value)), status=_status(status), reason=reason))
         elif check.kind == "reason" and check.value != reason:
-            out.append(_("reason: expected {value!r}, got {reason!r}").format(value=check.value, reason=reason))
+            out.append(_("reason: expected {value}, got {reason}").format(value=_quoted(check.value),
+                                                                           reason=_quoted(reason)))
         elif check.kind not in ("status", "reason"):
             out.append(_("{key}: expected {text}, but the entity was not rated ({status}: {reason})").format(
-                key=check.key, text=check.text, status=status, reason=reason))
+                key=check.key, text=check.text, status=_status(status), reason=reason))
     return out
 
 
@@ -82,7 +97,7 @@ def _compare(check: m.Check, r: Result) -> str | None:
         actual = source.get(check.key) if r.rated or check.kind == "input" else None
         if actual is None:
             return _("{key}: expected {text}, but it was not computed ({status}: {reason})").format(
-                key=check.key, text=check.text, status=r.status, reason=r.reason)
+                key=check.key, text=check.text, status=_status(r.status), reason=r.reason or _("none"))
         assert isinstance(check.value, Decimal) and isinstance(actual, Decimal)
         if actual != check.value:
             return _("{key}: expected {text}, got {actual}").format(
@@ -90,26 +105,30 @@ def _compare(check: m.Check, r: Result) -> str | None:
         return None
     if check.kind == "level":
         if r.level_rank != check.value:
-            got = r.level_label if r.rated else _("no level ({status}: {reason})").format(status=r.status, reason=r.reason)
+            got = r.level_label if r.rated else _("no level ({status}: {reason})").format(
+                status=_status(r.status), reason=r.reason or _("none"))
             return _("level: expected {text}, got {got}").format(text=check.text, got=got) + _steps(
                 r, stages=("badge", "band", "demote", "cap", "veto", "require", "disqualify"))
         return None
     if check.kind == "status":
         if r.status != check.value:
-            return _("status: expected {value}, got {status} ({reason})").format(
-                value=check.value, status=r.status, reason=r.reason) + _steps(
+            got = _status(r.status) if r.reason is None else _("{status} ({reason})").format(
+                status=_status(r.status), reason=r.reason)
+            return _("status: expected {value}, got {got}").format(value=_status(str(check.value)), got=got) + _steps(
                 r, stages=("require", "disqualify"))
         return None
     if check.kind == "reason":
         if r.reason != check.value:
-            return _("reason: expected {value!r}, got {reason!r}").format(value=check.value, reason=r.reason) + _steps(
+            return _("reason: expected {value}, got {reason}").format(
+                value=_quoted(check.value), reason=_quoted(r.reason)) + _steps(
                 r, stages=("demote", "cap", "veto", "require", "disqualify"))
         return None
     actual_names = tuple(sorted(r.flags if check.kind == "flags" else r.badges))
     if actual_names != check.value:
+        assert isinstance(check.value, tuple)
         stage = "flag" if check.kind == "flags" else "badge"
-        return _("{kind}: expected {text}, got [{names}]").format(
-            kind=check.kind, text=check.text, names=", ".join(actual_names)) + _steps(r, stages=(stage,))
+        return _("{kind}: expected {expected}, got {actual}").format(
+            kind=_(check.kind), expected=_names(check.value), actual=_names(actual_names)) + _steps(r, stages=(stage,))
     return None
 
 

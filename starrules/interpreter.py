@@ -323,11 +323,17 @@ def _history_text(env: _Env, periods: int) -> str:
     past = env.past(periods)
     if not past:
         return i18n._("no outcome on record")
+    levels = env.program.levels
+
+    def level(value: object) -> str:  # the label (四星级), not the number the results file records (4)
+        return levels.labels[levels.values.index(value)] if value in levels.values else str(value)
+
     return i18n._("; ").join(
         i18n._("{period}: {outcome}").format(
-            period=p.period, outcome=p.level if p.level is not None else i18n._(STATUS_WORDS.get(p.status, p.status)))
-        + (i18n._(", vetoed ({rules})").format(rules="、".join(p.vetoes)) if p.vetoes else "")
-        + (i18n._(", flags {flags}").format(flags="、".join(p.flags)) if p.flags else "")
+            period=p.period,
+            outcome=level(p.level) if p.level is not None else i18n._(STATUS_WORDS.get(p.status, p.status)))
+        + (i18n._(", vetoed ({rules})").format(rules=i18n._(", ").join(p.vetoes)) if p.vetoes else "")
+        + (i18n._(", flags {flags}").format(flags=i18n._(", ").join(p.flags)) if p.flags else "")
         for p in past)
 
 
@@ -633,7 +639,7 @@ def _score(score: m.Score, env: _Env, steps: list[TraceStep] | None) -> Decimal:
                 steps.append(TraceStep("badge", entry.label, entry.span.line, held, verdict, held))
             count = i18n._("{count} star won: {stars}") if len(won) == 1 else i18n._("{count} stars won: {stars}")
             steps.append(TraceStep("score", score.name, score.span.line, Decimal(len(won)),
-                                   count.format(count=len(won), stars="、".join(won) or i18n._("none"))))
+                                   count.format(count=len(won), stars=i18n._(", ").join(won) or i18n._("none"))))
         return Decimal(len(won))
     subtotal = ZERO
     for entry in score.entries:

@@ -56,14 +56,14 @@ class Tie:
 
     def describe(self) -> str:
         """The tie in words, for the explanation and the report."""
-        keys = "、".join(self.keys)
+        keys = _(", ").join(self.keys)
         head = _("{tied} tied on {keys} for {places}").format(tied=self.tied, keys=keys, places=_places(self.places))
         if self.rule == "keep":
             how = _("all of the tied keep the level")
         elif self.rule == "drop":
             how = _("none of the tied keeps the level")
         elif self.by:
-            how = _("decided by the order of {keys}").format(keys="、".join(self.by))
+            how = _("decided by the order of {keys}").format(keys=_(", ").join(self.by))
         else:
             how = _("decided by the rest of their values, in a fixed order")
         return _("{head}, {how}").format(head=head, how=how)
@@ -844,7 +844,7 @@ def explain_outcome(outcome: Outcome, result: Result, ranked: bool, all: bool = 
         out.append(_("Outcome: {level} ({reason})").format(level=outcome.level_label, reason=outcome.reason))
     else:
         out.append(_("Outcome: {level}").format(level=outcome.level_label))
-    flags = "、".join(outcome.flags) or _("none")
+    flags = _(", ").join(outcome.flags) or _("none")
     parts = [_("total {total}").format(total=fmt_number(outcome.total)) if outcome.total is not None else ""]
     if ranked and outcome.rank is not None:
         parts.append(_("place {rank} in the ranking").format(rank=outcome.rank))

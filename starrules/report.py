@@ -382,7 +382,7 @@ class _Report:
         """What the rank is: the place in the scheme's main ranking, by its keys."""
         keys = (self.program.quotas[0].keys if self.program.quotas else
                 self.program.selections[0].keys if self.program.selections else ())
-        names = "、".join(k.ref.name for k in keys) or _("the total")
+        names = _(", ").join(k.ref.name for k in keys) or _("the total")
         return _("The rank is the place in the scheme's ranking by {keys}, best first; the quotas and selections "
                  "go by it.").format(keys=names)
 
@@ -447,11 +447,13 @@ class _Report:
         after, _before = self.level_counts(outcomes)
         out.append(self.legend())
         everyone = _("All rated")
-        out.append(f'<figure class="overall"><figcaption>{_e(everyone)}（{sum(after)}）</figcaption>'
+        caption = _("{name} ({count})").format(name=everyone, count=sum(after))
+        out.append(f'<figure class="overall"><figcaption>{_e(caption)}</figcaption>'
                    f"{_bar_chart(self.chart_rows(outcomes, overall), 420, everyone)}</figure>")
         per_group = [r for r in self.program.quotas if r.per or r.apportion_by]
         if per_group:
-            names = "、".join(f"“{q.name}”（{q.per or q.apportion_by}）" for q in per_group)
+            names = _(", ").join(_("'{rule}' ({group})").format(rule=q.name, group=q.per or q.apportion_by)
+                                 for q in per_group)
             out.append(_note(_("Quotas counted per group are shown in the group charts below: {names}")
                              .format(names=names)))
         if self.rating.reports:
@@ -485,7 +487,8 @@ class _Report:
                 state = {True: _tag("span", _("met"), "ok"), False: _tag("span", _("NOT MET"), "bad"),
                          None: _tag("span", _("a target only"), "neutral")}[r.met]
                 if not r.enforced:
-                    state += " " + _tag("span", _("(report only)"), "note")
+                    note = _(" (report only)")  # the space before it is the language's: none in Chinese
+                    state += note[:len(note) - len(note.lstrip())] + _tag("span", note.strip(), "note")
             kind = _("quota") if r.kind == "quota" else _("selection")
             group = r.group if r.group is not None else _("all")
             rows.append(f"<tr><td>{_e(kind)}</td><td>{_e(r.rule)}</td><td>{_e(group)}</td><td>{_e(r.text)}</td>"
@@ -527,7 +530,8 @@ class _Report:
         for g in shown:
             rated = sum(1 for o in members[g] if o.status == "rated")
             chart = (_bar_chart(rows[g], 200, g, top) if rated or reports.get(g) else _note(_("none rated")))
-            out.append(f'<figure class="group"><figcaption>{_e(g or empty)}（{rated}）</figcaption>'
+            caption = _("{name} ({count})").format(name=g or empty, count=rated)
+            out.append(f'<figure class="group"><figcaption>{_e(caption)}</figcaption>'
                        f"{chart}</figure>")
         out.append("</div>")
         lines = []
@@ -571,7 +575,7 @@ class _Report:
         head = _head(*cells)
         for flag in flags:
             having = sorted((o for o in outcomes if flag in o.flags), key=lambda o: (o.rank or 0, o.row))
-            out.append(f'<div class="flag-block"><h3>{_e(flag)}（{len(having)}）</h3>')
+            out.append(f'<div class="flag-block"><h3>{_e(_("{name} ({count})").format(name=flag, count=len(having)))}</h3>')
             if not having:
                 out.append(_note(_("none")) + "</div>")
                 continue
@@ -612,10 +616,10 @@ class _Report:
         if not found:
             out.append(_note(_("None: no outcome was decided by a tie.")))
             return out
-        none = _e(_("none"))
+        none, comma = _e(_("none")), _e(_(", "))
         rows = "".join(
-            f"<tr><td>{_e(rule)}</td><td>{_e(text)}</td><td>{'、'.join(self.link(o) for o in kept) or none}</td>"
-            f"<td>{'、'.join(self.link(o) for o in lost) or none}</td></tr>"
+            f"<tr><td>{_e(rule)}</td><td>{_e(text)}</td><td>{comma.join(self.link(o) for o in kept) or none}</td>"
+            f"<td>{comma.join(self.link(o) for o in lost) or none}</td></tr>"
             for (rule, text), (kept, lost) in found.items())
         head = _head((_("Rule"), False), (_("The tie"), False), (_("Got a place"), False), (_("Did not"), False))
         out.append(f'<table class="full ties">{head}<tbody>{rows}</tbody></table>')
@@ -643,13 +647,14 @@ class _Report:
     def results(self) -> str:
         groups = self.program.group_fields
         rows = []
+        comma = _(", ")
         for o in self.rating.outcomes:
             before = "" if o.level_before == o.level else _e(self.label_of(o.level_before))
             rows.append(
                 f'<tr class="{o.status}"><td class="num">{self.line[o.row]}</td><td class="name">{self.link(o)}</td>'
                 + "".join(f'<td class="group">{_e(o.groups.get(g, ""))}</td>' for g in groups)
                 + f"<td class=\"level\">{_e(o.level_label or '')}</td><td class=\"num\">{_num(o.total)}</td>"
-                f"<td>{_e(self.status(o))}</td><td>{self.reasons(o)}</td><td>{_e('、'.join(o.flags))}</td>"
+                f"<td>{_e(self.status(o))}</td><td>{self.reasons(o)}</td><td>{_e(comma.join(o.flags))}</td>"
                 f"<td>{before}</td>" + (f'<td class="num">{_num(o.rank)}</td>' if self.ranked else "") + "</tr>")
         cells = [(_("Row"), True), (_("Name"), False), *[(g, False) for g in groups], (_("Level"), False),
                  (_("Total"), True), (_("Status"), False), (_("Reason"), False), (_("Flags"), False),
@@ -677,7 +682,7 @@ class _Report:
         """One row's page: as ``starrules explain`` tells it."""
         verdict = o.level_label if o.status == "rated" else self.status(o)
         meta = [_("row {number} of the data").format(number=self.line[o.row])]
-        meta += [f"{g}：{v}" for g, v in o.groups.items()]
+        meta += [_("{name}: {value}").format(name=g, value=v) for g, v in o.groups.items()]
         parts = [f'<section class="entity {o.status}" id="e-{o.row}">',
                  f'<h3>{_e(self.name(o))}<span class="to">→ {_e(verdict)}</span></h3>',
                  f'<p class="meta">{_e(" · ".join(meta))}</p>']

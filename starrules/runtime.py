@@ -17,6 +17,7 @@ import attrs
 
 from starrules import model as m
 from starrules.errors import InputError, InputProblem, PeriodError
+from starrules.i18n import _
 from starrules.result import Lazy, Past, Result
 from starrules.values import coerce
 
@@ -78,15 +79,16 @@ def check_period(program: m.Program, period: int | None) -> None:
     """The period must be given when the scheme reads history, and lie in force."""
     if period is None:
         if program.uses_history:
-            raise PeriodError(f"{program.source_name} reads earlier outcomes, so it needs the period "
-                              "being rated (period=2024, or --period 2024)")
+            raise PeriodError(_("{name} reads earlier outcomes, so it needs the period being rated "
+                                "(--period 2024, or period=2024 in Python)").format(name=program.source_name))
         return
     if program.in_force is not None:
         first, last = program.in_force
         if period < first or (last is not None and period > last):
-            span = f"{first}..{last}" if last is not None else f"{first} on"
-            raise PeriodError(f"{program.title} version {program.version or '-'} is in force for {span}, "
-                              f"not for {period}")
+            span = (_("{first} to {last}").format(first=first, last=last) if last is not None
+                    else _("{first} on").format(first=first))
+            raise PeriodError(_("{title} version {version} is in force for {span}, not for {period}").format(
+                title=program.title, version=program.version or "-", span=span, period=period))
 
 
 def read_history(program: m.Program, items: Iterable[Past | Mapping[str, Any]] | None) -> tuple[Past, ...]:

@@ -1,10 +1,11 @@
 """Find English left in a Chinese output: the Latin words that are not names, codes,
 keywords of the .star language or numbers. Shared by the tests of every Chinese output.
 
-    from latin_scan import latin_words, source_words
+    from latin_scan import latin_words, source_words, words
 
     assert latin_words(text) == []                      # nothing but Chinese, codes, keywords
-    assert latin_words(text, source_words(scheme)) == []  # and the words the author wrote
+    assert latin_words(text, source_words(scheme)) == []  # and the names the author wrote
+    assert latin_words(text, words(data)) == []         # and the words of the data
 
 A word is a run of Latin letters (``a-z``, ``A-Z``); digits, punctuation and CJK text
 never count. Allowed without being asked for:
@@ -16,7 +17,8 @@ never count. Allowed without being asked for:
 * diagnostic codes such as ``E101``, ``W401`` (a letter followed by digits is a code).
 
 ``allowed`` adds more words, compared case-sensitively: a scheme's own names, written in
-Latin letters (:func:`source_words` gives every word of a scheme's text). A line drawn
+Latin letters (:func:`source_words` gives every word of a scheme's text but its comments;
+:func:`words` every word of a data file). A line drawn
 from the source by a diagnostic (`` 5 | total 得分 = ...``) and the ``-->`` line naming
 the file are the author's text, not the program's, and are skipped by
 :func:`program_lines`; :func:`latin_words` reads only those lines.
@@ -53,9 +55,22 @@ def keywords() -> frozenset[str]:
     return frozenset(w for lit in literals for w in WORD.findall(lit)) | AUTHOR_WORDS
 
 
+# A string of the .star language, or a comment (from '#' to the end of the line, as the grammar's COMMENT)
+STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
 def source_words(source: str) -> set[str]:
-    """Every Latin word of a scheme's text: its keywords and any name written in Latin."""
-    return set(WORD.findall(source))
+    """Every Latin word of a scheme's text outside its comments: its keywords and any name
+    written in Latin. The comments are the author's notes, often in English ("the band runs
+    from ..."): their words are not names the program may repeat, and allowing them would
+    let English slip through a scan unseen."""
+    code = STRING_OR_COMMENT.sub(lambda m: "" if m.group().startswith("#") else m.group(), source)
+    return set(WORD.findall(code))
+
+
+def words(text: str) -> set[str]:
+    """Every Latin word of a text that has no comments (a data file, a file's name)."""
+    return set(WORD.findall(text))
 
 
 def program_lines(text: str) -> list[str]:

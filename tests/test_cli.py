@@ -231,7 +231,8 @@ def test_history_from_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     # 甲 was vetoed in 2023, so in 2024 the veto still holds; 乙 was not
     assert [(r["id"], r["level"], r["reason"]) for r in rows] == [("甲", "0", "一年内不予恢复"), ("乙", "1", "")]
     assert main(["explain", str(scheme), str(y2024), "--id", "甲", "--period", "2024", "--history", str(out2023)]) == 0
-    assert 'vetoed "违反一票否决事项" within the last 1 period (2023: 0, vetoed (违反一票否决事项))' in capsys.readouterr().out
+    # the earlier level by its label (0星), not the number the results file records (0)
+    assert 'vetoed "违反一票否决事项" within the last 1 period (2023: 0星, vetoed (违反一票否决事项))' in capsys.readouterr().out
 
 
 def test_explain_tells_the_quota_step_in_words(capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,12 +53,12 @@ band 得分 { 5: [10, ..)  0: (.., 10) }
 # (2 wide characters, 4 columns), " = 10 when " (11): 21 columns of spaces, then 7 wide
 # characters, 14 carets. 测评 for 评议 is 2 changes in 7 characters: close enough.
 UNKNOWN_ZH = """\
-错误[E101]: '民主测评满意率' 没有定义；应为指标或得分
+错误[E101]：'民主测评满意率' 没有定义；应为指标或得分
   --> 测试.star:4:20
    |
  4 | total 得分 = 10 when 民主测评满意率 > 60%
    |                      ^^^^^^^^^^^^^^
-  = 提示: 是不是想写 '民主评议满意率'？"""
+  = 提示：是不是想写 '民主评议满意率'？"""
 UNKNOWN_EN = """\
 error[E101]: '民主测评满意率' is not defined; expected an input or a score
   --> 测试.star:4:20
@@ -77,12 +77,12 @@ band 得分 { 5: [90, 100]  4: [80, 89]  3: (.., 80) }
 # score can be 89.5 there. The error is on the upper band, "5: [90, 100]", column 11
 # (after "band 得分 { ": 5 + 4 + 3 = 12 columns), 12 characters long.
 GAP_ZH = """\
-错误[E401]: 得分 89.5 不在任何分档内（在 4星 [80, 89] 与 五星级 [90, 100] 之间）
+错误[E401]：得分 89.5 不在任何分档内（在 4星 [80, 89] 与 五星级 [90, 100] 之间）
   --> 测试.star:4:11
    |
  4 | band 得分 { 5: [90, 100]  4: [80, 89]  3: (.., 80) }
    |             ^^^^^^^^^^^^
-  = 提示: 让分档首尾相接：低的那一档在这一档开始处结束，4星: [80, 90)"""
+  = 提示：让分档首尾相接：低的那一档在这一档开始处结束，4星: [80, 90)"""
 GAP_EN = """\
 error[E401]: a score of 89.5 falls in no band (between 4星 [80, 89] and 五星级 [90, 100])
   --> 测试.star:4:11
@@ -104,12 +104,12 @@ band 得分 { 5: [90, ..)  0: (.., 90) }
 # 25 characters, 6 + 4 + 3 + 6 + 3 + 1 + 7 = 30 columns wide) and runs to the ')'
 # (满意率 < 60: 6 + 5 = 11 columns).
 TYPE_ZH = """\
-错误[E201]: '<' 比较的是数值，实际为百分比和计数（整数）
+错误[E201]：'<' 比较的是数值，实际为百分比和计数（整数）
   --> 测试.star:5:26
    |
  5 | total 得分 = 基础分 - (5 when 满意率 < 60)
    |                               ^^^^^^^^^^^
-  = 提示: 把这个数写成百分比：60%"""
+  = 提示：把这个数写成百分比：60%"""
 TYPE_EN = """\
 error[E201]: '<' compares numbers, but got a percentage and a count (whole number)
   --> 测试.star:5:26
@@ -129,12 +129,12 @@ band 得分 { 5: [10, ..)  0: (.., 10) }
 # "penality" is no keyword: the parser meets a name where a statement begins, and the
 # closest keyword (penalty, one letter off) is named.
 SLIP_ZH = """\
-错误[E001]: 这里不应出现 'penality'
+错误[E001]：这里不应出现 'penality'
   --> 测试.star:4:1
    |
  4 | penality 扣分 { "缺席": 2 each 次数 }
    | ^^^^^^^^
-  = 提示: 是不是想写关键字 'penalty'？"""
+  = 提示：是不是想写关键字 'penalty'？"""
 SLIP_EN = """\
 error[E001]: unexpected 'penality' here
   --> 测试.star:4:1
@@ -223,24 +223,28 @@ def test_carets_stay_under_chinese_text_in_both_languages(lang: str) -> None:
     assert text_width(lines[4]) == text_width(" 1 | 得分 组织健全")
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_hint_of_several_lines_keeps_its_indent_in_both_languages(lang: str) -> None:
-    # "  = 提示: " and "  = hint: " are both 10 columns wide: the next lines start there
+@pytest.mark.parametrize(("lang", "head", "hint"), [("zh", "错误[E103]：甲", "  = 提示：第一行"),
+                                                  ("en", "error[E103]: 甲", "  = hint: 第一行")])
+def test_a_hint_of_several_lines_keeps_its_indent_in_both_languages(lang: str, head: str, hint: str) -> None:
+    # "  = 提示：" and "  = hint: " are both 10 columns wide: the next lines start there; the
+    # colons are the language's (full-width in Chinese, as in every other Chinese message)
     d = Diagnostic("E103", "error", Span(1, 1, 1, 2), "甲", "第一行\n第二行", "甲.star")
     with i18n.using(lang):
         lines = render(d, "x\n").splitlines()
-    assert text_width(lines[-2].split(":")[0] + ": ") == 10
+    assert lines[0] == head
+    assert lines[-2] == hint
+    assert text_width(hint[:-len("第一行")]) == 10
     assert lines[-1] == " " * 10 + "第二行"
 
 
 # ---- no English left in the Chinese --------------------------------------------------
 
 def test_the_scanner_finds_english_and_lets_keywords_codes_and_names_through() -> None:
-    assert latin_words("错误[E101]: 'x' is not defined") == ["'x' in: 错误[E101]: 'x' is not defined",
-                                                              "'is' in: 错误[E101]: 'x' is not defined",
-                                                              "'defined' in: 错误[E101]: 'x' is not defined"]
+    assert latin_words("错误[E101]：'x' is not defined") == ["'x' in: 错误[E101]：'x' is not defined",
+                                                              "'is' in: 错误[E101]：'x' is not defined",
+                                                              "'defined' in: 错误[E101]：'x' is not defined"]
     # keywords of the language, a code, numbers, and a name the caller allows
-    assert latin_words("警告[W305]: cap '甲' 在 band 中最高定为 4，at most 10% 见 Alpha", {"Alpha"}) == []
+    assert latin_words("警告[W305]：cap '甲' 在 band 中最高定为 4，at most 10% 见 Alpha", {"Alpha"}) == []
     # a source line a diagnostic draws, and the file's name, are the author's text
     assert latin_words(" 4 | penality 扣分\n  --> scheme.star:4:1") == []
     assert {"band", "cap", "most", "when", "rated", "sum"} <= keywords()
@@ -316,7 +320,7 @@ def test_a_failed_example_in_both_languages() -> None:
     from starrules.examples import run_examples
 
     expected = {
-        "zh": ["得分：应为 60，实际为 59", "等级：应为 1星，实际为 0星", "✘ 示例 \"及格\"（测试.star:6）"],
+        "zh": ["得分：应为 60，实际为 59", "等级：应为 1星，实际为 0星", "✘ 示例“及格”（测试.star:6）"],
         "en": ["得分: expected 60, got 59", "level: expected 1星, got 0星", "✘ example \"及格\" (测试.star:6)"],
     }
     for lang, (score, level, head) in expected.items():

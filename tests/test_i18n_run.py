@@ -17,12 +17,13 @@ the locale variables removed, so that only ``--lang`` and ``STARRULES_LANG`` cho
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from latin_scan import latin_words, source_words
+from latin_scan import latin_words, source_words, words
 
 from starrules import cli
 
@@ -104,17 +105,38 @@ def test_lang_before_the_subcommand_beats_the_environment(tmp_path: Path) -> Non
 def test_help_in_each_language() -> None:
     zh = starrules("--help")
     assert zh.returncode == 0
-    assert zh.stdout.startswith("用法：starrules [-h] [--version] [--lang {zh,en}] [--color {auto,always,never}]\n")
-    for line in ("星级评定方案：检查、评定、解释。", "位置参数", "    run                 评定数据文件的每一行",
+    # 80 columns (no terminal): "用法：" takes 6 of them, so the usage wraps where the English does
+    assert zh.stdout.startswith("用法：starrules [-h] [--version] [--lang {zh,en}]\n"
+                                "                [--color {auto,always,never}]\n")
+    for line in ("星级评定方案：检查、评定、解释。", "位置参数：", "选项：", "    run                 评定数据文件的每一行",
                  "  -h, --help            显示本帮助并退出",
+                 "  --version             显示程序的版本号并退出",
                  "  --lang {zh,en}        提示信息的语言：zh（中文，默认）或 en（英文）"):
-        assert line in zh.stdout.splitlines() or line + ":" in zh.stdout.splitlines(), line
+        assert line in zh.stdout.splitlines(), line
     en = starrules("--help", "--lang", "en")  # --lang after --help still counts: read before argparse runs
     assert en.stdout.startswith("usage: starrules [-h] [--version] [--lang {zh,en}]\n")
     for line in ("Star-rating schemes: check, run, explain.", "positional arguments:", "options:",
                  "    run                 rate every row of a data file",
                  "  -h, --help            show this help message and exit"):
         assert line in en.stdout.splitlines(), line
+
+
+def test_chinese_help_is_wrapped_by_its_width_on_the_screen() -> None:
+    # COLUMNS=80: argparse leaves two columns; the help of each option starts at column 25,
+    # so a help line holds 78 - 24 = 54 columns, 27 Chinese characters. The --color help
+    # (诊断信息是否着色：auto（默认：...）、always（总是）或 never（从不）) is wider than that.
+    from starrules.diagnostics import text_width
+
+    zh = starrules("run", "--help", COLUMNS="80")
+    assert max(text_width(line) for line in zh.stdout.splitlines()) <= 78
+    assert "  --color {auto,always,never}" in zh.stdout.splitlines()
+    # a closing mark never begins a line: "（每个重复的编号仍会提示）" breaks before 提示
+    assert "                        编号相同的行按不同对象分别评定（每个重复的编号仍会提" in zh.stdout.splitlines()
+    assert "                        示）" in zh.stdout.splitlines()
+    # the usage's continuation lines start under its first option, after "用法：starrules run "
+    usage = zh.stdout.splitlines()[:2]
+    assert usage[0].startswith("用法：starrules run [-h] ")
+    assert usage[1].startswith(" " * text_width("用法：starrules run ") + "[")
 
 
 def test_subcommand_help_after_the_subcommand() -> None:
@@ -139,6 +161,25 @@ def test_usage_errors_in_each_language_exit_2(lang: str, missing: str, choice: s
     out = starrules("run", ANYANG, ANYANG_CSV, "--format", "xml", lang=lang)
     assert out.returncode == 2
     assert out.stderr.splitlines()[-1] == choice
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    # argparse names an argument by its metavar, else by its attribute's name ("command",
+    # "shell"): each has a metavar, the commands as usage lists them
+    ((), "starrules：错误：缺少必需的参数：{check,run,fmt,diff,test,compile,explain,report,completion}",
+     "starrules: error: the following arguments are required: {check,run,fmt,diff,test,compile,explain,report,completion}"),
+    (("completion", "fish"), "starrules completion：错误：参数 {bash,zsh}：无效的选择：'fish'（可选：'bash', 'zsh'）",
+     "starrules completion: error: argument {bash,zsh}: invalid choice: 'fish' (choose from 'bash', 'zsh')"),
+    # a value argparse converts is converted by our function, with our message ("int" no more)
+    (("run", ANYANG, ANYANG_CSV, "--period", "二〇二四"),
+     "starrules run：错误：参数 --period：应为年份，如 2024，实际为 '二〇二四'",
+     "starrules run: error: argument --period: expected a year such as 2024, got '二〇二四'"),
+])
+def test_usage_errors_name_no_attribute_and_no_python_type(args: tuple[str, ...], zh: str, en: str) -> None:
+    for lang, expected in (("zh", zh), ("en", en)):
+        out = starrules(*args, lang=lang)
+        assert out.returncode == 2
+        assert out.stderr.splitlines()[-1] == expected
 
 
 def test_an_unknown_language_is_a_usage_error() -> None:
@@ -214,6 +255,29 @@ def test_explain_one_entity_in_each_language(lang: str, head: str, base: str, ta
     assert out.stdout.endswith(tail)
 
 
+# wuxing-fuwu's flag "通过三年的争创还没有进入星级行列..." reads the two periods before 2024. The
+# results files record the star counts (schemes/examples/wuxing-fuwu-2022.json, -2023.json):
+# 一村 was 4 in 2022 and 5 in 2023, flagged as a five-star branch; 十二村 was 0 both years,
+# vetoed each time. The explanation names each level by its label, and lists in the
+# language's way (、 in Chinese, ", " in English).
+WUXING = ["schemes/wuxing-fuwu.star", "schemes/examples/wuxing-fuwu.csv", *["--period", "2024", "--history",
+          "schemes/examples/wuxing-fuwu-2022.json", "--history", "schemes/examples/wuxing-fuwu-2023.json", "--all"]]
+
+
+@pytest.mark.parametrize(("lang", "ident", "said"), [
+    ("zh", "一村", "近 2 个年度的等级都是无星（2022 年：四星级；2023 年：五星级，标记：五星级：党支部书记优先作为评选"
+                  "‘三十佳’优秀党支部书记的对象）：否"),
+    ("en", "十二村", "the level was 无星 in each of the last 2 periods (2022: 无星, vetoed (违反综合治理，一票否决，"
+                   "直接取消星级资格); 2023: 无星, vetoed (一票否决问题在一年内不予恢复星级)): no"),
+    ("en", "一村", "[score] 服务星: 5 stars won: 服务政策宣传星, 服务法律援助星, 服务技能培训星, 服务民生改善星, 服务经济发展星"),
+    ("zh", "一村", "［得分］服务星：得 5 星：服务政策宣传星、服务法律援助星、服务技能培训星、服务民生改善星、服务经济发展星"),
+])
+def test_earlier_levels_by_their_labels_and_lists_in_the_languages_way(lang: str, ident: str, said: str) -> None:
+    out = starrules("explain", *WUXING, "--id", ident, lang=lang)
+    assert out.returncode == 0, out.stderr
+    assert said in out.stdout
+
+
 # ---- no English left in the Chinese output of any bundled scheme ------------------------
 
 HISTORY = {
@@ -248,8 +312,8 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
         name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the files by their short names, as a user types them
     scheme, data = Path("schemes") / f"{name}.star", Path("schemes/examples") / f"{name}.csv"
-    allowed = source_words(scheme.read_text(encoding="utf-8")) | source_words(data.read_text(encoding="utf-8-sig"))
-    allowed |= {"schemes", "examples", "csv"} | source_words(name)  # the data file's name
+    allowed = source_words(scheme.read_text(encoding="utf-8")) | words(data.read_text(encoding="utf-8-sig"))
+    allowed |= {"schemes", "examples", "csv"} | words(name)  # the data file's name
     extra = HISTORY.get(name, [])
     if name in UNMET:
         allowed |= {"allow", "unmet"}  # the option --allow-unmet, named as the user types it
@@ -266,7 +330,111 @@ def test_the_chinese_run_and_explain_of_every_bundled_scheme_has_no_english(
             continue
         text = _chinese(["explain", str(scheme), str(data), "--id", ident, *extra], capsys)
         assert text.count("\n结果：") == 1  # the outcome line, once
-        assert latin_words(text, allowed | source_words(ident)) == [], ident
+        assert latin_words(text, allowed | words(ident)) == [], ident
+        # every step, the rules that did not apply too, each with its line
+        text = _chinese(["explain", str(scheme), str(data), "--id", ident, "--all", "--lines", *extra], capsys)
+        assert "（第 " in text or "结果：无效" in text  # an invalid row has no steps
+        assert latin_words(text, allowed | words(ident)) == [], ident
+
+
+RULE_LINE = re.compile(r"^(veto|cap|demote|flag|bonus|penalty) .*$", re.M)
+
+
+def changed_version(text: str, scheme: str, data: str, extra: list[str]) -> str:
+    """The scheme with one one-line rule taken out (or a bound raised), the first change that
+    changes an outcome of the example data (so that diff has differences to tell)."""
+    import starrules
+    from starrules.diffing import diff
+
+    old = starrules.loads(text, scheme)
+    rows = [r.values for r in __import__("starrules.data", fromlist=["read_rows"]).read_rows(data)[1]]
+    history = cli.load_history(extra[3::2]) if extra else None
+    period = int(extra[1]) if extra else None
+    # a one-line rule taken out; else a bound raised by one (">= 12" to ">= 13")
+    candidates = [text[:r.start()] + text[r.end():] for r in RULE_LINE.finditer(text)]
+    candidates += [text[:b.start()] + f">= {int(b.group(1)) + 1}" + text[b.end():]
+                   for b in re.finditer(r">= (\d+)\b", text)]
+    candidates += [text[:b.start()] + f"[{int(b.group(1)) + 1}," + text[b.end():]
+                   for b in re.finditer(r"\[(\d+),", text)]  # a band's lower end
+    for candidate in candidates:
+        try:
+            new = starrules.loads(candidate, scheme)
+        except starrules.StarError:
+            continue  # the rule goes on over more lines
+        if diff(old, new, rows, period=period, history=history):
+            return candidate
+    raise AssertionError(f"{scheme}: no one-line rule changes an outcome")
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_the_chinese_check_test_and_diff_of_every_bundled_scheme_have_no_english(
+        name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    scheme, data = Path("schemes") / f"{name}.star", Path("schemes/examples") / f"{name}.csv"
+    text = scheme.read_text(encoding="utf-8")
+    allowed = source_words(text) | words(data.read_text(encoding="utf-8-sig"))
+    allowed |= {"schemes", "examples", "csv", "star", "tmp", "pytest", "of", "root"} | words(name) | words(str(tmp_path))
+    extra = HISTORY.get(name, [])
+    said = _chinese(["check", str(scheme)], capsys) + _chinese(["test", str(scheme)], capsys)
+    said += _chinese(["fmt", "--check", str(scheme)], capsys)
+    assert "没有问题" in said and "通过 " in said
+    changed = tmp_path / f"{name}.star"
+    changed.write_text(changed_version(text, str(scheme), str(data), extra), encoding="utf-8")
+    # on the example data, then on generated records
+    said_diff = _chinese(["diff", str(scheme), str(changed), str(data), *extra], capsys, 1)
+    assert "处差别" in said_diff and "旧版本：" in said_diff
+    assert cli.main(["--lang", "zh", "diff", str(scheme), str(changed)]) in (0, 1)  # the records it makes may not tell
+    said += said_diff + "".join(capsys.readouterr())
+    # a scheme that reads history names the option to give (--period) and Python's argument
+    assert latin_words(said, allowed | _parser_words() | {"Python"}) == []
+
+
+def _parser_words() -> set[str]:
+    """The words of the option names, metavars and choices of every command: shown as they
+    are typed, in both languages."""
+    import argparse
+
+    found: set[str] = set()
+    parsers = [cli._parser()]
+    while parsers:
+        p = parsers.pop()
+        found |= words(p.prog)
+        for action in p._actions:
+            found |= words(" ".join(action.option_strings)) | words(str(action.metavar or ""))
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += list(action.choices.values())
+            elif action.choices:
+                found |= words(" ".join(map(str, action.choices)))
+    return found
+
+
+# the names a help text gives: formats, products, a variable, a file
+PROPER_NAMES = {"CSV", "UTF", "GB", "XLSX", "JSON", "JSONL", "Parquet", "Python", "SQL", "DuckDB", "Spark",
+                "shell", "NO_COLOR", "NO", "COLOR", "docs", "engines", "md", "eval", "html", "csv", "jsonl", "xlsx", "parquet"}
+COMMANDS = ["check", "run", "fmt", "diff", "test", "compile", "explain", "report", "completion"]
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_chinese_help_has_no_english(command: str) -> None:
+    out = starrules(*([command] if command else []), "--help", COLUMNS="100")
+    assert out.returncode == 0 and out.stdout.startswith("用法：")
+    assert "选项：" in out.stdout
+    assert latin_words(out.stdout, _parser_words() | PROPER_NAMES) == []
+
+
+@pytest.mark.parametrize("args", [
+    (), ("run",), ("run", ANYANG), ("explain", ANYANG, ANYANG_CSV), ("explain", ANYANG, ANYANG_CSV, "--id"),
+    ("report", ANYANG, ANYANG_CSV), ("diff", ANYANG), ("completion", "fish"), ("nosuch",),
+    ("run", ANYANG, ANYANG_CSV, "--format", "xml"), ("run", ANYANG, ANYANG_CSV, "--period", "x"),
+    ("run", ANYANG, ANYANG_CSV, "--header-row", "0"), ("fmt", "--width", "3", ANYANG),
+    ("run", ANYANG, ANYANG_CSV, "--bogus"), ("--lang", "fr", "check", ANYANG),
+])
+def test_every_chinese_usage_error_has_no_english(args: tuple[str, ...]) -> None:
+    out = starrules(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("用法：") and "错误：" in out.stderr
+    allowed = _parser_words() | words(" ".join(args)) | PROPER_NAMES
+    assert latin_words(out.stderr, allowed) == []
 
 
 def test_explain_all_and_lines_show_what_did_not_apply_and_where() -> None:

@@ -34,7 +34,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from latin_scan import latin_words, source_words
+from latin_scan import latin_words, source_words, words
 
 import starrules
 from starrules import cli
@@ -141,7 +141,7 @@ def test_what_it_was_made_from(small: Any) -> None:
     meta = {tr.th.get_text(): tr.td.get_text() for tr in soup.select("table.meta tr")}
     assert meta["方案"] == "小测<试>"
     assert meta["版本"] == "1<u>"
-    assert meta["期间"] == "2024"
+    assert meta["年度"] == "2024"
     assert meta["方案文件"] == "小测.star"
     assert meta["方案 SHA-256"] == hashlib.sha256(SMALL.encode("utf-8")).hexdigest() == scheme.sha256
     assert meta["数据"] == "小测.csv"
@@ -322,12 +322,13 @@ def test_grades_without_quotas_or_groups() -> None:
     soup = BeautifulSoup(render_report(scheme, scheme.rate(rows, trace=True)), "html.parser")
     assert list(_bars(soup.select_one("figure.overall")).items()) == [("好", 1), ("中", 2), ("差", 1)]
     assert "等级评定结果报告" in _text(soup.select_one("p.subtitle"))
-    assert "本方案没有名额限制或遴选规则" in _text(soup)
+    assert "本方案没有名额限制或排名选取规则" in _text(soup)
     assert "本方案没有标记" in _text(soup)
     assert not soup.select("figure.group") and not soup.select("table.quotas, table.groups")
     assert "数据行 5 = 已评定 4 + 不参评 0 + 无效 1 ✔" in _text(soup.find(id="counts"))
     # nothing is ranked by the scheme: no rank column, no rank in the explanations
-    assert "排名" not in _text(soup)
+    # (排名选取, "selection", is the name of a kind of rule, named in the headings)
+    assert "排名" not in _text(soup).replace("排名选取", "")
 
 
 def test_range_quota_gets_its_own_row() -> None:
@@ -373,6 +374,27 @@ def test_anyang_counts() -> None:
     five = soup.select_one("figure.overall g.bar")
     assert five.find("text").get_text() == "五星级" and five["data-count"] == "3"
     assert "目标 ≤3✔" in five.select("text")[-1].get_text()
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    # anyang.csv: 36 rated over all; 市财政局机关党委 has 4 rated branches; 3 end five-star and
+    # are flagged 授牌表彰; the second quota (一星级以下 at least 10%) only reports. The counts,
+    # the group's "name: value" and the note are in the punctuation of the language.
+    ("zh", ["全部已评定（36）", "市财政局机关党委（4）", "授牌表彰（3）", "所属单位：市财政局机关党委",
+            "已满足（仅报告）"]),
+    ("en", ["All rated (36)", "市财政局机关党委 (4)", "授牌表彰 (3)", "所属单位: 市财政局机关党委",
+            "met (report only)"]),
+])
+def test_the_reports_punctuation_is_the_languages(lang: str, said: list[str]) -> None:
+    scheme = starrules.load(ANYANG)
+    numbers, rows = _anyang_rows()
+    with using(lang):
+        text = BeautifulSoup(render_report(scheme, scheme.rate(rows, trace=True), row_numbers=numbers),
+                             "html.parser").get_text()
+    for expected in said:
+        assert expected in text, expected
+    if lang == "en":
+        assert not re.search(r"[A-Za-z]（|[（）：]\d|\d）", text)  # no full-width mark around the program's words
 
 
 def test_a_tie_at_the_quotas_line_is_said_in_the_report() -> None:
@@ -425,7 +447,7 @@ def test_the_report_in_english() -> None:
     assert "Outcome: 二星 (三星不超过1名)" in _text(soup.find(id="e-1"))
     # the report's own words are English: the Chinese left is the scheme's and the data's
     own = _text(soup)
-    for word in ("评定结果", "数据行", "已评定", "名额与遴选", "逐一说明", "结果："):
+    for word in ("评定结果", "数据行", "已评定", "名额限制与排名选取", "逐一说明", "结果："):
         assert word not in own
 
 
@@ -443,8 +465,8 @@ def test_the_chinese_report_of_every_bundled_scheme_has_no_english(name: str) ->
     period = {"wuxing-fuwu": 2022, "yidong-liuhao": 2021}.get(name)
     rating = scheme.rate(list(rows), trace=True, period=period, extra="ignore")
     text = _text(BeautifulSoup(render_report(scheme, rating, row_numbers=numbers, period=period), "html.parser"))
-    allowed = source_words(scheme_path.read_text(encoding="utf-8")) | source_words(
-        data.read_text(encoding="utf-8-sig")) | {"starrules", "SHA"} | source_words(str(scheme_path))
+    allowed = source_words(scheme_path.read_text(encoding="utf-8")) | words(
+        data.read_text(encoding="utf-8-sig")) | {"starrules", "SHA"} | words(str(scheme_path))
     assert _latin_free(text, allowed) == []
     assert not re.search(r"\(line \d|\[none\]|== |→ no\b", text)
 
