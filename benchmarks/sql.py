@@ -9,6 +9,8 @@ with the Anyang 10% five-star quota and a per-group at-most-50% quota, in one pr
   in place, every outcome built as a Python object);
 * the same scheme written by hand in polars (integer tenths, a window quota), from the
   same file;
+* the DuckDB engine on the same records in memory (``Scheme.rate(records, engine="duckdb")``:
+  loaded column by column);
 * today's ``Scheme.rate(records)`` (the compiled evaluator and the Python population step,
   the records already in memory).
 
@@ -108,6 +110,12 @@ def main() -> None:
         rating = scheme.rate(path, engine="duckdb")  # type: ignore[arg-type]
         times["DuckDB engine"] = time.perf_counter() - t0
         assert [o.level for o in rating.outcomes] == want, "the DuckDB engine and the hand-written disagree"
+        del rating
+        gc.collect()
+        t0 = time.perf_counter()
+        rating = scheme.rate(records, engine="duckdb")
+        times["DuckDB, records"] = time.perf_counter() - t0
+        assert [o.level for o in rating.outcomes] == want, "the DuckDB engine on records and the hand-written disagree"
         del rating
         gc.collect()
         t0 = time.perf_counter()

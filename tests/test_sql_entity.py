@@ -400,6 +400,37 @@ def test_the_statements_around_the_query_quote_every_name() -> None:
         con.close()
 
 
+def test_records_go_in_column_by_column_with_every_value_as_it_was() -> None:
+    # duck.load passes each column as one list (statements.insert_columns): row k of
+    # every list is row k of the table; a missing value stays NULL and an empty text stays
+    # empty; a Decimal goes in as its plain text (1E+3 is 1000), an int as an int, a bool
+    # as a bool; text with a NUL, a newline, quotes or an emoji comes back unchanged
+    scheme = starrules.loads("""scheme "load"
+levels stars 0..1
+input 名称 : text
+input 数 : score 0..10000
+input 次 : count
+input 是 : bool
+score 和 = 数 + 次
+band 和 { 1: [0, ..) }
+""", "load.star")
+    odd = ["a\x00b", "行一\n行二", "it's \"q\"", "😀", "", None]
+    records: list[dict[str, object]] = [
+        {"名称": text, "数": d, "次": k, "是": b}
+        for text, d, k, b in zip(odd, [Decimal("1E+3"), Decimal("2.50"), None, Decimal("0.001"), Decimal(7),
+                                       Decimal("-0")], [0, 5, 2**62, None, 3, 1], [True, False, None, True, False, True],
+                                 strict=True)]
+    con = duck.connect()
+    try:
+        kinds = duck.load(con, scheme.program, records)
+        assert kinds == {"名称": "text", "数": "decimal", "次": "integer", "是": "boolean"}
+        got = con.execute('SELECT "#row", "名称", "数", "次", "是" FROM input ORDER BY "#row"').fetchall()
+    finally:
+        con.close()
+    assert got == [(k, r["名称"], r["数"], r["次"], r["是"]) for k, r in enumerate(records)]
+    assert got[0][2] == 1000 and got[5][1] is None and got[4][1] == ""
+
+
 # ---- the SQL of each dialect ----------------------------------------------------------------
 
 

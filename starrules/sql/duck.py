@@ -74,10 +74,16 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
         kinds[x], sql_type = column_kind([r.get(x) for r in recs])
         decls.append((x, sql_type))
     con.execute(statements.create_columns(table, decls).sql(dialect="duckdb"))
-    rows = [[k] + [r.get(x) if kinds[x] != "text" else cell_text(r.get(x)) for x in names]
-            for k, r in enumerate(recs)]
-    if rows:
-        con.executemany(statements.insert_placeholders(table, len(names) + 1).sql(dialect="duckdb"), rows)
+    if recs:  # column by column, each a list: a decimal as its plain text, cast exactly in SQL
+        columns: list[list[object]] = [list(range(len(recs)))]
+        for x in names:
+            cells = [r.get(x) for r in recs]
+            if kinds[x] == "text":
+                cells = [cell_text(v) for v in cells]
+            elif kinds[x] == "decimal":
+                cells = [None if v is None else format(v, "f") for v in cells]
+            columns.append(cells)
+        con.execute(statements.insert_columns(table, [t for _x, t in decls]).sql(dialect="duckdb"), columns)
     return kinds
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,8 @@ def _canon(con: Any, program: m.Program) -> None:
     con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")], temporary=True).sql(dialect="duckdb"))
     if not ranks:
         return
-    con.executemany(statements.insert_placeholders("#cr", 2).sql(dialect="duckdb"), ranks)
+    con.execute(statements.insert_columns("#cr", ["BIGINT", "BIGINT"]).sql(dialect="duckdb"),
+                [[r for r, _p in ranks], [p for _r, p in ranks]])
     con.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
                            from_=exp.From(this=statements.table("#cr")),
                            where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#cr")))
@@ -198,7 +200,14 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
         *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(statements.table(POP))
     con.execute(statements.create_as("#final", final).sql(dialect="duckdb"))
     names = lower.columns(program)
-    out = exp.select(exp.Star()).from_(statements.table(ENTITY)).join(
+    # DECIMALs come back as their text, read by Decimal() in Python: a DuckDB cursor
+    # makes each Decimal about ten times slower (most of the time of fetching a row)
+    typed = con.execute(statements.table_columns(ENTITY).sql(dialect="duckdb")).fetchall()
+    decimals = {name for name, sql_type in typed if str(sql_type).upper().startswith("DECIMAL")}
+    picked: list[exp.Expr] = [exp.alias_(exp.Cast(this=col(name, ENTITY), to=exp.DataType.build("VARCHAR")),
+                                         ident(name)) if name in decimals else col(name, ENTITY) for name, _t in typed]
+    final_cols = [AT, "#place", *[f"#f{i}" for i in range(len(flags_now))], *[f"#b{i}" for i in range(len(flags_before))]]
+    out = exp.select(*picked, *[col(c, "#final") for c in final_cols]).from_(statements.table(ENTITY)).join(
         statements.table("#final"), using=[ident(ROW)], join_type="LEFT").order_by(col(ROW, ENTITY))
     bad = exp.select(col(ROW, "input"), *[col(x, "input") for x in names.inputs]).from_(statements.table("input")).join(
         statements.table(ENTITY), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY))).where(
@@ -207,7 +216,8 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
              for c in con.execute(bad.sql(dialect="duckdb")).fetchall()}
     cur = con.execute(out.sql(dialect="duckdb"))
     heads = [d[0] for d in cur.description]
-    build = _Builder(program, names, {h: i for i, h in enumerate(heads)}, [n for n, _c in flags_now], period)
+    build = _Builder(program, names, {h: i for i, h in enumerate(heads)}, [n for n, _c in flags_now], period,
+                     decimals)
     at = build.at
     outcomes: list[Outcome] = []
     values, labels = levels.values, levels.labels
@@ -252,7 +262,7 @@ class _Builder:
     every other field read by a column index found once."""
 
     def __init__(self, program: m.Program, names: lower.Columns, at: dict[str, int], flag_names: list[str],
-                 period: int | None) -> None:
+                 period: int | None, decimals: set[str]) -> None:
         self.at = at
         self.flag_names = flag_names
         self.period = period
@@ -262,6 +272,7 @@ class _Builder:
         self.lazy = Lazy(tuple(names.inputs), (None,) * len(names.inputs), (), (), None, None, ())
         self.inputs = _getter([at[x] for x in names.inputs])
         self.sets = [k for k, x in enumerate(names.inputs) if kinds[x] == "set"]
+        self.numbers = [k for k, x in enumerate(names.inputs) if x in decimals]
         self.score_names = tuple(names.scores)
         self.scores = _getter([at[x] for x in names.scores])
         self.before = [(n, at[f"#b{k}"]) for k, n in enumerate(flag_names)]
@@ -274,11 +285,15 @@ class _Builder:
     def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
         i = self.i
         vals = self.inputs(r)
-        if self.sets:  # the table holds a set as its members joined by 、
+        if self.sets or self.numbers:
             cells = list(vals)
-            for k in self.sets:
+            for k in self.sets:  # the table holds a set as its members joined by 、
                 v = cells[k]
                 cells[k] = None if v is None else frozenset(x for x in str(v).split("、") if x)
+            for k in self.numbers:
+                v = cells[k]
+                if v is not None:
+                    cells[k] = Decimal(v)
             vals = tuple(cells)
         if status != "rated":
             res = Result.fast(self.lazy, status, None, None, None, None, r[i["reason"]], (), None, (), (),
@@ -292,8 +307,9 @@ class _Builder:
                               None if lim is None else int(lim), tuple(b for b, j in self.badges if r[j]),
                               tuple(v for v, j in self.vetoes if r[j]), self.period, vals, (), None,
                               tuple(h for h, j in self.held if r[j]))
-            res._scores = dict(zip(self.score_names, self.scores(r), strict=True))
-            res._total = r[i["total"]]
+            res._scores = {name: Decimal(v) for name, v in zip(self.score_names, self.scores(r), strict=True)}
+            total = r[i["total"]]
+            res._total = None if total is None else Decimal(total)
         res._id, res._groups = ident_, groups
         return res
 
