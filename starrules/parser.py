@@ -83,11 +83,19 @@ def _lark() -> Lark:
     )
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def normalise(text: str, drop_comments: bool = False) -> str:
     """Full-width punctuation and Chinese quotes outside strings become ASCII.
     ``drop_comments`` leaves out the text of comments (each ``#`` to the end of its
     line): nothing before them on their line moves, so every position stays the same,
-    and the parser has less to read."""
+    and the parser has less to read. A carriage return not followed by a newline (a file
+    saved with old Mac line ends) ends its line, as it does for Python and for editors:
+    it becomes a newline, one character for one, or a comment would run to the end of
+    the file."""
+    if "\r" in text:
+        text = _LONE_CR.sub("\n", text)
     out: list[str] = []
     closing: str | None = None  # the quote that ends the string we are in
     comment = False
@@ -333,8 +341,10 @@ def _unclosed(text: str, brace: int, lo: int, hi: int, source_name: str) -> Diag
 
 
 def _last_token_span(text: str, line: int, column: int) -> n.Span:
-    """Where a chunk ran out: the last non-blank character before (line, column)."""
-    lines = text.splitlines()
+    """Where a chunk ran out: the last non-blank character before (line, column). Lines
+    are counted as the parser counts them, by newlines (str.splitlines would also break
+    at a form feed or U+2028 in a comment)."""
+    lines = text.split("\n")
     for ln in range(min(line, len(lines)), 0, -1):
         stripped = lines[ln - 1].split("#", 1)[0].rstrip()
         if stripped:
