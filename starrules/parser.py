@@ -83,23 +83,29 @@ def _lark() -> Lark:
     )
 
 
-_LONE_CR = re.compile(r"\r(?!\n)")
-
-
 def normalise(text: str, drop_comments: bool = False) -> str:
     """Full-width punctuation and Chinese quotes outside strings become ASCII.
     ``drop_comments`` leaves out the text of comments (each ``#`` to the end of its
     line): nothing before them on their line moves, so every position stays the same,
-    and the parser has less to read. A carriage return not followed by a newline (a file
-    saved with old Mac line ends) ends its line, as it does for Python and for editors:
-    it becomes a newline, one character for one, or a comment would run to the end of
-    the file."""
-    if "\r" in text:
-        text = _LONE_CR.sub("\n", text)
+    and the parser has less to read. Outside strings, a carriage return not followed by
+    a newline (a file saved with old Mac line ends) ends its line, as it does for Python
+    and for editors: it becomes a newline, one character for one, or a comment would run
+    to the end of the file. (Inside a string it stays: a label may hold one.)"""
     out: list[str] = []
     closing: str | None = None  # the quote that ends the string we are in
     comment = False
+    cr = False  # the character before was a carriage return outside a string
     for ch in text:
+        if cr:
+            cr = False
+            if ch == "\n":  # CR LF: both kept
+                out.append("\r")
+            else:  # a CR alone: a newline, which ends a comment
+                out.append("\n")
+                comment = False
+        if ch == "\r" and closing is None:
+            cr = True
+            continue
         if comment:
             if ch == "\n":
                 out.append(ch)
@@ -128,6 +134,8 @@ def normalise(text: str, drop_comments: bool = False) -> str:
                 out.append(ch)
         else:
             out.append(ch.translate(FULL_WIDTH))
+    if cr:
+        out.append("\n")
     return "".join(out)
 
 
