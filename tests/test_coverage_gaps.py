@@ -14,6 +14,8 @@ source; line numbers are counted in the text, written next to each line.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import lark
 import pytest
 
@@ -154,3 +156,29 @@ def test_an_earlier_outcome_that_cannot_be_read(item: dict[str, object], engine:
     (problem,) = info.value.problems
     assert (problem.field, problem.value) == ("history", item)
     assert problem.expected == "an earlier outcome with its period, level, status, vetoes and flags"
+
+
+def test_a_scheme_with_no_inputs(engine: str) -> None:
+    # nothing to read: the score is a constant, 95, in [90, ..): 2 stars for any record
+    scheme = starrules.loads("\n".join([*HEAD[:2], "score 乙 = 95",
+                                        "band 乙 { 2: [90, ..)  1: [60, 90)  0: (.., 60) }"]) + "\n")
+    result = scheme.evaluate({}, engine=engine)
+    assert (result.scores["乙"], result.level) == (95, 2)
+
+
+def test_a_product_beyond_80_digits_leaves_the_fast_path(engine: str) -> None:
+    # three inputs of up to 30 digits: their product may reach 10^90, past the 10^80 the
+    # compiled fast path keeps to, so it is checked there at run time (runtime.big) and an
+    # entity beyond it is handed to the exact path. 10^29 three times is 10^87: at least
+    # 90, 2 stars; 10 * 3 * 2 = 60 stays on the fast path: [60, 90), 1 star.
+    most = "9" * 30
+    scheme = starrules.loads("\n".join([*HEAD[:2],
+                                        f"input 甲 : score 0..{most}", f"input 乙 : score 0..{most}",
+                                        f"input 丙 : score 0..{most}",
+                                        "score 积 = 甲 * 乙 * 丙",
+                                        "band 积 { 2: [90, ..)  1: [60, 90)  0: (.., 60) }"]) + "\n")
+    e29 = "1" + "0" * 29
+    far = scheme.evaluate({"甲": e29, "乙": e29, "丙": e29}, engine=engine)
+    assert (far.scores["积"], far.level) == (Decimal(10) ** 87, 2)
+    near = scheme.evaluate({"甲": 10, "乙": 3, "丙": 2}, engine=engine)
+    assert (near.scores["积"], near.level) == (60, 1)
