@@ -347,17 +347,19 @@ class _Checker:
         """Band gaps where the score can fall (E401); levels the band never gives over the
         scores' reachable range (W401); quotas that ask for at least some of a level no
         entity's own rating reaches: an error when enforced (E504), else a warning (W502)."""
+        # A program is built only when there is no error, and every way of having no band
+        # is one (no band block: E405; its score unknown or not a number: E101, E201).
+        assert band is not None and program.band is not None
         ranges = Ranges(program)
-        if program.band is not None:
-            for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
-                # a score the band's score can take (within its range, on its steps) in the gap
-                witness = ranges.value_in(program.band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
-                if witness is not None:
-                    self.error("E401", gap.span, gap.text(witness), gap.hint)
+        for gap in self.gaps:  # a gap the score can fall in is an error; one it cannot is not
+            # a score the band's score can take (within its range, on its steps) in the gap
+            witness = ranges.value_in(program.band.score, gap.low, gap.low_closed, gap.high, gap.high_closed)
+            if witness is not None:
+                self.error("E401", gap.span, gap.text(witness), gap.hint)
         self._lint(program, ranges)
-        reachable = _with_overrides(program, ranges.reachable_ranks())
-        if reachable is None or band is None or program.band is None:
-            return
+        band_ranks = ranges.reachable_ranks()
+        assert band_ranks is not None  # None only without a band
+        reachable = _with_overrides(program, band_ranks)
         levels = program.levels
         x = ranges.of(program.band.score)
         span_text = _("{low} to {high}").format(low=fmt_number(x.lo) if x.lo.is_finite() else "-∞",
@@ -617,8 +619,7 @@ class _Checker:
                                    kind=decl.kind, label=entry.label.value, type=typ.describe()),
                                _("e.g. 5 when 条件, or 3 each 次数"))
                 entries.append(m.GroupEntry(entry.label.value, expr, entry.span))
-            if decl.cap is not None and decl.cap.value < 0:
-                self.error("E302", decl.cap.span, _("a cap on points must not be negative"))
+        # no check that the cap is not negative: the grammar reads it as a number without a sign
         return m.Score(decl.name.id, decl.kind, None, tuple(entries),
                        decl.cap.value if decl.cap else None, decl.span)
 
@@ -664,9 +665,8 @@ class _Checker:
                                cycle=" -> ".join(cycle)), _("break the circle: one of them must not use the others"))
                 return
             state[name] = 1
-            for dep in sorted(self.deps.get(name, ())):
-                if dep in scores:
-                    visit(dep, path + [name])
+            for dep in sorted(self.deps.get(name, ())):  # each a declared score: see _x_Name
+                visit(dep, path + [name])
             state[name] = 2
             order.append(name)
 
@@ -845,11 +845,11 @@ class _Checker:
                                       _("a score above {high} falls in no band").format(high=fmt_number(last.high)),
                                       _("write {top} for the top band").format(top=top)))
         if not srt and else_rank is None:
-            if decl.entries:
-                self.error("E401", decl.span, _("the band block gives no level to any score"))
-            else:  # every score would fall in no band
-                self.error("E401", decl.span, _("the band block is empty: every score falls in no band"),
-                           _("give each level its interval, e.g. 5: [90, ..)"))
+            # no entry at all: an entry gives a range or an 'else', or was refused (then this
+            # is not called)
+            assert not decl.entries
+            self.error("E401", decl.span, _("the band block is empty: every score falls in no band"),
+                       _("give each level its interval, e.g. 5: [90, ..)"))
 
     # ---- rules -------------------------------------------------------------
 
@@ -1334,7 +1334,8 @@ class _Checker:
                 return m.COUNT if lt == rt == m.COUNT else m.NUMBER
             if lt == rt == m.PERCENT:
                 return m.PERCENT
-        elif op == "*":
+        else:
+            assert op == "*"  # the grammar's only other operator on two numbers ('each' is not a BinOp)
             if lt.numeric and rt.numeric:
                 return m.COUNT if lt == rt == m.COUNT else m.NUMBER
             if {lt.kind, rt.kind} <= {"percent", "number", "count"}:
@@ -1629,29 +1630,31 @@ class _Checker:
         return out, m.NUMBER
 
 
-def _with_overrides(program: m.Program, band_ranks: set[int] | None) -> set[int] | None:
+def _with_overrides(program: m.Program, band_ranks: set[int]) -> set[int]:
     """The levels an entity's own rating can end at: the band's, and what demotions,
     caps and vetoes can make of them."""
-    if band_ranks is None:
-        return None
     out = set(band_ranks)
-    for rule in program.overrides:
-        if rule.kind == "demote" and rule.steps is not None:
+    for rule in program.overrides:  # demotions, caps and vetoes, nothing else
+        if rule.kind == "demote":
+            assert rule.steps is not None  # the grammar's 'demote ... by INT'
             out |= {max(0, r - rule.steps) for r in out}
-        elif rule.kind == "cap" and rule.rank is not None:
+        elif rule.kind == "cap":
+            assert rule.rank is not None  # a cap at no level is an error (E104): no program
             out |= {min(r, rule.rank) for r in out}
-        elif rule.kind == "veto":
-            out.add(0)
+        else:
+            out.add(0)  # a veto
     return out
 
 
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_STARS_WORD = re.compile(r"^(?P<n>\d+|[零〇一二两三四五六七八九十]+)\s*(?:星级?|颗星)$")
+_STARS_WORD = re.compile(r"^(?P<n>[零〇一二两三四五六七八九十]+)\s*(?:星级?|颗星)$")
 
 
 def _stars_named(text: str, levels: m.Levels) -> int | None:
     """The star level a word names: one of the level labels (三星级 declared for 3), or a
-    number of stars written in words (三星级, 三星, 3星, 十星级)."""
+    number of stars written in Chinese numerals (三星级, 三星, 十星级). No digits: a level
+    written as a number is read as one, and a name cannot start with a digit (3星 is no
+    token of the language)."""
     if text in levels.labels:
         value = levels.values[levels.labels.index(text)]
         return value if isinstance(value, int) else None
@@ -1659,9 +1662,7 @@ def _stars_named(text: str, levels: m.Levels) -> int | None:
     if found is None:
         return None
     word = found["n"]
-    if word.isdigit():
-        count = int(word)
-    elif "十" in word:  # 十, 十五, 二十, 二十五
+    if "十" in word:  # 十, 十五, 二十, 二十五
         tens, _sep, units = word.partition("十")
         if len(tens) > 1 or len(units) > 1:
             return None

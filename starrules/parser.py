@@ -19,7 +19,7 @@ from typing import Any
 
 import lark
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from starrules import nodes as n
 from starrules.diagnostics import Diagnostic, listing
@@ -40,7 +40,7 @@ FULL_WIDTH = str.maketrans("：，（）％＝＜＞［］｛｝【】－＋　"
 def grammar_text() -> str:
     """The text of ``star.lark``: from the installed package, else from the checkout."""
     packaged = resources.files("starrules").joinpath("grammars/star.lark")
-    if packaged.is_file():
+    if packaged.is_file():  # pragma: no cover - only in an installed wheel; the suite runs the checkout
         return packaged.read_text(encoding="utf-8")
     checkout = Path(__file__).resolve().parent.parent / "grammars" / "star.lark"
     return checkout.read_text(encoding="utf-8")
@@ -87,11 +87,25 @@ def normalise(text: str, drop_comments: bool = False) -> str:
     """Full-width punctuation and Chinese quotes outside strings become ASCII.
     ``drop_comments`` leaves out the text of comments (each ``#`` to the end of its
     line): nothing before them on their line moves, so every position stays the same,
-    and the parser has less to read."""
+    and the parser has less to read. Outside strings, a carriage return not followed by
+    a newline (a file saved with old Mac line ends) ends its line, as it does for Python
+    and for editors: it becomes a newline, one character for one, or a comment would run
+    to the end of the file. (Inside a string it stays: a label may hold one.)"""
     out: list[str] = []
     closing: str | None = None  # the quote that ends the string we are in
     comment = False
+    cr = False  # the character before was a carriage return outside a string
     for ch in text:
+        if cr:
+            cr = False
+            if ch == "\n":  # CR LF: both kept
+                out.append("\r")
+            else:  # a CR alone: a newline, which ends a comment
+                out.append("\n")
+                comment = False
+        if ch == "\r" and closing is None:
+            cr = True
+            continue
         if comment:
             if ch == "\n":
                 out.append(ch)
@@ -120,6 +134,8 @@ def normalise(text: str, drop_comments: bool = False) -> str:
                 out.append(ch)
         else:
             out.append(ch.translate(FULL_WIDTH))
+    if cr:
+        out.append("\n")
     return "".join(out)
 
 
@@ -240,7 +256,8 @@ def _collect_errors(text: str, source_name: str) -> list[Diagnostic]:
         try:
             _lark().parse(chunk)
         except UnexpectedInput as e:
-            ended = isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END")
+            # LALR says the text ran out with the token $END (UnexpectedEOF is Earley's)
+            ended = isinstance(e, UnexpectedToken) and e.token.type == "$END"
             brace = _unclosed_brace(text, lo, hi) if ended else None
             out.append(_diagnostic(e, text, source_name) if brace is None
                        else _unclosed(text, brace, lo, hi, source_name))
@@ -275,7 +292,7 @@ def _terminal_name(name: str) -> str:
     for term in _lark().terminals:
         if term.name == name and isinstance(term.pattern, lark.lexer.PatternStr):
             return f"'{term.pattern.value}'"
-    return name
+    return name  # pragma: no cover - every regex terminal but the ignored WS and COMMENT is in _FRIENDLY
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -300,7 +317,9 @@ def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
         else:
             hint = _("remove it, or put it inside a quoted text")
         span = n.Span(line, column, line, column + 1)
-    elif isinstance(e, UnexpectedToken) and not isinstance(e, UnexpectedEOF):
+    else:
+        # the LALR parser raises only these two (the end of the text is the token $END)
+        assert isinstance(e, UnexpectedToken)
         tok = e.token
         if tok.type == "$END":
             message = _("this statement is not finished")
@@ -311,12 +330,6 @@ def _diagnostic(e: UnexpectedInput, text: str, source_name: str) -> Diagnostic:
             span = n.Span(line, column, tok.end_line or line, end_col)
         hint = _("expected {expected}").format(expected=_describe_expected(set(e.expected)))
         hint = _slip_hint(e, tok) or hint
-    else:
-        message = _("the file ends in the middle of a statement")
-        span = n.Span(line, column, line, column + 1)
-        expected = getattr(e, "expected", None)
-        if expected:
-            hint = _("expected {expected}").format(expected=_describe_expected(set(expected)))
     return Diagnostic("E001", "error", span, message, hint, source_name)
 
 
@@ -336,13 +349,15 @@ def _unclosed(text: str, brace: int, lo: int, hi: int, source_name: str) -> Diag
 
 
 def _last_token_span(text: str, line: int, column: int) -> n.Span:
-    """Where a chunk ran out: the last non-blank character before (line, column)."""
-    lines = text.splitlines()
+    """Where a chunk ran out: the last non-blank character before (line, column). Lines
+    are counted as the parser counts them, by newlines (str.splitlines would also break
+    at a form feed or U+2028 in a comment)."""
+    lines = text.split("\n")
     for ln in range(min(line, len(lines)), 0, -1):
         stripped = lines[ln - 1].split("#", 1)[0].rstrip()
         if stripped:
             return n.Span(ln, len(stripped), ln, len(stripped) + 1)
-    return n.Span(line, column, line, column + 1)
+    return n.Span(line, column, line, column + 1)  # pragma: no cover - the line of the last token has code
 
 
 def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
@@ -352,8 +367,6 @@ def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
         return _("write a band as an interval with a comma, e.g. [90, 100] or [80, 90)")
     if tok.type in ("INT", "DECIMAL") and expected & {"LSQB", "LPAR"} and "ELSE" in expected:
         return _("write the band as an interval in brackets, e.g. [{number}, 100] or [{number}, ..)").format(number=tok)
-    if tok.type in ("INT", "DECIMAL") and "PERCENT" in expected and "INT" not in expected:
-        return _("a share needs its percent sign: 60%")
     if tok.type == "NAME":  # a misspelt keyword is likelier than a missing bracket
         close = _close_keyword(str(tok))
         if close:
@@ -378,7 +391,7 @@ def _close_keyword(word: str) -> str | None:
 
 
 def _span(meta: Any) -> n.Span:
-    if getattr(meta, "empty", True):
+    if getattr(meta, "empty", True):  # pragma: no cover - only 'start' can match no token, and it keeps no span
         return n.Span.unknown()
     return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
 

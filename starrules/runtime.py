@@ -266,10 +266,6 @@ class Memo(dict[Any, Any]):
             self[raw] = value
         return value
 
-    def typed(self, raw: Any) -> Any:
-        """A value that is not a text, read through the memo of its class."""
-        return self.by[raw.__class__][raw]
-
 
 class _Kinds(dict[type, Any]):
     """Class -> the memo of raw values of that class (or a reader that remembers nothing)."""
