@@ -129,7 +129,8 @@ def range_problem(value: object, typ: m.Type, spec: n.TypeSpec, literal: bool = 
     if isinstance(spec, n.ScoreType) and isinstance(value, Decimal):
         if not spec.low <= value <= spec.high:
             return _("a score from {low} to {high}").format(low=fmt_number(spec.low), high=fmt_number(spec.high))
-        if spec.step is not None and not literal and not on_step(value - spec.low, spec.step):
+        # a step of 0 or less is the checker's E302; a value is then not held to it
+        if spec.step is not None and spec.step > 0 and not literal and not on_step(value - spec.low, spec.step):
             return _("a multiple of {step} from {low} to {high}").format(
                 step=fmt_number(spec.step), low=fmt_number(spec.low), high=fmt_number(spec.high))
         return None
