@@ -22,6 +22,7 @@ from fuzz.harness import check_text
 
 import starrules
 from starrules.errors import InputError, StarDiagnosticError
+from starrules.parser import flatten_parentheses
 
 HERE = Path(__file__).parent / "regressions"
 CASES = sorted(HERE.glob("*.txt"))
@@ -44,6 +45,36 @@ def test_regression(path: Path) -> None:
             starrules.loads(text, path.name)
         assert expect in [d.code for d in caught.value.diagnostics]
         check_text(text)
+
+
+@pytest.mark.parametrize(("text", "flat"), [
+    ("((x))", "( x )"),  # the inner pair blanked, positions kept
+    ("(((x)))", "(  x  )"),
+    ("max((a))", "max( a )"),  # the call's own parentheses stay
+    ("max((a, b))", "max((a, b))"),  # a list of two is not one expression: left alone
+    ("(( ))", "(( ))"),  # nothing inside: left for the parser to refuse
+    ("((a) + (b))", "((a) + (b))"),  # the inner pair does not close where the outer does
+    ('f(("((x))"))', 'f( "((x))" )'),  # a text in quotes is not read
+    ("((x)) # ((y))\n((z))", "( x ) # ((y))\n( z )"),  # nor a comment
+    ("(.., 60] ((x))", "(.., 60] ( x )"),  # an interval's unclosed bracket does not pair
+])
+def test_redundant_parentheses_are_blanked(text: str, flat: str) -> None:
+    assert flatten_parentheses(text) == flat
+
+
+def test_redundant_parentheses_change_nothing_but_the_work() -> None:
+    # found by make fuzz: 3,000 brackets around a name, then one more '(' copied in, took
+    # over a second to refuse (each level of brackets is ten reductions, read twice); the
+    # same scheme with one pair of brackets loads to the same program, and the broken
+    # one is refused at the same place as before
+    plain = "scheme \"p\"\nlevels stars 0..5\ninput x : score 0..10\nscore s = max((x), 1)\nband s { 5: [5, ..) 0: else }\n"
+    deep = plain.replace("(x)", "(" * 3000 + "x" + ")" * 3000)
+    assert starrules.loads(deep).program == starrules.loads(plain).program
+    broken = deep.replace("x)", "x))", 1)
+    with pytest.raises(StarDiagnosticError) as caught:
+        starrules.loads(broken)
+    [d] = caught.value.diagnostics
+    assert (d.code, d.span.line) == ("E001", 4)  # the line of the score, as before
 
 
 def test_deep_parentheses_evaluate_alike() -> None:
