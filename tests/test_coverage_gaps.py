@@ -182,3 +182,24 @@ def test_a_product_beyond_80_digits_leaves_the_fast_path(engine: str) -> None:
     assert (far.scores["积"], far.level) == (Decimal(10) ** 87, 2)
     near = scheme.evaluate({"甲": 10, "乙": 3, "丙": 2}, engine=engine)
     assert (near.scores["积"], near.level) == (60, 1)
+
+
+def test_a_name_where_a_bracket_should_close_is_told_the_bracket() -> None:
+    # parser._slip_hint: after max(x the parser wants ',' or ')'; a name there (qq, no
+    # keyword close to it) more likely follows a bracket left open than a missing comma
+    text = ('scheme "p"\nlevels stars 0..5\ninput x : score 0..10\nscore s = max(x qq)\n'
+            "band s { 5: [5, ..) 0: else }\n")
+    with pytest.raises(StarSyntaxError) as caught:
+        starrules.loads(text)
+    [d] = caught.value.diagnostics
+    assert (d.code, d.span.line, d.span.column, d.message) == ("E001", 4, 17, "unexpected 'qq' here")
+    assert d.hint is not None and d.hint.startswith("a bracket may be missing: close the open one with")
+    assert "')'" in d.hint
+
+
+def test_flattening_brackets_stops_a_text_left_open_at_its_line() -> None:
+    # parser.flatten_parentheses: a quote left open ends at its line (as the grammar's
+    # STRING cannot cross one), so the brackets on the next line are still flattened
+    from starrules.parser import flatten_parentheses
+
+    assert flatten_parentheses('"((x))\n((y))') == '"((x))\n( y )'
