@@ -154,11 +154,8 @@ def flatten_parentheses(text: str) -> str:
     while i < end:
         ch = text[i]
         if ch == '"' or ch == "#":  # a text ends at its quote or its line, a comment at its line
-            stop = text.find('"' if ch == '"' else "\n", i + 1)
-            line_end = text.find("\n", i + 1)
-            if ch == '"' and (stop == -1 or (line_end != -1 and line_end < stop)):
-                stop = line_end
-            i = end if stop == -1 else stop + 1
+            ends = [k for k in (text.find("\n", i + 1), text.find('"', i + 1) if ch == '"' else -1) if k != -1]
+            i = min(ends) + 1 if ends else end
             continue
         if ch == "(":
             opens.append(i)

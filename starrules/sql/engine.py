@@ -279,11 +279,10 @@ class _Builder:
         self.badges = [(label, at[c]) for label, c in names.badges]
         self.vetoes = [(name, at[c]) for kind, name, c in names.overrides if kind == "veto"]
         self.held = [(name, at[c]) for kind, name, c in names.overrides if kind != "veto"]
-        self.i = {k: at[c] for k, c in (("rank", lower.RANK), ("band", lower.BAND_RANK), ("limit", lower.LIMIT),
-                                        ("total", lower.TOTAL), ("reason", lower.REASON))}
+        self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
+        self.i_total, self.i_reason = at[lower.TOTAL], at[lower.REASON]
 
     def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
-        i = self.i
         vals = self.inputs(r)
         if self.sets or self.numbers:
             cells = list(vals)
@@ -296,19 +295,19 @@ class _Builder:
                     cells[k] = Decimal(v)
             vals = tuple(cells)
         if status != "rated":
-            res = Result.fast(self.lazy, status, None, None, None, None, r[i["reason"]], (), None, (), (),
+            res = Result.fast(self.lazy, status, None, None, None, None, r[self.i_reason], (), None, (), (),
                               self.period, vals, (), None)
             res._scores, res._total = {}, None
         else:
-            rank = int(r[i["rank"]])
-            lim = r[i["limit"]]
+            rank = int(r[self.i_rank])
+            lim = r[self.i_limit]
             res = Result.fast(self.lazy, "rated", self.values[rank], rank, self.labels[rank],
-                              self.values[int(r[i["band"]])], r[i["reason"]], tuple(n for n, j in self.before if r[j]),
+                              self.values[int(r[self.i_band])], r[self.i_reason], tuple(n for n, j in self.before if r[j]),
                               None if lim is None else int(lim), tuple(b for b, j in self.badges if r[j]),
                               tuple(v for v, j in self.vetoes if r[j]), self.period, vals, (), None,
                               tuple(h for h, j in self.held if r[j]))
             res._scores = {name: Decimal(v) for name, v in zip(self.score_names, self.scores(r), strict=True)}
-            total = r[i["total"]]
+            total = r[self.i_total]
             res._total = None if total is None else Decimal(total)
         res._id, res._groups = ident_, groups
         return res

@@ -311,10 +311,10 @@ product of more digits overflows there, though the result type could have held i
 
 
 def _product(lw: _Lower, e: n.BinOp | n.Each, left: m.Expr, right: m.Expr) -> exp.Expr:
-    """``e``, the product ``left * right``. When the product may need more than 18 digits, both factors are
-    cast to their own exact types, the left one at least 19 digits wide: every dialect
-    then multiplies in a type wide enough for every value the declarations allow (up to
-    38 digits; a value beyond that is an overflow error, never rounded)."""
+    """``e``, the product ``left * right``. When it may need more than 18 digits, both
+    factors are cast to their own exact types, the left one at least 19 digits wide: every
+    dialect then multiplies in a type wide enough for every value the declarations allow
+    (up to 38 digits; a value beyond that is an overflow error, never rounded)."""
     a, b = lw(left), lw(right)
     rs = lw.types.ranges
     sa, sb = lw.types.places(left), lw.types.places(right)
