@@ -208,15 +208,8 @@ def _option(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 
 def duplicates(rating: Rating) -> dict[str, list[int]]:
-    """The ids on more than one outcome of ``rating``, each with the records' places
-    (0-based), in the order the ids first appear; outcomes without an id (or with an
-    empty one) are never duplicates."""
-    seen: dict[str, list[int]] = {}
-    for o in rating.outcomes:
-        ident = o.id
-        if ident is not None and ident != "":
-            seen.setdefault(ident, []).append(o.row)
-    return {k: v for k, v in seen.items() if len(v) > 1}
+    """The ids on more than one outcome of ``rating`` (:meth:`Rating.duplicate_ids`)."""
+    return rating.duplicate_ids()
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

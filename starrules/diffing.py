@@ -198,7 +198,7 @@ def _population(old: Scheme, new: Scheme, records: list[Mapping[str, object]],
     return out
 
 
-def _ident(before: tuple[Outcome, ...] | StarError, after: tuple[Outcome, ...] | StarError, row: int) -> str | None:
+def _ident(before: Sequence[Outcome] | StarError, after: Sequence[Outcome] | StarError, row: int) -> str | None:
     for outcomes in (before, after):
         if not isinstance(outcomes, StarError) and outcomes[row].id is not None:
             return outcomes[row].id
@@ -211,7 +211,7 @@ def _outcome_verdict(o: Outcome | StarError) -> Verdict:
     return Verdict(o.status, o.level, o.reason, o.total, tuple(o.flags), "", o.level_label)
 
 
-def _traced(scheme: Scheme, record: Mapping[str, object], outcomes: tuple[Outcome, ...] | StarError, row: int,
+def _traced(scheme: Scheme, record: Mapping[str, object], outcomes: Sequence[Outcome] | StarError, row: int,
             period: int | None, history: list[Any] | None) -> Verdict:
     """The outcome of one row with its trace: the entity evaluated again with the
     reference interpreter, then the moves the quotas and selections made."""

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil, floor
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -246,22 +246,63 @@ def counts_line(counts: Mapping[str, int]) -> str:
         rows=counts["rows"], rated=counts["rated"], invalid=counts["invalid"], ineligible=counts["ineligible"])
 
 
+@runtime_checkable
+class Tallied(Protocol):
+    """Outcomes kept elsewhere (a database table) that count themselves without being
+    made: rows by status, rated rows by level rank, and the ids on more than one row."""
+
+    statuses: Mapping[str, int]
+    level_ranks: Mapping[int, int]
+
+    def duplicate_ids(self) -> dict[str, list[int]]: ...
+
+    def levels(self) -> list[int | str | None]: ...
+
+
 @attrs.frozen
 class Rating:
-    outcomes: tuple[Outcome, ...]
+    """The outcomes of a population, one per record in input order, and the quota
+    reports. ``outcomes`` is a tuple, or for a population rated in SQL a sequence that
+    makes each outcome when it is first read (equal to the tuple of the same outcomes)."""
+
+    outcomes: Sequence[Outcome]
     reports: tuple[QuotaReport, ...]
     levels: m.Levels
 
     def counts(self) -> dict[str, int]:
         """Rows by status, and rated rows by level label."""
-        statuses = Counter(o.status for o in self.outcomes)
-        levels = Counter(o.level for o in self.outcomes if o.status == "rated")
+        if isinstance(self.outcomes, Tallied):  # counted where the outcomes are kept
+            statuses, ranks = self.outcomes.statuses, self.outcomes.level_ranks
+        else:
+            statuses = Counter(o.status for o in self.outcomes)
+            by_value = Counter(o.level for o in self.outcomes if o.status == "rated")
+            ranks = Counter({rank: by_value[self.levels.value(rank)] for rank in range(len(self.levels.labels))})
         out = {"rows": len(self.outcomes)}
         for status in ("rated", "invalid", "ineligible"):
             out[status] = statuses[status]
         for rank, label in enumerate(self.levels.labels):
-            out[label] = levels[self.levels.value(rank)]
+            out[label] = ranks[rank]
         return out
+
+    def level_column(self) -> list[int | str | None]:
+        """Every outcome's level (after the quotas; None where not rated), in row order:
+        for a population rated in SQL, one column read without making the outcomes."""
+        if isinstance(self.outcomes, Tallied):
+            return self.outcomes.levels()
+        return [o.level for o in self.outcomes]
+
+    def duplicate_ids(self) -> dict[str, list[int]]:
+        """The ids on more than one outcome, each with the records' places (0-based), in
+        the order the ids first appear; outcomes without an id (or with an empty one) are
+        never duplicates."""
+        if isinstance(self.outcomes, Tallied):
+            return self.outcomes.duplicate_ids()
+        seen: dict[str, list[int]] = {}
+        for o in self.outcomes:
+            ident = o.id
+            if ident is not None and ident != "":
+                seen.setdefault(ident, []).append(o.row)
+        return {k: v for k, v in seen.items() if len(v) > 1}
 
     def unmet(self) -> tuple[QuotaReport, ...]:
         return tuple(r for r in self.reports if r.met is False)

@@ -204,7 +204,7 @@ class Result:
         if self._inputs is _UNSET:
             lazy = self._lazy
             assert lazy is not None
-            self._inputs = {name: (unscale(v, s) if s is not None else v)
+            self._inputs = {name: (unscale(v, s) if s is not None and v is not None else v)
                             for name, s, v in zip(lazy.input_names, lazy.input_scales, self._values, strict=True)}
         return self._inputs
 
@@ -259,7 +259,8 @@ class Result:
         if lazy is not None and self._inputs is _UNSET:
             i = lazy.input_index[name]
             scale = lazy.input_scales[i]
-            return str(self._values[i]) if scale is None else str(unscale(self._values[i], scale))
+            value = self._values[i]
+            return str(value) if scale is None or value is None else str(unscale(value, scale))
         return str(self.inputs[name])
 
     FIELDS = ("status", "level", "level_rank", "level_label", "band_level", "reason", "total", "scores", "flags",

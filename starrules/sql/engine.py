@@ -20,9 +20,7 @@ An entity's explanation is made on demand by the reference interpreter
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
-from operator import itemgetter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +28,10 @@ from sqlglot import exp
 
 from starrules import frames, interpreter
 from starrules import model as m
-from starrules.errors import InputProblem, StarError
+from starrules.errors import StarError
 from starrules.i18n import N_, _
-from starrules.population import Move, Outcome, Rating
-from starrules.result import Lazy, Result
-from starrules.sql import duck, lower, statements
+from starrules.population import Rating
+from starrules.sql import duck, lower, outcomes, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
 from starrules.sql.reading import ident
@@ -125,9 +122,10 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
     con = duck.connect()
     try:
         kinds = load(con, program, data, extra)
-        return _rate(con, program, kinds, period)
-    finally:
+        return _rate(con, program, kinds, period)  # its outcomes keep the connection
+    except BaseException:
         con.close()
+        raise
 
 
 def _needs_canon(con: Any, program: m.Program) -> bool:
@@ -181,9 +179,6 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
     if _needs_canon(con, program):
         _canon(con, program)
     steps = Steps(con, program)
-    if program.quotas or program.selections:
-        steps.ids = {int(r[0]): r[1] for r in con.execute(exp.select(col(ROW), col(lower.ID)).from_(
-            statements.table(POP)).sql(dialect="duckdb")).fetchall()}
     reports = steps.all() if program.quotas or program.selections else []
 
     # the main ranking and the flags at the final level (and at the level before)
@@ -200,127 +195,32 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
         *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(statements.table(POP))
     con.execute(statements.create_as("#final", final).sql(dialect="duckdb"))
     names = lower.columns(program)
-    # DECIMALs come back as their text, read by Decimal() in Python: a DuckDB cursor
-    # makes each Decimal about ten times slower (most of the time of fetching a row)
+    # DECIMALs come back as the integers of their digits (8.5 in DECIMAL(8, 6): 8500000),
+    # scaled as the compiled evaluator's numbers are: a DuckDB cursor makes each Decimal
+    # about ten times slower, and a result makes its Decimals only when they are read
     typed = con.execute(statements.table_columns(ENTITY).sql(dialect="duckdb")).fetchall()
-    decimals = {name for name, sql_type in typed if str(sql_type).upper().startswith("DECIMAL")}
-    picked: list[exp.Expr] = [exp.alias_(exp.Cast(this=col(name, ENTITY), to=exp.DataType.build("VARCHAR")),
-                                         ident(name)) if name in decimals else col(name, ENTITY) for name, _t in typed]
+    decimals = {name: outcomes.decimal_type(str(sql_type)) for name, sql_type in typed}
+    picked: list[exp.Expr] = [col(name, ENTITY) if d is None else exp.alias_(outcomes.digits(col(name, ENTITY), *d),
+                                                                           ident(name)) for name, d in decimals.items()]
+    scales = {name: None if d is None else d[1] for name, d in decimals.items()}
     final_cols = [AT, "#place", *[f"#f{i}" for i in range(len(flags_now))], *[f"#b{i}" for i in range(len(flags_before))]]
-    out = exp.select(*picked, *[col(c, "#final") for c in final_cols]).from_(statements.table(ENTITY)).join(
-        statements.table("#final"), using=[ident(ROW)], join_type="LEFT").order_by(col(ROW, ENTITY))
-    bad = exp.select(col(ROW, "input"), *[col(x, "input") for x in names.inputs]).from_(statements.table("input")).join(
-        statements.table(ENTITY), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY))).where(
-        exp.EQ(this=col(lower.STATUS, ENTITY), expression=exp.Literal.string("invalid")))
-    cells = {int(c[0]): dict(zip(names.inputs, c[1:], strict=True))
-             for c in con.execute(bad.sql(dialect="duckdb")).fetchall()}
-    cur = con.execute(out.sql(dialect="duckdb"))
-    heads = [d[0] for d in cur.description]
-    build = _Builder(program, names, {h: i for i, h in enumerate(heads)}, [n for n, _c in flags_now], period,
-                     decimals)
-    at = build.at
-    outcomes: list[Outcome] = []
-    values, labels = levels.values, levels.labels
-    i_row, i_status, i_reason, i_id, i_at, i_place = at[ROW], at[lower.STATUS], at[lower.REASON], at[lower.ID], \
-        at[AT], at["#place"]
-    i_groups = [(g, at[c]) for g, c in names.groups]
-    i_problems = [(x, at[c]) for x, c in names.problems]
-    i_flags = [(n, at[f"#f{k}"]) for k, n in enumerate(build.flag_names)]
-    moves_of, sel_flags, ties_of = steps.moves, steps.sel_flags, steps.ties
-    while True:
-        batch = cur.fetchmany(10000)
-        if not batch:
-            break
-        for r in batch:
-            row, status = int(r[i_row]), r[i_status]
-            groups = {g: r[j] for g, j in i_groups}
-            ident_ = r[i_id]
-            if status == "invalid" and any(r[j] is not None for _x, j in i_problems):
-                problems = tuple(InputProblem(x, cells[row][x], r[j]) for x, j in i_problems if r[j] is not None)
-                outcomes.append(Outcome(row, "invalid", ident_, groups, None, None, None, r[i_reason], None, (),
-                                        None, (), None, problems))
-                continue
-            res = build.result(r, status, ident_, groups)
-            if status != "rated":
-                outcomes.append(Outcome(row, status, ident_, groups, None, None, None, r[i_reason], None, (), None,
-                                        (), res))
-                continue
-            now = int(r[i_at])
-            moves: tuple[Move, ...] = tuple(moves_of.get(row, ()))
-            flags = tuple(n for n, j in i_flags if r[j]) + tuple(sel_flags.get(row, ()))
-            reason = moves[-1].rule if moves else r[i_reason]
-            outcome = Outcome(row, "rated", ident_, groups, values[now], labels[now], res.level, reason,
-                              res._total, flags, int(r[i_place]), moves, res)
-            outcome.ties = tuple(ties_of.get(row, ()))
-            outcomes.append(outcome)
-    return Rating(tuple(outcomes), tuple(reports), levels)
-
-
-class _Builder:
-    """The :class:`Result` of a row of the final query: its inputs kept as the row's
-    tuple of values (the dict made on first use, as the compiled evaluator's results do),
-    every other field read by a column index found once."""
-
-    def __init__(self, program: m.Program, names: lower.Columns, at: dict[str, int], flag_names: list[str],
-                 period: int | None, decimals: set[str]) -> None:
-        self.at = at
-        self.flag_names = flag_names
-        self.period = period
-        levels = program.levels
-        self.values, self.labels = levels.values, levels.labels
-        kinds = {i.name: i.type.kind for i in program.inputs}
-        self.lazy = Lazy(tuple(names.inputs), (None,) * len(names.inputs), (), (), None, None, ())
-        self.inputs = _getter([at[x] for x in names.inputs])
-        self.sets = [k for k, x in enumerate(names.inputs) if kinds[x] == "set"]
-        self.numbers = [k for k, x in enumerate(names.inputs) if x in decimals]
-        self.score_names = tuple(names.scores)
-        self.scores = _getter([at[x] for x in names.scores])
-        self.before = [(n, at[f"#b{k}"]) for k, n in enumerate(flag_names)]
-        self.badges = [(label, at[c]) for label, c in names.badges]
-        self.vetoes = [(name, at[c]) for kind, name, c in names.overrides if kind == "veto"]
-        self.held = [(name, at[c]) for kind, name, c in names.overrides if kind != "veto"]
-        self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
-        self.i_total, self.i_reason = at[lower.TOTAL], at[lower.REASON]
-
-    def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
-        vals = self.inputs(r)
-        if self.sets or self.numbers:
-            cells = list(vals)
-            for k in self.sets:  # the table holds a set as its members joined by 、
-                v = cells[k]
-                cells[k] = None if v is None else frozenset(x for x in str(v).split("、") if x)
-            for k in self.numbers:
-                v = cells[k]
-                if v is not None:
-                    cells[k] = Decimal(v)
-            vals = tuple(cells)
-        if status != "rated":
-            res = Result.fast(self.lazy, status, None, None, None, None, r[self.i_reason], (), None, (), (),
-                              self.period, vals, (), None)
-            res._scores, res._total = {}, None
-        else:
-            rank = int(r[self.i_rank])
-            lim = r[self.i_limit]
-            res = Result.fast(self.lazy, "rated", self.values[rank], rank, self.labels[rank],
-                              self.values[int(r[self.i_band])], r[self.i_reason], tuple(n for n, j in self.before if r[j]),
-                              None if lim is None else int(lim), tuple(b for b, j in self.badges if r[j]),
-                              tuple(v for v, j in self.vetoes if r[j]), self.period, vals, (), None,
-                              tuple(h for h, j in self.held if r[j]))
-            res._scores = {name: Decimal(v) for name, v in zip(self.score_names, self.scores(r), strict=True)}
-            total = r[self.i_total]
-            res._total = None if total is None else Decimal(total)
-        res._id, res._groups = ident_, groups
-        return res
-
-
-def _getter(indices: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    """A function giving the row's values at ``indices``, always as a tuple."""
-    if not indices:
-        return lambda r: ()
-    if len(indices) == 1:
-        k = indices[0]
-        return lambda r: (r[k],)
-    return itemgetter(*indices)
+    invalid = exp.EQ(this=col(lower.STATUS, ENTITY), expression=exp.Literal.string("invalid"))
+    cells = [exp.alias_(exp.Case(ifs=[exp.If(this=invalid.copy(), true=col(x, "input"))]), ident(outcomes.CELL + x))
+             for x in names.inputs]  # the raw cells of a row with bad inputs, for its problems
+    out = exp.select(*picked, *[col(c, "#final") for c in final_cols], *cells).from_(statements.table(ENTITY)).join(
+        statements.table("#final"), using=[ident(ROW)], join_type="LEFT").join(
+        statements.table("input"), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY)),
+        join_type="LEFT").order_by(col(ROW, ENTITY))
+    con.execute(statements.create_as(outcomes.OUT, out).sql(dialect="duckdb"))
+    for done in ("#final", POP, ENTITY, "input"):  # what is left is the outcomes' table
+        con.execute(exp.Drop(tables=[statements.table(done)], kind="TABLE").sql(dialect="duckdb"))
+    heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
+    build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps.moves,
+                             steps.sel_flags, steps.ties)
+    rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(statements.table(outcomes.OUT)).sql(
+        dialect="duckdb")).fetchone()[0]
+    select = exp.select(*[col(h) for h in heads]).from_(statements.table(outcomes.OUT))
+    return Rating(outcomes.TableOutcomes(con, int(rows), build.outcome, select, levels.values), tuple(reports), levels)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:

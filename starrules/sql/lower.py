@@ -703,7 +703,7 @@ def _final(program: m.Program, names: Columns, conds: dict[str, str], source: st
     limit = col(f"#l{last}")
     band = col(BAND_RANK)
 
-    problem_reason = reading.reason_expr(program, types)
+    problem_reason = reading.reason_expr(program)
     gate_reason = [exp.If(this=g, true=exp.Literal.string(r.name)) for r, g in gates]
     reason = exp.Case(ifs=[exp.If(this=exp.Not(this=_paren(valid.copy())), true=problem_reason), *gate_reason,
                            *reason_ifs], default=exp.Null())

@@ -50,7 +50,7 @@ from starrules.population import (
     share_count,
 )
 from starrules.sql import statements
-from starrules.sql.lower import ROW, SqlUnsupported, col, condition
+from starrules.sql.lower import ID, ROW, SqlUnsupported, col, condition
 from starrules.sql.reading import ident
 from starrules.values import canonical_text
 
@@ -323,7 +323,7 @@ class Steps:
             gname = str(gname)
             np_, _slots, _k, n = info[gname]
             if not 0 <= to <= levels.top or (lim is not None and to > lim):
-                ident_ = self.ids.get(int(row))
+                ident_ = self.ident(int(row))
                 notes[gname].append(_("{entity} cannot move beyond {level}").format(entity=ident_ or row,
                                                                                    level=levels.label(at)))
                 continue
@@ -339,7 +339,11 @@ class Steps:
         self.apply_moves(moved)
         return {gname: "; ".join(ns) or None for gname, ns in notes.items()}
 
-    ids: dict[int, str | None] = attrs.field(factory=dict)
+    def ident(self, row: int) -> str | None:
+        """The id of the entity on ``row`` (asked for only in a rare note)."""
+        found = self.run(exp.select(col(ID)).from_(statements.table(POP)).where(
+            exp.EQ(this=col(ROW), expression=_lit(row))))
+        return found[0][0] if found else None
 
     def fill(self, q: m.PopRule, field: str | None, targets: dict[str, int],
              counts: dict[str, int]) -> dict[str, str | None]:

@@ -16,6 +16,7 @@ engines read any number of places), never rounded.
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Mapping
@@ -32,10 +33,11 @@ from starrules.i18n import _
 
 READ_PLACES = 6  # decimal places a number cell may have in SQL
 SET_JOIN = "、"  # a set's members as one text, in declared order
-WHITESPACE = "".join(chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace())
+_EVERY = "".join(map(chr, range(sys.maxunicode + 1)))  # scanned by re at C speed (a loop took 0.5 s)
+WHITESPACE = "".join(re.findall(r"\s", _EVERY))  # re's \s is str.isspace, \d is Unicode category Nd
 # every digit Python's \d and Decimal read (Unicode category Nd), translated to 0-9
-_OTHER_DIGITS = "".join(chr(i) for i in range(sys.maxunicode + 1)
-                        if unicodedata.category(chr(i)) == "Nd" and not chr(i).isascii())
+_OTHER_DIGITS = "".join(re.findall(r"[^0-9]", "".join(re.findall(r"\d", _EVERY))))
+del _EVERY
 _ASCII_DIGITS = "".join(str(unicodedata.decimal(c)) for c in _OTHER_DIGITS)
 
 
@@ -46,8 +48,8 @@ def ident(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
 
 
-def col(name: str) -> exp.Column:
-    return exp.Column(this=ident(name))
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
 def s(text: str) -> exp.Literal:
@@ -221,7 +223,7 @@ def py_repr(x: exp.Expr) -> exp.Expr:
 
 # ---- the CTEs -------------------------------------------------------------------------
 
-RAW, TEXT, NUM, DEC, PROBLEM = "#raw:", "#t:", "#n:", "#d:", "#problem:"
+RAW, TEXT, NUM, DEC, PROBLEM, WHY = "#raw:", "#t:", "#n:", "#d:", "#problem:", "#why:"
 
 
 def _digits(t: exp.Expr) -> exp.Expr:
@@ -296,34 +298,72 @@ def _repr(raw: exp.Expr, kind: str) -> exp.Expr:
 
 
 def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> list[tuple[str, exp.Select]]:
-    """``#text`` (raw and trimmed cells), ``#num`` (number texts), ``#read`` (values and
-    problems). ``types`` gives the kind of a typed column (see COLUMN_KINDS); text by default."""
+    """The CTEs that read the source's cells, ending in ``#read``: per row ``#row``,
+    ``#id``, the groups and, per input, its value (NULL when it has a problem), its
+    problem (``#problem:``) and the piece of the row's reason it gives (``#why:``).
+    ``types`` gives the kind of a typed column (see COLUMN_KINDS); text by default.
+
+    A text input is read on each row (trimming it is all there is to it). Every other
+    input is read once per distinct cell (``#text@k`` .. ``#value@k``, k its place among
+    the inputs) and joined back: a column of a population holds few distinct values, and
+    reading a number takes some thirty string operations."""
     kinds = {i.name: (types or {}).get(i.name, "text") for i in program.inputs}
     src = exp.Table(this=ident(source))
+    per_row = [i for i in program.inputs if i.type.kind == "text"]
     text = exp.select(col("#row"))
     for inp in program.inputs:
-        raw = col(inp.name)
-        kind = kinds[inp.name]
-        cell = exp.Nullif(this=_strip(raw.copy()), expression=s("")) if kind == "text" else \
-            exp.Cast(this=raw.copy(), to=exp.DataType.build("VARCHAR"))
-        text = text.select(exp.alias_(raw.copy(), ident(RAW + inp.name)), exp.alias_(cell, ident(TEXT + inp.name)),
-                           append=True, copy=False)
+        text = text.select(exp.alias_(col(inp.name), ident(RAW + inp.name)), append=True, copy=False)
+        if inp in per_row:
+            text = text.select(exp.alias_(_cell(inp, kinds[inp.name]), ident(TEXT + inp.name)), append=True, copy=False)
     ident_field = program.id_field
     text = text.select(exp.alias_(_strip(_py_str(col(ident_field), kinds[ident_field])) if ident_field else exp.Cast(
         this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident("#id")), append=True, copy=False)
     for g in program.group_fields:
         text = text.select(exp.alias_(exp.Coalesce(this=_strip(_py_str(col(g), kinds[g])), expressions=[s("")]),
                                       ident("#group:" + g)), append=True, copy=False)
-    text = text.from_(src)
+    ctes, rows = _chain(per_row, kinds, [("#text", text.from_(src))], "")
+    out = exp.select(*[col(c, "#r") for c in ["#row", "#id"] + ["#group:" + g for g in program.group_fields]])
+    joins: list[tuple[str, int]] = []
+    for k, inp in enumerate(program.inputs):
+        if inp in per_row:
+            out = out.select(*[col(c + inp.name, "#r") for c in (PROBLEM, "", WHY)], append=True, copy=False)
+            continue
+        cell = exp.select(exp.alias_(col(inp.name), ident(RAW + inp.name)),
+                          exp.alias_(_cell(inp, kinds[inp.name]), ident(TEXT + inp.name))).from_(
+            exp.select(col(inp.name)).distinct().from_(src.copy()).subquery("#cells"))
+        more, last = _chain([inp], kinds, [(f"#text@{k}", cell)], f"@{k}")
+        ctes += more
+        ctes.append((f"#value@{k}", _values([inp], kinds, last, [RAW + inp.name])))
+        out = out.select(*[col(c + inp.name, f"#v{k}") for c in (PROBLEM, "", WHY)], append=True, copy=False)
+        joins.append((inp.name, k))
+    ctes.append(("#rows", _values(per_row, kinds, rows, ["#row", "#id"] + [RAW + i.name for i in program.inputs]
+                                 + ["#group:" + g for g in program.group_fields])))
+    out = out.from_(exp.Table(this=ident("#rows"), alias=exp.TableAlias(this=ident("#r"))))
+    for name, k in joins:
+        out = out.join(exp.Table(this=ident(f"#value@{k}"), alias=exp.TableAlias(this=ident(f"#v{k}"))),
+                       on=exp.NullSafeEQ(this=col(RAW + name, "#r"), expression=col(RAW + name, f"#v{k}")),
+                       join_type="LEFT", copy=False)
+    return ctes + [("#read", out)]
 
-    # numbers in four steps (each reads the columns of the one before): the cell with
-    # ASCII digits, the number text, its parts, its checks and value; sets: the cell
-    # with every separator a comma
-    num0 = exp.select(exp.Star()).from_(exp.Table(this=ident("#text")))
-    num1 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num0")))
-    num2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num1")))
-    num3 = exp.select(exp.Star()).from_(exp.Table(this=ident("#num2")))
-    for inp in program.inputs:
+
+def _cell(inp: m.Input, kind: str) -> exp.Expr:
+    """The cell as text: trimmed, NULL when blank (a typed cell: its text)."""
+    raw = col(inp.name)
+    if kind == "text":
+        return exp.Nullif(this=_strip(raw), expression=s(""))
+    return exp.Cast(this=raw, to=exp.DataType.build("VARCHAR"))
+
+
+def _chain(inputs: list[m.Input], kinds: Kinds, ctes: list[tuple[str, exp.Select]],
+           suffix: str) -> tuple[list[tuple[str, exp.Select]], str]:
+    """The steps that read ``inputs`` from the last of ``ctes`` (which holds their raw
+    and trimmed cells): numbers in four steps (each reads the columns of the one before:
+    the cell with ASCII digits, the number text, its parts, its checks and value), sets
+    with every separator a comma, then every input's problem and value. Each step is
+    ``SELECT *`` and its columns; a step with none is left out. Gives the CTEs and the
+    name of the last."""
+    steps: list[list[exp.Expr]] = [[], [], [], []]
+    for inp in inputs:
         if inp.type.kind in ("number", "count", "percent"):
             t: exp.Expr = col(TEXT + inp.name)
             if inp.type.kind == "percent":
@@ -331,45 +371,51 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
                                 expressions=[s("%"), s("％")])
                 inner = _strip(exp.Substring(this=t.copy(), start=exp.Literal.number(1),
                                              length=exp.Sub(this=_len(t.copy()), expression=exp.Literal.number(1))))
-                num0 = num0.select(exp.alias_(signed, ident("#pct:" + inp.name)), append=True, copy=False)
+                steps[0].append(exp.alias_(signed, ident("#pct:" + inp.name)))
                 t = _case((signed.copy(), inner), default=t.copy())
-            num0 = num0.select(exp.alias_(_digits(t), ident("#ascii:" + inp.name)), append=True, copy=False)
-            num1 = num1.select(exp.alias_(_number_text(col("#ascii:" + inp.name)), ident(NUM + inp.name)),
-                               append=True, copy=False)
-            for prefix, e in _number_parts(col(NUM + inp.name)):
-                num2 = num2.select(exp.alias_(e, ident(prefix + inp.name)), append=True, copy=False)
-            for prefix, e in _number_checks(inp.name):
-                num3 = num3.select(exp.alias_(e, ident(prefix + inp.name)), append=True, copy=False)
+            steps[0].append(exp.alias_(_digits(t), ident("#ascii:" + inp.name)))
+            steps[1].append(exp.alias_(_number_text(col("#ascii:" + inp.name)), ident(NUM + inp.name)))
+            steps[2] += [exp.alias_(e, ident(prefix + inp.name)) for prefix, e in _number_parts(col(NUM + inp.name))]
+            steps[3] += [exp.alias_(e, ident(prefix + inp.name)) for prefix, e in _number_checks(inp.name)]
         elif inp.type.kind == "set":
             seps = ",，、;；|/" + WHITESPACE
             norm = _cat(s(","), exp.Replace(this=exp.Translate(this=col(TEXT + inp.name), from_=s(seps),
                                                                to=s("," * len(seps))),
                                             expression=s(","), replacement=s(",,")), s(","))
-            num1 = num1.select(exp.alias_(norm, ident("#norm:" + inp.name)), append=True, copy=False)
-
-    read = exp.select(exp.Star()).from_(exp.Table(this=ident("#num3")))
-    for inp in program.inputs:
+            steps[1].append(exp.alias_(norm, ident("#norm:" + inp.name)))
+    read: list[exp.Expr] = []
+    for inp in inputs:
         problem, value = _read(inp, kinds[inp.name])
-        read = read.select(exp.alias_(problem, ident(PROBLEM + inp.name)),
-                           exp.alias_(value, ident(inp.name)), append=True, copy=False)
-    read2 = exp.select(exp.Star()).from_(exp.Table(this=ident("#read0")))
-    return [("#text", text), ("#num0", num0), ("#num1", num1), ("#num2", num2), ("#num3", num3), ("#read0", read),
-            ("#read", _null_bad(program, read2))]
+        read += [exp.alias_(problem, ident(PROBLEM + inp.name)), exp.alias_(value, ident(inp.name))]
+    steps.append(read)
+    ctes = list(ctes)
+    for i, columns in enumerate(steps):
+        if columns:
+            prev = ctes[-1][0]
+            ctes.append((f"#read{i}{suffix}", exp.select(exp.Star(), *columns).from_(exp.Table(this=ident(prev)))))
+    return ctes, ctes[-1][0]
 
 
-def _null_bad(program: m.Program, sel: exp.Select) -> exp.Select:
-    """Values of an input with a problem are NULL (its value is never used). A number is
-    cast to its input's exact type only here, where it has no problem: a value out of
-    range may not fit that type (150 in DECIMAL(8, 6) of ``score 0..10``)."""
-    out = exp.select(*[col(c) for c in ["#row", "#id"] + ["#group:" + g for g in program.group_fields]])
-    for inp in program.inputs:
-        out = out.select(col(RAW + inp.name), col(TEXT + inp.name), col(PROBLEM + inp.name), append=True, copy=False)
+def _values(inputs: list[m.Input], kinds: Kinds, source: str, keep: list[str]) -> exp.Select:
+    """The columns ``keep`` and, per input, its problem, its value (NULL when it has a
+    problem; a number cast to its input's exact type only here, where it has none: a value
+    out of range may not fit that type, 150 in DECIMAL(8, 6) of ``score 0..10``) and the
+    piece of the row's reason it gives (``#why:``: the text of its ``InputProblem``)."""
+    out = exp.select(*[col(c) for c in keep])
+    for inp in inputs:
+        problem = col(PROBLEM + inp.name)
         value: exp.Expr = col(inp.name)
         if inp.type.kind in ("number", "count", "percent"):
             value = exp.Cast(this=value, to=input_type(inp))
-        out = out.select(exp.alias_(_case((exp.Is(this=col(PROBLEM + inp.name), expression=exp.Null()),
-                                           value)), ident(inp.name)), append=True, copy=False)
-    return out.from_(exp.Table(this=ident("#read0")))
+        shown = _repr(col(RAW + inp.name), kinds[inp.name])
+        why = _case((exp.Is(this=problem.copy(), expression=exp.Null()), exp.Null()),
+                    (exp.Is(this=col(TEXT + inp.name), expression=exp.Null()),
+                     _problem_text(inp.name, True, problem.copy(), shown.copy())),
+                    default=_problem_text(inp.name, False, problem.copy(), shown.copy()))
+        out = out.select(problem, exp.alias_(_case((exp.Is(this=problem.copy(), expression=exp.Null()), value)),
+                                             ident(inp.name)), exp.alias_(why, ident(WHY + inp.name)),
+                         append=True, copy=False)
+    return out.from_(exp.Table(this=ident(source)))
 
 
 def _default(inp: m.Input) -> exp.Expr:
@@ -510,18 +556,10 @@ def _fmt(x: exp.Expr) -> exp.Expr:
                              expression=s(r"\.$"), replacement=s(""))
 
 
-def reason_expr(program: m.Program, types: Kinds | None = None) -> exp.Expr:
-    """The text of the InputError of a row with bad values (its problems joined by "; ")."""
-    pieces: list[exp.Expr] = []
-    for inp in program.inputs:
-        p = col(PROBLEM + inp.name)
-        t = col(TEXT + inp.name)
-        shown = _repr(col(RAW + inp.name), (types or {}).get(inp.name, "text"))
-        missing = _problem_text(inp.name, True, p.copy(), shown.copy())
-        present = _problem_text(inp.name, False, p.copy(), shown.copy())
-        pieces.append(_case((exp.Is(this=p.copy(), expression=exp.Null()), exp.Null()),
-                            (exp.Is(this=t.copy(), expression=exp.Null()), missing), default=present))
-    return join_texts("; ", pieces)
+def reason_expr(program: m.Program) -> exp.Expr:
+    """The text of the InputError of a row with bad values: its inputs' problems
+    (``#why:``, in declared order) joined by "; "."""
+    return join_texts("; ", [col(WHY + inp.name) for inp in program.inputs])
 
 
 def join_texts(sep: str, parts: list[exp.Expr]) -> exp.Expr:

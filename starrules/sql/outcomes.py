@@ -1,0 +1,270 @@
+"""The outcomes of a population rated on DuckDB, made from its table when asked for.
+
+Takes the connection holding ``#out`` (one row per input row, in ``#row`` order: the
+entity relation, the level after the population steps, the place in the main ranking,
+the flags and, for a row with bad inputs, its raw cells) and the Python-side findings of
+the steps (moves, ties, the flags selections gave); gives :class:`TableOutcomes`, the
+``outcomes`` of the :class:`~starrules.population.Rating`: a sequence that makes its
+:class:`~starrules.population.Outcome` objects ten thousand rows at a time, the first
+time a row of the block is read, and keeps them. A population of a million is rated
+without a million Python objects until someone reads them; the counts by status and by
+level and the ids on more than one row come from SQL, once, without them.
+
+Each row's :class:`~starrules.result.Result` is read from its row (no expression is
+evaluated again in Python); its inputs stay the row's tuple until read.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import compress
+from operator import itemgetter
+from typing import Any, overload
+
+from sqlglot import exp
+
+from starrules import model as m
+from starrules.errors import InputProblem
+from starrules.population import Move, Outcome, Tie
+from starrules.result import Lazy, Result
+from starrules.sql import lower, statements
+from starrules.sql.lower import ROW, col
+from starrules.sql.population import AT
+
+OUT = "#out"
+CELL = "#cell:"  # a row's raw cell of an input, kept for rows with bad inputs
+BLOCK = 10_000  # rows fetched and made into outcomes at a time
+
+
+class TableOutcomes(Sequence[Outcome]):
+    """The outcomes of the rows of ``#out``, made a block at a time on first use. Equal
+    to any sequence of the same outcomes (a tuple of them, as the Python engine gives)."""
+
+    def __init__(self, con: Any, rows: int, build: Callable[[tuple[Any, ...]], Outcome], select: exp.Select,
+                 values: Sequence[int | str]) -> None:
+        self._con = con
+        self._values = values
+        self._duplicates: dict[str, list[int]] | None = None
+        self._rows = rows
+        self._build = build
+        self._select = select
+        self._blocks: dict[int, list[Outcome]] = {}
+        self._last = (rows - 1) // BLOCK if rows else -1
+        statuses: Counter[str] = Counter()
+        levels: Counter[int] = Counter()
+        for status, level, count in con.execute(exp.select(col(lower.STATUS), col(AT), exp.Count(
+                this=exp.Star())).from_(statements.table(OUT)).group_by(col(lower.STATUS), col(AT)).sql(
+                dialect="duckdb")).fetchall():
+            statuses[status] += count
+            if status == "rated":
+                levels[int(level)] += count
+        self.statuses, self.level_ranks = statuses, levels
+
+    # ---- what the rating asks without every outcome ------------------------------
+
+    def duplicate_ids(self) -> dict[str, list[int]]:
+        """The ids on more than one row, each with its rows, in the order ids first appear."""
+        if self._duplicates is None:
+            self._duplicates = self._find_duplicates()
+        return self._duplicates
+
+    def _find_duplicates(self) -> dict[str, list[int]]:
+        ident_ = col(lower.ID)
+        q = (exp.select(ident_, exp.Min(this=col(ROW)), exp.ArrayAgg(this=col(ROW)))
+             .from_(statements.table(OUT))
+             .where(exp.and_(exp.Not(this=exp.Is(this=ident_.copy(), expression=exp.Null())),
+                             exp.NEQ(this=ident_.copy(), expression=exp.Literal.string(""))))
+             .group_by(ident_.copy()).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+             .order_by(exp.Min(this=col(ROW))))
+        return {str(i): sorted(int(r) for r in rows) for i, _first, rows in self._con.execute(
+            q.sql(dialect="duckdb")).fetchall()}
+
+    def levels(self) -> list[int | str | None]:
+        """Every row's level after the population steps (None for a row not rated), in
+        row order, as one column: no outcome is made."""
+        if len(self._blocks) == self._last + 1:
+            return [o.level for o in self]
+        values = self._values
+        rank = exp.Case(ifs=[exp.If(this=exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated")),
+                                    true=col(AT))])
+        q = exp.select(rank).from_(statements.table(OUT)).order_by(col(ROW))
+        return [None if r is None else values[r] for (r,) in self._con.execute(q.sql(dialect="duckdb")).fetchall()]
+
+    # ---- the sequence ---------------------------------------------------------------
+
+    def _block(self, k: int) -> list[Outcome]:
+        got = self._blocks.get(k)
+        if got is None:
+            low, high = k * BLOCK, min((k + 1) * BLOCK, self._rows)
+            q = self._select.where(exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
+                                            exp.LT(this=col(ROW), expression=exp.Literal.number(high))))
+            # many small objects and no reference cycles: the cyclic collector would only
+            # scan them again and again (as in population.rate)
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                rows = self._con.execute(q.order_by(col(ROW)).sql(dialect="duckdb")).fetchall()
+                assert len(rows) == high - low, (k, len(rows))
+                got = self._blocks[k] = [self._build(r) for r in rows]
+            finally:
+                if enabled:
+                    gc.enable()
+            if len(self._blocks) == self._last + 1:  # every outcome made: the table is no longer needed
+                self.duplicate_ids()
+                self._con.close()
+        return got
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @overload
+    def __getitem__(self, i: int) -> Outcome: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Outcome, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Outcome | tuple[Outcome, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(self._rows)))
+        if i < 0:
+            i += self._rows
+        if not 0 <= i < self._rows:
+            raise IndexError("outcome index out of range")
+        return self._block(i // BLOCK)[i % BLOCK]
+
+    def __iter__(self) -> Iterator[Outcome]:
+        for k in range(self._last + 1):
+            yield from self._block(k)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to tuples, which hash otherwise
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} outcomes rated on DuckDB>"
+
+
+class Builder:
+    """The :class:`Outcome` of a row of ``#out``: every field read by a column index
+    found once; the steps' moves, ties and selection flags from their dicts by row.
+    ``scales`` gives the decimal places of each DECIMAL column (None for the others),
+    whose values come as the integers of their digits (:func:`digits`)."""
+
+    def __init__(self, program: m.Program, names: lower.Columns, heads: list[str], flag_names: list[str],
+                 period: int | None, scales: Mapping[str, int | None], moves: dict[int, list[Move]],
+                 sel_flags: dict[int, list[str]], ties: dict[int, list[Tie]]) -> None:
+        at = {h: i for i, h in enumerate(heads)}
+        self.period = period
+        levels = program.levels
+        self.values, self.labels = levels.values, levels.labels
+        kinds = {i.name: i.type.kind for i in program.inputs}
+        score_scales = tuple(scales[x] or 0 for x in names.scores)
+        self.lazy = Lazy(tuple(names.inputs), tuple(scales[x] for x in names.inputs), tuple(names.scores),
+                         score_scales, scales[lower.TOTAL], None, ())
+        self.inputs = _getter([at[x] for x in names.inputs])
+        self.sets = [k for k, x in enumerate(names.inputs) if kinds[x] == "set"]
+        self.scores = _getter([at[x] for x in names.scores])
+        self.before = _picker([n for n in flag_names], [at[f"#b{k}"] for k in range(len(flag_names))])
+        self.now = _picker([n for n in flag_names], [at[f"#f{k}"] for k in range(len(flag_names))])
+        self.badges = _picker([label for label, _c in names.badges], [at[c] for _l, c in names.badges])
+        vetoes = [(name, c) for kind, name, c in names.overrides if kind == "veto"]
+        held = [(name, c) for kind, name, c in names.overrides if kind != "veto"]
+        self.vetoes = _picker([name for name, _c in vetoes], [at[c] for _n, c in vetoes])
+        self.held = _picker([name for name, _c in held], [at[c] for _n, c in held])
+        self.problems = [(x, at[c], at[CELL + x]) for x, c in names.problems]
+        self.groups = [(g, at[c]) for g, c in names.groups]
+        self.i_row, self.i_status, self.i_id = at[ROW], at[lower.STATUS], at[lower.ID]
+        self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
+        self.i_total, self.i_reason, self.i_at, self.i_place = at[lower.TOTAL], at[lower.REASON], at[AT], \
+            at["#place"]
+        self.moves, self.sel_flags, self.ties = moves, sel_flags, ties
+
+    def outcome(self, r: tuple[Any, ...]) -> Outcome:
+        row, status = r[self.i_row], r[self.i_status]
+        groups = {g: r[j] for g, j in self.groups}
+        ident_ = r[self.i_id]
+        if status == "invalid" and any(r[j] is not None for _x, j, _c in self.problems):
+            problems = tuple(InputProblem(x, r[c], r[j]) for x, j, c in self.problems if r[j] is not None)
+            return Outcome(row, "invalid", ident_, groups, None, None, None, r[self.i_reason], None, (), None, (),
+                           None, problems)
+        res = self.result(r, status, ident_, groups)
+        if status != "rated":
+            return Outcome(row, status, ident_, groups, None, None, None, r[self.i_reason], None, (), None, (), res)
+        now = r[self.i_at]
+        moves: tuple[Move, ...] = tuple(self.moves.get(row, ()))
+        flags = self.now(r)
+        if row in self.sel_flags:
+            flags += tuple(self.sel_flags[row])
+        reason = moves[-1].rule if moves else r[self.i_reason]
+        outcome = Outcome(row, "rated", ident_, groups, self.values[now], self.labels[now], res.level, reason,
+                          res.total, flags, r[self.i_place], moves, res)
+        if row in self.ties:
+            outcome.ties = tuple(self.ties[row])
+        return outcome
+
+    def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
+        vals = self.inputs(r)
+        if self.sets:
+            cells = list(vals)
+            for k in self.sets:  # the table holds a set as its members joined by 、
+                v = cells[k]
+                cells[k] = None if v is None else frozenset(x for x in str(v).split("、") if x)
+            vals = tuple(cells)
+        if status != "rated":
+            res = Result.fast(self.lazy, status, None, None, None, None, r[self.i_reason], (), None, (), (),
+                              self.period, vals, (), None)
+            res._scores, res._total = {}, None
+        else:
+            rank = r[self.i_rank]
+            res = Result.fast(self.lazy, "rated", self.values[rank], rank, self.labels[rank],
+                              self.values[r[self.i_band]], r[self.i_reason], self.before(r), r[self.i_limit],
+                              self.badges(r), self.vetoes(r), self.period, vals, self.scores(r), r[self.i_total],
+                              self.held(r))
+        res._id, res._groups = ident_, groups
+        return res
+
+
+def decimal_type(sql_type: str) -> tuple[int, int] | None:
+    """(precision, scale) of a DECIMAL(p, s) column's type, None for another type."""
+    found = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", sql_type.strip().upper())
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def digits(x: exp.Expr, precision: int, scale: int) -> exp.Expr:
+    """A DECIMAL(precision, scale) as the integer of its digits (-8.5 in DECIMAL(8, 6) is
+    -8500000), exact. Up to 18 digits: the value times 10^scale, a BIGINT (DuckDB
+    multiplies in 64 bits when both sides have at most 18 digits, so a wider product is
+    first made DECIMAL(38, scale)). Above: its text (DuckDB writes every place of the
+    scale) without the point, a HUGEINT, which a DuckDB cursor gives three times slower."""
+    if precision <= 18:
+        if precision + scale > 18:
+            x = exp.Cast(this=x, to=exp.DataType.build(f"DECIMAL(38, {scale})"))
+        power = exp.Cast(this=exp.Literal.number(10 ** scale), to=exp.DataType.build(f"DECIMAL({scale + 1}, 0)"))
+        return exp.Cast(this=exp.Mul(this=x, expression=power), to=exp.DataType.build("BIGINT"))
+    text = exp.Cast(this=x, to=exp.DataType.build("VARCHAR"))
+    return exp.Cast(this=exp.Replace(this=text, expression=exp.Literal.string("."), replacement=exp.Literal.string("")),
+                    to=exp.DataType.build("HUGEINT"))
+
+
+def _picker(names: list[str], indices: list[int]) -> Callable[[tuple[Any, ...]], tuple[str, ...]]:
+    """A function giving the ``names`` whose columns at ``indices`` hold true, in order."""
+    if not names:
+        return lambda r: ()
+    flags = _getter(indices)
+    return lambda r: tuple(compress(names, flags(r)))
+
+
+def _getter(indices: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function giving the row's values at ``indices``, always as a tuple."""
+    if not indices:
+        return lambda r: ()
+    if len(indices) == 1:
+        k = indices[0]
+        return lambda r: (r[k],)
+    return itemgetter(*indices)
