@@ -24,11 +24,10 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, TypeVar
 
 import attrs
 
@@ -50,6 +49,7 @@ SHEETS = ("results", "summary", "invalid", "scheme")
 
 Wrap = Callable[[Iterator[Any]], Iterator[Any]]
 _NOTHING: frozenset[tuple[str, str]] = frozenset()
+_V = TypeVar("_V")
 
 
 def output_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
@@ -180,14 +180,14 @@ class Results:
         except InputError:  # pragma: no cover - the rating read the same history
             return ()
 
-    def applied(self, o: Outcome) -> AbstractSet[tuple[str, str]]:
+    def applied(self, o: Outcome) -> frozenset[tuple[str, str]]:
         """The rules, quotas and selections that applied to a row, as (kind, name):
         the requirement it failed or the disqualification it met; the vetoes, caps and
         demotions whose conditions held; its flags; the quotas and selections that moved
         or picked it."""
         if o.status != "rated":
             kind = "disqualify" if o.status == "ineligible" else "require"
-            return {(kind, o.reason)} if o.reason and not o.problems else set()
+            return frozenset({(kind, o.reason)}) if o.reason and not o.problems else _NOTHING
         res = o.result
         assert res is not None
         if not (res.vetoes or res.held or o.flags or o.moves):  # most rows: nothing applied
@@ -199,7 +199,7 @@ class Results:
         out |= {("flag", f) for f in o.flags}
         out |= {("select", name) for name, flag in self._selection_flags if flag in o.flags}
         out |= {(mv.kind, mv.rule) for mv in o.moves}
-        return out
+        return frozenset(out)
 
     def problems_of(self, row: Row, o: Outcome) -> list[Problem]:
         ident = self._id(row, o)
@@ -232,7 +232,7 @@ class Results:
         names = self._score_names
         no_scores = [None] * len(names)
         rules = self.rules
-        tails: dict[AbstractSet[tuple[str, str]], list[object]] = {}
+        tails: dict[frozenset[tuple[str, str]], list[object]] = {}
         for row, o in zip(self.rows, self.rating.outcomes, strict=True):
             res = o.result if o.status == "rated" else None
             applied = self.applied(o)
@@ -247,13 +247,12 @@ class Results:
                 line += [scores.get(name) for name in names]
             else:
                 line += no_scores
-            key = applied if applied is _NOTHING else frozenset(applied)
-            end = tails.get(key)
+            end = tails.get(applied)
             if end is None:
                 marks: list[object] = [APPLIED if rule in applied else None for rule in rules]
                 end = tail(marks + meta) if tail is not None else marks + meta
                 if len(tails) < _NumberTexts._LIMIT:
-                    tails[key] = end
+                    tails[applied] = end
             line += end
             yield line
 
@@ -328,13 +327,31 @@ class Results:
                 "problems": [p.to_dict() for p in self.problems_of(row, o)] if o.problems or o.status == "invalid" else [],
             }
 
+    def kinds(self) -> Iterator[tuple[Row, Outcome, Result | None, _Kind]]:
+        """Each row with its outcome, its result (None unless rated) and its :class:`_Kind`:
+        what it writes alike with many other rows. Rows alike are given the same kind, so
+        that a writer makes what a kind writes once, in a dict keyed by the kind."""
+        kinds: dict[tuple[object, ...], _Kind] = {}
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            badges, vetoes = (res.badges, res.vetoes) if res is not None else ((), ())
+            key = (o.status, o.level, o.level_label, o.level_before, self._reason(row, o), o.flags, badges, vetoes,
+                   self.applied(o))
+            kind = kinds.get(key)
+            if kind is None:
+                kind = _Kind(*key)
+                if len(kinds) < _NumberTexts._LIMIT:
+                    kinds[key] = kind
+            yield row, o, res, kind
+
     def json_texts(self) -> Iterator[str]:
         """:meth:`records` as JSON texts, each exactly ``json.dumps(record,
         ensure_ascii=False)``: the JSON writers' fast path. Made from fragments (each
-        distinct text encoded once, a row with no rule applied given the same ``[]``),
-        not from a dict per row encoded whole; ``tests/test_output.py`` holds the two
-        equal on every bundled scheme."""
+        distinct text, group and number encoded once, each kind's keys and values as
+        three pieces made once), not from a dict per row encoded whole;
+        ``tests/test_output.py`` holds the two equal."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
+        quote = json.encoder.encode_basestring  # what encode does with a text (an id: each its own)
         texts = _JsonTexts()  # only texts as keys: no 1 meets a True or a 1.0
 
         def value(v: object) -> str:
@@ -349,52 +366,72 @@ class Results:
         def items(values: Iterable[str]) -> str:
             return "[" + ", ".join([texts[v] for v in values]) + "]"
 
-        keys = [texts[name] + ": " for name in self._score_names]
         rules = [(rule, texts[f"{rule[0]}:{rule[1]}"]) for rule in self.rules]
-        # the parts that few rows tell apart, each distinct one made once
-        groups_texts: dict[tuple[tuple[str, str], ...], str] = {}
-        levels: dict[tuple[object, ...], str] = {}
-        marks: dict[tuple[tuple[str, ...], ...], str] = {}
-        limit = _NumberTexts._LIMIT
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
-            res = o.result if o.status == "rated" else None
-            applied = self.applied(o)
+
+        def pieces(kind: _Kind) -> tuple[str, str, str]:
+            """A kind's keys and values: up to the rank, from the status to the scores,
+            and after the scores up to the problems."""
+            return ("".join([', "level": ', value(kind.level), ', "level_label": ', value(kind.level_label),
+                             ', "level_before": ', value(kind.level_before), ', "rank": ']),
+                    "".join([', "status": ', texts[kind.status], ', "reason": ', value(kind.reason),
+                             ', "flags": ', items(kind.flags), ', "badges": ', items(kind.badges),
+                             ', "vetoes": ', items(kind.vetoes), ', "scores": ']),
+                    ', "rules": [' + ", ".join([t for rule, t in rules if rule in kind.applied]) + '], "problems": ')
+
+        def score(name: str) -> _Memo[str]:
+            """A score's text -> its key and value."""
+            key = texts[name] + ": "
+            return _Memo(lambda t: key + ("null" if t is None else texts[t]))
+
+        made = _Memo(pieces)
+        groups_texts = _Memo(lambda items: encode(dict(items)))
+        scores = [score(name) for name in self._score_names]
+        totals = _Memo(lambda t: "null" if t is None else texts[t])
+        for row, o, res, kind in self.kinds():
+            before_rank, before_scores, after_scores = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            key: tuple[Any, ...] = tuple(groups.items())
-            g = groups_texts.get(key)
-            if g is None:
-                g = encode(groups)
-                if len(groups_texts) < limit:
-                    groups_texts[key] = g
-            key = (o.level, o.level_label, o.level_before, o.status)
-            level = levels.get(key)
-            if level is None:
-                level = "".join([', "level": ', value(o.level), ', "level_label": ', value(o.level_label),
-                                 ', "level_before": ', value(o.level_before)])
-                if len(levels) < limit:
-                    levels[key] = level
-            badges, vetoes = (res.badges, res.vetoes) if res is not None else ((), ())
-            key = (o.flags, badges, vetoes)
-            mark = marks.get(key)
-            if mark is None:
-                mark = "".join([', "flags": ', items(o.flags), ', "badges": ', items(badges),
-                                ', "vetoes": ', items(vetoes)])
-                if len(marks) < limit:
-                    marks[key] = mark
-            if res is not None:
-                scores = "{" + ", ".join([k + ("null" if t is None else texts[t])
-                                          for k, t in zip(keys, self._score_texts(res, None), strict=True)]) + "}"
-            else:
-                scores = "{}"
-            rank, total, reason = o.rank, number_text(o.total), self._reason(row, o)
+            rank = o.rank
             yield "".join([
-                '{"row": ', str(row.number), ', "id": ', texts[self._id(row, o)], ', "groups": ', g, level,
-                ', "rank": ', "null" if rank is None else str(rank),
-                ', "total": ', "null" if total is None else texts[total], ', "status": ', texts[o.status],
-                ', "reason": ', "null" if reason is None else texts[reason], mark, ', "scores": ', scores,
-                ', "rules": ', "[" + ", ".join([t for rule, t in rules if rule in applied]) + "]" if applied else "[]",
-                ', "problems": ', encode([p.to_dict() for p in self.problems_of(row, o)])
+                '{"row": ', str(row.number), ', "id": ', quote(self._id(row, o)),
+                ', "groups": ', groups_texts[tuple(groups.items())], before_rank,
+                "null" if rank is None else str(rank), ', "total": ', totals[number_text(o.total)], before_scores,
+                "{}" if res is None else
+                "{" + ", ".join([m[t] for m, t in zip(scores, self._score_texts(res, None), strict=True)]) + "}",
+                after_scores, encode([p.to_dict() for p in self.problems_of(row, o)])
                 if o.problems or o.status == "invalid" else "[]", "}"])
+
+    def xlsx_rows(self) -> Iterator[str]:
+        """:meth:`lines` as the workbook writes them (see :func:`starrules.xlsx.write_workbook`):
+        each row's cells as one piece of XML, joined from pieces made once (each kind's
+        cells, each distinct group and number); ``tests/test_output.py`` holds them equal
+        to the cells of :meth:`lines` written one by one."""
+        cell = xlsx.cell_xml
+        meta = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
+        rules = self.rules
+        badges = self.badges
+
+        def pieces(kind: _Kind) -> tuple[str, str, str, str]:
+            """A kind's cells: the level and its label; the status, reason, flags and the
+            level before the quotas; the badges (if the scheme gives them); the rules'
+            marks and the scheme's columns."""
+            return (cell(kind.level) + cell(kind.level_label),
+                    cell(kind.status) + cell(kind.reason) + cell("、".join(kind.flags)) + cell(kind.level_before),
+                    cell("、".join(kind.badges)) if badges else "",
+                    "".join([cell(APPLIED if rule in kind.applied else None) for rule in rules]
+                            + [cell(v) for v in meta]))
+
+        made = _Memo(pieces)
+        groups_cells = _Memo(lambda values: "".join([cell(v) for v in values]))
+        numbers = _Memo(lambda t: "<c/>" if t is None else f"<c><v>{t}</v></c>")  # a number's text -> its cell
+        no_scores = "<c/>" * len(self._score_names)
+        for row, o, res, kind in self.kinds():
+            levels, status, badge, marks = made[kind]
+            groups = o.result.groups if o.result is not None else self._groups(row, o)
+            rank = o.rank
+            yield "".join([
+                f"<c><v>{row.number}</v></c>", cell(self._id(row, o)), groups_cells[tuple(groups.values())], levels,
+                numbers[number_text(o.total)], status, "<c/>" if rank is None else f"<c><v>{rank}</v></c>", badge,
+                no_scores if res is None else "".join([numbers[t] for t in self._score_texts(res, None)]), marks])
 
     # ---- per group ----
 
@@ -447,6 +484,38 @@ class Results:
 
 
 # ---- writers ---------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class _Kind:
+    """What a row writes alike with many others: its status, levels, reason, flags,
+    badges, vetoes and the rules that applied (:meth:`Results.applied`). Equal only to
+    itself (:meth:`Results.kinds` gives rows alike the same one), so a dict keyed by
+    kinds looks each up at once."""
+
+    status: str
+    level: int | str | None
+    level_label: str | None
+    level_before: int | str | None
+    reason: str | None
+    flags: tuple[str, ...]
+    badges: tuple[str, ...]
+    vetoes: tuple[str, ...]
+    applied: frozenset[tuple[str, str]]
+
+
+class _Memo(dict[Any, _V]):
+    """Key -> ``make(key)``, each made once: a limited memo (``_NumberTexts._LIMIT`` keys)."""
+
+    def __init__(self, make: Callable[[Any], _V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> _V:
+        out = self.make(key)
+        if len(self) < _NumberTexts._LIMIT:
+            self[key] = out
+        return out
 
 
 class _NumberTexts(dict[Any, str]):
@@ -595,7 +664,7 @@ def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None
     quotas and selections per group), ``invalid`` (a line per problem of each invalid row)
     and ``scheme`` (the scheme's name, version, period, sha256 and the counts). Written
     by :mod:`starrules.xlsx`, row by row as they are made."""
-    lines = results.lines(lambda cells: [xlsx.Cells(cells)])  # the rules' marks and the scheme: XML made once
+    lines = results.xlsx_rows()  # each row's cells as one piece of XML
 
     def table() -> Iterator[Sequence[object]]:
         yield list(results.columns)

@@ -93,3 +93,17 @@ def test_a_shared_tail_is_never_a_value_of_the_data() -> None:
     row = cells.row(1, [tail.xml, tail])
     assert row == ('<row r="1"><c t="inlineStr"><is><t>&lt;c t="inlineStr"&gt;&lt;is&gt;&lt;t&gt;✔&lt;/t&gt;'
                    '&lt;/is&gt;&lt;/c&gt;&lt;c/&gt;</t></is></c><c t="inlineStr"><is><t>✔</t></is></c><c/></row>')
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed())
+def test_workbook_rows_are_the_cells_one_by_one_on_generated_populations(rows: list[dict[str, object]]) -> None:
+    """Each row's XML joined from the pieces made once per kind, group and number
+    (``Results.xlsx_rows``) is the row of ``Results.lines()`` written cell by cell: rated
+    rows with flags, vetoes, caps and quotas moving them, invalid rows with their problems."""
+    results = Results(PROPERTY, PROPERTY.rate(rows), rows)
+    out = io.BytesIO()
+    write_xlsx(out, results)
+    one_by_one = io.BytesIO()
+    xlsx.write_workbook(one_by_one, [("results", [list(results.columns), *results.lines()], "C2")])
+    assert sheet_cells(out.getvalue()) == sheet_cells(one_by_one.getvalue())
