@@ -102,6 +102,26 @@ class Problem:
                 "value": None if value_missing(self.value) else jsonable(self.value), "expected": self.expected}
 
 
+class _Rows:
+    """The rows as given, a plain record becoming a :class:`Row` numbered by its place
+    (from 1) when it is reached, not before: the writers keep no object per row."""
+
+    def __init__(self, rows: Sequence[Row | Mapping[str, object]]) -> None:
+        self.given = rows
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+    def __iter__(self) -> Iterator[Row]:
+        for number, r in enumerate(self.given, 1):
+            yield r if isinstance(r, Row) else Row(number, r)
+
+    def __getitem__(self, i: int) -> Row:
+        """The row at place ``i`` (from 0)."""
+        r = self.given[i]
+        return r if isinstance(r, Row) else Row(i + 1, r)
+
+
 class Results:
     """A rating ready to write: one line per input row, in order.
 
@@ -118,7 +138,7 @@ class Results:
             raise ValueError(f"{len(rows)} rows but {len(rating.outcomes)} outcomes: rate exactly these rows")
         self.scheme = scheme
         self.rating = rating
-        self.rows = [r if isinstance(r, Row) else Row(i + 1, r) for i, r in enumerate(rows)]
+        self.rows = _Rows(rows)
         self.period = period
         self.history = history
         self.renamed = dict(renamed or {})
@@ -134,7 +154,9 @@ class Results:
         self._score_names = [s.name for s in self.scores]
         everyone = [s.name for s in program.scores]
         self._score_positions = [everyone.index(name) for name in self._score_names]
-        self._by_scale: dict[int, _ScaledTexts] = {}
+        self._scales: tuple[int, ...] | None = None  # the scales of the scores written, and their memos
+        self._memos: list[tuple[int, _ScaledTexts]] = []
+        self._level_table: tuple[list[str], list[list[object]]] | None = None
 
     # ---- what every output says ----
 
@@ -144,9 +166,12 @@ class Results:
         return {"title": s.title, "version": s.version, "file": s.source_name, "sha256": s.sha256}
 
     def counts(self) -> dict[str, int]:
-        """Rows in, rated, invalid, ineligible, and rated rows by level: rows in is always
-        the sum of the three statuses."""
-        return self.rating.counts()
+        """Rows in, rated, invalid, ineligible, and rated rows by level (lowest first): rows
+        in is always the sum of the three statuses. :meth:`Rating.counts`, read from the
+        level table's first line (no second pass over the rows)."""
+        header, levels = self.level_table()
+        everyone: dict[str, Any] = dict(zip(header[2:], levels[0][2:], strict=True))
+        return {key: everyone[key] for key in ("rows", "rated", "invalid", "ineligible", *self.rating.levels.labels)}
 
     @property
     def columns(self) -> list[str]:
@@ -158,8 +183,9 @@ class Results:
     # ---- per row ----
 
     def _id(self, row: Row, o: Outcome) -> str:
-        if o.id:
-            return o.id
+        ident = o.id
+        if ident:
+            return ident
         field = self.scheme.program.id_field
         value = row.values.get(field) if field else None
         if value is None or str(value).strip() == "":
@@ -213,9 +239,9 @@ class Results:
 
     def problems(self) -> Iterator[Problem]:
         """Every problem of every invalid row, in order."""
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+        for i, o in enumerate(self.rating.outcomes):
             if o.status == "invalid":
-                yield from self.problems_of(row, o)
+                yield from self.problems_of(self.rows[i], o)
 
     def _reason(self, row: Row, o: Outcome) -> str | None:
         if o.problems:
@@ -265,14 +291,10 @@ class Results:
             scores = res.scores
             return [absent if (v := scores.get(name)) is None else number_text(v) for name in self._score_names]
         values, scales = scaled
-        out: list[str | None] = []
-        by_scale = self._by_scale
-        for j in self._score_positions:
-            memo = by_scale.get(scales[j])
-            if memo is None:
-                memo = by_scale[scales[j]] = _ScaledTexts(scales[j])
-            out.append(memo[values[j]])
-        return out
+        if scales != self._scales:  # the same for every result of the compiled scheme
+            self._scales = scales
+            self._memos = [(j, _ScaledTexts(scales[j])) for j in self._score_positions]
+        return [memo[values[j]] for j, memo in self._memos]
 
     def text_lines(self) -> Iterator[list[object]]:
         """:meth:`lines` as a CSV file writes them: numbers as their texts (integers as
@@ -437,15 +459,18 @@ class Results:
 
     def level_table(self) -> tuple[list[str], list[list[object]]]:
         """Rows, statuses and rated rows by level, over all and per group (levels
-        highest first)."""
+        highest first). Made once."""
+        if self._level_table is not None:
+            return self._level_table
         levels = self.rating.levels
         labels = list(reversed(levels.labels))
         header = ["group_by", "group", "rows", "rated", "invalid", "ineligible", *labels]
         # each row counted once, by its groups, status and level; then summed per group
         names = self.groups
-        seen = Counter((tuple([(o.result.groups if o.result is not None else self._groups(row, o))[g] for g in names]),
-                        o.status, o.level_label if o.status == "rated" else None)
-                       for row, o in zip(self.rows, self.rating.outcomes, strict=True))
+        rows = self.rows
+        seen = Counter((tuple(map((o.result.groups if o.result is not None else self._groups(rows[i], o)).__getitem__,
+                                  names)), o.status, o.level_label if o.status == "rated" else None)
+                       for i, o in enumerate(self.rating.outcomes))
         keys: list[tuple[str, str]] = [("", "all")]
         for k, g in enumerate(self.groups):
             keys += [(g, v) for v in sorted({values[k] for values, _status, _label in seen})]
@@ -457,7 +482,8 @@ class Results:
                 t[status] += n
                 if label is not None:
                     t[label] += n
-        return header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
+        self._level_table = header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
+        return self._level_table
 
     QUOTA_COLUMNS = ("rule", "kind", "line", "group", "text", "base", "target", "before", "after", "met", "enforced",
                      "note")

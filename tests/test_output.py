@@ -102,6 +102,7 @@ def test_workbook_rows_are_the_cells_one_by_one_on_generated_populations(rows: l
     (``Results.xlsx_rows``) is the row of ``Results.lines()`` written cell by cell: rated
     rows with flags, vetoes, caps and quotas moving them, invalid rows with their problems."""
     results = Results(PROPERTY, PROPERTY.rate(rows), rows)
+    assert list(results.counts().items()) == list(results.rating.counts().items())  # read from the level table
     out = io.BytesIO()
     write_xlsx(out, results)
     one_by_one = io.BytesIO()
