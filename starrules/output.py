@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, TextIO, TypeVar
 
@@ -412,15 +413,14 @@ class Results:
         for row, o, res, kind in self.kinds():
             before_rank, before_scores, after_scores = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            rank = o.rank
-            yield "".join([
-                '{"row": ', str(row.number), ', "id": ', quote(self._id(row, o)),
-                ', "groups": ', groups_texts[tuple(groups.items())], before_rank,
-                "null" if rank is None else str(rank), ', "total": ', totals[number_text(o.total)], before_scores,
-                "{}" if res is None else
-                "{" + ", ".join([m[t] for m, t in zip(scores, self._score_texts(res, None), strict=True)]) + "}",
-                after_scores, encode([p.to_dict() for p in self.problems_of(row, o)])
-                if o.problems or o.status == "invalid" else "[]", "}"])
+            rank = "null" if o.rank is None else o.rank
+            score_texts = "{}" if res is None else \
+                "{" + ", ".join([m[t] for m, t in zip(scores, self._score_texts(res, None), strict=True)]) + "}"
+            problems = encode([p.to_dict() for p in self.problems_of(row, o)]) \
+                if o.problems or o.status == "invalid" else "[]"
+            yield (f'{{"row": {row.number}, "id": {quote(self._id(row, o))}, '
+                   f'"groups": {groups_texts[tuple(groups.items())]}{before_rank}{rank}, '
+                   f'"total": {totals[number_text(o.total)]}{before_scores}{score_texts}{after_scores}{problems}}}')
 
     def xlsx_rows(self) -> Iterator[str]:
         """:meth:`lines` as the workbook writes them (see :func:`starrules.xlsx.write_workbook`):
@@ -449,11 +449,10 @@ class Results:
         for row, o, res, kind in self.kinds():
             levels, status, badge, marks = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            rank = o.rank
-            yield "".join([
-                f"<c><v>{row.number}</v></c>", cell(self._id(row, o)), groups_cells[tuple(groups.values())], levels,
-                numbers[number_text(o.total)], status, "<c/>" if rank is None else f"<c><v>{rank}</v></c>", badge,
-                no_scores if res is None else "".join([numbers[t] for t in self._score_texts(res, None)]), marks])
+            rank = "<c/>" if o.rank is None else f"<c><v>{o.rank}</v></c>"
+            score_cells = no_scores if res is None else "".join([numbers[t] for t in self._score_texts(res, None)])
+            yield (f"<c><v>{row.number}</v></c>{cell(self._id(row, o))}{groups_cells[tuple(groups.values())]}"
+                   f"{levels}{numbers[number_text(o.total)]}{status}{rank}{badge}{score_cells}{marks}")
 
     # ---- per group ----
 
@@ -468,9 +467,11 @@ class Results:
         # each row counted once, by its groups, status and level; then summed per group
         names = self.groups
         rows = self.rows
-        seen = Counter((tuple(map((o.result.groups if o.result is not None else self._groups(rows[i], o)).__getitem__,
-                                  names)), o.status, o.level_label if o.status == "rated" else None)
-                       for i, o in enumerate(self.rating.outcomes))
+        group_values: Callable[[Mapping[str, str]], Any] = itemgetter(*names) if names else lambda groups: ()
+        seen = Counter((group_values(o.result.groups if o.result is not None else self._groups(rows[i], o)), o.status,
+                        o.level_label if o.status == "rated" else None) for i, o in enumerate(self.rating.outcomes))
+        if len(names) == 1:  # itemgetter gave the one value, not a tuple of one
+            seen = Counter({((value,), status, label): n for (value, status, label), n in seen.items()})
         keys: list[tuple[str, str]] = [("", "all")]
         for k, g in enumerate(self.groups):
             keys += [(g, v) for v in sorted({values[k] for values, _status, _label in seen})]

@@ -129,6 +129,8 @@ class Cells:
 def cell_xml(v: object) -> str:
     """One cell: a text inline, a number as a number, a boolean as one, nothing as an
     empty cell."""
+    if v.__class__ is str and v:  # the commonest, first
+        return text_cell(v)
     if v is None or v == "":
         return "<c/>"
     if isinstance(v, Cells):
@@ -139,8 +141,13 @@ def cell_xml(v: object) -> str:
         return f"<c><v>{fmt_number(v)}</v></c>"
     if isinstance(v, (int, float)):
         return f"<c><v>{v!r}</v></c>"
-    t = text_xml(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                 if isinstance(v, (dict, list, tuple)) else str(v))
+    return text_cell(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                     if isinstance(v, (dict, list, tuple)) else str(v))
+
+
+def text_cell(text: str) -> str:
+    """A text that is not empty, as a cell: inline, its spaces at either end kept."""
+    t = text_xml(text)
     space = ' xml:space="preserve"' if t[0].isspace() or t[-1].isspace() else ""
     return f'<c t="inlineStr"><is><t{space}>{t}</t></is></c>'
 
