@@ -367,12 +367,13 @@ class Results:
                     kinds[key] = kind
             yield row, o, res, kind
 
-    def json_texts(self) -> Iterator[str]:
+    def json_texts(self, end: str = "}") -> Iterator[str]:
         """:meth:`records` as JSON texts, each exactly ``json.dumps(record,
         ensure_ascii=False)``: the JSON writers' fast path. Made from fragments (each
         distinct text, group and number encoded once, each kind's keys and values as
         three pieces made once), not from a dict per row encoded whole;
-        ``tests/test_output.py`` holds the two equal."""
+        ``tests/test_output.py`` holds the two equal. ``end`` closes each text (JSON
+        Lines puts more keys before the ``}``)."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
         quote = json.encoder.encode_basestring  # what encode does with a text (an id: each its own)
         texts = _JsonTexts()  # only texts as keys: no 1 meets a True or a 1.0
@@ -420,7 +421,7 @@ class Results:
                 if o.problems or o.status == "invalid" else "[]"
             yield (f'{{"row": {row.number}, "id": {quote(self._id(row, o))}, '
                    f'"groups": {groups_texts[tuple(groups.items())]}{before_rank}{rank}, '
-                   f'"total": {totals[number_text(o.total)]}{before_scores}{score_texts}{after_scores}{problems}}}')
+                   f'"total": {totals[number_text(o.total)]}{before_scores}{score_texts}{after_scores}{problems}{end}')
 
     def xlsx_rows(self) -> Iterator[str]:
         """:meth:`lines` as the workbook writes them (see :func:`starrules.xlsx.write_workbook`):
@@ -677,13 +678,11 @@ def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
 
 def write_jsonl(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     scheme = {k: v for k, v in results.meta.items() if k != "file"}
-    texts = results.json_texts()
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     # the same two last keys on every line: encoded once
-    tail = dumps({"scheme": scheme, "period": results.period})[1:] + "\n"
-    end = ", " + tail
+    texts = results.json_texts(end=", " + dumps({"scheme": scheme, "period": results.period})[1:])
     for chunk in batched(wrap(texts) if wrap else texts, 1000):  # a write per thousand lines
-        f.write("".join([text[:-1] + end for text in chunk]))
+        f.write("\n".join(chunk) + "\n")
 
 
 def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None:

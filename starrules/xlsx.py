@@ -76,7 +76,6 @@ _FROZEN = ('<sheetViews><sheetView workbookViewId="0"><pane xSplit="{x}" ySplit=
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-_XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def _escape_char(m: re.Match[str]) -> str:
@@ -88,7 +87,7 @@ def text_xml(text: str) -> str:
     hold (and a literal ``_xHHHH_``) in the workbook's escape."""
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub(_escape_char, text)
-    return text.translate(_XML)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # a text without them: as it is
 
 
 _LIMIT = 100_000  # distinct values remembered per sheet
