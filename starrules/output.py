@@ -300,35 +300,33 @@ class Results:
     def text_lines(self) -> Iterator[list[object]]:
         """:meth:`lines` as a CSV file writes them: numbers as their texts (integers as
         they are), absent values as empty texts. Made directly, without a list of values
-        converted cell by cell."""
-        meta = ["" if v is None else str(v) for v in (self.scheme.title, self.scheme.version, self.period,
-                                                      self.scheme.sha256)]
+        converted cell by cell: each kind's cells made once."""
+        meta: list[object] = ["" if v is None else str(v) for v in (self.scheme.title, self.scheme.version,
+                                                                    self.period, self.scheme.sha256)]
         no_scores = [""] * len(self._score_names)
         rules = self.rules
-        no_rules = [""] * len(rules)
         texts = _NUMBER_TEXTS
 
         def number(value: Decimal | None) -> object:
             return "" if value is None else texts[value] if isinstance(value, Decimal) else value
 
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
-            res = o.result if o.status == "rated" else None
-            applied = self.applied(o)
-            level, label, before, rank, reason = o.level, o.level_label, o.level_before, o.rank, self._reason(row, o)
+        def blank(value: object) -> object:
+            return "" if value is None else value
+
+        def pieces(kind: _Kind) -> tuple[list[object], list[object], list[object]]:
+            """A kind's cells: the level and its label; the status, reason, flags and the
+            level before the quotas; the rules' marks and the scheme's columns."""
+            return ([blank(kind.level), blank(kind.level_label)],
+                    [kind.status, blank(kind.reason), "、".join(kind.flags), blank(kind.level_before)],
+                    [APPLIED if rule in kind.applied else "" for rule in rules] + meta)
+
+        made = _Memo(pieces)
+        for row, o, res, kind in self.kinds():
+            levels, status, marks = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            line: list[object] = [row.number, self._id(row, o), *groups.values(),
-                                  "" if level is None else level, "" if label is None else label, number(o.total),
-                                  o.status, "" if reason is None else reason, "、".join(o.flags),
-                                  "" if before is None else before, "" if rank is None else rank]
-            if self.badges:
-                line.append("、".join(res.badges) if res else "")
-            if res is None:
-                line += no_scores
-            else:
-                line += self._score_texts(res, "")
-            line += [APPLIED if rule in applied else "" for rule in rules] if applied else no_rules
-            line += meta
-            yield line
+            badges = ["、".join(kind.badges)] if self.badges else []
+            yield [row.number, self._id(row, o), *groups.values(), *levels, number(o.total), *status,
+                   blank(o.rank), *badges, *(no_scores if res is None else self._score_texts(res, "")), *marks]
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One JSON-ready dict per row; numbers are texts, so no digit is lost."""
