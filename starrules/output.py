@@ -249,12 +249,12 @@ class Results:
             return "; ".join(p.what for p in self.problems_of(row, o))
         return o.reason
 
-    def lines(self, tail: Callable[[list[object]], list[object]] | None = None) -> Iterator[list[object]]:
+    def lines(self) -> Iterator[list[object]]:
         """One list of values per row, under :attr:`columns`: numbers as ``Decimal``,
         levels as the scheme writes them, absent values as None. The last cells (the
         rules' marks and the scheme's columns) are the same list for every row with the
-        same rules applied, made once; ``tail`` converts each such list once (the
-        workbook writer turns it into one piece of XML)."""
+        same rules applied, made once. Row by row, without :meth:`kinds`: the
+        straightforward path that the tests hold the writers' fast paths to."""
         meta: list[object] = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
         names = self._score_names
         no_scores = [None] * len(names)
@@ -277,7 +277,7 @@ class Results:
             end = tails.get(applied)
             if end is None:
                 marks: list[object] = [APPLIED if rule in applied else None for rule in rules]
-                end = tail(marks + meta) if tail is not None else marks + meta
+                end = marks + meta
                 if len(tails) < _NumberTexts._LIMIT:
                     tails[applied] = end
             line += end
