@@ -118,7 +118,9 @@ class _Rows:
             yield r if isinstance(r, Row) else Row(number, r)
 
     def __getitem__(self, i: int) -> Row:
-        """The row at place ``i`` (from 0)."""
+        """The row at place ``i`` (from 0; from the end if negative)."""
+        if i < 0:
+            i += len(self.given)
         r = self.given[i]
         return r if isinstance(r, Row) else Row(i + 1, r)
 

@@ -228,3 +228,12 @@ def test_every_writer_on_rows_worked_out_by_hand() -> None:
     assert list(wb["invalid"].iter_rows(min_row=2, values_only=True)) == [
         (4, "d", None, None, None, "the requirement 'sample within members' does not hold"),
         (6, "f", "points", "points", "120", "a score from 0 to 100")]
+
+
+def test_plain_records_are_numbered_from_one() -> None:
+    """Records given as plain mappings are rows 1, 2, 3... wherever they are reached."""
+    results = two_groups_results()
+    assert len(results.rows) == 6
+    assert [row.number for row in results.rows] == [1, 2, 3, 4, 5, 6]
+    assert (results.rows[0].number, results.rows[5].number, results.rows[-1].number) == (1, 6, 6)
+    assert results.rows[-1].values["name"] == "f"
