@@ -253,6 +253,17 @@ def writers(scheme: starrules.Scheme, rows: list[dict[str, str]], repeat: int = 
     return rate_time, best
 
 
+def writing_table(writing: tuple[float, dict[str, float]]) -> list[str]:
+    """The lines of the 'Writing results' table: the rating's time, then each writer's."""
+    rate_time, write_times = writing
+    return [f"Rating them (`Scheme.rate`, quotas included): {rate_time:.2f} s. Writing the results (as `starrules run`"
+            " does: `Results` made, every row written to a file):",
+            "",
+            "| format | seconds | times the rating |",
+            "|---|---|---|",
+            *(f"| {name} | {sec:.2f} | {sec / rate_time:.2f} |" for name, sec in write_times.items())]
+
+
 def peer_values(r: dict[str, str]) -> dict[str, int]:
     """A record as the integers (tenths) the peer engines compute on; the string parsing
     is done here in Python, as for the baseline, and timed with them."""
@@ -320,9 +331,14 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=3_000)
     ap.add_argument("--write-rows", type=int, default=50_000, help="rows rated and written by each writer")
     ap.add_argument("--write", action="store_true", help="write the tables to docs/performance.md")
+    ap.add_argument("--writers-only", action="store_true",
+                    help="only time the writers against the rating (the 'Writing results' table), and print it")
     args = ap.parse_args()
 
     scheme = starrules.load(ROOT / "schemes" / "anyang.star")
+    if args.writers_only:
+        print("\n".join(writing_table(writers(scheme, make_records(args.write_rows, args.groups, seed=3)))))
+        return
     records = make_records(args.entities, args.groups)
     typed_records = [typed_record(r) for r in records]
     text_baseline, typed_baseline = make_baselines()
@@ -453,12 +469,7 @@ def main() -> None:
         "",
         f"## Writing results: {len(write_rows):,} rows",
         "",
-        f"Rating them (`Scheme.rate`, quotas included): {writing[0]:.2f} s. Writing the results (as `starrules run`"
-        " does: `Results` made, every row written to a file):",
-        "",
-        "| format | seconds | times the rating |",
-        "|---|---|---|",
-        *(f"| {name} | {sec:.2f} | {sec / writing[0]:.2f} |" for name, sec in writing[1].items()),
+        *writing_table(writing),
         "",
         f"## A population of {args.population:,} with two quotas over {args.groups:,} groups",
         "",
@@ -521,16 +532,23 @@ The targets of the performance issues, measured in this run:
   too, and check nothing.
 * **Writers within 1.5 times the rating time for the same rows: {verdict(worst <= 1.5 * rate_time)}**
   (slowest: {worst_name}, {worst / rate_time:.2f} times the {rate_time:.2f} s of rating {args.write_rows:,} rows).
-  Every writer streams the rows and evaluates nothing again: CSV writes the texts of the
-  fast path's scaled integers (each distinct number formatted once), JSON and JSON Lines
-  join each record's JSON from pieces made once (each distinct text, group, level and set
-  of flags encoded once by the standard library's encoder; `tests/test_output.py` holds the
-  text equal to `json.dumps` of the record), a thousand records a write; the workbook
-  is written by `starrules.xlsx` (inline texts, each distinct cell's XML made once, the
-  rules' marks and the scheme's columns that rows share made once as one piece, no
-  shared-strings table), not openpyxl, whose cell objects took about 40 times the rating.
-  What keeps the workbook above the target: about 15 cells a row looked up one by one,
-  the XML (about 680 bytes a row) encoded and deflated, and the per-group summary sheet.
+  Every writer streams the rows and evaluates nothing again, and makes once what rows
+  share. Rows alike share a kind (`Results.kinds`: status, levels, reason, flags, badges,
+  vetoes and the rules that applied; a few dozen kinds in these rows), whose cells each
+  writer makes once: CSV's lists, JSON's keys and values as three pieces, the workbook's
+  cells as XML. Each distinct group, number and text is encoded once; scores are the
+  texts of the fast path's scaled integers (no `Decimal` made); per row only its
+  number, id and rank are made, and the row joined in one f-string. JSON and JSON Lines
+  write a thousand records a write (`tests/test_output.py` holds each record's text equal
+  to `json.dumps` of the record); the workbook is written by `starrules.xlsx` (inline
+  texts, no shared-strings table, deflated at level 1), not openpyxl, whose cell objects
+  took about 40 times the rating (a property test holds its rows equal to the cells
+  written one by one). `Results` keeps no object per row (50,000 `Row`s kept alive were
+  enough to start a full garbage collection, 0.1 s, while writing JSON) and counts the
+  levels per group once, for the summary sheet and the counts alike. The workbook stays
+  the slowest: its XML (about 680 bytes a row) is encoded and deflated, about 0.1 s for
+  50,000 rows on its own. `python benchmarks/run.py --writers-only` times the writers
+  alone, the same way.
 * **1,000,000 entities with two quotas over 3,000 groups in at most 6 s on one core:
   {verdict(million <= 6)}** ({million:.1f} s for a million at this run's rate,
   {million / 6:.1f} times the target; the hand-written Python population takes

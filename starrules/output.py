@@ -24,11 +24,11 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, TypeVar
 
 import attrs
 
@@ -50,6 +50,7 @@ SHEETS = ("results", "summary", "invalid", "scheme")
 
 Wrap = Callable[[Iterator[Any]], Iterator[Any]]
 _NOTHING: frozenset[tuple[str, str]] = frozenset()
+_V = TypeVar("_V")
 
 
 def output_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
@@ -102,6 +103,28 @@ class Problem:
                 "value": None if value_missing(self.value) else jsonable(self.value), "expected": self.expected}
 
 
+class _Rows:
+    """The rows as given, a plain record becoming a :class:`Row` numbered by its place
+    (from 1) when it is reached, not before: the writers keep no object per row."""
+
+    def __init__(self, rows: Sequence[Row | Mapping[str, object]]) -> None:
+        self.given = rows
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+    def __iter__(self) -> Iterator[Row]:
+        for number, r in enumerate(self.given, 1):
+            yield r if isinstance(r, Row) else Row(number, r)
+
+    def __getitem__(self, i: int) -> Row:
+        """The row at place ``i`` (from 0; from the end if negative)."""
+        if i < 0:
+            i += len(self.given)
+        r = self.given[i]
+        return r if isinstance(r, Row) else Row(i + 1, r)
+
+
 class Results:
     """A rating ready to write: one line per input row, in order.
 
@@ -118,7 +141,7 @@ class Results:
             raise ValueError(f"{len(rows)} rows but {len(rating.outcomes)} outcomes: rate exactly these rows")
         self.scheme = scheme
         self.rating = rating
-        self.rows = [r if isinstance(r, Row) else Row(i + 1, r) for i, r in enumerate(rows)]
+        self.rows = _Rows(rows)
         self.period = period
         self.history = history
         self.renamed = dict(renamed or {})
@@ -134,7 +157,9 @@ class Results:
         self._score_names = [s.name for s in self.scores]
         everyone = [s.name for s in program.scores]
         self._score_positions = [everyone.index(name) for name in self._score_names]
-        self._by_scale: dict[int, _ScaledTexts] = {}
+        self._scales: tuple[int, ...] | None = None  # the scales of the scores written, and their memos
+        self._memos: list[tuple[int, _ScaledTexts]] = []
+        self._level_table: tuple[list[str], list[list[object]]] | None = None
 
     # ---- what every output says ----
 
@@ -144,9 +169,12 @@ class Results:
         return {"title": s.title, "version": s.version, "file": s.source_name, "sha256": s.sha256}
 
     def counts(self) -> dict[str, int]:
-        """Rows in, rated, invalid, ineligible, and rated rows by level: rows in is always
-        the sum of the three statuses."""
-        return self.rating.counts()
+        """Rows in, rated, invalid, ineligible, and rated rows by level (lowest first): rows
+        in is always the sum of the three statuses. :meth:`Rating.counts`, read from the
+        level table's first line (no second pass over the rows)."""
+        header, levels = self.level_table()
+        everyone: dict[str, Any] = dict(zip(header[2:], levels[0][2:], strict=True))
+        return {key: everyone[key] for key in ("rows", "rated", "invalid", "ineligible", *self.rating.levels.labels)}
 
     @property
     def columns(self) -> list[str]:
@@ -158,8 +186,9 @@ class Results:
     # ---- per row ----
 
     def _id(self, row: Row, o: Outcome) -> str:
-        if o.id:
-            return o.id
+        ident = o.id
+        if ident:
+            return ident
         field = self.scheme.program.id_field
         value = row.values.get(field) if field else None
         if value is None or str(value).strip() == "":
@@ -180,14 +209,14 @@ class Results:
         except InputError:  # pragma: no cover - the rating read the same history
             return ()
 
-    def applied(self, o: Outcome) -> AbstractSet[tuple[str, str]]:
+    def applied(self, o: Outcome) -> frozenset[tuple[str, str]]:
         """The rules, quotas and selections that applied to a row, as (kind, name):
         the requirement it failed or the disqualification it met; the vetoes, caps and
         demotions whose conditions held; its flags; the quotas and selections that moved
         or picked it."""
         if o.status != "rated":
             kind = "disqualify" if o.status == "ineligible" else "require"
-            return {(kind, o.reason)} if o.reason and not o.problems else set()
+            return frozenset({(kind, o.reason)}) if o.reason and not o.problems else _NOTHING
         res = o.result
         assert res is not None
         if not (res.vetoes or res.held or o.flags or o.moves):  # most rows: nothing applied
@@ -199,7 +228,7 @@ class Results:
         out |= {("flag", f) for f in o.flags}
         out |= {("select", name) for name, flag in self._selection_flags if flag in o.flags}
         out |= {(mv.kind, mv.rule) for mv in o.moves}
-        return out
+        return frozenset(out)
 
     def problems_of(self, row: Row, o: Outcome) -> list[Problem]:
         ident = self._id(row, o)
@@ -213,26 +242,26 @@ class Results:
 
     def problems(self) -> Iterator[Problem]:
         """Every problem of every invalid row, in order."""
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+        for i, o in enumerate(self.rating.outcomes):
             if o.status == "invalid":
-                yield from self.problems_of(row, o)
+                yield from self.problems_of(self.rows[i], o)
 
     def _reason(self, row: Row, o: Outcome) -> str | None:
         if o.problems:
             return "; ".join(p.what for p in self.problems_of(row, o))
         return o.reason
 
-    def lines(self, tail: Callable[[list[object]], list[object]] | None = None) -> Iterator[list[object]]:
+    def lines(self) -> Iterator[list[object]]:
         """One list of values per row, under :attr:`columns`: numbers as ``Decimal``,
         levels as the scheme writes them, absent values as None. The last cells (the
         rules' marks and the scheme's columns) are the same list for every row with the
-        same rules applied, made once; ``tail`` converts each such list once (the
-        workbook writer turns it into one piece of XML)."""
+        same rules applied, made once. Row by row, without :meth:`kinds`: the
+        straightforward path that the tests hold the writers' fast paths to."""
         meta: list[object] = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
         names = self._score_names
         no_scores = [None] * len(names)
         rules = self.rules
-        tails: dict[AbstractSet[tuple[str, str]], list[object]] = {}
+        tails: dict[frozenset[tuple[str, str]], list[object]] = {}
         for row, o in zip(self.rows, self.rating.outcomes, strict=True):
             res = o.result if o.status == "rated" else None
             applied = self.applied(o)
@@ -247,13 +276,12 @@ class Results:
                 line += [scores.get(name) for name in names]
             else:
                 line += no_scores
-            key = applied if applied is _NOTHING else frozenset(applied)
-            end = tails.get(key)
+            end = tails.get(applied)
             if end is None:
                 marks: list[object] = [APPLIED if rule in applied else None for rule in rules]
-                end = tail(marks + meta) if tail is not None else marks + meta
+                end = marks + meta
                 if len(tails) < _NumberTexts._LIMIT:
-                    tails[key] = end
+                    tails[applied] = end
             line += end
             yield line
 
@@ -266,47 +294,41 @@ class Results:
             scores = res.scores
             return [absent if (v := scores.get(name)) is None else number_text(v) for name in self._score_names]
         values, scales = scaled
-        out: list[str | None] = []
-        by_scale = self._by_scale
-        for j in self._score_positions:
-            memo = by_scale.get(scales[j])
-            if memo is None:
-                memo = by_scale[scales[j]] = _ScaledTexts(scales[j])
-            out.append(memo[values[j]])
-        return out
+        if scales != self._scales:  # the same for every result of the compiled scheme
+            self._scales = scales
+            self._memos = [(j, _ScaledTexts(scales[j])) for j in self._score_positions]
+        return [memo[values[j]] for j, memo in self._memos]
 
     def text_lines(self) -> Iterator[list[object]]:
         """:meth:`lines` as a CSV file writes them: numbers as their texts (integers as
         they are), absent values as empty texts. Made directly, without a list of values
-        converted cell by cell."""
-        meta = ["" if v is None else str(v) for v in (self.scheme.title, self.scheme.version, self.period,
-                                                      self.scheme.sha256)]
+        converted cell by cell: each kind's cells made once."""
+        meta: list[object] = ["" if v is None else str(v) for v in (self.scheme.title, self.scheme.version,
+                                                                    self.period, self.scheme.sha256)]
         no_scores = [""] * len(self._score_names)
         rules = self.rules
-        no_rules = [""] * len(rules)
         texts = _NUMBER_TEXTS
 
         def number(value: Decimal | None) -> object:
             return "" if value is None else texts[value] if isinstance(value, Decimal) else value
 
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
-            res = o.result if o.status == "rated" else None
-            applied = self.applied(o)
-            level, label, before, rank, reason = o.level, o.level_label, o.level_before, o.rank, self._reason(row, o)
+        def blank(value: object) -> object:
+            return "" if value is None else value
+
+        def pieces(kind: _Kind) -> tuple[list[object], list[object], list[object]]:
+            """A kind's cells: the level and its label; the status, reason, flags and the
+            level before the quotas; the rules' marks and the scheme's columns."""
+            return ([blank(kind.level), blank(kind.level_label)],
+                    [kind.status, blank(kind.reason), "、".join(kind.flags), blank(kind.level_before)],
+                    [APPLIED if rule in kind.applied else "" for rule in rules] + meta)
+
+        made = _Memo(pieces)
+        for row, o, res, kind in self.kinds():
+            levels, status, marks = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            line: list[object] = [row.number, self._id(row, o), *groups.values(),
-                                  "" if level is None else level, "" if label is None else label, number(o.total),
-                                  o.status, "" if reason is None else reason, "、".join(o.flags),
-                                  "" if before is None else before, "" if rank is None else rank]
-            if self.badges:
-                line.append("、".join(res.badges) if res else "")
-            if res is None:
-                line += no_scores
-            else:
-                line += self._score_texts(res, "")
-            line += [APPLIED if rule in applied else "" for rule in rules] if applied else no_rules
-            line += meta
-            yield line
+            badges = ["、".join(kind.badges)] if self.badges else []
+            yield [row.number, self._id(row, o), *groups.values(), *levels, number(o.total), *status,
+                   blank(o.rank), *badges, *(no_scores if res is None else self._score_texts(res, "")), *marks]
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One JSON-ready dict per row; numbers are texts, so no digit is lost."""
@@ -328,13 +350,32 @@ class Results:
                 "problems": [p.to_dict() for p in self.problems_of(row, o)] if o.problems or o.status == "invalid" else [],
             }
 
-    def json_texts(self) -> Iterator[str]:
+    def kinds(self) -> Iterator[tuple[Row, Outcome, Result | None, _Kind]]:
+        """Each row with its outcome, its result (None unless rated) and its :class:`_Kind`:
+        what it writes alike with many other rows. Rows alike are given the same kind, so
+        that a writer makes what a kind writes once, in a dict keyed by the kind."""
+        kinds: dict[tuple[object, ...], _Kind] = {}
+        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
+            res = o.result if o.status == "rated" else None
+            badges, vetoes = (res.badges, res.vetoes) if res is not None else ((), ())
+            key = (o.status, o.level, o.level_label, o.level_before, self._reason(row, o), o.flags, badges, vetoes,
+                   self.applied(o))
+            kind = kinds.get(key)
+            if kind is None:
+                kind = _Kind(*key)
+                if len(kinds) < _NumberTexts._LIMIT:
+                    kinds[key] = kind
+            yield row, o, res, kind
+
+    def json_texts(self, end: str = "}") -> Iterator[str]:
         """:meth:`records` as JSON texts, each exactly ``json.dumps(record,
         ensure_ascii=False)``: the JSON writers' fast path. Made from fragments (each
-        distinct text encoded once, a row with no rule applied given the same ``[]``),
-        not from a dict per row encoded whole; ``tests/test_output.py`` holds the two
-        equal on every bundled scheme."""
+        distinct text, group and number encoded once, each kind's keys and values as
+        three pieces made once), not from a dict per row encoded whole;
+        ``tests/test_output.py`` holds the two equal. ``end`` closes each text (JSON
+        Lines puts more keys before the ``}``)."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
+        quote = json.encoder.encode_basestring  # what encode does with a text (an id: each its own)
         texts = _JsonTexts()  # only texts as keys: no 1 meets a True or a 1.0
 
         def value(v: object) -> str:
@@ -349,66 +390,89 @@ class Results:
         def items(values: Iterable[str]) -> str:
             return "[" + ", ".join([texts[v] for v in values]) + "]"
 
-        keys = [texts[name] + ": " for name in self._score_names]
         rules = [(rule, texts[f"{rule[0]}:{rule[1]}"]) for rule in self.rules]
-        # the parts that few rows tell apart, each distinct one made once
-        groups_texts: dict[tuple[tuple[str, str], ...], str] = {}
-        levels: dict[tuple[object, ...], str] = {}
-        marks: dict[tuple[tuple[str, ...], ...], str] = {}
-        limit = _NumberTexts._LIMIT
-        for row, o in zip(self.rows, self.rating.outcomes, strict=True):
-            res = o.result if o.status == "rated" else None
-            applied = self.applied(o)
+
+        def pieces(kind: _Kind) -> tuple[str, str, str]:
+            """A kind's keys and values: up to the rank, from the status to the scores,
+            and after the scores up to the problems."""
+            return ("".join([', "level": ', value(kind.level), ', "level_label": ', value(kind.level_label),
+                             ', "level_before": ', value(kind.level_before), ', "rank": ']),
+                    "".join([', "status": ', texts[kind.status], ', "reason": ', value(kind.reason),
+                             ', "flags": ', items(kind.flags), ', "badges": ', items(kind.badges),
+                             ', "vetoes": ', items(kind.vetoes), ', "scores": ']),
+                    ', "rules": [' + ", ".join([t for rule, t in rules if rule in kind.applied]) + '], "problems": ')
+
+        def score(name: str) -> _Memo[str]:
+            """A score's text -> its key and value."""
+            key = texts[name] + ": "
+            return _Memo(lambda t: key + ("null" if t is None else texts[t]))
+
+        made = _Memo(pieces)
+        groups_texts = _Memo(lambda items: encode(dict(items)))
+        scores = [score(name) for name in self._score_names]
+        totals = _Memo(lambda t: "null" if t is None else texts[t])
+        for row, o, res, kind in self.kinds():
+            before_rank, before_scores, after_scores = made[kind]
             groups = o.result.groups if o.result is not None else self._groups(row, o)
-            key: tuple[Any, ...] = tuple(groups.items())
-            g = groups_texts.get(key)
-            if g is None:
-                g = encode(groups)
-                if len(groups_texts) < limit:
-                    groups_texts[key] = g
-            key = (o.level, o.level_label, o.level_before, o.status)
-            level = levels.get(key)
-            if level is None:
-                level = "".join([', "level": ', value(o.level), ', "level_label": ', value(o.level_label),
-                                 ', "level_before": ', value(o.level_before)])
-                if len(levels) < limit:
-                    levels[key] = level
-            badges, vetoes = (res.badges, res.vetoes) if res is not None else ((), ())
-            key = (o.flags, badges, vetoes)
-            mark = marks.get(key)
-            if mark is None:
-                mark = "".join([', "flags": ', items(o.flags), ', "badges": ', items(badges),
-                                ', "vetoes": ', items(vetoes)])
-                if len(marks) < limit:
-                    marks[key] = mark
-            if res is not None:
-                scores = "{" + ", ".join([k + ("null" if t is None else texts[t])
-                                          for k, t in zip(keys, self._score_texts(res, None), strict=True)]) + "}"
-            else:
-                scores = "{}"
-            rank, total, reason = o.rank, number_text(o.total), self._reason(row, o)
-            yield "".join([
-                '{"row": ', str(row.number), ', "id": ', texts[self._id(row, o)], ', "groups": ', g, level,
-                ', "rank": ', "null" if rank is None else str(rank),
-                ', "total": ', "null" if total is None else texts[total], ', "status": ', texts[o.status],
-                ', "reason": ', "null" if reason is None else texts[reason], mark, ', "scores": ', scores,
-                ', "rules": ', "[" + ", ".join([t for rule, t in rules if rule in applied]) + "]" if applied else "[]",
-                ', "problems": ', encode([p.to_dict() for p in self.problems_of(row, o)])
-                if o.problems or o.status == "invalid" else "[]", "}"])
+            rank = "null" if o.rank is None else o.rank
+            score_texts = "{}" if res is None else \
+                "{" + ", ".join([m[t] for m, t in zip(scores, self._score_texts(res, None), strict=True)]) + "}"
+            problems = encode([p.to_dict() for p in self.problems_of(row, o)]) \
+                if o.problems or o.status == "invalid" else "[]"
+            yield (f'{{"row": {row.number}, "id": {quote(self._id(row, o))}, '
+                   f'"groups": {groups_texts[tuple(groups.items())]}{before_rank}{rank}, '
+                   f'"total": {totals[number_text(o.total)]}{before_scores}{score_texts}{after_scores}{problems}{end}')
+
+    def xlsx_rows(self) -> Iterator[str]:
+        """:meth:`lines` as the workbook writes them (see :func:`starrules.xlsx.write_workbook`):
+        each row's cells as one piece of XML, joined from pieces made once (each kind's
+        cells, each distinct group and number); ``tests/test_output.py`` holds them equal
+        to the cells of :meth:`lines` written one by one."""
+        cell = xlsx.cell_xml
+        meta = [self.scheme.title, self.scheme.version, self.period, self.scheme.sha256]
+        rules = self.rules
+        badges = self.badges
+
+        def pieces(kind: _Kind) -> tuple[str, str, str, str]:
+            """A kind's cells: the level and its label; the status, reason, flags and the
+            level before the quotas; the badges (if the scheme gives them); the rules'
+            marks and the scheme's columns."""
+            return (cell(kind.level) + cell(kind.level_label),
+                    cell(kind.status) + cell(kind.reason) + cell("、".join(kind.flags)) + cell(kind.level_before),
+                    cell("、".join(kind.badges)) if badges else "",
+                    "".join([cell(APPLIED if rule in kind.applied else None) for rule in rules]
+                            + [cell(v) for v in meta]))
+
+        made = _Memo(pieces)
+        groups_cells = _Memo(lambda values: "".join([cell(v) for v in values]))
+        numbers = _Memo(lambda t: "<c/>" if t is None else f"<c><v>{t}</v></c>")  # a number's text -> its cell
+        no_scores = "<c/>" * len(self._score_names)
+        for row, o, res, kind in self.kinds():
+            levels, status, badge, marks = made[kind]
+            groups = o.result.groups if o.result is not None else self._groups(row, o)
+            rank = "<c/>" if o.rank is None else f"<c><v>{o.rank}</v></c>"
+            score_cells = no_scores if res is None else "".join([numbers[t] for t in self._score_texts(res, None)])
+            yield (f"<c><v>{row.number}</v></c>{cell(self._id(row, o))}{groups_cells[tuple(groups.values())]}"
+                   f"{levels}{numbers[number_text(o.total)]}{status}{rank}{badge}{score_cells}{marks}")
 
     # ---- per group ----
 
     def level_table(self) -> tuple[list[str], list[list[object]]]:
         """Rows, statuses and rated rows by level, over all and per group (levels
-        highest first)."""
+        highest first). Made once."""
+        if self._level_table is not None:
+            return self._level_table
         levels = self.rating.levels
         labels = list(reversed(levels.labels))
         header = ["group_by", "group", "rows", "rated", "invalid", "ineligible", *labels]
         # each row counted once, by its groups, status and level; then summed per group
         names = self.groups
-        seen = Counter((tuple([(o.result.groups if o.result is not None else self._groups(row, o))[g] for g in names]),
-                        o.status, o.level_label if o.status == "rated" else None)
-                       for row, o in zip(self.rows, self.rating.outcomes, strict=True))
+        rows = self.rows
+        group_values: Callable[[Mapping[str, str]], Any] = itemgetter(*names) if names else lambda groups: ()
+        seen = Counter((group_values(o.result.groups if o.result is not None else self._groups(rows[i], o)), o.status,
+                        o.level_label if o.status == "rated" else None) for i, o in enumerate(self.rating.outcomes))
+        if len(names) == 1:  # itemgetter gave the one value, not a tuple of one
+            seen = Counter({((value,), status, label): n for (value, status, label), n in seen.items()})
         keys: list[tuple[str, str]] = [("", "all")]
         for k, g in enumerate(self.groups):
             keys += [(g, v) for v in sorted({values[k] for values, _status, _label in seen})]
@@ -420,7 +484,8 @@ class Results:
                 t[status] += n
                 if label is not None:
                     t[label] += n
-        return header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
+        self._level_table = header, [[g, v, *tally[(g, v)].values()] for g, v in keys]
+        return self._level_table
 
     QUOTA_COLUMNS = ("rule", "kind", "line", "group", "text", "base", "target", "before", "after", "met", "enforced",
                      "note")
@@ -447,6 +512,38 @@ class Results:
 
 
 # ---- writers ---------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class _Kind:
+    """What a row writes alike with many others: its status, levels, reason, flags,
+    badges, vetoes and the rules that applied (:meth:`Results.applied`). Equal only to
+    itself (:meth:`Results.kinds` gives rows alike the same one), so a dict keyed by
+    kinds looks each up at once."""
+
+    status: str
+    level: int | str | None
+    level_label: str | None
+    level_before: int | str | None
+    reason: str | None
+    flags: tuple[str, ...]
+    badges: tuple[str, ...]
+    vetoes: tuple[str, ...]
+    applied: frozenset[tuple[str, str]]
+
+
+class _Memo(dict[Any, _V]):
+    """Key -> ``make(key)``, each made once: a limited memo (``_NumberTexts._LIMIT`` keys)."""
+
+    def __init__(self, make: Callable[[Any], _V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> _V:
+        out = self.make(key)
+        if len(self) < _NumberTexts._LIMIT:
+            self[key] = out
+        return out
 
 
 class _NumberTexts(dict[Any, str]):
@@ -581,13 +678,11 @@ def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
 
 def write_jsonl(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:
     scheme = {k: v for k, v in results.meta.items() if k != "file"}
-    texts = results.json_texts()
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     # the same two last keys on every line: encoded once
-    tail = dumps({"scheme": scheme, "period": results.period})[1:] + "\n"
-    end = ", " + tail
+    texts = results.json_texts(end=", " + dumps({"scheme": scheme, "period": results.period})[1:])
     for chunk in batched(wrap(texts) if wrap else texts, 1000):  # a write per thousand lines
-        f.write("".join([text[:-1] + end for text in chunk]))
+        f.write("\n".join(chunk) + "\n")
 
 
 def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None:
@@ -595,7 +690,7 @@ def write_xlsx(f: IO[bytes], results: Results, wrap: Wrap | None = None) -> None
     quotas and selections per group), ``invalid`` (a line per problem of each invalid row)
     and ``scheme`` (the scheme's name, version, period, sha256 and the counts). Written
     by :mod:`starrules.xlsx`, row by row as they are made."""
-    lines = results.lines(lambda cells: [xlsx.Cells(cells)])  # the rules' marks and the scheme: XML made once
+    lines = results.xlsx_rows()  # each row's cells as one piece of XML
 
     def table() -> Iterator[Sequence[object]]:
         yield list(results.columns)

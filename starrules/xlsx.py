@@ -76,7 +76,6 @@ _FROZEN = ('<sheetViews><sheetView workbookViewId="0"><pane xSplit="{x}" ySplit=
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-_XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def _escape_char(m: re.Match[str]) -> str:
@@ -88,7 +87,7 @@ def text_xml(text: str) -> str:
     hold (and a literal ``_xHHHH_``) in the workbook's escape."""
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub(_escape_char, text)
-    return text.translate(_XML)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # a text without them: as it is
 
 
 _LIMIT = 100_000  # distinct values remembered per sheet
@@ -129,6 +128,8 @@ class Cells:
 def cell_xml(v: object) -> str:
     """One cell: a text inline, a number as a number, a boolean as one, nothing as an
     empty cell."""
+    if v.__class__ is str and v:  # the commonest, first
+        return text_cell(v)
     if v is None or v == "":
         return "<c/>"
     if isinstance(v, Cells):
@@ -139,8 +140,13 @@ def cell_xml(v: object) -> str:
         return f"<c><v>{fmt_number(v)}</v></c>"
     if isinstance(v, (int, float)):
         return f"<c><v>{v!r}</v></c>"
-    t = text_xml(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                 if isinstance(v, (dict, list, tuple)) else str(v))
+    return text_cell(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                     if isinstance(v, (dict, list, tuple)) else str(v))
+
+
+def text_cell(text: str) -> str:
+    """A text that is not empty, as a cell: inline, its spaces at either end kept."""
+    t = text_xml(text)
     space = ' xml:space="preserve"' if t[0].isspace() or t[-1].isspace() else ""
     return f'<c t="inlineStr"><is><t{space}>{t}</t></is></c>'
 
@@ -150,7 +156,9 @@ _BOOLS = {True: '<c t="b"><v>1</v></c>', False: '<c t="b"><v>0</v></c>'}
 
 def write_workbook(f: IO[bytes], sheets: Iterable[tuple[str, Iterable[Sequence[object]], str | None]]) -> None:
     """Write the sheets, each (name, rows, the cell its panes freeze at or None), to
-    ``f`` as an XLSX workbook. The rows of each sheet are written as they come."""
+    ``f`` as an XLSX workbook. The rows of each sheet are written as they come. A row is
+    its values, or one text: its cells' XML made already (:func:`cell_xml` of each
+    value, joined), for a writer that joins rows from pieces it made once."""
     names: list[str] = []
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, rows, freeze in sheets:
@@ -165,7 +173,7 @@ def write_workbook(f: IO[bytes], sheets: Iterable[tuple[str, Iterable[Sequence[o
                 buffer: list[str] = [_SHEET_HEAD.format(views=views)]
                 size = 0
                 for number, values in enumerate(rows, 1):
-                    line = cells.row(number, values)
+                    line = f'<row r="{number}">{values}</row>' if values.__class__ is str else cells.row(number, values)
                     buffer.append(line)
                     size += len(line)
                     if size > 1 << 18:
