@@ -41,6 +41,10 @@ class Compiled:
     source: str
     function: Callable[..., Result]
     line_map: dict[int, int]  # generated line -> .star line
+    # Whether ``function`` takes a fourth argument, ``strict``: given True, for a dict with
+    # as many keys as the scheme has inputs, it gives None when an input is missing (so a
+    # key is no input's: see ``Scheme.evaluate``) instead of reading the record.
+    counts_keys: bool = False
 
     def evaluate(self, raw: Mapping[str, object], period: int | None = None,
                  history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
@@ -78,7 +82,7 @@ def compile_program(program: m.Program) -> Compiled:
     start, end = gen.exact_lines
     if not gen.fast:
         exec(compile(source, _FILENAME, "exec"), namespace)
-        return Compiled(program, source, namespace["evaluate"], gen.line_map)
+        return Compiled(program, source, namespace["evaluate"], gen.line_map, False)
     # The exact path runs only for what the fast path does not take: it is compiled on
     # first use (most populations never need it), at the line numbers of ``source``.
     eager = "\n".join(lines[:start] + [""] * (end - start) + lines[end:])
@@ -92,7 +96,7 @@ def compile_program(program: m.Program) -> Compiled:
 
     exec(compile(eager, _FILENAME, "exec"), namespace)
     namespace["exact"] = exact
-    return Compiled(program, source, namespace["evaluate"], gen.line_map)
+    return Compiled(program, source, namespace["evaluate"], gen.line_map, len(program.inputs) <= MANY_INPUTS)
 
 
 class _Gen:
@@ -664,7 +668,7 @@ class _Fast:
 
     def function(self) -> None:
         p, g = self.p, self.g
-        g.emit("def evaluate(raw, period=None, history=None):", indent=0)
+        g.emit("def evaluate(raw, period=None, history=None, strict=False):", indent=0)
         g.emit("try:")
         if p.in_force is not None or p.uses_history:
             self.emit("check_period(PROGRAM, period)")
@@ -681,6 +685,10 @@ class _Fast:
             self.emit("try:")
             self.emit(f"({cells}) = {getter}(raw){'' if len(p.inputs) > 1 else ','}", indent=3)
             self.emit("except KeyError:")
+            # strict: a dict of as many keys as inputs, one of them missing, has a key that
+            # is no input's (Compiled.counts_keys)
+            self.emit("if strict:", indent=3)
+            self.emit("return None", indent=4)
             self.emit(f"({cells}) = map(raw.get, {names})", indent=3)
         for i, inp in enumerate(p.inputs):
             self.read_input(i, inp)
