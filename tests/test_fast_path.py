@@ -363,7 +363,7 @@ def test_memo_limit_holds_for_typed_values(monkeypatch: pytest.MonkeyPatch, memo
     # memo keeps texts, ints and Decimals itself; the float 50.0 of 满意率 goes to the
     # memo of floats (one value, or none)
     memos = _memos(scheme)
-    decimals = sorted(n for m in memos if (n := sum(k.__class__ is Decimal for k in m)))
+    decimals = sorted(n for m in memos if (n := sum(k.__class__ is Decimal for k in m.seen)))
     floats = [len(m.by[float]) for m in memos if float in m.by]
     assert decimals == ([] if memo_limit == 0 else [1, 3])
     assert floats == ([0] if memo_limit == 0 else [1])
@@ -449,3 +449,26 @@ def test_counting_keys_needs_the_compiled_code_to_find_them() -> None:
     assert many.evaluate(record).level == 1
     record[f"项{n}"] = record.pop("项0")
     assert _raised(many, record) == str(many.unknown_keys(record))
+
+
+def test_the_memos_keep_each_class_where_the_compiled_lookups_find_it() -> None:
+    """Compiled code looks values up in each memo's ``seen`` (texts; for a number also
+    ints and Decimals; for a set also frozensets) and ``by[class]``; a value not there is
+    read through the memo, which remembers it there, so the next lookup finds it."""
+    scheme = starrules.load("schemes/anyang.star")
+    memos = {m.read.__closure__[0].cell_contents.name: m for m in _memos(scheme)}  # type: ignore[union-attr]
+    record = anyang_record(Decimal("8.9"), frozenset({"市级"}), 91.0, True)
+    got, ref = both(scheme, record)  # True is no count: refused by both
+    assert got == ref and got[0] == "InputError"
+    assert True not in memos["缺席次数"].seen and not memos["缺席次数"].by[bool]
+    for absences in (1, True, 1.0, "1", Decimal("1.0")):  # True still refused after 1 is remembered
+        for _ in range(2):
+            got, ref = both(scheme, dict(record, 缺席次数=absences))
+            assert (got == ref and got[0] == "InputError") if absences is True else got.inputs["缺席次数"] == 1
+    assert set(memos["缺席次数"].seen) == {1, "1"} and set(memos["缺席次数"].by) == {bool, float}
+    assert Decimal("8.9") in memos["组织健全"].seen and 91.0 in memos["民主评议满意率"].by[float]
+    assert frozenset({"市级"}) in memos["表彰"].seen and None in memos["创新推广"].by[type(None)]  # absent
+    # a list is looked up as the frozenset it holds
+    got, ref = both(scheme, dict(record, 缺席次数=0, 表彰=["市级"]))
+    same(got, ref)
+    assert got.scores["加分"] == 3
