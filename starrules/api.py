@@ -35,6 +35,7 @@ class Scheme:
         self.warnings = warnings
         self._compiled: Compiled | None = None
         self._known = frozenset(i.name for i in program.inputs)
+        self._count = len(self._known)
 
     @property
     def compiled(self) -> Compiled:
@@ -89,7 +90,20 @@ class Scheme:
         ``engine="reference"``, ``trace=False`` drops the trace. Both engines give equal
         results but for the trace.
         """
-        if not self._known.issuperset(inputs) or extra not in EXTRA:  # the common case: one set test
+        if type(inputs) is dict and len(inputs) == self._count and not trace and engine == "auto" \
+                and extra == "forbid":  # the common case: a dict of as many keys as the scheme has inputs
+            compiled = self._compiled or self.compiled
+            if compiled.counts_keys:
+                # Its keys are the inputs' names exactly when the compiled code finds every
+                # input in it; when it does not, a key is no input's and it gives None.
+                try:
+                    result: Result | None = compiled.function(inputs, period, history, True)
+                except (ArithmeticError, KeyError, TypeError, ValueError, IndexError) as exc:
+                    raise compiled.error(exc) from exc
+                if result is None:
+                    raise self.unknown_keys(inputs)
+                return result
+        if not self._known.issuperset(inputs) or extra not in EXTRA:  # else one set test
             _option("extra", extra, EXTRA)
             if extra == "forbid":
                 raise self.unknown_keys(inputs)

@@ -41,6 +41,10 @@ class Compiled:
     source: str
     function: Callable[..., Result]
     line_map: dict[int, int]  # generated line -> .star line
+    # Whether ``function`` takes a fourth argument, ``strict``: given True, for a dict with
+    # as many keys as the scheme has inputs, it gives None when an input is missing (so a
+    # key is no input's: see ``Scheme.evaluate``) instead of reading the record.
+    counts_keys: bool = False
 
     def evaluate(self, raw: Mapping[str, object], period: int | None = None,
                  history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
@@ -78,7 +82,7 @@ def compile_program(program: m.Program) -> Compiled:
     start, end = gen.exact_lines
     if not gen.fast:
         exec(compile(source, _FILENAME, "exec"), namespace)
-        return Compiled(program, source, namespace["evaluate"], gen.line_map)
+        return Compiled(program, source, namespace["evaluate"], gen.line_map, False)
     # The exact path runs only for what the fast path does not take: it is compiled on
     # first use (most populations never need it), at the line numbers of ``source``.
     eager = "\n".join(lines[:start] + [""] * (end - start) + lines[end:])
@@ -92,7 +96,7 @@ def compile_program(program: m.Program) -> Compiled:
 
     exec(compile(eager, _FILENAME, "exec"), namespace)
     namespace["exact"] = exact
-    return Compiled(program, source, namespace["evaluate"], gen.line_map)
+    return Compiled(program, source, namespace["evaluate"], gen.line_map, len(program.inputs) <= MANY_INPUTS)
 
 
 class _Gen:
@@ -664,7 +668,7 @@ class _Fast:
 
     def function(self) -> None:
         p, g = self.p, self.g
-        g.emit("def evaluate(raw, period=None, history=None):", indent=0)
+        g.emit("def evaluate(raw, period=None, history=None, strict=False):", indent=0)
         g.emit("try:")
         if p.in_force is not None or p.uses_history:
             self.emit("check_period(PROGRAM, period)")
@@ -681,9 +685,12 @@ class _Fast:
             self.emit("try:")
             self.emit(f"({cells}) = {getter}(raw){'' if len(p.inputs) > 1 else ','}", indent=3)
             self.emit("except KeyError:")
+            # strict: a dict of as many keys as inputs, one of them missing, has a key that
+            # is no input's (Compiled.counts_keys)
+            self.emit("if strict:", indent=3)
+            self.emit("return None", indent=4)
             self.emit(f"({cells}) = map(raw.get, {names})", indent=3)
-        for i, inp in enumerate(p.inputs):
-            self.read_input(i, inp)
+        self.read_inputs()
         if p.uses_history:
             self.emit("hist = read_history(PROGRAM, history)")
         values = "(" + "".join(f"v{i}, " for i in range(len(p.inputs))) + ")"
@@ -747,28 +754,45 @@ class _Fast:
         g.consts.append(f"LAZY = {lazy}")
         g.consts.append("FAST = Result.fast")
 
-    def read_input(self, i: int, inp: m.Input) -> None:
-        line = inp.span.line
-        memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
-        r = f"r{i}"  # the cell as the mapping gave it
-        if isinstance(inp.spec, n.TextType):
-            # an id or a group: a text as it is (no memo: ids are all different), an
-            # integer as its digits, anything else through the reader
-            self.emit(f"v{i} = {r}", line)
-            self.emit(f"if v{i}.__class__ is not str or not v{i} or v{i}.strip() != v{i}:", line)
-            self.emit(f"v{i} = str(v{i}) if v{i}.__class__ is int else {memo}.read(v{i})", line, 3)
-        elif isinstance(inp.spec, n.SetType):
-            # a list, set or tuple of choices is remembered as the frozenset it holds
-            self.emit(f"v{i} = {memo}[{r}] if {r}.__class__ is str else {memo}[frozenset({r})] "
-                      f"if {r}.__class__ in SEQS else {memo}.by[{r}.__class__][{r}]", line)
-        elif inp.type.kind in ("number", "count", "percent"):
-            # a text, an int or a Decimal through the memo (runtime.NUMBER_KEYS); any other
-            # value (a bool, a float) through the memo of its class
-            self.emit(f"v{i} = {memo}[{r}] if (c := {r}.__class__) is str or c is D or c is int "
-                      f"else {memo}.by[c][{r}]", line)
-        else:
-            # a text through the memo; a typed value through the memo of its class
-            self.emit(f"v{i} = {memo}[{r}] if {r}.__class__ is str else {memo}.by[{r}.__class__][{r}]", line)
+    def read_inputs(self) -> None:
+        """Every input's value from its cell ``r<i>`` into ``v<i>``: an id or a group as
+        it is when it is a clean text; any other input by a lookup in its memo's dicts
+        (``runtime.Memo``), each value met before being there; when one is not, every
+        value again through its memo, which reads it and remembers it."""
+        remembered: list[tuple[int, m.Input, str]] = []
+        for i, inp in enumerate(self.p.inputs):
+            memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
+            if isinstance(inp.spec, n.TextType):
+                # an id or a group: a text as it is (no memo: ids are all different), an
+                # integer as its digits, anything else through the reader
+                line, v = inp.span.line, f"v{i}"
+                self.emit(f"{v} = r{i}", line)
+                self.emit(f"if type({v}) is not str or not {v} or {v}.strip() != {v}:", line)
+                self.emit(f"{v} = str({v}) if type({v}) is int else {memo}.read({v})", line, 3)
+            else:
+                remembered.append((i, inp, memo))
+        if not remembered:
+            return
+        self.emit("try:  # each value met before: one lookup")
+        for i, inp, memo in remembered:
+            seen, by, r = self.g.const(f"{memo}.seen"), self.g.const(f"{memo}.by"), f"r{i}"
+            if isinstance(inp.spec, n.SetType):
+                # a list, set or tuple of choices is remembered as the frozenset it holds
+                code = (f"{seen}[{r}] if (c := type({r})) is str or c is frozenset else {seen}[frozenset({r})] "
+                        f"if c in SEQS else {by}[c][{r}]")
+            elif inp.type.kind in ("number", "count", "percent"):
+                # a text, an int or a Decimal in ``seen`` (runtime.NUMBER_KEYS); any other
+                # value (a bool, a float) in the dict of its class
+                code = f"{seen}[{r}] if (c := type({r})) is str or c is D or c is int else {by}[c][{r}]"
+            else:
+                code = f"{seen}[{r}] if (c := type({r})) is str else {by}[c][{r}]"
+            self.emit(f"v{i} = {code}", inp.span.line, 3)
+        self.emit("except KeyError:  # a value not met before, or of a class not remembered: read (and remembered)")
+        for i, inp, memo in remembered:
+            r = f"r{i}"
+            code = f"{memo}(frozenset({r}) if type({r}) in SEQS else {r})" if isinstance(inp.spec, n.SetType) \
+                else f"{memo}({r})"
+            self.emit(f"v{i} = {code}", inp.span.line, 3)
 
     def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
         line = score.span.line

@@ -27,6 +27,7 @@ __all__ = [
     "MEMO_LIMIT",
     "NUMBER_KEYS",
     "SEQS",
+    "SET_KEYS",
     "ZERO",
     "C",
     "D",
@@ -229,86 +230,75 @@ MEMO_CLASSES = frozenset({int, bool, float, Decimal, type(None), frozenset})
 # Raw values of a set input read as the frozenset of their items (the reader does just
 # that), so remembered under it: a database driver's list, a Python set or tuple.
 SEQS = frozenset({list, set, tuple})
-# Raw values a number input's memo remembers itself (see ``Memo``); ``D`` in compiled code.
+# Raw values a number input's memo keeps in ``seen`` (see ``Memo``); ``D`` in compiled code.
 NUMBER_KEYS = frozenset({str, int, Decimal})
+SET_KEYS = frozenset({str, frozenset})  # and a set input's
 
 
 class Slow(Exception):  # noqa: N818 - a signal, not an error
     """The fast path does not take this entity: the exact path decides."""
 
 
-class Memo(dict[Any, Any]):
-    """Raw value -> value as read. The memo itself remembers texts (and frozensets, which
-    no text equals): a spreadsheet column holds few distinct values, so reading one is a
-    dict lookup. Values of other classes go through ``by[value.__class__]``, a memo of
-    that class alone (see ``MEMO_CLASSES``), so ``True``, ``1``, ``1.0`` and
-    ``Decimal(1)`` never meet. ``read`` reads without remembering. A value the
-    declaration refuses raises :class:`Slow` and is not remembered.
+class Memo:
+    """An input's reader with memory: raw value -> value as read. A spreadsheet column
+    holds few distinct values, so reading one is a dict lookup, which compiled code makes
+    itself in ``seen`` and ``by`` (plain dicts, the fastest to look up) and, for a value
+    they do not hold, calls the memo: ``memo(raw)`` reads it and remembers it where it may.
+    A value the declaration refuses raises :class:`Slow` and is not remembered; ``read``
+    reads without remembering.
 
-    ``keep`` are the classes the memo itself remembers. For a number input (a score, a
-    count, a percentage) it holds ``int`` and ``Decimal`` too, so a typed column is one
-    lookup: an ``int`` reads as the ``Decimal`` of its value, and a ``Decimal``'s reading
-    depends on its value alone (range, step, digits), so equal ints and Decimals read
-    alike. ``bool`` and ``float`` never enter it (``True == 1``; a float is read through
-    its shortest text, which is not always the value it equals)."""
+    ``seen`` holds values of the classes ``keep``: texts, and for a number input (a score,
+    a count, a percentage) ints and Decimals too, so a typed column is one lookup: an
+    ``int`` reads as the ``Decimal`` of its value, and a ``Decimal``'s reading depends on
+    its value alone (range, step, digits), so equal ints and Decimals read alike; for a set
+    input, frozensets (no text equals one). Values of the other classes of
+    ``MEMO_CLASSES`` go to ``by[value.__class__]``, a dict of that class alone, so
+    ``True``, ``1``, ``1.0`` and ``Decimal(1)`` never meet (``True == 1``; a float is read
+    through its shortest text, which is not always the value it equals). Values of any
+    other class (a subclass, numpy's numbers) are read every time."""
 
-    __slots__ = ("by", "keep", "read")
+    __slots__ = ("by", "keep", "read", "seen")
 
-    def __init__(self, read: Callable[[Any], Any], keep: frozenset[type] = frozenset({str, frozenset})) -> None:
-        super().__init__()
+    def __init__(self, read: Callable[[Any], Any], keep: frozenset[type] = frozenset({str})) -> None:
         self.read = read
         self.keep = keep
-        self.by = _Kinds(read)
+        self.seen: dict[Any, Any] = {}
+        self.by: dict[type, dict[Any, Any]] = {}
 
-    def __missing__(self, raw: Any) -> Any:
+    def __call__(self, raw: Any) -> Any:
+        cls = type(raw)
+        if cls in self.keep:
+            memo = self.seen
+        elif cls in MEMO_CLASSES:
+            memo = self.by.setdefault(cls, {})
+        else:
+            return self.read(raw)
+        value = memo.get(raw, _NOT_MET)
+        if value is not _NOT_MET:
+            return value
         value = self.read(raw)
-        if raw.__class__ in self.keep and len(self) < MEMO_LIMIT:
-            self[raw] = value
+        if len(memo) < MEMO_LIMIT:
+            memo[raw] = value
         return value
 
 
-class _Kinds(dict[type, Any]):
-    """Class -> the memo of raw values of that class (or a reader that remembers nothing)."""
+_NOT_MET: Any = object()
 
-    __slots__ = ("read",)
 
-    def __init__(self, read: Callable[[Any], Any]) -> None:
+class _Table(dict[Any, Any]):
+    """A set's ``highest`` or ``each_of`` over a table, remembered per set (frozenset)."""
+
+    __slots__ = ("find",)
+
+    def __init__(self, find: Callable[[Any], Any]) -> None:
         super().__init__()
-        self.read = read
+        self.find = find
 
-    def __missing__(self, cls: type) -> Any:
-        memo: dict[Any, Any] = _ClassMemo(self.read) if cls in MEMO_CLASSES else _Unremembered(self.read)
-        self[cls] = memo
-        return memo
-
-
-class _ClassMemo(dict[Any, Any]):
-    """Raw values of one class -> values as read."""
-
-    __slots__ = ("read",)
-
-    def __init__(self, read: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.read = read
-
-    def __missing__(self, raw: Any) -> Any:
-        value = self.read(raw)
+    def __missing__(self, members: Any) -> Any:
+        value = self.find(members)
         if len(self) < MEMO_LIMIT:
-            self[raw] = value
+            self[members] = value
         return value
-
-
-class _Unremembered(dict[Any, Any]):
-    """Values read every time (a class whose equal values may read differently)."""
-
-    __slots__ = ("read",)
-
-    def __init__(self, read: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.read = read
-
-    def __missing__(self, raw: Any) -> Any:
-        return self.read(raw)
 
 
 def _scaled(d: Decimal, scale: int) -> int:
@@ -333,14 +323,16 @@ def input_memo(inp: m.Input, scale: int | None) -> Memo:
 
     if inp.type.kind in ("number", "count", "percent"):
         return Memo(read, NUMBER_KEYS)
+    if inp.type.kind == "set":
+        return Memo(read, SET_KEYS)
     return Memo(read)
 
 
-def table_memo(kind: str, table: Mapping[str, int]) -> Memo:
+def table_memo(kind: str, table: Mapping[str, int]) -> dict[Any, int]:
     """``highest`` or ``each_of`` over a table of scaled integers, remembered per set."""
     if kind == "highest":
-        return Memo(lambda members: max((table[x] for x in members if x in table), default=0))
-    return Memo(lambda members: sum(table[x] for x in members if x in table))
+        return _Table(lambda members: max((table[x] for x in members if x in table), default=0))
+    return _Table(lambda members: sum(table[x] for x in members if x in table))
 
 
 def div_half_up(num: int, den: int) -> int:

@@ -363,7 +363,7 @@ def test_memo_limit_holds_for_typed_values(monkeypatch: pytest.MonkeyPatch, memo
     # memo keeps texts, ints and Decimals itself; the float 50.0 of 满意率 goes to the
     # memo of floats (one value, or none)
     memos = _memos(scheme)
-    decimals = sorted(n for m in memos if (n := sum(k.__class__ is Decimal for k in m)))
+    decimals = sorted(n for m in memos if (n := sum(k.__class__ is Decimal for k in m.seen)))
     floats = [len(m.by[float]) for m in memos if float in m.by]
     assert decimals == ([] if memo_limit == 0 else [1, 3])
     assert floats == ([0] if memo_limit == 0 else [1])
@@ -392,3 +392,83 @@ def test_cells_read_in_one_call_or_one_by_one() -> None:
     got, ref = both(many, {f"项{k}": "1" for k in range(n)})
     same(got, ref)
     assert (got.total, got.level) == (Decimal(n), 1)
+
+
+# ---- unknown keys: counted, not tested one by one ----------------------------------------
+
+
+def _raised(scheme: starrules.Scheme, record: Any) -> str | None:
+    from starrules.errors import UnknownInputsError
+
+    try:
+        scheme.evaluate(record)
+    except UnknownInputsError as exc:
+        return str(exc)
+    return None
+
+
+def test_a_dict_of_as_many_keys_as_inputs_with_one_unknown_is_refused_as_before() -> None:
+    """Scheme.evaluate skips the set test for a dict of exactly as many keys as the scheme
+    has inputs when the compiled code finds every input in it; when one is missing, a key
+    is no input's: the same UnknownInputsError, with the same message, as the set test."""
+    from collections import UserDict
+
+    scheme = starrules.loads(RATERS)
+    assert scheme.compiled.counts_keys
+    full = {"名称": "甲村", "自评": "95", "乡镇评": "80.5", "满意率": "90%", "次数": "3", "合格": "是"}
+    assert scheme.evaluate(full).level == 2
+    # as many keys as inputs, one misspelt (次 for 次数): refused, naming it and its likely input
+    swapped = {k if k != "次数" else "次": v for k, v in full.items()}
+    expected = str(scheme.unknown_keys(swapped))
+    assert _raised(scheme, swapped) == expected and "次" in expected
+    # the same record as another mapping, or with a key more or less, takes the set test
+    assert _raised(scheme, UserDict(swapped)) == expected
+    assert _raised(scheme, {**swapped, "备注": "x"}) == str(scheme.unknown_keys({**swapped, "备注": "x"}))
+    fewer = {k: v for k, v in swapped.items() if k != "合格"}
+    assert _raised(scheme, fewer) == str(scheme.unknown_keys(fewer))
+    # an input missing and no unknown key: rated (or refused) exactly as before
+    missing = {k: v for k, v in full.items() if k != "次数"}
+    got, ref = both(scheme, missing)
+    assert got == ref and got[0] == "InputError"
+    # extra="ignore" reads the known keys of the same dict: 次数 is missing
+    with pytest.raises(starrules.InputError) as caught:
+        scheme.evaluate(swapped, extra="ignore")
+    assert type(caught.value) is starrules.InputError and "次数" in str(caught.value)
+    # a bad value and an unknown key: the unknown key is said first, as before
+    assert _raised(scheme, dict(swapped, 自评="101")) == str(scheme.unknown_keys(dict(swapped, 自评="101")))
+
+
+def test_counting_keys_needs_the_compiled_code_to_find_them() -> None:
+    # more inputs than are read in one call, or no fast path: the set test alone
+    n = compiler.MANY_INPUTS + 1
+    many = starrules.loads('scheme "多项"\nlevels stars 0..1\n' + "".join(f"input 项{k} : count\n" for k in range(n))
+                           + "score 总分 = sum(" + ", ".join(f"项{k}" for k in range(n)) + ")"
+                           + f"\nband 总分 {{ 1: [{n}, ..)  0: (.., {n}) }}\n")
+    assert not many.compiled.counts_keys
+    record = {f"项{k}": "1" for k in range(n)}
+    assert many.evaluate(record).level == 1
+    record[f"项{n}"] = record.pop("项0")
+    assert _raised(many, record) == str(many.unknown_keys(record))
+
+
+def test_the_memos_keep_each_class_where_the_compiled_lookups_find_it() -> None:
+    """Compiled code looks values up in each memo's ``seen`` (texts; for a number also
+    ints and Decimals; for a set also frozensets) and ``by[class]``; a value not there is
+    read through the memo, which remembers it there, so the next lookup finds it."""
+    scheme = starrules.load("schemes/anyang.star")
+    memos = {m.read.__closure__[0].cell_contents.name: m for m in _memos(scheme)}  # type: ignore[union-attr]
+    record = anyang_record(Decimal("8.9"), frozenset({"市级"}), 91.0, True)
+    got, ref = both(scheme, record)  # True is no count: refused by both
+    assert got == ref and got[0] == "InputError"
+    assert True not in memos["缺席次数"].seen and not memos["缺席次数"].by[bool]
+    for absences in (1, True, 1.0, "1", Decimal("1.0")):  # True still refused after 1 is remembered
+        for _ in range(2):
+            got, ref = both(scheme, dict(record, 缺席次数=absences))
+            assert (got == ref and got[0] == "InputError") if absences is True else got.inputs["缺席次数"] == 1
+    assert set(memos["缺席次数"].seen) == {1, "1"} and set(memos["缺席次数"].by) == {bool, float}
+    assert Decimal("8.9") in memos["组织健全"].seen and 91.0 in memos["民主评议满意率"].by[float]
+    assert frozenset({"市级"}) in memos["表彰"].seen and None in memos["创新推广"].by[type(None)]  # absent
+    # a list is looked up as the frozenset it holds
+    got, ref = both(scheme, dict(record, 缺席次数=0, 表彰=["市级"]))
+    same(got, ref)
+    assert got.scores["加分"] == 3
