@@ -625,20 +625,24 @@ def write_parquet(path: str | os.PathLike[str], results: Results, wrap: Wrap | N
     moved over it."""
     from sqlglot import exp
 
+    from starrules.sql import statements
     from starrules.sql.duck import connect
 
     con = connect()
     try:
         names = [f"c{i}" for i in range(len(results.columns))]
-        con.execute("CREATE TABLE out (" + ", ".join(f"{n} VARCHAR" for n in names) + ")")
+        con.execute(statements.create_columns("out", [(n, "VARCHAR") for n in names]).sql(dialect="duckdb"))
         lines = results.lines()
-        rows = [[None if v is None else str(_text(v)) for v in line] for line in (wrap(lines) if wrap else lines)]
-        if rows:
-            con.executemany("INSERT INTO out VALUES (" + ", ".join("?" for _n in names) + ")", rows)
+        columns: list[list[str | None]] = [[] for _n in names]
+        for line in wrap(lines) if wrap else lines:  # one list per column, as duck.load does
+            for column, v in zip(columns, line, strict=True):
+                column.append(None if v is None else str(_text(v)))
+        if columns and columns[0]:
+            con.execute(statements.insert_columns("out", ["VARCHAR"] * len(names)).sql(dialect="duckdb"), columns)
         target = Path(path)
         tmp = target.with_name(f".{target.name}.tmp")
-        select = exp.select(*[exp.alias_(exp.column(n), exp.to_identifier(h, quoted=True))
-                              for n, h in zip(names, results.columns, strict=True)]).from_("out")
+        select = exp.select(*[exp.alias_(exp.column(n, quoted=True), exp.to_identifier(h, quoted=True))
+                              for n, h in zip(names, results.columns, strict=True)]).from_(statements.table("out"))
         copy = exp.Copy(this=exp.Subquery(this=select), kind=False, files=[exp.Literal.string(str(tmp))],
                         params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
         con.execute(copy.sql(dialect="duckdb"))

@@ -41,9 +41,10 @@ ENTITY = "#entity"
 FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
 
 
-def refuse_unsupported(program: m.Program) -> None:
-    """Raise :class:`SqlUnsupported` for a scheme this engine cannot rate exactly."""
-    lower.entity_query(program)  # the entity relation refuses its own constructs
+def refuse_unsupported(program: m.Program) -> exp.Select:
+    """Raise :class:`SqlUnsupported` for a scheme this engine cannot rate exactly; give
+    its entity query over text columns (which it builds to find out)."""
+    query = lower.entity_query(program)  # the entity relation refuses its own constructs
     kinds = {i.name: i.type.kind for i in program.inputs}
     check_supported(program, kinds)
     for rule in program.quotas + program.selections:
@@ -51,6 +52,7 @@ def refuse_unsupported(program: m.Program) -> None:
             if field is not None and field not in program.group_fields and kinds[field] not in TEXT_KINDS:
                 raise SqlUnsupported(N_("grouping by an input that is not a text"), rule.span.line,
                                      program.source_name)
+    return query
 
 
 def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") -> dict[str, str]:
@@ -118,11 +120,13 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
          period: int | None = None, extra: str = "ignore") -> Rating:
     """Rate ``data`` on DuckDB (see the module docstring). ``extra="forbid"`` refuses a
     data file with a column no input reads (records and frames: see ``Scheme.rate``)."""
-    refuse_unsupported(program)
+    text_query = refuse_unsupported(program)
     con = duck.connect()
     try:
         kinds = load(con, program, data, extra)
-        return _rate(con, program, kinds, period)  # its outcomes keep the connection
+        typed = any(kind != "text" for kind in kinds.values())
+        query = lower.entity_query(program, "input", kinds) if typed else text_query
+        return _rate(con, program, query, period)  # its outcomes keep the connection
     except BaseException:
         con.close()
         raise
@@ -165,11 +169,11 @@ def _canon(con: Any, program: m.Program) -> None:
                            ).sql(dialect="duckdb"))
 
 
-def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | None) -> Rating:
+def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Rating:
     from starrules import runtime
     runtime.check_period(program, period)
     levels = program.levels
-    q = lower.entity_query(program, "input", kinds)
+    q.set("order", None)  # a table's rows need no order: every read of it orders by #row
     con.execute(statements.create_as(ENTITY, q).sql(dialect="duckdb"))
     rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
     pop = exp.select(exp.Star(), exp.alias_(col(lower.RANK), ident(AT)), exp.alias_(col(lower.LIMIT), ident(LIM)),
@@ -210,17 +214,19 @@ def _rate(con: Any, program: m.Program, kinds: dict[str, str], period: int | Non
     out = exp.select(*picked, *[col(c, "#final") for c in final_cols], *cells).from_(statements.table(ENTITY)).join(
         statements.table("#final"), using=[ident(ROW)], join_type="LEFT").join(
         statements.table("input"), on=exp.EQ(this=col(ROW, "input"), expression=col(ROW, ENTITY)),
-        join_type="LEFT").order_by(col(ROW, ENTITY))
-    con.execute(statements.create_as(outcomes.OUT, out).sql(dialect="duckdb"))
-    for done in ("#final", POP, ENTITY, "input"):  # what is left is the outcomes' table
-        con.execute(exp.Drop(tables=[statements.table(done)], kind="TABLE").sql(dialect="duckdb"))
+        join_type="LEFT")
+    # a view, not a table: a block of outcomes reads its rows when it is made (a table of
+    # every column of a million rows took longer to write than the entity query)
+    con.execute(statements.create_view(outcomes.OUT, out).sql(dialect="duckdb"))
+    con.execute(exp.Drop(tables=[statements.table(POP)], kind="TABLE").sql(dialect="duckdb"))
     heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
     build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps.moves,
                              steps.sel_flags, steps.ties)
-    rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(statements.table(outcomes.OUT)).sql(
+    rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(statements.table("input")).sql(
         dialect="duckdb")).fetchone()[0]
     select = exp.select(*[col(h) for h in heads]).from_(statements.table(outcomes.OUT))
-    return Rating(outcomes.TableOutcomes(con, int(rows), build.outcome, select, levels.values), tuple(reports), levels)
+    return Rating(outcomes.TableOutcomes(con, int(rows), build.outcome, select, levels.values, ENTITY), tuple(reports),
+                  levels)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:

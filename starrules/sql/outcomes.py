@@ -44,8 +44,9 @@ class TableOutcomes(Sequence[Outcome]):
     to any sequence of the same outcomes (a tuple of them, as the Python engine gives)."""
 
     def __init__(self, con: Any, rows: int, build: Callable[[tuple[Any, ...]], Outcome], select: exp.Select,
-                 values: Sequence[int | str]) -> None:
+                 values: Sequence[int | str], ids: str = OUT) -> None:
         self._con = con
+        self._ids = ids  # the table of every row's #row and #id
         self._values = values
         self._duplicates: dict[str, list[int]] | None = None
         self._rows = rows
@@ -74,7 +75,7 @@ class TableOutcomes(Sequence[Outcome]):
     def _find_duplicates(self) -> dict[str, list[int]]:
         ident_ = col(lower.ID)
         q = (exp.select(ident_, exp.Min(this=col(ROW)), exp.ArrayAgg(this=col(ROW)))
-             .from_(statements.table(OUT))
+             .from_(statements.table(self._ids))
              .where(exp.and_(exp.Not(this=exp.Is(this=ident_.copy(), expression=exp.Null())),
                              exp.NEQ(this=ident_.copy(), expression=exp.Literal.string(""))))
              .group_by(ident_.copy()).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))

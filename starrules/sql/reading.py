@@ -97,10 +97,18 @@ def _full(text: exp.Expr, pattern: str) -> exp.Expr:
 
 
 def _strip(x: exp.Expr) -> exp.Expr:
+    """``str.strip()`` of a text. A text whose first and last characters are not
+    whitespace (nearly every cell) is left as it is, without the two regular expressions."""
     # the class as escapes (RE2, Java and ICU spell a character \x{hhhh})
     cls = "[" + "".join(c if c == " " else f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]+"
-    inner = exp.RegexpReplace(this=x, expression=s("^" + cls), replacement=s(""))
-    return exp.RegexpReplace(this=inner, expression=s(cls + "$"), replacement=s(""))
+    inner = exp.RegexpReplace(this=x.copy(), expression=s("^" + cls), replacement=s(""))
+    stripped = exp.RegexpReplace(this=inner, expression=s(cls + "$"), replacement=s(""))
+    spaces = [s(c) for c in WHITESPACE]
+    one = exp.Literal.number(1)
+    bare = exp.and_(exp.Not(this=exp.In(this=exp.Left(this=x.copy(), expression=one), expressions=spaces)),
+                    exp.Not(this=exp.In(this=exp.Right(this=x.copy(), expression=one.copy()),
+                                        expressions=[c.copy() for c in spaces])))
+    return _case((bare, x.copy()), default=stripped)
 
 
 def _len(x: exp.Expr) -> exp.Expr:

@@ -24,6 +24,12 @@ def create_as(name: str, body: exp.Select) -> exp.Create:
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
+def create_view(name: str, body: exp.Select) -> exp.Create:
+    """``CREATE OR REPLACE TEMPORARY VIEW name AS body``."""
+    return exp.Create(this=table(name), kind="VIEW", expression=body, replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
 def create_columns(name: str, columns: Sequence[tuple[str, str]], temporary: bool = False) -> exp.Create:
     """``CREATE OR REPLACE [TEMPORARY] TABLE name (column type, ...)``; each type is a SQL
     type the program chose (``BIGINT``, ``DECIMAL(38, 2)``...), parsed by sqlglot."""
