@@ -19,6 +19,7 @@ An entity's explanation is made on demand by the reference interpreter
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -122,6 +123,10 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
     data file with a column no input reads (records and frames: see ``Scheme.rate``)."""
     text_query = refuse_unsupported(program)
     con = duck.connect()
+    # many small objects and no reference cycles, often beside a million records: the
+    # cyclic collector would only scan them again and again (as in population.rate)
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         kinds = load(con, program, data, extra)
         typed = any(kind != "text" for kind in kinds.values())
@@ -130,6 +135,9 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
     except BaseException:
         con.close()
         raise
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _needs_canon(con: Any, program: m.Program) -> bool:

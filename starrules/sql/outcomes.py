@@ -35,6 +35,7 @@ from starrules.sql.lower import ROW, col
 from starrules.sql.population import AT
 
 OUT = "#out"
+ROWS = "#outrows"  # the rows of OUT in order, made when the first outcome is read
 CELL = "#cell:"  # a row's raw cell of an input, kept for rows with bad inputs
 BLOCK = 10_000  # rows fetched and made into outcomes at a time
 
@@ -53,6 +54,7 @@ class TableOutcomes(Sequence[Outcome]):
         self._build = build
         self._select = select
         self._blocks: dict[int, list[Outcome]] = {}
+        self._sorted = False
         self._last = (rows - 1) // BLOCK if rows else -1
         statuses: Counter[str] = Counter()
         levels: Counter[int] = Counter()
@@ -99,6 +101,10 @@ class TableOutcomes(Sequence[Outcome]):
     def _block(self, k: int) -> list[Outcome]:
         got = self._blocks.get(k)
         if got is None:
+            if not self._sorted:  # the rows once, in order: each block then reads its own
+                self._con.execute(statements.create_as(ROWS, self._select.order_by(col(ROW))).sql(dialect="duckdb"))
+                self._select = exp.select(exp.Star()).from_(statements.table(ROWS))
+                self._sorted = True
             low, high = k * BLOCK, min((k + 1) * BLOCK, self._rows)
             q = self._select.where(exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
                                             exp.LT(this=col(ROW), expression=exp.Literal.number(high))))
