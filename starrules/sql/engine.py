@@ -232,9 +232,7 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Ra
                              steps.sel_flags, steps.ties)
     rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(statements.table("input")).sql(
         dialect="duckdb")).fetchone()[0]
-    select = exp.select(*[col(h) for h in heads]).from_(statements.table(outcomes.OUT))
-    return Rating(outcomes.TableOutcomes(con, int(rows), build.outcome, select, levels.values, ENTITY), tuple(reports),
-                  levels)
+    return Rating(outcomes.TableOutcomes(con, int(rows), build, levels.values, ENTITY), tuple(reports), levels)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:

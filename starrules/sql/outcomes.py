@@ -1,8 +1,8 @@
 """The outcomes of a population rated on DuckDB, made from its table when asked for.
 
-Takes the connection holding ``#out`` (one row per input row, in ``#row`` order: the
-entity relation, the level after the population steps, the place in the main ranking,
-the flags and, for a row with bad inputs, its raw cells) and the Python-side findings of
+Takes the connection holding the view ``#out`` (one row per input row: the entity
+relation, the level after the population steps, the place in the main ranking, the
+flags and, for a row with bad inputs, its raw cells) and the Python-side findings of
 the steps (moves, ties, the flags selections gave); gives :class:`TableOutcomes`, the
 ``outcomes`` of the :class:`~starrules.population.Rating`: a sequence that makes its
 :class:`~starrules.population.Outcome` objects ten thousand rows at a time, the first
@@ -44,15 +44,18 @@ class TableOutcomes(Sequence[Outcome]):
     """The outcomes of the rows of ``#out``, made a block at a time on first use. Equal
     to any sequence of the same outcomes (a tuple of them, as the Python engine gives)."""
 
-    def __init__(self, con: Any, rows: int, build: Callable[[tuple[Any, ...]], Outcome], select: exp.Select,
-                 values: Sequence[int | str], ids: str = OUT) -> None:
+    def __init__(self, con: Any, rows: int, build: Builder, values: Sequence[int | str], ids: str = OUT) -> None:
         self._con = con
         self._ids = ids  # the table of every row's #row and #id
         self._values = values
         self._duplicates: dict[str, list[int]] | None = None
         self._rows = rows
-        self._build = build
-        self._select = select
+        self._build = build.outcome
+        # a block's rows: the columns every outcome reads; the problems and raw cells only
+        # of its rows with bad inputs (NULL on every other row: half the columns)
+        self._select = exp.select(*[col(h) for h in build.heads]).from_(statements.table(OUT))
+        self._detail = exp.select(*[col(h) for h in build.detail]).from_(statements.table(OUT)).where(
+            exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid")))
         self._blocks: dict[int, list[Outcome]] = {}
         self._sorted = False
         self._last = (rows - 1) // BLOCK if rows else -1
@@ -102,12 +105,15 @@ class TableOutcomes(Sequence[Outcome]):
         got = self._blocks.get(k)
         if got is None:
             if not self._sorted:  # the rows once, in order: each block then reads its own
-                self._con.execute(statements.create_as(ROWS, self._select.order_by(col(ROW))).sql(dialect="duckdb"))
-                self._select = exp.select(exp.Star()).from_(statements.table(ROWS))
+                body = exp.select(exp.Star()).from_(statements.table(OUT)).order_by(col(ROW))
+                self._con.execute(statements.create_as(ROWS, body).sql(dialect="duckdb"))
+                for q in (self._select, self._detail):
+                    q.set("from", exp.From(this=statements.table(ROWS)))
                 self._sorted = True
             low, high = k * BLOCK, min((k + 1) * BLOCK, self._rows)
-            q = self._select.where(exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
-                                            exp.LT(this=col(ROW), expression=exp.Literal.number(high))))
+            span = exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
+                            exp.LT(this=col(ROW), expression=exp.Literal.number(high)))
+            q = self._select.where(span.copy())
             # many small objects and no reference cycles: the cyclic collector would only
             # scan them again and again (as in population.rate)
             enabled = gc.isenabled()
@@ -115,7 +121,10 @@ class TableOutcomes(Sequence[Outcome]):
             try:
                 rows = self._con.execute(q.order_by(col(ROW)).sql(dialect="duckdb")).fetchall()
                 assert len(rows) == high - low, (k, len(rows))
-                got = self._blocks[k] = [self._build(r) for r in rows]
+                detail = {r[0]: r for r in self._con.execute(self._detail.where(span).sql(
+                    dialect="duckdb")).fetchall()}
+                build = self._build
+                got = self._blocks[k] = [build(r, detail) for r in rows]
             finally:
                 if enabled:
                     gc.enable()
@@ -166,7 +175,10 @@ class Builder:
     def __init__(self, program: m.Program, names: lower.Columns, heads: list[str], flag_names: list[str],
                  period: int | None, scales: Mapping[str, int | None], moves: dict[int, list[Move]],
                  sel_flags: dict[int, list[str]], ties: dict[int, list[Tie]]) -> None:
-        at = {h: i for i, h in enumerate(heads)}
+        self.detail = [ROW] + [c for _x, c in names.problems] + [CELL + x for x, _c in names.problems]
+        self.heads = [h for h in heads if h == ROW or h not in self.detail]
+        at = {h: i for i, h in enumerate(self.heads)}
+        seen = {h: i for i, h in enumerate(self.detail)}
         self.period = period
         levels = program.levels
         self.values, self.labels = levels.values, levels.labels
@@ -184,7 +196,7 @@ class Builder:
         held = [(name, c) for kind, name, c in names.overrides if kind != "veto"]
         self.vetoes = _picker([name for name, _c in vetoes], [at[c] for _n, c in vetoes])
         self.held = _picker([name for name, _c in held], [at[c] for _n, c in held])
-        self.problems = [(x, at[c], at[CELL + x]) for x, c in names.problems]
+        self.problems = [(x, seen[c], seen[CELL + x]) for x, c in names.problems]
         self.groups = [(g, at[c]) for g, c in names.groups]
         self.i_row, self.i_status, self.i_id = at[ROW], at[lower.STATUS], at[lower.ID]
         self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
@@ -192,12 +204,15 @@ class Builder:
             at["#place"]
         self.moves, self.sel_flags, self.ties = moves, sel_flags, ties
 
-    def outcome(self, r: tuple[Any, ...]) -> Outcome:
+    def outcome(self, r: tuple[Any, ...], detail: Mapping[int, tuple[Any, ...]]) -> Outcome:
+        """The outcome of row ``r`` (the columns ``heads``); ``detail`` holds the problems
+        and raw cells (the columns ``detail``) of the rows with status invalid, by row."""
         row, status = r[self.i_row], r[self.i_status]
         groups = {g: r[j] for g, j in self.groups}
         ident_ = r[self.i_id]
-        if status == "invalid" and any(r[j] is not None for _x, j, _c in self.problems):
-            problems = tuple(InputProblem(x, r[c], r[j]) for x, j, c in self.problems if r[j] is not None)
+        d = detail.get(row) if status == "invalid" else None
+        if d is not None and any(d[j] is not None for _x, j, _c in self.problems):
+            problems = tuple(InputProblem(x, d[c], d[j]) for x, j, c in self.problems if d[j] is not None)
             return Outcome(row, "invalid", ident_, groups, None, None, None, r[self.i_reason], None, (), None, (),
                            None, problems)
         res = self.result(r, status, ident_, groups)
