@@ -149,6 +149,24 @@ def test_schemes_reading_earlier_outcomes_are_refused(name: str) -> None:
     assert f"{name}.star:{line}" in str(info.value)
 
 
+def test_a_number_wider_than_sql_can_hold_is_refused_naming_its_line() -> None:
+    # 丙 < 10^14 with six places: 丙 * 丙 < 10^28 with twelve places, 40 digits, and SQL's
+    # DECIMAL holds 38 (it was capped at 38 in silence: DuckDB overflowed, Spark rounded)
+    text = """scheme "宽" version "1"
+levels stars 0..1
+input 编号 : id
+input 丙 : score 0..99999999999999 step 0.000001
+score 积 = 丙 * 丙
+band 积 { 1: (0, ..)  0: [.., 0] }
+"""
+    with pytest.raises(SqlUnsupported) as info:
+        entity_query(starrules.loads(text).program)
+    assert info.value.line == 5
+    assert "40" in info.value.construct and "38" in info.value.construct
+    # 38 digits is still taken: 丙 < 10^13, 丙 * 丙 < 10^26 with twelve places
+    entity_query(starrules.loads(text.replace("99999999999999", "9999999999999")).program)
+
+
 # ---- cells of every kind --------------------------------------------------------------
 
 CELLS = """

@@ -76,6 +76,30 @@ def test_typed_records_on_spark_equal_the_reference(spark: Any) -> None:
     assert [from_sql(program, r) for r in got] == [reference(scheme, r) for r in held]
 
 
+WIDE = """scheme "精度" version "1"
+levels stars 0..1
+input 编号 : id
+input 甲 : score 0..1 step 0.000001
+input 乙 : score 0..9999999999999 step 0.000001
+score 积 = 甲 * 乙
+band 积 { 1: (0, ..)  0: [.., 0] }
+"""
+
+
+def test_a_product_of_wide_factors_keeps_every_place_on_spark(spark: Any) -> None:
+    # 甲 is DECIMAL(19, 6) in the product (widened for a product past 18 digits), 乙
+    # DECIMAL(19, 6): Spark types the product DECIMAL(39, 12), one digit too many, and by
+    # default drops places to fit (0.000001 * 1.000001 came out 0.000001000000). By hand:
+    # 0.000001 * 1.000001 = 0.000001000001; 0.999999 * 9999999999998.999999
+    # = 9999999999998.999999 - 0.000001 * 9999999999998.999999 = 9999989999999.000000000001
+    scheme = starrules.loads(WIDE)
+    rows = [{"编号": "a", "甲": "0.000001", "乙": "1.000001"},
+            {"编号": "b", "甲": "0.999999", "乙": "9999999999998.999999"}]
+    got = [from_sql(scheme.program, r) for r in sp.entity_rows(scheme.program, rows, spark)]
+    assert [g["scores"]["积"] for g in got] == [Decimal("0.000001000001"), Decimal("9999989999999.000000000001")]
+    assert spark.conf.get("spark.sql.decimalOperations.allowPrecisionLoss") == "false"
+
+
 def test_the_query_is_written_in_sparks_dialect() -> None:
     scheme = starrules.load(ROOT / "schemes" / "anyang.star")
     text = sp.query_text(scheme.program)

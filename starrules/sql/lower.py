@@ -152,7 +152,10 @@ def _precision(iv: analysis.Interval, scale: int, line: int) -> int:
         p = len(str(int(whole))) + scale
     if scale > MAX_PRECISION - 1:
         raise SqlUnsupported(_("a number with {places} decimal places").format(places=scale), line)
-    return min(MAX_PRECISION, max(p, scale + 1))
+    if p > MAX_PRECISION:  # never capped in silence: DuckDB would overflow, Spark round
+        raise SqlUnsupported(_("a number of up to {digits} digits (SQL's DECIMAL holds {most})").format(
+            digits=p, most=MAX_PRECISION), line)
+    return max(p, scale + 1)
 
 
 def _finite_inverse(q: Fraction) -> Decimal | None:
@@ -314,7 +317,8 @@ def _product(lw: _Lower, e: n.BinOp | n.Each, left: m.Expr, right: m.Expr) -> ex
     """``e``, the product ``left * right``. When it may need more than 18 digits, both
     factors are cast to their own exact types, the left one at least 19 digits wide: every
     dialect then multiplies in a type wide enough for every value the declarations allow
-    (up to 38 digits; a value beyond that is an overflow error, never rounded)."""
+    (up to 38 digits: a product the declarations allow to be wider is refused up front by
+    ``_precision``; Spark must not drop places, see ``spark.SETTINGS``)."""
     a, b = lw(left), lw(right)
     rs = lw.types.ranges
     sa, sb = lw.types.places(left), lw.types.places(right)

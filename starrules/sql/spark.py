@@ -7,7 +7,8 @@ county runs it in local mode on a laptop, a province on a cluster, with one sche
 
 The session is the caller's when given (a cluster's); :func:`session` makes a local one
 (``local[2]``, no web UI, bound to 127.0.0.1) with the settings the lowered query needs:
-ANSI mode (an overflow or a bad cast is an error, never a silent NULL) and Spark's
+ANSI mode (an overflow or a bad cast is an error, never a silent NULL), decimal
+arithmetic that never drops places to fit a type (``allowPrecisionLoss`` off), and Spark's
 interpreted evaluation for the query (its generated Java exceeds the JVM's 64 KB method
 limit on a scheme of Anyang's size, and Spark would fall back after minutes of trying).
 """
@@ -29,6 +30,10 @@ SETTINGS = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.sql.ansi.enabled": "true",
+    # a product whose factors' types are together wider than 38 digits keeps every place
+    # the lowered query gives it (by default Spark drops places to fit: 0.000001 * 1.000001
+    # came out 0.000001000000)
+    "spark.sql.decimalOperations.allowPrecisionLoss": "false",
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
     "spark.sql.shuffle.partitions": "4",
