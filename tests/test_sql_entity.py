@@ -449,6 +449,34 @@ band 和 { 1: [0, ..) }
     assert got[0][2] == 1000 and got[5][1] is None and got[4][1] == ""
 
 
+@pytest.mark.parametrize("odd", [
+    ["a", "", None, "b"],  # packed: '' and None kept apart
+    ["a\x1fb", "c", None],  # a text holding the separator: the column goes in as a list
+    ["\x1e", "c", None],  # a text that is the missing mark: as a list
+    ["x\x1ey", None],  # the mark inside a text is only a character: packed
+])
+def test_a_column_of_texts_goes_in_packed_as_one_text_or_else_as_a_list(odd: list[str | None]) -> None:
+    from starrules.sql import statements
+    packed = statements.pack(odd)
+    assert (packed is None) == any(t is not None and (statements.PACK_SEP in t or t == statements.PACK_NULL)
+                                   for t in odd)
+    scheme = starrules.loads("""scheme "pack"
+levels stars 0..1
+input 名称 : text
+input 数 : score 0..10
+score 和 = 数
+band 和 { 1: [0, ..) }
+""", "pack.star")
+    records = [{"名称": t, "数": Decimal(k)} for k, t in enumerate(odd)]
+    con = duck.connect()
+    try:
+        duck.load(con, scheme.program, records)
+        got = con.execute('SELECT "名称", "数" FROM input ORDER BY "#row"').fetchall()
+    finally:
+        con.close()
+    assert got == [(t, k) for k, t in enumerate(odd)]
+
+
 # ---- the SQL of each dialect ----------------------------------------------------------------
 
 
@@ -575,3 +603,27 @@ band 得分 { 1: [0.5, ..), 0: (.., 0.5) }
     [row] = duck.entity_rows(scheme.program, [{"次数": "", "等次": "优秀"}])
     assert (row["得分"], row[lower.RANK]) == (Decimal("0.2"), 0)
     compare(scheme, [{"次数": "", "等次": "优秀"}, {"次数": "3", "等次": "优秀"}, {"等次": "良好"}])
+
+
+def test_records_go_in_a_few_rows_at_a_time_each_in_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    # duck.load puts LOAD_ROWS rows in at a time: with 2, five records take three
+    # statements; a record without a key (read as missing) and a mapping that is not a
+    # dict take the slower way of gathering the columns, with the same table
+    from collections import UserDict
+    monkeypatch.setattr(duck, "LOAD_ROWS", 2)
+    scheme = starrules.loads("""scheme "rows"
+levels stars 0..1
+input 名称 : text
+input 数 : score 0..10
+score 和 = 数
+band 和 { 1: [0, ..) }
+""", "rows.star")
+    plain: list[dict[str, object]] = [{"名称": f"n{k}", "数": str(k)} for k in range(5)]
+    for records in (plain, [*plain[:4], {"名称": "n4"}], [UserDict(r) for r in plain]):
+        con = duck.connect()
+        try:
+            duck.load(con, scheme.program, records)
+            got = con.execute('SELECT "#row", "名称", "数" FROM input ORDER BY "#row"').fetchall()
+        finally:
+            con.close()
+        assert got == [(k, r.get("名称"), r.get("数")) for k, r in enumerate(records)]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -65,6 +66,9 @@ def column_kind(cells: Sequence[object]) -> tuple[str, str]:
     return "text", "VARCHAR"
 
 
+LOAD_ROWS = 100_000  # rows put in at a time (one statement of a million rows is slower)
+
+
 def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
          table: str = "input") -> dict[str, str]:
     """Load ``records`` into ``table``; gives each input column's kind."""
@@ -73,8 +77,8 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
     kinds: dict[str, str] = {}
     decls = [("#row", "BIGINT")]
     columns: list[list[object]] = [list(range(len(recs)))]
-    for x in names:  # column by column, each a list: a decimal as its plain text, cast exactly in SQL
-        cells = [r.get(x) for r in recs]
+    for x, cells in zip(names, _columns(recs, names), strict=True):
+        # column by column, each a list: a decimal as its plain text, cast exactly in SQL
         kinds[x], sql_type = column_kind(cells)
         decls.append((x, sql_type))
         if kinds[x] == "text":
@@ -83,9 +87,30 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
             cells = [None if v is None else format(v, "f") for v in cells]
         columns.append(cells)
     con.execute(statements.create_columns(table, decls).sql(dialect="duckdb"))
-    if recs:
-        con.execute(statements.insert_columns(table, [t for _x, t in decls]).sql(dialect="duckdb"), columns)
+    types = [t for _x, t in decls]
+    texts = [False] + [kinds[x] in ("text", "decimal") for x in names]
+    for low in range(0, len(recs), LOAD_ROWS):
+        # a column of texts as one text where it can be (see statements.pack), else a list
+        part = [c[low:low + LOAD_ROWS] for c in columns]
+        packed = [statements.pack(cast("list[str | None]", c)) if text else None for c, text in zip(
+            part, texts, strict=True)]
+        params = [c if p is None else p for c, p in zip(part, packed, strict=True)]
+        con.execute(statements.insert_packed(table, types, [p is not None for p in packed]).sql(dialect="duckdb"),
+                    params)
     return kinds
+
+
+def _columns(recs: list[Mapping[str, object]], names: list[str]) -> list[list[object]]:
+    """The records' values, one list per name (None where a record has no such key)."""
+    if not names:
+        return []
+    if len(names) > 1 and all(r.__class__ is dict for r in recs):
+        try:  # plain dicts with every key (nearly always): turned over in C
+            return [list(c) for c in zip(*map(itemgetter(*names), recs), strict=True)] if recs else \
+                [[] for _x in names]
+        except KeyError:
+            pass
+    return [[r.get(x) for r in recs] for x in names]
 
 
 def held(con: Any, program: m.Program, table: str = "input") -> list[dict[str, object]]:

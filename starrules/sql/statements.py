@@ -54,6 +54,38 @@ def insert_columns(name: str, types: Sequence[str]) -> exp.Insert:
     return exp.insert(exp.select(*cells), table(name))
 
 
+PACK_SEP, PACK_NULL = "\x1f", "\x1e"  # between a packed column's texts; a missing one
+
+
+def pack(texts: Sequence[str | None]) -> str | None:
+    """A column of texts as one text for :func:`insert_columns` (each text between
+    ``PACK_SEP``s, a missing one as ``PACK_NULL``), or None when a text holds the
+    separator or is the missing mark (then the column goes in as a list)."""
+    if PACK_NULL in texts:
+        return None
+    joined = PACK_SEP.join([PACK_NULL if t is None else t for t in texts])
+    return joined if joined.count(PACK_SEP) == len(texts) - 1 else None
+
+
+def insert_packed(name: str, types: Sequence[str], packed: Sequence[bool]) -> exp.Insert:
+    """As :func:`insert_columns`, but each column marked ``packed`` is given as one text
+    made by :func:`pack`, split back into its texts in SQL (a column of a million texts
+    goes in four times faster than as a list) and cast to its type."""
+    cells: list[exp.Expr] = []
+    out: list[exp.Expr] = []
+    for k, (sql_type, one_text) in enumerate(zip(types, packed, strict=True)):
+        if one_text:
+            split = exp.Anonymous(this="STRING_SPLIT", expressions=[exp.Placeholder(), exp.Literal.string(PACK_SEP)])
+            cells.append(exp.alias_(exp.Unnest(expressions=[split]), f"c{k}"))
+            out.append(exp.Cast(this=exp.Nullif(this=exp.column(f"c{k}"), expression=exp.Literal.string(PACK_NULL)),
+                                to=exp.DataType.build(sql_type, dialect="duckdb")))
+        else:
+            cells.append(exp.alias_(exp.Unnest(expressions=[exp.Cast(this=exp.Placeholder(), to=exp.DataType.build(
+                f"{sql_type}[]", dialect="duckdb"))]), f"c{k}"))
+            out.append(exp.column(f"c{k}"))
+    return exp.insert(exp.select(*out).from_(exp.select(*cells).subquery("cells")), table(name))
+
+
 def table_columns(name: str) -> exp.Select:
     """The name and type of each column of the table ``name``, in the table's order."""
     return (exp.select(exp.column("column_name"), exp.column("data_type"))
