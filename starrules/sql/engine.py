@@ -76,16 +76,16 @@ def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") 
 def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "ignore") -> dict[str, str]:
     """The source table from any relation: ``#row`` by its order, a column per input
     (NULL where the relation has none); the kinds of its typed columns."""
-    con.execute(statements.create_as("#raw", raw.select(exp.alias_(
-        exp.Window(this=exp.RowNumber(), over="OVER"), "#n"), append=True)).sql(dialect="duckdb"))
-    present = {r[0]: str(r[1]).upper() for r in con.execute(
-        statements.table_columns("#raw").sql(dialect="duckdb")).fetchall()}
+    # the columns and their types first (DESCRIBE reads no more than a CSV's sample), then
+    # the table in one pass over the relation
+    present = {r[0]: str(r[1]).upper() for r in con.execute(exp.Describe(this=raw).sql(dialect="duckdb")).fetchall()}
     names = [i.name for i in program.inputs]
-    if extra != "ignore" and any(c != "#n" and c not in names for c in present):
+    if extra != "ignore" and any(c not in names for c in present):
         from starrules.errors import UnknownInputsError
 
-        raise UnknownInputsError.of({c: None for c in present if c != "#n"}, names)
-    cols: list[exp.Expr] = [exp.alias_(exp.Sub(this=col("#n"), expression=exp.Literal.number(1)), ident(ROW))]
+        raise UnknownInputsError.of(dict.fromkeys(present), names)
+    place = exp.Sub(this=exp.Window(this=exp.RowNumber(), over="OVER"), expression=exp.Literal.number(1))
+    cols: list[exp.Expr] = [exp.alias_(place, ident(ROW))]
     kinds: dict[str, str] = {}
     for inp in program.inputs:
         if inp.name not in present:
@@ -102,7 +102,7 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
             cols.append(col(inp.name))
         else:  # anything else (a DOUBLE too) as its text
             cols.append(exp.alias_(exp.Cast(this=col(inp.name), to=exp.DataType.build("VARCHAR")), ident(inp.name)))
-    con.execute(statements.create_as("input", exp.select(*cols).from_(statements.table("#raw"))).sql(dialect="duckdb"))
+    con.execute(statements.create_as("input", exp.select(*cols).from_(raw.subquery("#raw"))).sql(dialect="duckdb"))
     return kinds
 
 
