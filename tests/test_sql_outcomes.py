@@ -16,6 +16,7 @@ import starrules
 from starrules.errors import DuplicateIdError
 from starrules.result import unscale
 from starrules.sql import outcomes
+from starrules.sql.lower import SqlUnsupported
 from starrules.sql.reading import ident
 
 SCHEME = """
@@ -132,3 +133,22 @@ def test_each_number_input_is_read_once_per_distinct_cell() -> None:
     got = scheme.rate(rows, engine="duckdb")
     assert [o.status for o in got.outcomes] == ["rated", "rated", "invalid", "rated", "invalid", "invalid"]
     assert got.outcomes == scheme.rate(rows).outcomes
+
+
+def test_the_garbage_collector_is_on_again_after_a_rating_and_after_a_refusal() -> None:
+    import gc
+    scheme = starrules.loads(SCHEME)
+    assert gc.isenabled()
+    scheme.rate(records(), engine="duckdb")
+    assert gc.isenabled()
+    wide = starrules.loads(SCHEME.replace("score 得分 = 分", "score 得分 = 分\nscore 大 = 分 * 分 * 分 * 分 * 分 * 分 * 分 "
+                                                       "* 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分"))
+    with pytest.raises(SqlUnsupported):  # up to 10^22 with a place for each of 22 factors: past 38 digits
+        wide.rate(records(), engine="duckdb")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        scheme.rate(records(), engine="duckdb")
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

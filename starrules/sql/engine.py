@@ -121,12 +121,22 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
          period: int | None = None, extra: str = "ignore") -> Rating:
     """Rate ``data`` on DuckDB (see the module docstring). ``extra="forbid"`` refuses a
     data file with a column no input reads (records and frames: see ``Scheme.rate``)."""
-    text_query = refuse_unsupported(program)
-    con = duck.connect()
-    # many small objects and no reference cycles, often beside a million records: the
-    # cyclic collector would only scan them again and again (as in population.rate)
+    # many small objects (the query trees too) and no reference cycles, often beside a
+    # million records: the cyclic collector would only scan them again and again (as in
+    # population.rate)
     enabled = gc.isenabled()
     gc.disable()
+    try:
+        return _run(program, data, period, extra)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
+         period: int | None, extra: str) -> Rating:
+    text_query = refuse_unsupported(program)
+    con = duck.connect()
     try:
         kinds = load(con, program, data, extra)
         typed = any(kind != "text" for kind in kinds.values())
@@ -135,9 +145,6 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
     except BaseException:
         con.close()
         raise
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _needs_canon(con: Any, program: m.Program) -> bool:
