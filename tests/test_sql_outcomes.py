@@ -141,8 +141,8 @@ def test_the_garbage_collector_is_on_again_after_a_rating_and_after_a_refusal() 
     assert gc.isenabled()
     scheme.rate(records(), engine="duckdb")
     assert gc.isenabled()
-    wide = starrules.loads(SCHEME.replace("score 得分 = 分", "score 得分 = 分\nscore 大 = 分 * 分 * 分 * 分 * 分 * 分 * 分 "
-                                                       "* 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分 * 分"))
+    power = " * ".join(["分"] * 22)
+    wide = starrules.loads(SCHEME.replace("score 得分 = 分", f"score 得分 = 分\nscore 大 = {power}"))
     with pytest.raises(SqlUnsupported):  # up to 10^22 with a place for each of 22 factors: past 38 digits
         wide.rate(records(), engine="duckdb")
     assert gc.isenabled()
