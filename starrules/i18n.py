@@ -68,9 +68,27 @@ def from_environment(environ: dict[str, str] | None = None) -> str:
     return DEFAULT
 
 
+_VARIABLES = ("STARRULES_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+# os.environ's own table and its keys as stored there: reading five values from it costs
+# a tenth of reading them through os.environ (which encodes every key and value), and
+# every message asks (a population's notes ask a hundred thousand times)
+_TABLE: dict[object, object] | None = getattr(os.environ, "_data", None)
+_KEYS = tuple(os.environ.encodekey(v) for v in _VARIABLES) if _TABLE is not None else ()
+_by_environment: dict[tuple[object, ...], str] = {}
+
+
 def language() -> str:
     """The language messages are given in now: ``"zh"`` or ``"en"``."""
-    return _chosen.get() or from_environment()
+    chosen = _chosen.get()
+    if chosen:
+        return chosen
+    if _TABLE is None:  # pragma: no cover - CPython's os.environ has its table
+        return from_environment()
+    key = tuple(map(_TABLE.get, _KEYS))  # the environment as it is now
+    found = _by_environment.get(key)
+    if found is None:
+        found = _by_environment[key] = from_environment()
+    return found
 
 
 def check_language(lang: str) -> str:

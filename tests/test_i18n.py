@@ -97,3 +97,25 @@ def test_a_fresh_process_without_locale_settings_speaks_chinese() -> None:
     out = subprocess.run([sys.executable, "-c", "from starrules.i18n import _; print(_('error'))"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "错误"
+
+
+def test_the_language_follows_the_environment_each_time_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # language() remembers what each state of the five variables gives: a change of any
+    # of them is seen at once, and a state met before gives what it gave
+    from starrules import i18n
+    for var in ("STARRULES_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert i18n.language() == "zh"  # nothing set: Chinese
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert i18n.language() == "en"
+    monkeypatch.setenv("STARRULES_LANG", "zh")  # the explicit variable wins over the locale
+    assert i18n.language() == "zh" and i18n._("error") == "错误"
+    monkeypatch.setenv("STARRULES_LANG", "en")
+    assert i18n.language() == "en" and i18n._("error") == "error"
+    monkeypatch.delenv("STARRULES_LANG")
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # LC_ALL comes before LANG
+    assert i18n.language() == "zh"
+    monkeypatch.delenv("LC_ALL")
+    assert i18n.language() == "en"  # LANG again, as before
+    with i18n.using("zh"):
+        assert i18n.language() == "zh"
