@@ -418,6 +418,27 @@ def test_the_statements_around_the_query_quote_every_name() -> None:
         con.close()
 
 
+def loaded(program: m.Program, records: Sequence[Mapping[str, object]],
+           columns: str) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
+    """The kinds ``duck.load`` gives the columns of ``records``, and the table it makes:
+    ``columns`` (SQL, written by the test) of each row, in row order."""
+    con = duck.connect()
+    try:
+        kinds = duck.load(con, program, records)
+        return kinds, con.execute(f'SELECT {columns} FROM input ORDER BY "#row"').fetchall()
+    finally:
+        con.close()
+
+
+TEXT_AND_SCORE = """scheme "load"
+levels stars 0..1
+input 名称 : text
+input 数 : score 0..10
+score 和 = 数
+band 和 { 1: [0, ..) }
+"""
+
+
 def test_records_go_in_column_by_column_with_every_value_as_it_was() -> None:
     # duck.load passes each column as one list (statements.insert_columns): row k of
     # every list is row k of the table; a missing value stays NULL and an empty text stays
@@ -438,13 +459,8 @@ band 和 { 1: [0, ..) }
         for text, d, k, b in zip(odd, [Decimal("1E+3"), Decimal("2.50"), None, Decimal("0.001"), Decimal(7),
                                        Decimal("-0")], [0, 5, 2**62, None, 3, 1], [True, False, None, True, False, True],
                                  strict=True)]
-    con = duck.connect()
-    try:
-        kinds = duck.load(con, scheme.program, records)
-        assert kinds == {"名称": "text", "数": "decimal", "次": "integer", "是": "boolean"}
-        got = con.execute('SELECT "#row", "名称", "数", "次", "是" FROM input ORDER BY "#row"').fetchall()
-    finally:
-        con.close()
+    kinds, got = loaded(scheme.program, records, '"#row", "名称", "数", "次", "是"')
+    assert kinds == {"名称": "text", "数": "decimal", "次": "integer", "是": "boolean"}
     assert got == [(k, r["名称"], r["数"], r["次"], r["是"]) for k, r in enumerate(records)]
     assert got[0][2] == 1000 and got[5][1] is None and got[4][1] == ""
 
@@ -456,24 +472,11 @@ band 和 { 1: [0, ..) }
     ["x\x1ey", None],  # the mark inside a text is only a character: packed
 ])
 def test_a_column_of_texts_goes_in_packed_as_one_text_or_else_as_a_list(odd: list[str | None]) -> None:
-    from starrules.sql import statements
     packed = statements.pack(odd)
     assert (packed is None) == any(t is not None and (statements.PACK_SEP in t or t == statements.PACK_NULL)
                                    for t in odd)
-    scheme = starrules.loads("""scheme "pack"
-levels stars 0..1
-input 名称 : text
-input 数 : score 0..10
-score 和 = 数
-band 和 { 1: [0, ..) }
-""", "pack.star")
     records = [{"名称": t, "数": Decimal(k)} for k, t in enumerate(odd)]
-    con = duck.connect()
-    try:
-        duck.load(con, scheme.program, records)
-        got = con.execute('SELECT "名称", "数" FROM input ORDER BY "#row"').fetchall()
-    finally:
-        con.close()
+    _kinds, got = loaded(starrules.loads(TEXT_AND_SCORE).program, records, '"名称", "数"')
     assert got == [(t, k) for k, t in enumerate(odd)]
 
 
@@ -611,19 +614,8 @@ def test_records_go_in_a_few_rows_at_a_time_each_in_its_place(monkeypatch: pytes
     # dict take the slower way of gathering the columns, with the same table
     from collections import UserDict
     monkeypatch.setattr(duck, "LOAD_ROWS", 2)
-    scheme = starrules.loads("""scheme "rows"
-levels stars 0..1
-input 名称 : text
-input 数 : score 0..10
-score 和 = 数
-band 和 { 1: [0, ..) }
-""", "rows.star")
+    program = starrules.loads(TEXT_AND_SCORE).program
     plain: list[dict[str, object]] = [{"名称": f"n{k}", "数": str(k)} for k in range(5)]
     for records in (plain, [*plain[:4], {"名称": "n4"}], [UserDict(r) for r in plain]):
-        con = duck.connect()
-        try:
-            duck.load(con, scheme.program, records)
-            got = con.execute('SELECT "#row", "名称", "数" FROM input ORDER BY "#row"').fetchall()
-        finally:
-            con.close()
+        _kinds, got = loaded(program, records, '"#row", "名称", "数"')
         assert got == [(k, r.get("名称"), r.get("数")) for k, r in enumerate(records)]

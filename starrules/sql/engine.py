@@ -19,7 +19,6 @@ An entity's explanation is made on demand by the reference interpreter
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,7 +30,7 @@ from starrules import frames, interpreter
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import N_, _
-from starrules.population import Rating
+from starrules.population import Rating, collector_paused
 from starrules.sql import duck, lower, outcomes, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
@@ -121,16 +120,8 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
          period: int | None = None, extra: str = "ignore") -> Rating:
     """Rate ``data`` on DuckDB (see the module docstring). ``extra="forbid"`` refuses a
     data file with a column no input reads (records and frames: see ``Scheme.rate``)."""
-    # many small objects (the query trees too) and no reference cycles, often beside a
-    # million records: the cyclic collector would only scan them again and again (as in
-    # population.rate)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # the query trees and the outcomes too, often beside a million records
         return _run(program, data, period, extra)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
@@ -237,9 +228,7 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Ra
     heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
     build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps.moves,
                              steps.sel_flags, steps.ties)
-    rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(statements.table("input")).sql(
-        dialect="duckdb")).fetchone()[0]
-    return Rating(outcomes.TableOutcomes(con, int(rows), build, levels.values, ENTITY), tuple(reports), levels)
+    return Rating(outcomes.TableOutcomes(con, build, ENTITY), tuple(reports), levels)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:

@@ -614,7 +614,7 @@ def entity_query(program: m.Program, source: str = "input", types: reading.Kinds
         name = f"#over{i}"
         ctes.append((name, _override_step(program, i, rule, conds, prev)))
         prev = name
-    more, final = _final(program, names, conds, prev, types)
+    more, final = _final(program, names, conds, prev)
     ctes += more
     for cname, body in ctes:
         final = final.with_(ident(cname), as_=body, copy=False)
@@ -680,8 +680,8 @@ def _override_step(program: m.Program, i: int, rule: m.RuleIR, conds: dict[str, 
                       exp.alias_(limit, ident(f"#l{i + 1}"))).from_(exp.Table(this=ident(prev)))
 
 
-def _final(program: m.Program, names: Columns, conds: dict[str, str], source: str,
-           types: reading.Kinds | None) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+def _final(program: m.Program, names: Columns, conds: dict[str, str],
+           source: str) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
     """The CTEs ``#valid`` (every cell reads), ``#outcome`` (status and reason) and the
     final projection."""
     def c(kind: str, name: str) -> exp.Column:

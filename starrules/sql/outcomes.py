@@ -16,7 +16,6 @@ evaluated again in Python); its inputs stay the row's tuple until read.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,7 +27,7 @@ from sqlglot import exp
 
 from starrules import model as m
 from starrules.errors import InputProblem
-from starrules.population import Move, Outcome, Tie
+from starrules.population import Move, Outcome, Tie, collector_paused
 from starrules.result import Lazy, Result
 from starrules.sql import lower, statements
 from starrules.sql.lower import ROW, col
@@ -44,12 +43,11 @@ class TableOutcomes(Sequence[Outcome]):
     """The outcomes of the rows of ``#out``, made a block at a time on first use. Equal
     to any sequence of the same outcomes (a tuple of them, as the Python engine gives)."""
 
-    def __init__(self, con: Any, rows: int, build: Builder, values: Sequence[int | str], ids: str = OUT) -> None:
+    def __init__(self, con: Any, build: Builder, ids: str = OUT) -> None:
         self._con = con
         self._ids = ids  # the table of every row's #row and #id
-        self._values = values
+        self._values = build.values
         self._duplicates: dict[str, list[int]] | None = None
-        self._rows = rows
         self._build = build.outcome
         # a block's rows: the columns every outcome reads; the problems and raw cells only
         # of its rows with bad inputs (NULL on every other row: half the columns)
@@ -58,7 +56,6 @@ class TableOutcomes(Sequence[Outcome]):
             exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid")))
         self._blocks: dict[int, list[Outcome]] = {}
         self._sorted = False
-        self._last = (rows - 1) // BLOCK if rows else -1
         statuses: Counter[str] = Counter()
         levels: Counter[int] = Counter()
         for status, level, count in con.execute(exp.select(col(lower.STATUS), col(AT), exp.Count(
@@ -68,6 +65,8 @@ class TableOutcomes(Sequence[Outcome]):
             if status == "rated":
                 levels[int(level)] += count
         self.statuses, self.level_ranks = statuses, levels
+        self._rows = sum(statuses.values())  # every row has a status
+        self._last = (self._rows - 1) // BLOCK if self._rows else -1
 
     # ---- what the rating asks without every outcome ------------------------------
 
@@ -114,20 +113,13 @@ class TableOutcomes(Sequence[Outcome]):
             span = exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
                             exp.LT(this=col(ROW), expression=exp.Literal.number(high)))
             q = self._select.where(span.copy())
-            # many small objects and no reference cycles: the cyclic collector would only
-            # scan them again and again (as in population.rate)
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            with collector_paused():
                 rows = self._con.execute(q.order_by(col(ROW)).sql(dialect="duckdb")).fetchall()
                 assert len(rows) == high - low, (k, len(rows))
                 detail = {r[0]: r for r in self._con.execute(self._detail.where(span).sql(
                     dialect="duckdb")).fetchall()}
                 build = self._build
                 got = self._blocks[k] = [build(r, detail) for r in rows]
-            finally:
-                if enabled:
-                    gc.enable()
             if len(self._blocks) == self._last + 1:  # every outcome made: the table is no longer needed
                 self.duplicate_ids()
                 self._con.close()
@@ -189,8 +181,8 @@ class Builder:
         self.inputs = _getter([at[x] for x in names.inputs])
         self.sets = [k for k, x in enumerate(names.inputs) if kinds[x] == "set"]
         self.scores = _getter([at[x] for x in names.scores])
-        self.before = _picker([n for n in flag_names], [at[f"#b{k}"] for k in range(len(flag_names))])
-        self.now = _picker([n for n in flag_names], [at[f"#f{k}"] for k in range(len(flag_names))])
+        self.before = _picker(list(flag_names), [at[f"#b{k}"] for k in range(len(flag_names))])
+        self.now = _picker(list(flag_names), [at[f"#f{k}"] for k in range(len(flag_names))])
         self.badges = _picker([label for label, _c in names.badges], [at[c] for _l, c in names.badges])
         vetoes = [(name, c) for kind, name, c in names.overrides if kind == "veto"]
         held = [(name, c) for kind, name, c in names.overrides if kind != "veto"]
