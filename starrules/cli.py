@@ -680,10 +680,9 @@ def tie_warnings(rating: Rating) -> list[str]:
     """One warning per tie at a quota's or selection's line: who tied, for how many
     places, and what decided it (the scheme's tie rule), with how many rows it decided."""
     seen: dict[tuple[str, str], int] = {}
-    for o in rating.outcomes:
-        for tie in o.ties:
-            key = (tie.quota, tie.describe())
-            seen[key] = seen.get(key, 0) + 1
+    for tie, count in rating.tie_counts():  # counted where the outcomes are kept
+        key = (tie.quota, tie.describe())
+        seen[key] = seen.get(key, 0) + count
     return [_("warning: a tie at the line of {rule}: {tie} ({count} rows)").format(rule=rule, tie=text, count=n)
             for (rule, text), n in seen.items()]
 

@@ -259,6 +259,8 @@ class Tallied(Protocol):
 
     def levels(self) -> list[int | str | None]: ...
 
+    def tie_counts(self) -> list[tuple[Tie, int]]: ...
+
 
 @attrs.frozen
 class Rating:
@@ -304,6 +306,18 @@ class Rating:
             if ident is not None and ident != "":
                 seen.setdefault(ident, []).append(o.row)
         return {k: v for k, v in seen.items() if len(v) > 1}
+
+    def tie_counts(self) -> list[tuple[Tie, int]]:
+        """Every tie at a quota's or selection's boundary with the number of outcomes that
+        were in it, in the order the outcomes first meet each (rows in order, each row's
+        ties in the order of the steps)."""
+        if isinstance(self.outcomes, Tallied):
+            return self.outcomes.tie_counts()
+        seen: dict[Tie, int] = {}
+        for o in self.outcomes:
+            for tie in o.ties:
+                seen[tie] = seen.get(tie, 0) + 1
+        return list(seen.items())
 
     def unmet(self) -> tuple[QuotaReport, ...]:
         return tuple(r for r in self.reports if r.met is False)

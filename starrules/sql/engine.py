@@ -226,8 +226,7 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Ra
     con.execute(statements.create_view(outcomes.OUT, out).sql(dialect="duckdb"))
     con.execute(exp.Drop(tables=[statements.table(POP)], kind="TABLE").sql(dialect="duckdb"))
     heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
-    build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps.moves,
-                             steps.sel_flags, steps.ties)
+    build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps)
     return Rating(outcomes.TableOutcomes(con, build, ENTITY), tuple(reports), levels)
 
 

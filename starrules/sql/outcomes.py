@@ -31,7 +31,7 @@ from starrules.population import Move, Outcome, Tie, collector_paused
 from starrules.result import Lazy, Result
 from starrules.sql import lower, statements
 from starrules.sql.lower import ROW, col
-from starrules.sql.population import AT
+from starrules.sql.population import AT, Steps
 
 OUT = "#out"
 ROWS = "#outrows"  # the rows of OUT in order, made when the first outcome is read
@@ -48,7 +48,8 @@ class TableOutcomes(Sequence[Outcome]):
         self._ids = ids  # the table of every row's #row and #id
         self._values = build.values
         self._duplicates: dict[str, list[int]] | None = None
-        self._build = build.outcome
+        self._ties: list[tuple[Tie, int]] | None = None
+        self._builder = build
         # a block's rows: the columns every outcome reads; the problems and raw cells only
         # of its rows with bad inputs (NULL on every other row: half the columns)
         self._select = exp.select(*[col(h) for h in build.heads]).from_(statements.table(OUT))
@@ -87,6 +88,12 @@ class TableOutcomes(Sequence[Outcome]):
         return {str(i): sorted(int(r) for r in rows) for i, _first, rows in self._con.execute(
             q.sql(dialect="duckdb")).fetchall()}
 
+    def tie_counts(self) -> list[tuple[Tie, int]]:
+        """The ties of the population steps with their numbers of rows, from their table."""
+        if self._ties is None:
+            self._ties = self._builder.steps.tie_counts()
+        return self._ties
+
     def levels(self) -> list[int | str | None]:
         """Every row's level after the population steps (None for a row not rated), in
         row order, as one column: no outcome is made."""
@@ -118,10 +125,13 @@ class TableOutcomes(Sequence[Outcome]):
                 assert len(rows) == high - low, (k, len(rows))
                 detail = {r[0]: r for r in self._con.execute(self._detail.where(span).sql(
                     dialect="duckdb")).fetchall()}
-                build = self._build
+                builder = self._builder
+                builder.moves, builder.ties, builder.sel_flags = builder.steps.block(low, high)
+                build = builder.outcome
                 got = self._blocks[k] = [build(r, detail) for r in rows]
             if len(self._blocks) == self._last + 1:  # every outcome made: the table is no longer needed
                 self.duplicate_ids()
+                self.tie_counts()
                 self._con.close()
         return got
 
@@ -160,13 +170,13 @@ class TableOutcomes(Sequence[Outcome]):
 
 class Builder:
     """The :class:`Outcome` of a row of ``#out``: every field read by a column index
-    found once; the steps' moves, ties and selection flags from their dicts by row.
+    found once; the steps' moves, ties and selection flags of the block's rows from
+    :meth:`Steps.block`.
     ``scales`` gives the decimal places of each DECIMAL column (None for the others),
     whose values come as the integers of their digits (:func:`digits`)."""
 
     def __init__(self, program: m.Program, names: lower.Columns, heads: list[str], flag_names: list[str],
-                 period: int | None, scales: Mapping[str, int | None], moves: dict[int, list[Move]],
-                 sel_flags: dict[int, list[str]], ties: dict[int, list[Tie]]) -> None:
+                 period: int | None, scales: Mapping[str, int | None], steps: Steps) -> None:
         self.detail = [ROW] + [c for _x, c in names.problems] + [CELL + x for x, _c in names.problems]
         self.heads = [h for h in heads if h == ROW or h not in self.detail]
         at = {h: i for i, h in enumerate(self.heads)}
@@ -194,7 +204,11 @@ class Builder:
         self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
         self.i_total, self.i_reason, self.i_at, self.i_place = at[lower.TOTAL], at[lower.REASON], at[AT], \
             at["#place"]
-        self.moves, self.sel_flags, self.ties = moves, sel_flags, ties
+        self.steps = steps
+        # what the steps did to the rows of the block being made (Steps.block)
+        self.moves: dict[int, tuple[Move, ...]] = {}
+        self.ties: dict[int, tuple[Tie, ...]] = {}
+        self.sel_flags: dict[int, tuple[str, ...]] = {}
 
     def outcome(self, r: tuple[Any, ...], detail: Mapping[int, tuple[Any, ...]]) -> Outcome:
         """The outcome of row ``r`` (the columns ``heads``); ``detail`` holds the problems
@@ -211,15 +225,15 @@ class Builder:
         if status != "rated":
             return Outcome(row, status, ident_, groups, None, None, None, r[self.i_reason], None, (), None, (), res)
         now = r[self.i_at]
-        moves: tuple[Move, ...] = tuple(self.moves.get(row, ()))
+        moves = self.moves.get(row, ())
         flags = self.now(r)
         if row in self.sel_flags:
-            flags += tuple(self.sel_flags[row])
+            flags += self.sel_flags[row]
         reason = moves[-1].rule if moves else r[self.i_reason]
         outcome = Outcome(row, "rated", ident_, groups, self.values[now], self.labels[now], res.level, reason,
                           res.total, flags, r[self.i_place], moves, res)
         if row in self.ties:
-            outcome.ties = tuple(self.ties[row])
+            outcome.ties = self.ties[row]
         return outcome
 
     def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:

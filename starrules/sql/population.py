@@ -20,9 +20,14 @@ semantics are those of :mod:`starrules.population`, step for step:
 
 Every ranking ends in the scheme's tie-break keys, then, when those may tie (no unique id
 among the keys), in the entity's own values as text (the reference's last resort,
-computed once in Python into ``#canon``), then in the input row. Only the moved rows and
-the per-group counts come back to Python, where the texts of the moves and reports are
-made with the reference's own words.
+computed once in Python into ``#canon``), then in the input row. Only the per-group
+counts (and the rare rows a quota cannot move, named in its note) come back to Python,
+where the reports are made with the reference's own words. What each step did to each
+row stays in SQL: ``#moves`` (the row, the step, from and to which level, its place and
+the count it was ranked in, its group), ``#ties`` and ``#picked`` (the flags selections
+gave). :meth:`Steps.block` makes a range of rows' moves (their reasons in the rating's
+language), ties and flags when their outcomes are made; a hundred million rows can be
+rated and written without them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any
 import attrs
 from sqlglot import exp
 
+from starrules import i18n
 from starrules import model as m
 from starrules.apportion import ApportionmentError, apportion
 from starrules.i18n import N_, _
@@ -74,17 +80,47 @@ def check_supported(program: m.Program, key_kinds: dict[str, str]) -> None:
                 raise SqlUnsupported(N_("a ranking by a yes/no or set input"), rule.span.line, program.source_name)
 
 
+MOVES = "#moves"  # (r, s, at, t, p, n, g): row r moved by step s from rank at to t, ranked p of n in group g
+TIES = "#ties"  # (r, s, tied, places, k): row r was in a tie of step s (see population.Tie)
+PICKED = "#picked"  # (r, s): row r was given the flag of selection step s
+
+
+@attrs.frozen
+class Step:
+    """One step that moves or flags rows (a quota's cut or fill, a selection): its rule,
+    how its ties are settled, and the text of a move's reason from the numbers kept for
+    it in ``#moves`` (from rank, to rank, place, count, group)."""
+
+    rule: m.PopRule
+    settle: str
+    why: Callable[[int, int, int, int | None, str], str]
+
+
 @attrs.define
 class Steps:
-    """The population steps over ``#pop`` on connection ``con`` (see the module docstring)."""
+    """The population steps over ``#pop`` on connection ``con`` (see the module docstring).
+    What they do to each row stays in three tables (``#moves``, ``#ties``, ``#picked``),
+    numbered by the :class:`Step` in ``done``; :meth:`block` makes the rows' moves, ties and
+    selection flags for a range of rows, when their outcomes are made."""
 
     con: Any
     program: m.Program
-    moves: dict[int, list[Move]] = attrs.field(factory=dict)
-    sel_flags: dict[int, list[str]] = attrs.field(factory=dict)
-    ties: dict[int, list[Tie]] = attrs.field(factory=dict)
-    tied: dict[int, Tie] = attrs.field(factory=dict)  # the ties of the rule now applying, by row
     dialect: str = "duckdb"
+    done: list[Step] = attrs.field(factory=list)
+    language: str = attrs.field(factory=i18n.language)  # the moves' reasons are said in the rating's language
+
+    def __attrs_post_init__(self) -> None:
+        for name, columns in ((MOVES, [("r", "BIGINT"), ("s", "INTEGER"), ("at", "INTEGER"), ("t", "INTEGER"),
+                                       ("p", "BIGINT"), ("n", "BIGINT"), ("g", "VARCHAR")]),
+                              (TIES, [("r", "BIGINT"), ("s", "INTEGER"), ("tied", "BIGINT"), ("places", "BIGINT"),
+                                      ("k", "BOOLEAN")]),
+                              (PICKED, [("r", "BIGINT"), ("s", "INTEGER")])):
+            self.execute(statements.create_columns(name, columns, temporary=True))
+
+    def step(self, rule: m.PopRule, settle: str, why: Callable[[int, int, int, int | None, str], str]) -> int:
+        """Number a new step (its rows in the three tables carry the number)."""
+        self.done.append(Step(rule, settle, why))
+        return len(self.done) - 1
 
     # ---- running ------------------------------------------------------------------
 
@@ -143,43 +179,81 @@ class Steps:
             out[""] = (0, 0)
         return out
 
-    def move(self, row: int, rule: m.PopRule, at: int, to: int, why: str) -> None:
-        labels = self.program.levels
-        tie = self.tied.get(row)
-        if tie is not None:  # the tie at the boundary that decided the move, as population._move says it
-            why = _("{why}; {tie}").format(why=why, tie=tie.describe())
-        self.moves.setdefault(row, []).append(
-            Move(rule.name, rule.kind, rule.span.line, labels.label(at), labels.label(to), why, tie))
-
-    def record_ties(self, rule: m.PopRule, table: str, where: exp.Expr, slots: exp.Expr, kept: exp.Expr,
-                    settle: str) -> None:
+    def record_ties(self, step: int, table: str, where: exp.Expr, slots: exp.Expr, kept: exp.Expr) -> None:
         """The rows of ``table`` tied on the rule's keys across a boundary (``where``: their
-        block of positions ``#bmin``..``#bmax`` spans ``slots`` and the next place),
-        each with the tie it was in (see ``population._tie_at``): how many tied, for how many
-        of the places (``slots - #bmin + 1``), and whether this row won one (``kept``)."""
-        self.tied = {}
-        q = (exp.select(col(ROW), col("#bmin"), col("#bmax"), exp.alias_(slots, "#sl"), exp.alias_(kept, "#k"))
+        block of positions ``#bmin``..``#bmax`` spans ``slots`` and the next place) into
+        ``#ties``, each with its tie (see ``population._tie_at``): how many tied, for how
+        many of the places (``slots - #bmin + 1``), and whether this row won one (``kept``)."""
+        one = _lit(1)
+        q = (exp.select(col(ROW), _lit(step), exp.Add(this=exp.Sub(this=col("#bmax"), expression=col("#bmin")),
+                                                        expression=one.copy()),
+                        exp.Add(this=exp.Sub(this=slots.copy(), expression=col("#bmin")), expression=one.copy()),
+                        exp.Coalesce(this=exp.paren(kept), expressions=[exp.false()]))
              .from_(statements.table(table))
              .where(exp.and_(where, exp.LTE(this=col("#bmin"), expression=slots.copy()),
-                             exp.GT(this=col("#bmax"), expression=slots.copy())))
-             .order_by(col(ROW)))
-        for row, bmin, bmax, sl, k in self.run(q):
-            tie = _tie(rule, int(bmax) - int(bmin) + 1, int(sl) - int(bmin) + 1, settle, bool(k))
-            self.tied[int(row)] = tie
-            self.ties.setdefault(int(row), []).append(tie)
+                             exp.GT(this=col("#bmax"), expression=slots.copy()))))
+        self.execute(exp.insert(q, statements.table(TIES)))
 
-    def apply_moves(self, rows: Sequence[tuple[int, int]]) -> None:
-        """Set ``#at`` of each (row, rank) given."""
-        if not rows:
-            return
-        # the moves go in as two columns, not as a VALUES list in the statement's text
-        # (100,000 moves took 5 s to write and parse that way)
-        self.execute(statements.create_columns("#mv", [("r", "BIGINT"), ("t", "BIGINT")], temporary=True))
-        self.con.execute(self.sql(statements.insert_columns("#mv", ["BIGINT", "BIGINT"])),
-                         [[r for r, _t in rows], [t for _r, t in rows]])
-        self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", "#mv"))],
-                                from_=exp.From(this=statements.table("#mv")),
-                                where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#mv")))))
+    def record_moves(self, step: int, table: str, where: exp.Expr, to: exp.Expr, place: str, count: str | None) -> None:
+        """The rows of ``table`` that ``where`` picks move to ``to``: into ``#moves`` with
+        their place (column ``place``) and count (column ``count``) for the reason's text,
+        then ``#at`` of ``#pop`` set."""
+        q = (exp.select(col(ROW), _lit(step), col(AT), to, col(place), exp.Null() if count is None else col(count),
+                        col("#g"))
+             .from_(statements.table(table)).where(where))
+        self.execute(exp.insert(q, statements.table(MOVES)))
+        self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", MOVES))],
+                                from_=exp.From(this=statements.table(MOVES)),
+                                where=exp.Where(this=exp.and_(exp.EQ(this=col(ROW, POP), expression=col("r", MOVES)),
+                                                              exp.EQ(this=col("s", MOVES), expression=_lit(step))))))
+
+    # ---- what the steps did, for the outcomes --------------------------------------
+
+    def block(self, low: int, high: int) -> tuple[dict[int, tuple[Move, ...]], dict[int, tuple[Tie, ...]],
+                                                   dict[int, tuple[str, ...]]]:
+        """The moves, ties and selection flags of the rows ``low <= #row < high``, each row's
+        in the order of the steps; a move's reason made now, in the language of the rating."""
+        with i18n.using(self.language):
+            return self._block(low, high)
+
+    def _block(self, low: int, high: int) -> tuple[dict[int, tuple[Move, ...]], dict[int, tuple[Tie, ...]],
+                                                    dict[int, tuple[str, ...]]]:
+        span = exp.Between(this=col("r"), low=_lit(low), high=_lit(high - 1))
+        labels = self.program.levels
+        ties: dict[int, list[Tie]] = {}
+        tie_at: dict[tuple[int, int], Tie] = {}
+        for r, s, tied, places, k in self.run(exp.select("r", "s", "tied", "places", "k").from_(
+                statements.table(TIES)).where(span.copy()).order_by("r", "s")):
+            step = self.done[s]
+            tie = tie_at[(r, s)] = _tie(step.rule, int(tied), int(places), step.settle, bool(k))
+            ties.setdefault(r, []).append(tie)
+        moves: dict[int, list[Move]] = {}
+        for r, s, at, t, p, n, g in self.run(exp.select("r", "s", "at", "t", "p", "n", "g").from_(
+                statements.table(MOVES)).where(span.copy()).order_by("r", "s")):
+            step = self.done[s]
+            rule = step.rule
+            why = step.why(at, t, int(p), None if n is None else int(n), str(g))
+            decided = tie_at.get((r, s))
+            if decided is not None:  # the tie at the boundary that decided the move, as population._move says it
+                why = _("{why}; {tie}").format(why=why, tie=decided.describe())
+            moves.setdefault(r, []).append(Move(rule.name, rule.kind, rule.span.line, labels.label(at),
+                                                labels.label(t), why, decided))
+        flags: dict[int, list[str]] = {}
+        for r, s in self.run(exp.select("r", "s").from_(statements.table(PICKED)).where(span).order_by("r", "s")):
+            flag = self.done[s].rule.flag
+            assert flag is not None
+            flags.setdefault(r, []).append(flag)
+        return ({r: tuple(x) for r, x in moves.items()}, {r: tuple(x) for r, x in ties.items()},
+                {r: tuple(x) for r, x in flags.items()})
+
+    def tie_counts(self) -> list[tuple[Tie, int]]:
+        """Each tie of any row with the number of rows in it alike, in the order the rows
+        first meet it (as a walk over the outcomes in row order would count them)."""
+        q = exp.select("s", "tied", "places", "k", exp.Min(this=col("r")), exp.Count(this=exp.Star())).from_(
+            statements.table(TIES)).group_by("s", "tied", "places", "k")
+        found = sorted(self.run(q), key=lambda x: (x[4], x[0]))
+        return [(_tie(self.done[s].rule, int(tied), int(places), self.done[s].settle, bool(k)), int(count))
+                for s, tied, places, k, _first, count in found]
 
     # ---- quotas -------------------------------------------------------------------
 
@@ -298,17 +372,24 @@ class Steps:
         else:
             kept_rest = exp.LTE(this=col("#rp"), expression=s.copy())
         kept = exp.or_(col("#prot"), exp.paren(kept_rest))
-        self.record_ties(q, "#c3", not_prot.copy(), s.copy(), kept.copy(), q.ties)
         summary = exp.select(col("#g"), exp.Max(this=col("#np")), exp.Max(this=col("#slots")),
                              exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.and_(not_prot.copy(), kept.copy()),
                                                                true=_lit(1))], default=_lit(0))),
                              exp.Max(this=col("#n"))).from_(statements.table("#c3")).group_by(col("#g"))
         info = {str(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in self.run(summary)}
-        out_rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col(LIM), col("#best"), col("#cutpos"))
-                            .from_(statements.table("#c3")).where(exp.Not(this=exp.paren(kept)))
-                            .order_by(col("#g"), col("#cutpos")))
         to = q.rank + 1 if reverse else q.rank - 1
-        scope = _scope_text(q, levels)
+
+        def why(at: int, to: int, best: int, n: int | None, gname: str) -> str:
+            np_, target = info[gname][0], targets[gname]
+            taken = (_(", {count} of them kept by the minimum of {minimum} per {per}").format(
+                count=np_, minimum=q.minimum, per=q.minimum_per) if np_ else "")
+            return _("ranked {position} of {count} at {scope} {where} for {places}{taken} ({rule}): moved to {level}"
+                     ).format(position=_ordinal(best), count=n, scope=_scope_text(q, levels),
+                              where=_where(None if field is None else gname), places=_places(target), taken=taken,
+                              rule=q.name, level=levels.label(to))
+
+        step = self.step(q, q.ties, why)
+        self.record_ties(step, "#c3", not_prot.copy(), s.copy(), kept.copy())
         notes: dict[str, list[str]] = {}
         for gname, (np_, slots_, kept_n, _n) in info.items():
             target = targets[gname]
@@ -318,25 +399,18 @@ class Steps:
                     minimum=q.minimum, per=q.minimum_per, kept=np_, target=target))
             if q.ties == "keep" and kept_n > slots_:
                 ns.append(_("{count} tied at the boundary kept the level").format(count=kept_n - slots_))
-        moved: list[tuple[int, int]] = []
-        for row, gname, at, lim, best, _cutpos in out_rows:
-            gname = str(gname)
-            np_, _slots, _k, n = info[gname]
-            if not 0 <= to <= levels.top or (lim is not None and to > lim):
-                ident_ = self.ident(int(row))
-                notes[gname].append(_("{entity} cannot move beyond {level}").format(entity=ident_ or row,
-                                                                                   level=levels.label(at)))
-                continue
-            target = targets[gname]
-            taken = (_(", {count} of them kept by the minimum of {minimum} per {per}").format(
-                count=np_, minimum=q.minimum, per=q.minimum_per) if np_ else "")
-            why = _("ranked {position} of {count} at {scope} {where} for {places}{taken} ({rule}): moved to {level}"
-                    ).format(position=_ordinal(int(best)), count=n, scope=scope,
-                             where=_where(None if field is None else gname), places=_places(target), taken=taken,
-                             rule=q.name, level=levels.label(to))
-            self.move(int(row), q, int(at), to, why)
-            moved.append((int(row), to))
-        self.apply_moves(moved)
+        # a row moves unless the level it would go to is beyond the levels or its limit
+        can: exp.Expr = exp.or_(exp.Is(this=col(LIM), expression=exp.Null()), exp.LTE(
+            this=_lit(to), expression=col(LIM))) if 0 <= to <= levels.top else exp.false()
+        out = exp.Not(this=exp.paren(kept))
+        stuck = self.run(exp.select(col(ROW), col("#g"), col(AT)).from_(statements.table("#c3"))
+                         .where(exp.and_(out.copy(), exp.Not(this=exp.paren(can.copy()))))
+                         .order_by(col("#g"), col("#cutpos")))
+        for row, gname, at in stuck:
+            ident_ = self.ident(int(row))
+            notes[str(gname)].append(_("{entity} cannot move beyond {level}").format(entity=ident_ or row,
+                                                                                    level=levels.label(at)))
+        self.record_moves(step, "#c3", exp.and_(out, exp.paren(can)), _lit(to), "#best", "#n")
         return {gname: "; ".join(ns) or None for gname, ns in notes.items()}
 
     def ident(self, row: int) -> str | None:
@@ -373,24 +447,21 @@ class Steps:
             exp.Star(), exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
             exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]), "#bmax"),
         ).from_(statements.table("#f0"))))
-        self.record_ties(q, "#f", exp.true(), col("target"),
-                         exp.LTE(this=col("#pos"), expression=col("target")), "break")
-        chosen = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(statements.table("#f"))
-                          .where(exp.LTE(this=col("#pos"), expression=col("target"))).order_by(col("#g"), col("#pos")))
         sizes = {str(r[0]): int(r[1]) for r in self.run(
             exp.select(col("#g"), exp.Max(this=col("#n"))).from_(statements.table("#f")).group_by(col("#g")))}
-        line = (_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
+        line = (N_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
                 if q.scope == "<=" else
-                _("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
-        scope = _scope_text(q, levels)
-        moved = []
-        for row, gname, at, pos in chosen:
-            gname = str(gname)
-            why = line.format(position=_ordinal(int(pos)), scope=scope, where=_where(None if field is None else gname),
-                              target=targets[gname], rule=q.name, level=levels.label(q.rank))
-            self.move(int(row), q, int(at), q.rank, why)
-            moved.append((int(row), q.rank))
-        self.apply_moves(moved)
+                N_("{position} in line below {scope} {where}, which needs {target} ({rule}): moved to {level}"))
+
+        def why(at: int, to: int, pos: int, n: int | None, gname: str) -> str:
+            return _(line).format(position=_ordinal(pos), scope=_scope_text(q, levels),
+                                  where=_where(None if field is None else gname), target=targets[gname], rule=q.name,
+                                  level=levels.label(to))
+
+        step = self.step(q, "break", why)
+        chosen = exp.LTE(this=col("#pos"), expression=col("target"))
+        self.record_ties(step, "#f", exp.true(), col("target"), chosen.copy())
+        self.record_moves(step, "#f", chosen, _lit(q.rank), "#pos", None)
         out: dict[str, str | None] = {}
         held = "" if q.scope == "<=" else _(" (the others there are vetoed or capped below it)")
         for gname, n_need in need.items():
@@ -430,33 +501,30 @@ class Steps:
                               exp.LTE(this=col("#bmax"), expression=n.copy()))
         else:
             chosen = exp.LTE(this=col("#pos"), expression=n.copy())
-        self.record_ties(s, "#s2", exp.true(), n.copy(), chosen.copy(), s.ties)
-        rows = self.run(exp.select(col(ROW), col("#g"), col(AT), col("#pos")).from_(statements.table("#s2"))
-                        .where(chosen).order_by(col("#g"), col("#pos")))
+        line = (N_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
+                N_("{position} from the bottom {where} ({rule}): at most {level}"))
+
+        def why(at: int, to: int, pos: int, n: int | None, gname: str) -> str:
+            return _(line).format(position=_ordinal(pos), where=_where(None if s.per is None else gname), rule=s.name,
+                                  level=levels.label(to))
+
+        step = self.step(s, s.ties, why)
+        self.record_ties(step, "#s2", exp.true(), n.copy(), chosen.copy())
+        picked = {str(r[0]): int(r[1]) for r in self.run(
+            exp.select(col("#g"), exp.Count(this=exp.Star())).from_(statements.table("#s2")).where(
+                chosen.copy()).group_by(col("#g")))}
         pools = {str(r[0]): int(r[1]) for r in self.run(
             exp.select(col("#g"), exp.Count(this=exp.Star())).from_(statements.table("#s")).group_by(col("#g")))}
-        picked: dict[str, int] = {}
-        moved: list[tuple[int, int]] = []
-        capped: list[int] = []
-        for row, gname, at, pos in rows:
-            gname, row = str(gname), int(row)
-            picked[gname] = picked.get(gname, 0) + 1
-            if s.flag is not None:
-                self.sel_flags.setdefault(row, []).append(s.flag)
-            elif s.cap is not None:
-                capped.append(row)
-                if at > s.cap:
-                    why = (_("{position} from the top {where} ({rule}): at most {level}") if s.end == "top" else
-                           _("{position} from the bottom {where} ({rule}): at most {level}")).format(
-                        position=_ordinal(int(pos)), where=_where(None if s.per is None else gname), rule=s.name,
-                        level=levels.label(s.cap))
-                    self.move(row, s, int(at), s.cap, why)
-                    moved.append((row, s.cap))
-        if capped and s.cap is not None:
+        if s.flag is not None:
+            self.execute(exp.insert(exp.select(col(ROW), _lit(step)).from_(statements.table("#s2")).where(
+                chosen.copy()), statements.table(PICKED)))
+        elif s.cap is not None:
             new = exp.Least(this=exp.Coalesce(this=col(LIM), expressions=[_lit(s.cap)]), expressions=[_lit(s.cap)])
             self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
-                                    where=exp.Where(this=exp.In(this=col(ROW), expressions=[_lit(r) for r in capped]))))
-        self.apply_moves(moved)
+                                    where=exp.Where(this=exp.In(this=col(ROW), query=exp.select(col(ROW)).from_(
+                                        statements.table("#s2")).where(chosen.copy()).subquery()))))
+            self.record_moves(step, "#s2", exp.and_(exp.paren(chosen), exp.GT(this=col(AT), expression=_lit(s.cap))),
+                              _lit(s.cap), "#pos", None)
         effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None
                   else _("at most {level}").format(level=levels.label(s.cap or 0)))
         reports = []
