@@ -28,10 +28,11 @@ from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, TextIO, TypeVar
+from typing import IO, Any, TextIO, TypeVar, overload
 
 import attrs
 
+from starrules import model as m
 from starrules import runtime, xlsx
 from starrules.api import Scheme
 from starrules.data import DataError, Row, atomic_file
@@ -103,6 +104,27 @@ class Problem:
                 "value": None if value_missing(self.value) else jsonable(self.value), "expected": self.expected}
 
 
+class Placed(Sequence[Row]):
+    """``n`` rows known only by their places (row ``k`` is number ``k + 1``, with no values):
+    the rows of a file that the DuckDB engine read in place."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | Sequence[Row]:
+        places = range(1, self.n + 1)  # its indexes and slices, negative ones and IndexError too
+        return [Row(k, {}) for k in places[i]] if isinstance(i, slice) else Row(places[i], {})
+
+
 class _Rows:
     """The rows as given, a plain record becoming a :class:`Row` numbered by its place
     (from 1) when it is reached, not before: the writers keep no object per row."""
@@ -116,6 +138,11 @@ class _Rows:
     def __iter__(self) -> Iterator[Row]:
         for number, r in enumerate(self.given, 1):
             yield r if isinstance(r, Row) else Row(number, r)
+
+    def numbered_by_place(self) -> bool:
+        """Whether row ``k`` (from 0) is number ``k + 1``: plain records, or :class:`Placed`."""
+        given = self.given
+        return isinstance(given, Placed) or not given or not isinstance(given[0], Row)
 
     def __getitem__(self, i: int) -> Row:
         """The row at place ``i`` (from 0; from the end if negative)."""
@@ -149,8 +176,7 @@ class Results:
         program = scheme.program
         self.groups = list(program.group_fields)
         self.scores = [s for s in program.scores if s.name != program.total]
-        self.rules = list(dict.fromkeys(
-            [(r.kind, r.name) for r in program.rules] + [(p.kind, p.name) for p in program.population]))
+        self.rules = rule_columns(program)
         self.badges = any(s.kind == "badges" for s in program.scores)
         self._held_kinds = {r.name: r.kind for r in program.rules_of("demote") + program.rules_of("cap")}
         self._selection_flags = [(s.name, s.flag) for s in program.selections if s.flag is not None]
@@ -178,10 +204,7 @@ class Results:
 
     @property
     def columns(self) -> list[str]:
-        return (["row", "id", *self.groups, "level", "level_label", "total", "status", "reason", "flags",
-                 "level_before_quotas", "rank"] + (["badges"] if self.badges else [])
-                + [f"{s.kind}:{s.name}" for s in self.scores] + [f"{k}:{n}" for k, n in self.rules]
-                + list(META_COLUMNS))
+        return result_columns(self.scheme.program)
 
     # ---- per row ----
 
@@ -198,6 +221,8 @@ class Results:
     def _groups(self, row: Row, o: Outcome) -> dict[str, str]:
         if o.result is not None:
             return dict(o.result.groups)
+        if not row.values:  # a row of a file read by the DuckDB engine in place: the groups it read
+            return dict(o.groups)
         values = row.values  # a row whose inputs could not be read: its groups as written
         return {g: "" if value_missing(values.get(g)) else str(values.get(g)).strip() for g in self.groups}
 
@@ -242,9 +267,8 @@ class Results:
 
     def problems(self) -> Iterator[Problem]:
         """Every problem of every invalid row, in order."""
-        for i, o in enumerate(self.rating.outcomes):
-            if o.status == "invalid":
-                yield from self.problems_of(self.rows[i], o)
+        for o in self.rating.invalid():
+            yield from self.problems_of(self.rows[o.row], o)
 
     def _reason(self, row: Row, o: Outcome) -> str | None:
         if o.problems:
@@ -590,6 +614,19 @@ class _JsonTexts(dict[str, str]):
         return out
 
 
+def rule_columns(program: m.Program) -> list[tuple[str, str]]:
+    """(kind, name) of each rule, quota and selection that has a column of marks."""
+    return list(dict.fromkeys([(r.kind, r.name) for r in program.rules] + [(p.kind, p.name) for p in program.population]))
+
+
+def result_columns(program: m.Program) -> list[str]:
+    """The columns of the results of ``program`` (see the module docstring)."""
+    return (["row", "id", *program.group_fields, "level", "level_label", "total", "status", "reason", "flags",
+             "level_before_quotas", "rank"] + (["badges"] if any(s.kind == "badges" for s in program.scores) else [])
+            + [f"{s.kind}:{s.name}" for s in program.scores if s.name != program.total]
+            + [f"{k}:{n}" for k, n in rule_columns(program)] + list(META_COLUMNS))
+
+
 def number_text(value: Decimal | int | None) -> str | None:
     """A number as JSON carries it (a text, no digit lost), None as None."""
     if value.__class__ is Decimal:
@@ -628,6 +665,8 @@ def write_parquet(path: str | os.PathLike[str], results: Results, wrap: Wrap | N
     from starrules.sql import statements
     from starrules.sql.duck import connect
 
+    if _write_in_sql(path, results):
+        return
     con = connect()
     try:
         names = [f"c{i}" for i in range(len(results.columns))]
@@ -649,6 +688,28 @@ def write_parquet(path: str | os.PathLike[str], results: Results, wrap: Wrap | N
         os.replace(tmp, target)
     finally:
         con.close()
+
+
+def _write_in_sql(path: str | os.PathLike[str], results: Results) -> bool:
+    """Write the results of a population rated on DuckDB by DuckDB itself, when its table
+    is still open and the rows are numbered by their places (records, or a file DuckDB
+    read in place): only the reasons of rows with bad inputs are made in Python. False
+    (nothing written) otherwise."""
+    from starrules.sql.outcomes import TableOutcomes
+    from starrules.sql.writing import copy_parquet, put_reasons, results_query
+
+    outcomes = results.rating.outcomes
+    if not isinstance(outcomes, TableOutcomes) or outcomes.connection is None or results.renamed \
+            or not results.rows.numbered_by_place():
+        return False
+    con, build = outcomes.connection, outcomes.builder
+    reasons = [(o.row, str(results._reason(results.rows[o.row], o))) for o in results.rating.invalid() if o.problems]
+    put_reasons(con, reasons)
+    s = results.scheme
+    query = results_query(s.program, build.steps, build.flag_names, build.scales,
+                          (s.title, s.version, results.period, s.sha256))
+    copy_parquet(con, query, path)
+    return True
 
 
 def write_json(f: IO[str], results: Results, wrap: Wrap | None = None) -> None:

@@ -261,6 +261,8 @@ class Tallied(Protocol):
 
     def tie_counts(self) -> list[tuple[Tie, int]]: ...
 
+    def invalid(self) -> list[Outcome]: ...
+
 
 @attrs.frozen
 class Rating:
@@ -318,6 +320,13 @@ class Rating:
             for tie in o.ties:
                 seen[tie] = seen.get(tie, 0) + 1
         return list(seen.items())
+
+    def invalid(self) -> Sequence[Outcome]:
+        """The outcomes of the invalid records, in order (for a population rated in SQL,
+        only theirs are made)."""
+        if isinstance(self.outcomes, Tallied):
+            return self.outcomes.invalid()
+        return [o for o in self.outcomes if o.status == "invalid"]
 
     def unmet(self) -> tuple[QuotaReport, ...]:
         return tuple(r for r in self.reports if r.met is False)

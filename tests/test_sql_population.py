@@ -138,8 +138,42 @@ def test_duckdb_agrees_with_python_on_generated_populations(text: str, data: st.
     records = data.draw(populations(scheme, size=st.integers(0, 16), edges=True), label="records")
     try:
         assert_same(scheme, records)
+        assert_written_alike(scheme, records)
     except SqlUnsupported as exc:  # a construct the backend refuses: it names one and a line
         assert exc.construct and exc.line > 0
+
+
+def written(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
+    import duckdb
+
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{path}')")
+    return rel.columns, rel.fetchall()
+
+
+def assert_written_alike(scheme: starrules.Scheme, records: list[dict[str, Any]]) -> None:
+    """The results of the DuckDB rating written by DuckDB (``output._write_in_sql``: every
+    cell made in SQL, only the bad inputs' reasons in Python) are the Parquet file the
+    Python writer makes of the default engine's rating, cell for cell; the ties counted
+    in SQL are those counted over the outcomes."""
+    import tempfile
+
+    from starrules.output import Results, write_parquet
+
+    want, got = scheme.rate(records), scheme.rate(records, engine="duckdb")
+    assert got.tie_counts() == want.tie_counts()
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "python.parquet", Path(tmp) / "duckdb.parquet"
+        write_parquet(a, Results(scheme, want, records, period=None))
+        results = Results(scheme, got, records, period=None)
+        write_parquet(b, results)
+        assert got.outcomes.connection is not None or not records  # type: ignore[attr-defined]  # written in SQL
+        assert written(b) == written(a)
+
+
+@pytest.mark.parametrize("name", RUN)
+def test_bundled_results_written_by_duckdb_are_the_python_writers(name: str) -> None:
+    scheme, rows = example(name)
+    assert_written_alike(scheme, rows)
 
 
 # ---- the command line -------------------------------------------------------------------

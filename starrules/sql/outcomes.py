@@ -71,6 +71,16 @@ class TableOutcomes(Sequence[Outcome]):
 
     # ---- what the rating asks without every outcome ------------------------------
 
+    @property
+    def connection(self) -> Any | None:
+        """The connection holding the rows, None once every outcome has been made (it is
+        then closed)."""
+        return None if len(self._blocks) == self._last + 1 else self._con
+
+    @property
+    def builder(self) -> Builder:
+        return self._builder
+
     def duplicate_ids(self) -> dict[str, list[int]]:
         """The ids on more than one row, each with its rows, in the order ids first appear."""
         if self._duplicates is None:
@@ -93,6 +103,19 @@ class TableOutcomes(Sequence[Outcome]):
         if self._ties is None:
             self._ties = self._builder.steps.tie_counts()
         return self._ties
+
+    def invalid(self) -> list[Outcome]:
+        """The outcomes of the invalid rows, in row order: made for those rows only."""
+        if len(self._blocks) == self._last + 1:
+            return [o for o in self if o.status == "invalid"]
+        invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
+        with collector_paused():
+            rows = self._con.execute(self._select.where(invalid.copy()).order_by(col(ROW)).sql(
+                dialect="duckdb")).fetchall()
+            detail = {r[0]: r for r in self._con.execute(self._detail.sql(dialect="duckdb")).fetchall()}
+            builder = self._builder
+            builder.moves, builder.ties, builder.sel_flags = {}, {}, {}  # an invalid row is in no step
+            return [builder.outcome(r, detail) for r in rows]
 
     def levels(self) -> list[int | str | None]:
         """Every row's level after the population steps (None for a row not rated), in
@@ -205,6 +228,7 @@ class Builder:
         self.i_total, self.i_reason, self.i_at, self.i_place = at[lower.TOTAL], at[lower.REASON], at[AT], \
             at["#place"]
         self.steps = steps
+        self.flag_names, self.scales = flag_names, scales
         # what the steps did to the rows of the block being made (Steps.block)
         self.moves: dict[int, tuple[Move, ...]] = {}
         self.ties: dict[int, tuple[Tie, ...]] = {}
