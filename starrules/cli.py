@@ -41,7 +41,7 @@ from starrules.diagnostics import did_you_mean, name_meant, render, render_all, 
 from starrules.errors import StarDiagnosticError, StarError
 from starrules.exits import Exit, unreadable
 from starrules.i18n import LANGUAGES, N_, _, ngettext, using
-from starrules.output import OUTPUT_FORMATS, Results, output_format, write_results
+from starrules.output import OUTPUT_FORMATS, Placed, Results, output_format, write_results
 from starrules.parser import parse
 from starrules.population import Rating, counts_line, explain_outcome
 
@@ -530,6 +530,13 @@ def read_data(args: argparse.Namespace, schemes: Sequence[Scheme], err: TextIO) 
     for scheme in schemes:
         for ident_, numbers in duplicate_ids(scheme, table.rows).items():
             duplicated.setdefault(ident_, numbers)
+    _say_duplicates(duplicated, args, err)
+    return table
+
+
+def _say_duplicates(duplicated: dict[str, list[int]], args: argparse.Namespace, err: TextIO) -> None:
+    """Each id on more than one row (the rows' numbers), as a warning with
+    ``--allow-duplicate-ids``, else as an error that refuses the data (exit 5)."""
     for ident_, numbers in duplicated.items():
         print(_("{level}: the id '{id}' is on rows {rows}").format(
             level=_("warning") if args.allow_duplicate_ids else _("error"), id=ident_,
@@ -539,7 +546,6 @@ def read_data(args: argparse.Namespace, schemes: Sequence[Scheme], err: TextIO) 
                 "entity; correct the data, or give --allow-duplicate-ids; nothing was rated")
               .format(count=len(duplicated)), file=err)
         raise RefusedError(Exit.DATA)
-    return table
 
 
 def _rate(scheme: Scheme, rows: list[Row], err: TextIO, args: argparse.Namespace) -> Rating:
@@ -632,18 +638,23 @@ def _run(args: argparse.Namespace) -> int:
     if fmt == "xlsx":  # written by starrules.xlsx: no openpyxl needed to write
         if not args.output:
             raise UsageError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
-    table = read_data(args, [scheme], err)
-    total = len(table.rows)
-    show = total > PROGRESS_FROM and not args.quiet and err.isatty()
-    history = load_history(args.history) if args.history else None
-    records = _progress(show, total, N_("rated"), err)(iter(table.records))
-    if args.engine == "python":
-        rating = scheme.rate(records, period=args.period, history=history, extra="ignore", duplicate_ids="allow")
+    if _in_place(args):
+        rating = _rate_in_place(args, scheme, err)
+        total, show = len(rating.outcomes), False  # no row passes through Python to count
+        results = Results(scheme, rating, Placed(total), period=args.period, source=str(args.data))
     else:
-        rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine, extra="ignore",
-                             duplicate_ids="allow")
-    results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
-                      source=table.source)
+        table = read_data(args, [scheme], err)
+        total = len(table.rows)
+        show = total > PROGRESS_FROM and not args.quiet and err.isatty()
+        history = load_history(args.history) if args.history else None
+        records = _progress(show, total, N_("rated"), err)(iter(table.records))
+        if args.engine == "python":
+            rating = scheme.rate(records, period=args.period, history=history, extra="ignore", duplicate_ids="allow")
+        else:
+            rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine,
+                                 extra="ignore", duplicate_ids="allow")
+        results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
+                          source=table.source)
     problems = list(results.problems())
     counts = rating.counts()
     if args.strict and counts["invalid"]:
@@ -674,6 +685,33 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(summary.splitlines()[1:]), file=err)
     print(counts_line(counts), file=err)
     return _run_verdict(rating, counts, args, err)
+
+
+def _in_place(args: argparse.Namespace) -> bool:
+    """Whether ``run`` leaves the data to DuckDB: ``--engine duckdb`` on a Parquet file,
+    with no ``--map``, ``--history``, ``--sheet`` or ``--header-row`` (the file is read where it lies, rated and, for a
+    Parquet output, written by DuckDB; a Parquet row's number is its place, as the Python
+    reader numbers it)."""
+    return (args.engine == "duckdb" and str(args.data).lower().endswith(".parquet") and not args.mapping
+            and not args.history and args.sheet is None and args.header_row is None)
+
+
+def _rate_in_place(args: argparse.Namespace, scheme: Scheme, err: TextIO) -> Rating:
+    """The file rated on DuckDB where it lies, with what ``read_data`` says about a file
+    read in Python: its columns' warnings (refused by ``--strict``), then the ids on more
+    than one row (refused unless ``--allow-duplicate-ids``), found in SQL."""
+    from starrules.sql.engine import file_columns
+
+    warnings = column_warnings(scheme.inputs, file_columns(args.data))
+    for line in warnings:
+        print(line, file=err)
+    if args.strict and warnings:
+        print(_("error: {count} warning(s) about the data above (--strict); nothing was rated").format(
+            count=len(warnings)), file=err)
+        raise RefusedError(Exit.FAILED)
+    rating = scheme.rate(args.data, period=args.period, engine="duckdb", extra="ignore", duplicate_ids="allow")
+    _say_duplicates({i: [r + 1 for r in rows] for i, rows in rating.duplicate_ids().items()}, args, err)
+    return rating
 
 
 def tie_warnings(rating: Rating) -> list[str]:

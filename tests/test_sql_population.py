@@ -206,3 +206,55 @@ def test_run_writes_parquet_with_the_csvs_columns_and_cells(tmp_path: Path) -> N
     rel = duckdb.sql(f"SELECT * FROM read_parquet('{out}')")
     assert rel.columns == lines[0]
     assert [["" if v is None else v for v in r] for r in rel.fetchall()] == lines[1:]
+
+
+def anyang_parquet(tmp_path: Path) -> Path:
+    """The Anyang example as a Parquet file a database would give: the ten areas as
+    DECIMAL(4, 2) (the bad 10.5 and 9.55 stay bad), the counts as INTEGER, a column no input
+    reads (备注), and the first row's branch once more at the end (a duplicate id)."""
+    import duckdb
+
+    src, out = SCHEMES / "examples" / "anyang.csv", tmp_path / "anyang.parquet"
+    areas = ("组织健全", "制度完善落实", "战斗堡垒作用", "党员模范带头", "服务满意度", "党建引领群团", "遵章守纪",
+             "设施配套", "落实上级工作", "服务意识群众基础")
+    counts = ("工委通报", "市委通报", "班子处分", "班子撤职", "党员违纪", "缺席次数")
+    typed = ", ".join([f'CAST("{a}" AS DECIMAL(4, 2)) AS "{a}"' for a in areas]
+                      + [f'CAST("{c}" AS INTEGER) AS "{c}"' for c in counts])
+    body = f"SELECT * REPLACE ({typed}), '' AS 备注 FROM read_csv('{src}', all_varchar=true)"
+    duckdb.sql(f"COPY (({body}) UNION ALL (SELECT * FROM ({body}) LIMIT 1)) TO '{out}' (FORMAT parquet)")
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_run_on_duckdb_in_place_says_and_writes_what_the_default_engine_does(tmp_path: Path, fmt: str) -> None:
+    # A Parquet file is read by DuckDB where it lies (no row passes through Python), rated,
+    # and for a Parquet output written by DuckDB; everything said and written is what the
+    # default engine says and writes reading the same file in Python: the column no input
+    # reads, the duplicate id (refused, then allowed), the three bad rows with their cells
+    # as Python shows them, the tie, the quota lines, the counts (39 + 1 rows, 3 invalid).
+    data = anyang_parquet(tmp_path)
+    args = ("schemes/anyang.star", str(data))
+    refused = [run("run", *args, *engine) for engine in ((), ("--engine", "duckdb"))]
+    assert refused[0].returncode == refused[1].returncode == 5
+    assert refused[1].stderr == refused[0].stderr
+    assert "'市财政局机关第一党支部' is on rows 1, 40" in refused[1].stderr
+    outs = [tmp_path / f"{name}.{fmt}" for name in ("python", "duckdb")]
+    said = [run("run", *args, "--allow-duplicate-ids", "-o", str(out), *engine)
+            for out, engine in zip(outs, ((), ("--engine", "duckdb")), strict=True)]
+    assert said[0].returncode == said[1].returncode == 0
+    assert said[1].stderr == said[0].stderr
+    assert "no input reads the column '备注'" in said[1].stderr
+    assert "column 组织健全: Decimal('10.50') is not valid" in said[1].stderr
+    assert "rows in: 40, rated: 37, invalid: 3, ineligible: 0" in said[1].stderr
+    if fmt == "parquet":
+        assert written(outs[1]) == written(outs[0])
+    else:
+        assert outs[1].read_bytes() == outs[0].read_bytes()
+
+
+def test_run_on_duckdb_in_place_refuses_a_file_it_cannot_read(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.parquet"
+    bad.write_text("not parquet", encoding="utf-8")
+    got = run("run", "--engine", "duckdb", "schemes/anyang.star", str(bad))
+    assert got.returncode != 0 and "Traceback" not in got.stderr
+    assert f"cannot read {bad}" in got.stderr

@@ -55,9 +55,27 @@ def refuse_unsupported(program: m.Program) -> exp.Select:
     return query
 
 
-def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") -> dict[str, str]:
-    """A data file read by DuckDB in place: CSV (every cell text, as the Python reader
-    reads it), Parquet or JSON Lines (typed as stored). Gives the typed columns' kinds."""
+def file_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The columns of a data file as DuckDB reads it in place (its schema only); a file
+    that cannot be read raises DataError."""
+    from starrules.data import DataError
+
+    con = duck.connect()
+    try:
+        return [r[0] for r in con.execute(exp.Describe(this=_reader(Path(path))).sql(dialect="duckdb")).fetchall()]
+    except Exception as exc:  # a duckdb.Error: no such file, or not of its format
+        import duckdb
+
+        if not isinstance(exc, duckdb.Error):
+            raise
+        raise DataError(_("cannot read {name}: {problem}").format(name=str(path), problem=str(exc).strip())) from None
+    finally:
+        con.close()
+
+
+def _reader(path: Path) -> exp.Select:
+    """``SELECT * FROM`` the file read in place: CSV (every cell text, as the Python
+    reader reads it), Parquet or JSON Lines (typed as stored)."""
     reader = FILE_READERS.get(path.suffix.lower())
     if reader is None:
         raise StarError(_("the DuckDB engine reads CSV, Parquet and JSON Lines files, not {name}").format(
@@ -68,8 +86,12 @@ def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") 
         args.append(exp.EQ(this=exp.column("header"), expression=exp.true()))
     elif reader == "read_json":
         args.append(exp.EQ(this=exp.column("format"), expression=exp.Literal.string("newline_delimited")))
-    raw = exp.select(exp.Star()).from_(exp.Anonymous(this=reader, expressions=args))
-    return _from_relation(con, program, raw, extra)
+    return exp.select(exp.Star()).from_(exp.Anonymous(this=reader, expressions=args))
+
+
+def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") -> dict[str, str]:
+    """A data file read by DuckDB in place (see :func:`_reader`). Gives the typed columns' kinds."""
+    return _from_relation(con, program, _reader(path), extra)
 
 
 def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "ignore") -> dict[str, str]:
