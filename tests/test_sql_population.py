@@ -258,3 +258,36 @@ def test_run_on_duckdb_in_place_refuses_a_file_it_cannot_read(tmp_path: Path) ->
     got = run("run", "--engine", "duckdb", "schemes/anyang.star", str(bad))
     assert got.returncode != 0 and "Traceback" not in got.stderr
     assert f"cannot read {bad}" in got.stderr
+
+
+def test_a_large_file_is_rated_in_a_database_file_removed_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # From ON_DISK_FROM rows (here: any) a file is rated in a DuckDB database file in a new
+    # temporary directory, not in memory: the same outcomes, and the directory is gone once
+    # every outcome has been made (the connection closed).
+    import tempfile
+
+    from starrules.sql import engine
+
+    made: list[Path] = []
+    real = tempfile.mkdtemp
+
+    def mkdtemp(**kwargs: Any) -> str:
+        made.append(Path(real(dir=tmp_path, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(engine, "ON_DISK_FROM", 1)
+    monkeypatch.setattr(engine.tempfile, "mkdtemp", mkdtemp)
+    scheme, rows = example("anyang")
+    data = tmp_path / "anyang.parquet"
+    src = SCHEMES / "examples" / "anyang.csv"
+    import duckdb
+
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{src}', all_varchar=true)) TO '{data}' (FORMAT parquet)")
+    got = scheme.rate(data, engine="duckdb")
+    assert len(made) == 1 and (made[0] / "rating.duckdb").exists()
+    assert got.outcomes == scheme.rate(rows).outcomes  # every outcome made: the connection closes
+    assert not made[0].exists()
+    # a CSV file counts at 100 bytes a row: this one is far below a million rows
+    monkeypatch.setattr(engine, "ON_DISK_FROM", 1_000_000)
+    scheme.rate(src, engine="duckdb")
+    assert len(made) == 1

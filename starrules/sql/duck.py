@@ -10,6 +10,7 @@ as ``Decimal``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -28,13 +29,15 @@ class MissingExtraError(StarError):
     """The SQL backend needs a package that is not installed."""
 
 
-def connect() -> Any:
-    """A new in-memory DuckDB connection."""
+def connect(directory: str | None = None) -> Any:
+    """A new DuckDB connection: in memory, or to a new database file in ``directory``,
+    whose tables DuckDB compresses and can leave on disk (a population larger than memory:
+    a hundred million members take about 9 GB there, against 55 GB in memory)."""
     try:
         import duckdb
     except ImportError:  # pragma: no cover - the dev extras install it
         raise MissingExtraError(_("the DuckDB engine needs the extra: pip install 'starrules[duckdb]'")) from None
-    return duckdb.connect()
+    return duckdb.connect() if directory is None else duckdb.connect(os.path.join(directory, "rating.duckdb"))
 
 
 def cell_text(value: object) -> str | None:

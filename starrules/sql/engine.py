@@ -20,7 +20,9 @@ An entity's explanation is made on demand by the reference interpreter
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -149,15 +151,48 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
 def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
          period: int | None, extra: str) -> Rating:
     text_query = refuse_unsupported(program)
-    con = duck.connect()
+    where = tempfile.mkdtemp(prefix="starrules-duckdb-") if _on_disk(data) else None
+    con = duck.connect(where)
+
+    def release() -> None:
+        con.close()
+        if where is not None:
+            shutil.rmtree(where, ignore_errors=True)
+
     try:
         kinds = load(con, program, data, extra)
         typed = any(kind != "text" for kind in kinds.values())
         query = lower.entity_query(program, "input", kinds) if typed else text_query
-        return _rate(con, program, query, period)  # its outcomes keep the connection
+        return _rate(con, program, query, period, release)  # its outcomes keep the connection
     except BaseException:
-        con.close()
+        release()
         raise
+
+
+ON_DISK_FROM = 20_000_000
+"""Rows from which a data file is rated in a database file on disk (in a new temporary
+directory, removed with the connection) rather than in memory: slower by about half, but
+its tables are compressed and need not fit in memory. A Parquet file's rows are counted
+from its metadata; a CSV or JSON Lines file's estimated at one per 100 bytes."""
+
+
+def _on_disk(data: object) -> bool:
+    if not isinstance(data, (str, os.PathLike)):
+        return False
+    path = Path(data)
+    if not path.is_file():
+        return False
+    if path.suffix.lower() != ".parquet":
+        return path.stat().st_size // 100 >= ON_DISK_FROM
+    con = duck.connect()
+    try:
+        rows = con.execute(exp.select(exp.Sum(this=exp.column("num_rows"))).from_(exp.Anonymous(
+            this="parquet_file_metadata", expressions=[exp.Literal.string(str(path))])).sql(dialect="duckdb")).fetchone()
+    except Exception:  # not a Parquet file after all: the reading says so
+        return False
+    finally:
+        con.close()
+    return rows is not None and rows[0] is not None and int(rows[0]) >= ON_DISK_FROM
 
 
 def _needs_canon(con: Any, program: m.Program) -> bool:
@@ -186,7 +221,7 @@ def _canon(con: Any, program: m.Program) -> None:
     rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(statements.table(POP)).sql(
         dialect="duckdb")).fetchall()
     ranks = canonical_ranks(rows, names, text)
-    con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")], temporary=True).sql(dialect="duckdb"))
+    con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")]).sql(dialect="duckdb"))
     if not ranks:
         return
     con.execute(statements.insert_columns("#cr", ["BIGINT", "BIGINT"]).sql(dialect="duckdb"),
@@ -197,7 +232,7 @@ def _canon(con: Any, program: m.Program) -> None:
                            ).sql(dialect="duckdb"))
 
 
-def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Rating:
+def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None, release: Callable[[], None]) -> Rating:
     from starrules import runtime
     runtime.check_period(program, period)
     levels = program.levels
@@ -249,7 +284,7 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None) -> Ra
     con.execute(exp.Drop(tables=[statements.table(POP)], kind="TABLE").sql(dialect="duckdb"))
     heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
     build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps)
-    return Rating(outcomes.TableOutcomes(con, build, ENTITY), tuple(reports), levels)
+    return Rating(outcomes.TableOutcomes(con, build, ENTITY, release), tuple(reports), levels)
 
 
 def explain(program: m.Program, record: Mapping[str, object], period: int | None = None) -> str:

@@ -17,6 +17,7 @@ evaluated again in Python); its inputs stay the row's tuple until read.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import compress
@@ -43,8 +44,11 @@ class TableOutcomes(Sequence[Outcome]):
     """The outcomes of the rows of ``#out``, made a block at a time on first use. Equal
     to any sequence of the same outcomes (a tuple of them, as the Python engine gives)."""
 
-    def __init__(self, con: Any, build: Builder, ids: str = OUT) -> None:
+    def __init__(self, con: Any, build: Builder, ids: str = OUT, release: Callable[[], None] | None = None) -> None:
         self._con = con
+        # the connection closed (and its database file removed) once every outcome is made,
+        # or when this sequence is dropped, or at exit
+        self._release = weakref.finalize(self, release or con.close)
         self._ids = ids  # the table of every row's #row and #id
         self._values = build.values
         self._duplicates: dict[str, list[int]] | None = None
@@ -155,7 +159,7 @@ class TableOutcomes(Sequence[Outcome]):
             if len(self._blocks) == self._last + 1:  # every outcome made: the table is no longer needed
                 self.duplicate_ids()
                 self.tie_counts()
-                self._con.close()
+                self._release()
         return got
 
     def __len__(self) -> int:

@@ -115,7 +115,7 @@ class Steps:
                               (TIES, [("r", "BIGINT"), ("s", "INTEGER"), ("tied", "BIGINT"), ("places", "BIGINT"),
                                       ("k", "BOOLEAN")]),
                               (PICKED, [("r", "BIGINT"), ("s", "INTEGER")])):
-            self.execute(statements.create_columns(name, columns, temporary=True))
+            self.execute(statements.create_columns(name, columns))
 
     def step(self, rule: m.PopRule, settle: str, why: Callable[[int, int, int, int | None, str], str]) -> int:
         """Number a new step (its rows in the three tables carry the number)."""

@@ -19,9 +19,10 @@ def table(name: str) -> exp.Table:
 
 
 def create_as(name: str, body: exp.Select) -> exp.Create:
-    """``CREATE OR REPLACE TEMPORARY TABLE name AS body``."""
-    return exp.Create(this=table(name), kind="TABLE", expression=body, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    """``CREATE OR REPLACE TABLE name AS body``: not a temporary table, so that on a
+    connection to a database file (:func:`starrules.sql.duck.connect`) DuckDB compresses it
+    and may leave it on disk; every connection of the engine is its own, and removed after."""
+    return exp.Create(this=table(name), kind="TABLE", expression=body, replace=True)
 
 
 def create_view(name: str, body: exp.Select) -> exp.Create:

@@ -192,7 +192,7 @@ def results_query(program: m.Program, steps: Steps, flag_names: list[str], scale
 
 def put_reasons(con: Any, reasons: list[tuple[int, str]]) -> None:
     """The table ``#why``: the reason written for each row with bad inputs (by ``#row``)."""
-    con.execute(statements.create_columns(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")], temporary=True).sql(
+    con.execute(statements.create_columns(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")]).sql(
         dialect="duckdb"))
     if reasons:
         con.execute(statements.insert_columns(WHY, ["BIGINT", "VARCHAR"]).sql(dialect="duckdb"),
