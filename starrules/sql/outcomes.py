@@ -53,6 +53,7 @@ class TableOutcomes(Sequence[Outcome]):
         self._values = build.values
         self._duplicates: dict[str, list[int]] | None = None
         self._ties: list[tuple[Tie, int]] | None = None
+        self._invalid: list[Outcome] | None = None
         self._builder = build
         # a block's rows: the columns every outcome reads; the problems and raw cells only
         # of its rows with bad inputs (NULL on every other row: half the columns)
@@ -112,6 +113,11 @@ class TableOutcomes(Sequence[Outcome]):
         """The outcomes of the invalid rows, in row order: made for those rows only."""
         if len(self._blocks) == self._last + 1:
             return [o for o in self if o.status == "invalid"]
+        if self._invalid is None:
+            self._invalid = self._make_invalid()
+        return self._invalid
+
+    def _make_invalid(self) -> list[Outcome]:
         invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
         with collector_paused():
             rows = self._con.execute(self._select.where(invalid.copy()).order_by(col(ROW)).sql(
