@@ -239,7 +239,12 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None, relea
     q.set("order", None)  # a table's rows need no order: every read of it orders by #row
     con.execute(statements.create_as(ENTITY, q).sql(dialect="duckdb"))
     rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
-    pop = exp.select(exp.Star(), exp.alias_(col(lower.RANK), ident(AT)), exp.alias_(col(lower.LIMIT), ident(LIM)),
+    names = lower.columns(program)
+    # the rated rows with what the steps read (rankings, groups, conditions, flags: inputs
+    # and scores by name), not the problems and rule columns: half the columns to copy
+    kept = [ROW, lower.ID, lower.RANK, *[c for _g, c in names.groups], *names.inputs, *names.scores]
+    pop = exp.select(*[col(c) for c in dict.fromkeys(kept)], exp.alias_(col(lower.RANK), ident(AT)),
+                     exp.alias_(col(lower.LIMIT), ident(LIM)),
                      exp.alias_(exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT")), ident(CANON))
                      ).from_(statements.table(ENTITY)).where(rated)
     con.execute(statements.create_as(POP, pop).sql(dialect="duckdb"))
@@ -261,7 +266,6 @@ def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None, relea
         *[exp.alias_(exp.paren(c), f"#f{i}") for i, (_n, c) in enumerate(flags_now)],
         *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(statements.table(POP))
     con.execute(statements.create_as("#final", final).sql(dialect="duckdb"))
-    names = lower.columns(program)
     # DECIMALs come back as the integers of their digits (8.5 in DECIMAL(8, 6): 8500000),
     # scaled as the compiled evaluator's numbers are: a DuckDB cursor makes each Decimal
     # about ten times slower, and a result makes its Decimals only when they are read

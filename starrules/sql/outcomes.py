@@ -65,7 +65,7 @@ class TableOutcomes(Sequence[Outcome]):
         statuses: Counter[str] = Counter()
         levels: Counter[int] = Counter()
         for status, level, count in con.execute(exp.select(col(lower.STATUS), col(AT), exp.Count(
-                this=exp.Star())).from_(statements.table(OUT)).group_by(col(lower.STATUS), col(AT)).sql(
+                this=exp.Star())).from_(self._levels_from()).group_by(col(lower.STATUS), col(AT)).sql(
                 dialect="duckdb")).fetchall():
             statuses[status] += count
             if status == "rated":
@@ -75,6 +75,14 @@ class TableOutcomes(Sequence[Outcome]):
         self._last = (self._rows - 1) // BLOCK if self._rows else -1
 
     # ---- what the rating asks without every outcome ------------------------------
+
+    def _levels_from(self) -> exp.Expr:
+        """Every row's status, ``#row`` and final level: the entity table joined to the final
+        levels only (``OUT`` joins the source too)."""
+        final = exp.select(col(ROW), col(AT)).from_(statements.table("#final")).subquery("#fl")
+        return exp.select(col(ROW, self._ids), col(lower.STATUS), col(AT, "#fl")).from_(
+            statements.table(self._ids)).join(final, on=exp.EQ(this=col(ROW, "#fl"), expression=col(
+                ROW, self._ids)), join_type="LEFT").subquery("#lv")
 
     @property
     def connection(self) -> Any | None:
@@ -135,7 +143,7 @@ class TableOutcomes(Sequence[Outcome]):
         values = self._values
         rank = exp.Case(ifs=[exp.If(this=exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated")),
                                     true=col(AT))])
-        q = exp.select(rank).from_(statements.table(OUT)).order_by(col(ROW))
+        q = exp.select(rank).from_(self._levels_from()).order_by(col(ROW))
         return [None if r is None else values[r] for (r,) in self._con.execute(q.sql(dialect="duckdb")).fetchall()]
 
     # ---- the sequence ---------------------------------------------------------------
