@@ -150,8 +150,9 @@ class Scheme:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
-        entity's id to its earlier outcomes. The compiled engine rates the entities
-        unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
+        entity's id to its earlier outcomes. The compiled engine rates the entities (in
+        one loop, as :meth:`evaluate_many`, when the scheme reads no history) unless
+        ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
         entities' traces are kept only with ``trace=True`` (a population's traces are
         large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
         :mod:`starrules.frames`).
@@ -213,10 +214,11 @@ class Scheme:
             return hybrid.rate(self.program, records, backend="spark", period=period, history=history)
         chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
+        batch = self.compiled.many if chosen == "compiled" else None
         if frames.is_frame(records):
             records = frames.records(records, self.inputs)
         return population.rate(self.program, records, trace=want_trace, period=period, history=history,
-                               evaluator=evaluator)
+                               evaluator=evaluator, batch=batch)
 
     def rate_frame(self, frame: frames.Frame, *, period: int | None = None,
                    history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import starrules
+from starrules import population
 from starrules.errors import InputError, StarError, UnknownInputsError
 from starrules.result import Result
 from starrules.testing import invalid_inputs, populations
@@ -226,3 +227,49 @@ def test_the_loop_rates_the_records_it_can_itself(anyang: starrules.Scheme) -> N
     with pytest.raises(InputError):
         compiled.many([*records, odd], None, slow)
     assert left == [odd]
+
+
+# ---- Scheme.rate through the loop -----------------------------------------------------
+
+
+def outcomes(rating: Any) -> Any:
+    return [(o.to_dict(), o.result) for o in rating.outcomes], [r.to_dict() for r in rating.reports]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=schemes(), data=st.data())
+def test_rate_through_the_loop_is_rate_record_by_record(text: str, data: st.DataObject) -> None:
+    scheme = load(text)
+    period = period_for(scheme, data.draw)
+    records = [r for r in data.draw(record_lists(scheme), label="records") if type(r) is dict]
+    compiled = scheme.compiled
+    try:
+        by_record = outcomes(population.rate(scheme.program, records, period=period, evaluator=compiled.evaluate))
+    except StarError as exc:
+        by_record = (type(exc).__name__, str(exc))
+    try:
+        looped = outcomes(population.rate(scheme.program, records, period=period, evaluator=compiled.evaluate,
+                                          batch=compiled.many))
+    except StarError as exc:
+        looped = (type(exc).__name__, str(exc))
+    assert looped == by_record, scheme.source
+
+
+def test_scheme_rate_rates_through_the_loop(anyang: starrules.Scheme, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [branch("一支部", "8.9", 表彰="市级、省级"), branch("二支部", "9.5", 缺席次数="3"),
+               branch("三支部", "10.5")]
+    expected = anyang.rate(records)
+
+    def unused(*args: Any) -> Any:
+        raise AssertionError("the record-by-record loop ran")
+
+    monkeypatch.setattr(population, "_each", unused)
+    rating = anyang.rate(records)
+    assert outcomes(rating) == outcomes(expected)
+    # by hand: 94 is five stars by itself, but five stars at most 10% of the 2 rated,
+    # rounded down, is no place: four stars; 86 three stars (the demotion); 10.5 in each
+    # of the ten areas, above their 0..10: refused, each named
+    assert [(o.status, o.level_before, o.level) for o in rating.outcomes] == [
+        ("rated", 5, 4), ("rated", 3, 3), ("invalid", None, None)]
+    assert rating.outcomes[0].reason == "五星级一般不超过总数的10%"
+    assert [p.field for p in rating.outcomes[2].problems] == AREAS
