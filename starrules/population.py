@@ -26,7 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import repeat
 from math import ceil, floor
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -524,16 +524,15 @@ def _rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bo
         evaluated = zip(batch(records, period, refusing), repeat(()))
     else:
         evaluated = _each(program, records, evaluator, period, history if reads_history else None)
-    for row, (result, past) in enumerate(evaluated):
-        if result.__class__ is _Refused:
-            assert isinstance(result, _Refused)
-            record, exc = result.record, result.error
+    for row, (got, past) in enumerate(evaluated):
+        if got.__class__ is _Refused:
+            record, exc = got.record, got.error
             ident = _raw_id(program, record)
             groups = {g: _text(record.get(g)) for g in program.group_fields}
             outcomes.append(Outcome(row, "invalid", ident, groups, None, None, None, str(exc), None, (), None, (),
                                     None, tuple(exc.problems)))
             continue
-        assert isinstance(result, Result)
+        result = cast(Result, got)
         if result.status != "rated":
             outcomes.append(Outcome(row, result.status, _UNSET, _UNSET, None, None, None, result.reason,
                                     None, (), None, (), result))
