@@ -130,7 +130,9 @@ class Scheme:
         to its exact path) is rated by :meth:`evaluate` itself, so every check and every
         message are those of :meth:`evaluate`. A scheme that reads ``history`` rates each
         record with :meth:`evaluate`, without history. The garbage collector is paused while
-        the list is made (results make no reference cycles), as :meth:`rate` does.
+        the list is made (results make no reference cycles), as :meth:`rate` does. An
+        ``extra`` other than ``"forbid"`` or ``"ignore"`` raises ValueError at once, even
+        for no records.
         """
         _option("extra", extra, EXTRA)
         compiled = self.compiled
