@@ -49,7 +49,8 @@ def generate(path: Path, members: int) -> None:
     def score(salt: int) -> str:
         tenths = f"LEAST(100, GREATEST(0, {quality} + {h(salt, 41)} - 20))"
         off = f"{h(salt + 100, 10000)} = 0"  # 1 in 10,000: off the step
-        return (f"CASE WHEN {off} THEN CAST(9.55 AS DECIMAL(4, 2)) ELSE CAST(CAST({tenths} AS DECIMAL(5, 0)) * 0.1 AS DECIMAL(4, 2)) END")
+        exact = f"CAST(CAST({tenths} AS DECIMAL(5, 0)) * 0.1 AS DECIMAL(4, 2))"  # tenths, no float
+        return f"CASE WHEN {off} THEN CAST(9.55 AS DECIMAL(4, 2)) ELSE {exact} END"
 
     few = f"(hash({branch} * 17 + 3) % 100 = 0)"  # 1 branch in 100: too few representatives
     cols = [

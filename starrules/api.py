@@ -118,6 +118,33 @@ class Scheme:
             return self.compiled.evaluate(inputs, period=period, history=history)
         return interpreter.evaluate(self.program, inputs, trace=want_trace, period=period, history=history)
 
+    def evaluate_many(self, records: Iterable[Mapping[str, object]], *, period: int | None = None,
+                      extra: str = "forbid") -> list[Result]:
+        """Rate many entities one by one, each on its own (no quotas: see :meth:`rate`):
+        the list ``[scheme.evaluate(r, period=period, extra=extra) for r in records]``,
+        result for result, and the same error (the first record's that has one), made
+        faster by the compiled engine's loop over the records inside its generated code.
+
+        A record that loop does not take whole (not a ``dict`` of exactly one key per
+        input, a value not met before in its column, anything the compiled engine leaves
+        to its exact path) is rated by :meth:`evaluate` itself, so every check and every
+        message are those of :meth:`evaluate`. A scheme that reads ``history`` rates each
+        record with :meth:`evaluate`, without history. The garbage collector is paused while
+        the list is made (results make no reference cycles), as :meth:`rate` does. An
+        ``extra`` other than ``"forbid"`` or ``"ignore"`` raises ValueError at once, even
+        for no records.
+        """
+        _option("extra", extra, EXTRA)
+        compiled = self.compiled
+        if compiled.many is None:
+            return [self.evaluate(r, period=period, extra=extra) for r in records]
+
+        def slow(record: Mapping[str, object]) -> Result:
+            return self.evaluate(record, period=period, extra=extra)
+
+        with population.collector_paused():
+            return compiled.many(records, period, slow)
+
     def rate(self, records: Iterable[Mapping[str, object]] | frames.Frame, *, period: int | None = None,
              history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
              trace: bool = False, engine: str = "auto", extra: str = "forbid",
@@ -125,8 +152,9 @@ class Scheme:
         """Rate a population under the scheme's quotas and selections. Every record
         comes out, in input order, as rated, ineligible or invalid with its reason;
         the result does not depend on the order of the records. ``history`` maps an
-        entity's id to its earlier outcomes. The compiled engine rates the entities
-        unless ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
+        entity's id to its earlier outcomes. The compiled engine rates the entities (in
+        one loop, as :meth:`evaluate_many`, when the scheme reads no history) unless
+        ``trace=True`` or ``engine="reference"`` asks for the interpreter; the
         entities' traces are kept only with ``trace=True`` (a population's traces are
         large). ``records`` may be a pandas or polars DataFrame, one row per entity (see
         :mod:`starrules.frames`).
@@ -188,10 +216,11 @@ class Scheme:
             return hybrid.rate(self.program, records, backend="spark", period=period, history=history)
         chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
+        batch = self.compiled.many if chosen == "compiled" else None
         if frames.is_frame(records):
             records = frames.records(records, self.inputs)
         return population.rate(self.program, records, trace=want_trace, period=period, history=history,
-                               evaluator=evaluator)
+                               evaluator=evaluator, batch=batch)
 
     def rate_frame(self, frame: frames.Frame, *, period: int | None = None,
                    history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,

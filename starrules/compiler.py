@@ -20,6 +20,7 @@ only. Errors inside generated code are reported with the ``.star`` line they com
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,9 @@ from starrules.result import Past, Result
 from starrules.values import MAX_DIGITS
 
 MANY_INPUTS = 100  # up to this many inputs are read from the mapping in one call
+# names the batch loop (``evaluate_many``) binds as locals besides the scheme's constants
+_LOCAL = ("D", "FAST", "LAZY", "LABELS", "SEQS", "Slow", "VALUES", "big", "dict", "div_exact", "div_half_up",
+          "frozenset", "int", "len", "max", "min", "str", "type")
 
 
 @attrs.frozen
@@ -45,6 +49,9 @@ class Compiled:
     # as many keys as the scheme has inputs, it gives None when an input is missing (so a
     # key is no input's: see ``Scheme.evaluate``) instead of reading the record.
     counts_keys: bool = False
+    # ``evaluate_many(records, period, slow)``: the fast path in one loop over records
+    # (see ``Scheme.evaluate_many``), None for a scheme without one.
+    many: Callable[..., list[Result]] | None = None
 
     def evaluate(self, raw: Mapping[str, object], period: int | None = None,
                  history: Iterable[Past | Mapping[str, Any]] | None = None) -> Result:
@@ -96,7 +103,8 @@ def compile_program(program: m.Program) -> Compiled:
 
     exec(compile(eager, _FILENAME, "exec"), namespace)
     namespace["exact"] = exact
-    return Compiled(program, source, namespace["evaluate"], gen.line_map, len(program.inputs) <= MANY_INPUTS)
+    return Compiled(program, source, namespace["evaluate"], gen.line_map, len(program.inputs) <= MANY_INPUTS,
+                    namespace.get("evaluate_many"))
 
 
 class _Gen:
@@ -482,6 +490,7 @@ class _Fast:
         self.in_bounds = [input_bound(inp, scale) for inp, scale in zip(self.p.inputs, self.in_scales, strict=True)]
         self.score_scales: list[int] = []
         self.score_bounds: list[int] = []
+        self.total_scale: int | None = None
 
     # ---- expressions -----------------------------------------------------------------
     # Each handler gives (code, scale, bound): the Python expression, the power of ten its
@@ -680,27 +689,99 @@ class _Fast:
             for i, inp in enumerate(p.inputs):
                 self.emit(f"r{i} = get({inp.name!r})", inp.span.line)
         elif p.inputs:
-            names = self.g.const(f"{tuple(inp.name for inp in p.inputs)!r}")
-            getter = self.g.const(f"itemgetter(*{names})")
             self.emit("try:")
-            self.emit(f"({cells}) = {getter}(raw){'' if len(p.inputs) > 1 else ','}", indent=3)
+            self.emit(f"({cells}) = {self.getter()}(raw){'' if len(p.inputs) > 1 else ','}", indent=3)
             self.emit("except KeyError:")
             # strict: a dict of as many keys as inputs, one of them missing, has a key that
             # is no input's (Compiled.counts_keys)
             self.emit("if strict:", indent=3)
             self.emit("return None", indent=4)
-            self.emit(f"({cells}) = map(raw.get, {names})", indent=3)
+            self.emit(f"({cells}) = map(raw.get, {self.names()})", indent=3)
         self.read_inputs()
         if p.uses_history:
             self.emit("hist = read_history(PROGRAM, history)")
+        self.body("return ")
+        g.emit("except Exception:  # anything the fast path does not take: the exact path decides")
+        g.emit("return exact(raw, period, history)", indent=2)
+        # how results turn the scaled integers back into the values the reference gives
+        lazy = (f"Lazy({tuple(inp.name for inp in p.inputs)!r}, {tuple(self.in_scales)!r}, "
+                f"{tuple(s.name for s in p.scores)!r}, {tuple(self.score_scales)!r}, {self.total_scale!r}, "
+                f"{g.inputs[p.id_field] if p.id_field else None!r}, "
+                f"{tuple((name, g.inputs[name]) for name in p.group_fields)!r})")
+        g.const_index["LAZY"] = "LAZY"
+        g.consts.append(f"LAZY = {lazy}")
+        g.consts.append("FAST = Result.fast")
+        if p.inputs and len(p.inputs) <= MANY_INPUTS and not p.uses_history:
+            self.many()
+
+    def names(self) -> str:
+        return self.g.const(f"{tuple(inp.name for inp in self.p.inputs)!r}")
+
+    def getter(self) -> str:
+        return self.g.const(f"itemgetter(*{self.names()})")
+
+    def many(self) -> None:
+        """``evaluate_many(records, period, slow)``: the fast path in one loop over the
+        records, for ``Scheme.evaluate_many``. A record it does not take whole (not a dict
+        of exactly one key per input, a value not met before, anything the fast path
+        leaves to the exact path) is rated by ``slow(record)``, the per-record path, so
+        every result (and the first error) is the one ``evaluate`` gives."""
+        p, g = self.p, self.g
+        g.emit("", indent=0)
+        g.emit("", indent=0)
+        head = len(g.lines)
+        g.emit("def evaluate_many(records, period, slow):", indent=0)
+        g.emit("out = []")
+        g.emit("append = out.append")
+        if p.in_force is not None:
+            g.emit("try:")
+            self.emit("check_period(PROGRAM, period)")
+            g.emit("except Exception:  # the period is refused: each record says so as evaluate does")
+            self.emit("return [slow(rec) for rec in records]")
+        g.emit("for rec in records:")
+        self.emit(f"if rec.__class__ is not dict or len(rec) != {len(p.inputs)}:")
+        self.emit("append(slow(rec))", indent=3)
+        self.emit("continue", indent=3)
+        self.emit("try:")
+        cells = "".join(f"r{i}, " for i in range(len(p.inputs)))
+        g.indent += 1
+        try:
+            self.emit(f"({cells}) = {self.getter()}(rec){'' if len(p.inputs) > 1 else ','}")
+            self.read_inputs(batch=True)
+            self.body("append(", ")\ncontinue")
+        finally:
+            g.indent -= 1
+        self.emit("except Exception:  # slow(rec) below: the per-record path decides")
+        self.emit("pass", indent=3)
+        self.emit("append(slow(rec))")
+        g.emit("return out")
+        # the constants and builtins the loop reads, as the function's own locals (a
+        # local is read faster than a global): keyword defaults, bound once
+        consts = set(g.const_index.values())
+        used = {k for k in re.findall(r"\b(K\d+)\b", "\n".join(g.lines[head:])) if k in consts} | set(_LOCAL)
+        bound = ", ".join(f"{name}={name}" for name in sorted(used, key=lambda k: (len(k), k)))
+        g.lines[head] = f"def evaluate_many(records, period, slow, *, {bound}):"
+
+    def body(self, before: str, after: str = "") -> None:
+        """From the rules to the result, on ``v<i>``: each result as ``before`` +
+        ``FAST(...)`` + ``after`` (the lines of ``after`` one a line)."""
+        p, g = self.p, self.g
+        self.score_scales, self.score_bounds = [], []
+
+        def give(call: str, line: int | None = None, indent: int = 2) -> None:
+            first, *rest = (before + call + after).split("\n")
+            self.emit(first, line, indent)
+            for more in rest:
+                self.emit(more, line, indent)
+
         values = "(" + "".join(f"v{i}, " for i in range(len(p.inputs))) + ")"
         for rule in p.rules_of("require") + p.rules_of("disqualify"):
             test = self.cond(rule.condition)
             test = f"not {test}" if rule.kind == "require" else test
             status = "invalid" if rule.kind == "require" else "ineligible"
             self.emit(f"if {test}:", rule.span.line)
-            self.emit(f"return FAST(LAZY, {status!r}, None, None, None, None, {rule.name!r}, (), None, (), (), "
-                      f"period, {values}, (), None)", rule.span.line, 3)
+            give(f"FAST(LAZY, {status!r}, None, None, None, None, {rule.name!r}, (), None, (), (), "
+                 f"period, {values}, (), None)", rule.span.line, 3)
         badge_vars: list[str] = []
         for j, score in enumerate(p.scores):
             self.score(j, score, badge_vars)
@@ -736,29 +817,21 @@ class _Fast:
                 self.emit(f"flags += ({rule.name!r},)", rule.span.line, 3)
         scores = "(" + "".join(f"s{j}, " for j in range(len(p.scores))) + ")"
         if p.total in g.scores:
-            total, total_scale = f"s{g.scores[p.total]}", self.score_scales[g.scores[p.total]]
+            total, self.total_scale = f"s{g.scores[p.total]}", self.score_scales[g.scores[p.total]]
         else:
-            total, total_scale = "x", sb
+            total, self.total_scale = "x", sb
         badges = " + ".join(badge_vars) if badge_vars else "()"
-        self.emit(f"return FAST(LAZY, 'rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, "
-                  f"{'flags' if flag_rules else '()'}, limit, {badges}, {'vetoes' if has_veto else '()'}, "
-                  f"period, {values}, {scores}, {total}{', held' if has_held else ''})")
-        g.emit("except Exception:  # anything the fast path does not take: the exact path decides")
-        g.emit("return exact(raw, period, history)", indent=2)
-        # how results turn the scaled integers back into the values the reference gives
-        lazy = (f"Lazy({tuple(inp.name for inp in p.inputs)!r}, {tuple(self.in_scales)!r}, "
-                f"{tuple(s.name for s in p.scores)!r}, {tuple(self.score_scales)!r}, {total_scale!r}, "
-                f"{g.inputs[p.id_field] if p.id_field else None!r}, "
-                f"{tuple((name, g.inputs[name]) for name in p.group_fields)!r})")
-        g.const_index["LAZY"] = "LAZY"
-        g.consts.append(f"LAZY = {lazy}")
-        g.consts.append("FAST = Result.fast")
+        give(f"FAST(LAZY, 'rated', VALUES[rank], rank, LABELS[rank], VALUES[band_rank], reason, "
+             f"{'flags' if flag_rules else '()'}, limit, {badges}, {'vetoes' if has_veto else '()'}, "
+             f"period, {values}, {scores}, {total}{', held' if has_held else ''})")
 
-    def read_inputs(self) -> None:
+    def read_inputs(self, batch: bool = False) -> None:
         """Every input's value from its cell ``r<i>`` into ``v<i>``: an id or a group as
         it is when it is a clean text; any other input by a lookup in its memo's dicts
         (``runtime.Memo``), each value met before being there; when one is not, every
-        value again through its memo, which reads it and remembers it."""
+        value again through its memo, which reads it and remembers it (``batch``: the
+        lookups alone; a value not met before raises KeyError, and the record goes to
+        the per-record path, which reads it)."""
         remembered: list[tuple[int, m.Input, str]] = []
         for i, inp in enumerate(self.p.inputs):
             memo = self.g.const(f"input_memo(INPUTS[{i}], {self.in_scales[i]!r})")
@@ -773,26 +846,33 @@ class _Fast:
                 remembered.append((i, inp, memo))
         if not remembered:
             return
+        if batch:
+            for i, inp, memo in remembered:
+                self.emit(f"v{i} = {self.lookup(i, inp, memo)}", inp.span.line)
+            return
         self.emit("try:  # each value met before: one lookup")
         for i, inp, memo in remembered:
-            seen, by, r = self.g.const(f"{memo}.seen"), self.g.const(f"{memo}.by"), f"r{i}"
-            if isinstance(inp.spec, n.SetType):
-                # a list, set or tuple of choices is remembered as the frozenset it holds
-                code = (f"{seen}[{r}] if (c := type({r})) is str or c is frozenset else {seen}[frozenset({r})] "
-                        f"if c in SEQS else {by}[c][{r}]")
-            elif inp.type.kind in ("number", "count", "percent"):
-                # a text, an int or a Decimal in ``seen`` (runtime.NUMBER_KEYS); any other
-                # value (a bool, a float) in the dict of its class
-                code = f"{seen}[{r}] if (c := type({r})) is str or c is D or c is int else {by}[c][{r}]"
-            else:
-                code = f"{seen}[{r}] if (c := type({r})) is str else {by}[c][{r}]"
-            self.emit(f"v{i} = {code}", inp.span.line, 3)
+            self.emit(f"v{i} = {self.lookup(i, inp, memo)}", inp.span.line, 3)
         self.emit("except KeyError:  # a value not met before, or of a class not remembered: read (and remembered)")
         for i, inp, memo in remembered:
             r = f"r{i}"
             code = f"{memo}(frozenset({r}) if type({r}) in SEQS else {r})" if isinstance(inp.spec, n.SetType) \
                 else f"{memo}({r})"
             self.emit(f"v{i} = {code}", inp.span.line, 3)
+
+    def lookup(self, i: int, inp: m.Input, memo: str) -> str:
+        """The value of input ``i`` from its cell ``r<i>`` by one lookup in its memo's
+        dicts: a KeyError when the value was not met before."""
+        seen, by, r = self.g.const(f"{memo}.seen"), self.g.const(f"{memo}.by"), f"r{i}"
+        if isinstance(inp.spec, n.SetType):
+            # a list, set or tuple of choices is remembered as the frozenset it holds
+            return (f"{seen}[{r}] if (c := type({r})) is str or c is frozenset else {seen}[frozenset({r})] "
+                    f"if c in SEQS else {by}[c][{r}]")
+        if inp.type.kind in ("number", "count", "percent"):
+            # a text, an int or a Decimal in ``seen`` (runtime.NUMBER_KEYS); any other
+            # value (a bool, a float) in the dict of its class
+            return f"{seen}[{r}] if (c := type({r})) is str or c is D or c is int else {by}[c][{r}]"
+        return f"{seen}[{r}] if (c := type({r})) is str else {by}[c][{r}]"
 
     def score(self, j: int, score: m.Score, badge_vars: list[str]) -> None:
         line = score.span.line

@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
+from itertools import repeat
 from math import ceil, floor
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -494,15 +495,19 @@ def share_count(amount: Decimal, percent: bool, base: int, rounding: str) -> int
 
 
 Evaluator = Callable[[Mapping[str, object], "int | None", "tuple[Past, ...]"], Result]
+# the compiled loop over records (``Compiled.many``): records, period, the per-record path
+Batch = Callable[[Iterable[Mapping[str, object]], "int | None", Callable[[Mapping[str, object]], Any]], list[Any]]
 
 
 def rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool = False,
          period: int | None = None, history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None = None,
-         evaluator: Evaluator | None = None) -> Rating:
+         evaluator: Evaluator | None = None, batch: Batch | None = None) -> Rating:
     """``evaluator`` rates one record (the compiled one, by default the reference
-    interpreter); ``trace`` asks the reference interpreter for every entity's trace."""
+    interpreter); ``trace`` asks the reference interpreter for every entity's trace.
+    ``batch`` (the compiled engine's ``Compiled.many``) rates the records in one loop,
+    handing each it does not take whole to ``evaluator``; not used with history."""
     with collector_paused():
-        return _rate(program, records, trace, period, history, evaluator)
+        return _rate(program, records, trace, period, history, evaluator, batch)
 
 
 @contextmanager
@@ -520,7 +525,8 @@ def collector_paused() -> Iterator[None]:
 
 
 def _rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bool, period: int | None,
-          history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None, evaluator: Evaluator | None) -> Rating:
+          history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None, evaluator: Evaluator | None,
+          batch: Batch | None = None) -> Rating:
     runtime.check_period(program, period)
     if evaluator is None or trace:
         def evaluator(record: Mapping[str, object], period: int | None, past: tuple[Past, ...]) -> Result:
@@ -528,21 +534,28 @@ def _rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bo
     outcomes: list[Outcome] = []
     entities: list[_Entity] = []
     reads_history = program.uses_history and bool(history)
-    read_history = runtime.read_history
-    past: tuple[Past, ...] = ()
-    for row, record in enumerate(records):
-        try:
-            if reads_history:
-                assert history is not None
-                ident = _raw_id(program, record)
-                past = read_history(program, history.get(ident, ()) if ident is not None else ())
-            result = evaluator(record, period, past)
-        except InputError as exc:
+    evaluated: Iterable[tuple[Result | _Refused, tuple[Past, ...]]]
+    if batch is not None and not reads_history and not trace:
+        def refusing(record: Mapping[str, object]) -> Result | _Refused:
+            try:
+                return evaluator(record, period, ())
+            except InputError as exc:
+                return _Refused(record, exc)
+
+        # the compiled loop over the records, each it does not take whole by ``refusing``:
+        # the same results, record by record, as the loop below
+        evaluated = zip(batch(records, period, refusing), repeat(()))
+    else:
+        evaluated = _each(program, records, evaluator, period, history if reads_history else None)
+    for row, (got, past) in enumerate(evaluated):
+        if got.__class__ is _Refused:
+            record, exc = got.record, got.error
             ident = _raw_id(program, record)
             groups = {g: _text(record.get(g)) for g in program.group_fields}
             outcomes.append(Outcome(row, "invalid", ident, groups, None, None, None, str(exc), None, (), None, (),
                                     None, tuple(exc.problems)))
             continue
+        result = cast(Result, got)
         if result.status != "rated":
             outcomes.append(Outcome(row, result.status, _UNSET, _UNSET, None, None, None, result.reason,
                                     None, (), None, (), result))
@@ -578,6 +591,33 @@ def _rate(program: m.Program, records: Iterable[Mapping[str, object]], trace: bo
         e.reason = e.moves[-1].rule if e.moves else res.reason
         e.level, e.level_label, e.level_before, e.rank = values[at], labels[at], res.level, place
     return Rating(tuple(outcomes), tuple(reports), levels)
+
+
+@attrs.frozen
+class _Refused:
+    """A record whose inputs the evaluator refused, with its error."""
+
+    record: Mapping[str, object]
+    error: InputError
+
+
+def _each(program: m.Program, records: Iterable[Mapping[str, object]], evaluator: Evaluator, period: int | None,
+          history: Mapping[str, Iterable[Past | Mapping[str, Any]]] | None,
+          ) -> Iterator[tuple[Result | _Refused, tuple[Past, ...]]]:
+    """Each record evaluated (with its earlier outcomes, when ``history`` is given),
+    or refused, in order."""
+    read_history = runtime.read_history
+    past: tuple[Past, ...] = ()
+    for record in records:
+        result: Result | _Refused
+        try:
+            if history is not None:
+                ident = _raw_id(program, record)
+                past = read_history(program, history.get(ident, ()) if ident is not None else ())
+            result = evaluator(record, period, past)
+        except InputError as exc:
+            result = _Refused(record, exc)
+        yield result, past
 
 
 def _text(value: object) -> str:
