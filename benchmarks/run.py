@@ -622,6 +622,11 @@ Reproduce with `make bench` (installs the `bench` extra: rule-engine and zen-eng
 is shared (two cores, other work running), so absolute figures vary between runs by a
 factor of two or more; the ratios, measured in one process on the same data, are the
 useful part.
+
+Whole populations in SQL (the DuckDB engine against polars by hand on a million Anyang
+rows, `benchmarks/sql.py`; a hundred million 篇十五 members from Parquet to Parquet,
+`benchmarks/national.py`; Spark) are measured and recorded in
+[engines.md](engines.md#measured).
 """
 
 

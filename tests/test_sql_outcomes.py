@@ -8,6 +8,7 @@ is the reference for the rest (tests/test_sql_population.py compares every bundl
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -152,3 +153,23 @@ def test_the_garbage_collector_is_on_again_after_a_rating_and_after_a_refusal() 
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("engine", ["auto", "duckdb"])
+def test_ties_and_invalid_rows_are_told_without_every_outcome(engine: str) -> None:
+    # The Anyang example (schemes/examples/anyang.csv): eight branches reach five stars, the
+    # 10% quota of the 36 rated leaves 3 places; two score above 90 and take two, the six at
+    # 90 tie for the last one, and the name (支部名称, the tie-break) decides: one keeps the
+    # level, five move down. Rows 37-39 of the file (places 36-38) have a bad cell each.
+    from starrules.data import read_table
+
+    root = Path(__file__).resolve().parent.parent
+    scheme = starrules.load(root / "schemes" / "anyang.star")
+    rating = scheme.rate(read_table(root / "schemes" / "examples" / "anyang.csv").records, engine=engine)
+    ties = rating.tie_counts()
+    assert {t.describe() for t, _n in ties} == {"6 tied on 得分 for 1 place, decided by the order of 支部名称"}
+    assert sorted((t.kept, n) for t, n in ties) == [(False, 5), (True, 1)]
+    assert [o.row for o in rating.invalid()] == [36, 37, 38]
+    assert all(o.problems for o in rating.invalid())
+    if engine == "duckdb":  # told from SQL: no outcome made, the connection still open
+        assert rating.outcomes.connection is not None  # type: ignore[attr-defined]
