@@ -655,21 +655,25 @@ def _run(args: argparse.Namespace) -> int:
                                  extra="ignore", duplicate_ids="allow")
         results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                           source=table.source)
-    problems = list(results.problems())
     counts = rating.counts()
     if args.strict and counts["invalid"]:
-        for p in problems:
+        told = 0
+        for p in results.problems():
             print(p, file=err)
+            told += 1
         print(_("error: {invalid} of {rows} rows are invalid (--strict): {problems} problem(s) above; "
-                "no results written").format(invalid=counts["invalid"], rows=counts["rows"], problems=len(problems)),
+                "no results written").format(invalid=counts["invalid"], rows=counts["rows"], problems=told),
               file=err)
         return 1
-    values = [p for p in problems if p.column]  # the requirements that fail are told in the output's reason
-    for p in values[:SHOWN_PROBLEMS]:
-        print(p, file=err)
-    if len(values) > SHOWN_PROBLEMS:
+    values = 0  # the bad values, the first few told (the requirements that fail are in the output's reason)
+    for p in results.problems() if counts["invalid"] else ():  # as they come: a million need not be kept
+        if p.column:
+            values += 1
+            if values <= SHOWN_PROBLEMS:
+                print(p, file=err)
+    if values > SHOWN_PROBLEMS:
         print(_("... and {count} more: the output lists every invalid row with its reasons")
-              .format(count=len(values) - SHOWN_PROBLEMS), file=err)
+              .format(count=values - SHOWN_PROBLEMS), file=err)
     ties = tie_warnings(rating)
     for line in ties:
         print(line, file=err)

@@ -262,7 +262,7 @@ class Tallied(Protocol):
 
     def tie_counts(self) -> list[tuple[Tie, int]]: ...
 
-    def invalid(self) -> list[Outcome]: ...
+    def invalid(self) -> Iterator[Outcome]: ...
 
 
 @attrs.frozen
@@ -322,12 +322,12 @@ class Rating:
                 seen[tie] = seen.get(tie, 0) + 1
         return list(seen.items())
 
-    def invalid(self) -> Sequence[Outcome]:
+    def invalid(self) -> Iterator[Outcome]:
         """The outcomes of the invalid records, in order (for a population rated in SQL,
-        only theirs are made)."""
+        only theirs are made, a block at a time, and none kept)."""
         if isinstance(self.outcomes, Tallied):
             return self.outcomes.invalid()
-        return [o for o in self.outcomes if o.status == "invalid"]
+        return (o for o in self.outcomes if o.status == "invalid")
 
     def unmet(self) -> tuple[QuotaReport, ...]:
         return tuple(r for r in self.reports if r.met is False)

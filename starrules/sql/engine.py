@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,27 @@ from starrules.values import canonical_text
 
 ENTITY = "#entity"
 FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
+
+
+_MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[weakref.ref[m.Program], str]] = {}
+
+
+def entity_table_sql(program: m.Program, kinds: Mapping[str, str]) -> str:
+    """``CREATE TABLE #entity AS`` the entity query of ``program`` over a source whose
+    typed columns have ``kinds``, as DuckDB's SQL; made once per program and kinds (for a
+    scheme of Anyang's size the query is 130 KB of SQL, half a second to build and write),
+    after :func:`refuse_unsupported`, which it calls first."""
+    key = (id(program), tuple(sorted(kinds.items())))
+    hit = _MADE.get(key)
+    if hit is not None and hit[0]() is program:
+        return hit[1]
+    query = refuse_unsupported(program) if not kinds else lower.entity_query(program, "input", kinds)
+    query.set("order", None)  # a table's rows need no order: every read of it orders by #row
+    text = statements.create_as(ENTITY, query).sql(dialect="duckdb")
+    if len(_MADE) >= 64:  # programs come and go: keep the last few
+        _MADE.clear()
+    _MADE[key] = (weakref.ref(program), text)
+    return text
 
 
 def refuse_unsupported(program: m.Program) -> exp.Select:
@@ -150,7 +172,7 @@ def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
 
 def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
          period: int | None, extra: str) -> Rating:
-    text_query = refuse_unsupported(program)
+    entity_table_sql(program, {})  # refused before any data is read
     where = tempfile.mkdtemp(prefix="starrules-duckdb-") if _on_disk(data) else None
     con = duck.connect(where)
 
@@ -161,9 +183,8 @@ def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
 
     try:
         kinds = load(con, program, data, extra)
-        typed = any(kind != "text" for kind in kinds.values())
-        query = lower.entity_query(program, "input", kinds) if typed else text_query
-        return _rate(con, program, query, period, release)  # its outcomes keep the connection
+        typed = {name: kind for name, kind in kinds.items() if kind != "text"}
+        return _rate(con, program, entity_table_sql(program, typed), period, release)  # its outcomes keep the connection
     except BaseException:
         release()
         raise
@@ -232,12 +253,11 @@ def _canon(con: Any, program: m.Program) -> None:
                            ).sql(dialect="duckdb"))
 
 
-def _rate(con: Any, program: m.Program, q: exp.Select, period: int | None, release: Callable[[], None]) -> Rating:
+def _rate(con: Any, program: m.Program, entity: str, period: int | None, release: Callable[[], None]) -> Rating:
     from starrules import runtime
     runtime.check_period(program, period)
     levels = program.levels
-    q.set("order", None)  # a table's rows need no order: every read of it orders by #row
-    con.execute(statements.create_as(ENTITY, q).sql(dialect="duckdb"))
+    con.execute(entity)
     rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
     names = lower.columns(program)
     # the rated rows with what the steps read (rankings, groups, conditions, flags: inputs

@@ -36,6 +36,7 @@ from starrules.sql.population import AT, Steps
 
 OUT = "#out"
 ROWS = "#outrows"  # the rows of OUT in order, made when the first outcome is read
+INVALID = "#invalid"  # the invalid rows of OUT, numbered in row order (#k from 1), made when first asked for
 CELL = "#cell:"  # a row's raw cell of an input, kept for rows with bad inputs
 BLOCK = 10_000  # rows fetched and made into outcomes at a time
 
@@ -53,7 +54,7 @@ class TableOutcomes(Sequence[Outcome]):
         self._values = build.values
         self._duplicates: dict[str, list[int]] | None = None
         self._ties: list[tuple[Tie, int]] | None = None
-        self._invalid: list[Outcome] | None = None
+        self._invalid: int | None = None  # how many rows are invalid, once their table is made
         self._builder = build
         # a block's rows: the columns every outcome reads; the problems and raw cells only
         # of its rows with bad inputs (NULL on every other row: half the columns)
@@ -117,23 +118,30 @@ class TableOutcomes(Sequence[Outcome]):
             self._ties = self._builder.steps.tie_counts()
         return self._ties
 
-    def invalid(self) -> list[Outcome]:
-        """The outcomes of the invalid rows, in row order: made for those rows only."""
+    def invalid(self) -> Iterator[Outcome]:
+        """The outcomes of the invalid rows, in row order: made for those rows only, a
+        block at a time, and not kept (a hundred million rows may have a million)."""
         if len(self._blocks) == self._last + 1:
-            return [o for o in self if o.status == "invalid"]
-        if self._invalid is None:
-            self._invalid = self._make_invalid()
-        return self._invalid
-
-    def _make_invalid(self) -> list[Outcome]:
-        invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
-        with collector_paused():
-            rows = self._con.execute(self._select.where(invalid.copy()).order_by(col(ROW)).sql(
-                dialect="duckdb")).fetchall()
-            detail = {r[0]: r for r in self._con.execute(self._detail.sql(dialect="duckdb")).fetchall()}
-            builder = self._builder
-            builder.moves, builder.ties, builder.sel_flags = {}, {}, {}  # an invalid row is in no step
-            return [builder.outcome(r, detail) for r in rows]
+            yield from (o for o in self if o.status == "invalid")
+            return
+        if self._invalid is None:  # the invalid rows once, in order, numbered
+            invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
+            body = exp.select(exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(
+                expressions=[exp.Ordered(this=col(ROW))])), "#k")).from_(statements.table(OUT)).where(invalid)
+            self._con.execute(statements.create_as(INVALID, body).sql(dialect="duckdb"))
+            self._invalid = self._con.execute(exp.select(exp.Count(this=exp.Star())).from_(
+                statements.table(INVALID)).sql(dialect="duckdb")).fetchone()[0]
+        builder = self._builder
+        for low in range(1, self._invalid + 1, BLOCK):
+            span = exp.Between(this=col("#k"), low=exp.Literal.number(low), high=exp.Literal.number(low + BLOCK - 1))
+            with collector_paused():
+                rows = self._con.execute(exp.select(*[col(h) for h in builder.heads]).from_(statements.table(
+                    INVALID)).where(span.copy()).order_by(col("#k")).sql(dialect="duckdb")).fetchall()
+                detail = {r[0]: r for r in self._con.execute(exp.select(*[col(h) for h in builder.detail]).from_(
+                    statements.table(INVALID)).where(span).sql(dialect="duckdb")).fetchall()}
+                builder.moves, builder.ties, builder.sel_flags = {}, {}, {}  # an invalid row is in no step
+                made = [builder.outcome(r, detail) for r in rows]
+            yield from made
 
     def levels(self) -> list[int | str | None]:
         """Every row's level after the population steps (None for a row not rated), in
