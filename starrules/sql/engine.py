@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -216,21 +216,45 @@ def _on_disk(data: object) -> bool:
     return rows is not None and rows[0] is not None and int(rows[0]) >= ON_DISK_FROM
 
 
-def _needs_canon(con: Any, program: m.Program) -> bool:
+def pop_query(program: m.Program) -> exp.Select:
+    """``#pop`` from ``#entity``: the rated rows with what the steps read (rankings, groups,
+    conditions, flags: inputs and scores by name), not the problems and rule columns (half
+    the columns to copy), and the level rank now, the limit and the canonical place (0)."""
+    rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
+    names = lower.columns(program)
+    kept = [ROW, lower.ID, lower.RANK, *[c for _g, c in names.groups], *names.inputs, *names.scores]
+    return exp.select(*[col(c) for c in dict.fromkeys(kept)], exp.alias_(col(lower.RANK), ident(AT)),
+                      exp.alias_(col(lower.LIMIT), ident(LIM)),
+                      exp.alias_(exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT")), ident(CANON))
+                      ).from_(statements.table(ENTITY)).where(rated)
+
+
+def needs_canon(program: m.Program, run: Callable[[exp.Select], Any]) -> bool:
     """Whether a ranking may reach the reference's last resort (the entity's own values):
-    unless every ranking holds the id and no two rated entities share one."""
+    unless every ranking holds the id and no two rated entities share one (``run`` gives
+    the one row of a query on ``#pop``)."""
     ident_ = program.id_field
     if ident_ is None:
         return True
     rankings = [r.keys + r.tiebreak for r in program.quotas + program.selections]
     if not all(any(k.ref.kind == "input" and k.ref.name == ident_ for k in ks) for ks in rankings):
         return True
-    n, distinct = con.execute(exp.select(exp.Count(this=exp.Star()), exp.Count(
-        this=exp.Distinct(expressions=[col(ident_)]))).from_(statements.table(POP)).sql(dialect="duckdb")).fetchone()
+    n, distinct = run(exp.select(exp.Count(this=exp.Star()), exp.Count(
+        this=exp.Distinct(expressions=[col(ident_)]))).from_(statements.table(POP)))
     return bool(n != distinct)
 
 
-def _canon(con: Any, program: m.Program) -> None:
+def _needs_canon(con: Any, program: m.Program) -> bool:
+    return needs_canon(program, lambda q: con.execute(q.sql(dialect="duckdb")).fetchone())
+
+
+def canon_query(program: m.Program) -> exp.Select:
+    """The rows of ``#pop`` with the inputs :func:`canon_ranks` reads."""
+    return exp.select(col(ROW), *[col(i.name) for i in program.inputs]).from_(statements.table(POP))
+
+
+def canon_ranks(program: m.Program, rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
+    """(row, place) of the rows of :func:`canon_query` by the reference's last resort."""
     names = [i.name for i in program.inputs]
     sets = {i.name for i in program.inputs if i.type.kind == "set"}
 
@@ -239,9 +263,11 @@ def _canon(con: Any, program: m.Program) -> None:
             return canonical_text(frozenset(x for x in (v or "").split("、") if x))
         return canonical_text(v)
 
-    rows = con.execute(exp.select(col(ROW), *[col(x) for x in names]).from_(statements.table(POP)).sql(
-        dialect="duckdb")).fetchall()
-    ranks = canonical_ranks(rows, names, text)
+    return canonical_ranks(rows, names, text)
+
+
+def _canon(con: Any, program: m.Program) -> None:
+    ranks = canon_ranks(program, con.execute(canon_query(program).sql(dialect="duckdb")).fetchall())
     con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")]).sql(dialect="duckdb"))
     if not ranks:
         return
@@ -258,16 +284,8 @@ def _rate(con: Any, program: m.Program, entity: str, period: int | None, release
     runtime.check_period(program, period)
     levels = program.levels
     con.execute(entity)
-    rated = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated"))
     names = lower.columns(program)
-    # the rated rows with what the steps read (rankings, groups, conditions, flags: inputs
-    # and scores by name), not the problems and rule columns: half the columns to copy
-    kept = [ROW, lower.ID, lower.RANK, *[c for _g, c in names.groups], *names.inputs, *names.scores]
-    pop = exp.select(*[col(c) for c in dict.fromkeys(kept)], exp.alias_(col(lower.RANK), ident(AT)),
-                     exp.alias_(col(lower.LIMIT), ident(LIM)),
-                     exp.alias_(exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT")), ident(CANON))
-                     ).from_(statements.table(ENTITY)).where(rated)
-    con.execute(statements.create_as(POP, pop).sql(dialect="duckdb"))
+    con.execute(statements.create_as(POP, pop_query(program)).sql(dialect="duckdb"))
     if _needs_canon(con, program):
         _canon(con, program)
     steps = Steps(con, program)

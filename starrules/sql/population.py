@@ -83,6 +83,10 @@ def check_supported(program: m.Program, key_kinds: dict[str, str]) -> None:
 MOVES = "#moves"  # (r, s, at, t, p, n, g): row r moved by step s from rank at to t, ranked p of n in group g
 TIES = "#ties"  # (r, s, tied, places, k): row r was in a tie of step s (see population.Tie)
 PICKED = "#picked"  # (r, s): row r was given the flag of selection step s
+RECORDS = {MOVES: [("r", "BIGINT"), ("s", "INTEGER"), ("at", "INTEGER"), ("t", "INTEGER"), ("p", "BIGINT"),
+                   ("n", "BIGINT"), ("g", "VARCHAR")],
+           TIES: [("r", "BIGINT"), ("s", "INTEGER"), ("tied", "BIGINT"), ("places", "BIGINT"), ("k", "BOOLEAN")],
+           PICKED: [("r", "BIGINT"), ("s", "INTEGER")]}
 
 
 @attrs.frozen
@@ -109,13 +113,17 @@ class Steps:
     done: list[Step] = attrs.field(factory=list)
     language: str = attrs.field(factory=i18n.language)  # the moves' reasons are said in the rating's language
 
+    parts: dict[str, list[Any]] = attrs.field(factory=dict)  # Spark: each record table's per-step DataFrames
+
     def __attrs_post_init__(self) -> None:
-        for name, columns in ((MOVES, [("r", "BIGINT"), ("s", "INTEGER"), ("at", "INTEGER"), ("t", "INTEGER"),
-                                       ("p", "BIGINT"), ("n", "BIGINT"), ("g", "VARCHAR")]),
-                              (TIES, [("r", "BIGINT"), ("s", "INTEGER"), ("tied", "BIGINT"), ("places", "BIGINT"),
-                                      ("k", "BOOLEAN")]),
-                              (PICKED, [("r", "BIGINT"), ("s", "INTEGER")])):
-            self.execute(statements.create_columns(name, columns))
+        for name, columns in RECORDS.items():
+            if self.dialect == "spark":  # an empty view of the columns; each step's rows are unioned to it
+                empty = exp.select(*[exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(t)), ident(c))
+                                     for c, t in columns]).where(exp.false())
+                self.parts[name] = [self.con.sql(self.sql(empty))]
+                self._view(name, self.parts[name][0])
+            else:
+                self.execute(statements.create_columns(name, columns))
 
     def step(self, rule: m.PopRule, settle: str, why: Callable[[int, int, int, int | None, str], str]) -> int:
         """Number a new step (its rows in the three tables carry the number)."""
@@ -128,6 +136,8 @@ class Steps:
         return e.sql(dialect=self.dialect)
 
     def run(self, e: exp.Expr) -> list[tuple[Any, ...]]:
+        if self.dialect == "spark":
+            return [tuple(r) for r in self.con.sql(self.sql(e)).collect()]
         cur = self.con.execute(self.sql(e))
         try:
             return list(cur.fetchall())
@@ -136,6 +146,55 @@ class Steps:
 
     def execute(self, e: exp.Expr) -> None:
         self.con.execute(self.sql(e))
+
+    # ---- the tables the steps make and change: DuckDB's tables, Spark's views ---------
+    # Spark's default catalog has no UPDATE and no CREATE OR REPLACE TABLE AS: there each
+    # table is a DataFrame, computed once (``localCheckpoint``: its plan does not grow step
+    # after step) and named by a temporary view; a changed table is a new one made from
+    # the old, the record tables the union of their steps' rows.
+
+    def _view(self, name: str, frame: Any) -> None:
+        frame.createOrReplaceTempView(self.sql(ident(name)))
+
+    def make(self, name: str, body: exp.Select) -> None:
+        """The table ``name`` (replaced) from ``body``."""
+        if self.dialect == "spark":
+            self._view(name, self.con.sql(self.sql(body)).localCheckpoint())
+        else:
+            self.execute(statements.create_as(name, body))
+
+    def append(self, name: str, body: exp.Select) -> None:
+        """The rows of ``body`` (its columns in the order of the record table's) added to
+        the record table ``name``."""
+        if self.dialect != "spark":
+            self.execute(exp.insert(body, statements.table(name)))
+            return
+        typed = body.copy()
+        typed.set("expressions", [exp.alias_(exp.Cast(this=e.unalias() if isinstance(e, exp.Alias) else e,
+                                                      to=exp.DataType.build(t)), ident(c))
+                                  for e, (c, t) in zip(body.expressions, RECORDS[name], strict=True)])
+        self.parts[name].append(self.con.sql(self.sql(typed)).localCheckpoint())
+        whole = self.parts[name][0]
+        for part in self.parts[name][1:]:
+            whole = whole.unionByName(part)
+        self._view(name, whole)
+
+    def set_rows(self, column: str, new: exp.Expr, rows: exp.Select) -> None:
+        """``column`` of ``#pop`` set to ``new`` (an expression of ``#pop``'s columns and
+        of ``#x``, the row of ``rows`` (``#row`` first) with the same ``#row``) on the rows
+        of ``rows``."""
+        if self.dialect != "spark":
+            self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(column), expression=new)],
+                                    from_=exp.From(this=rows.subquery("#x")),
+                                    where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col(ROW, "#x")))))
+            return
+        names = self.con.table(self.sql(ident(POP))).columns
+        changed = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=col(ROW, "#x"), expression=exp.Null())),
+                                       true=new)], default=col(column, POP))
+        body = exp.select(*[exp.alias_(changed.copy(), ident(c)) if c == column else col(c, POP) for c in names]
+                          ).from_(statements.table(POP)).join(rows.subquery("#x"), on=exp.EQ(
+                              this=col(ROW, POP), expression=col(ROW, "#x")), join_type="LEFT")
+        self.make(POP, body)
 
     # ---- rankings -----------------------------------------------------------------
 
@@ -192,7 +251,7 @@ class Steps:
              .from_(statements.table(table))
              .where(exp.and_(where, exp.LTE(this=col("#bmin"), expression=slots.copy()),
                              exp.GT(this=col("#bmax"), expression=slots.copy()))))
-        self.execute(exp.insert(q, statements.table(TIES)))
+        self.append(TIES, q)
 
     def record_moves(self, step: int, table: str, where: exp.Expr, to: exp.Expr, place: str, count: str | None) -> None:
         """The rows of ``table`` that ``where`` picks move to ``to``: into ``#moves`` with
@@ -201,11 +260,9 @@ class Steps:
         q = (exp.select(col(ROW), _lit(step), col(AT), to, col(place), exp.Null() if count is None else col(count),
                         col("#g"))
              .from_(statements.table(table)).where(where))
-        self.execute(exp.insert(q, statements.table(MOVES)))
-        self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(AT), expression=col("t", MOVES))],
-                                from_=exp.From(this=statements.table(MOVES)),
-                                where=exp.Where(this=exp.and_(exp.EQ(this=col(ROW, POP), expression=col("r", MOVES)),
-                                                              exp.EQ(this=col("s", MOVES), expression=_lit(step))))))
+        self.append(MOVES, q)
+        self.set_rows(AT, col("t", "#x"), exp.select(exp.alias_(col("r"), ident(ROW)), col("t")).from_(
+            statements.table(MOVES)).where(exp.EQ(this=col("s"), expression=_lit(step))))
 
     # ---- what the steps did, for the outcomes --------------------------------------
 
@@ -343,7 +400,7 @@ class Steps:
         else:
             prot = exp.false()
         cands = cands.select(exp.alias_(prot, "#prot"), col("target", "#tg"), append=True)
-        self.execute(statements.create_as("#c", cands))
+        self.make("#c", cands)
         # the others in cutting order, with the span of their tie block
         gcol = col("#g")
         not_prot = exp.Not(this=col("#prot"))
@@ -354,14 +411,14 @@ class Steps:
             ifs=[exp.If(this=not_prot.copy(), true=exp.Window(this=exp.RowNumber(), partition_by=[
                 gcol.copy(), col("#prot")], order=rest_order))], default=exp.Null()), "#rp"),
             exp.alias_(nprot, "#np")).from_(statements.table("#c"))
-        self.execute(statements.create_as("#c2", c2))
+        self.make("#c2", c2)
         block = [gcol.copy(), col("#prot"), *self.primary(q)]
         slots = exp.Greatest(this=exp.Sub(this=col("target"), expression=col("#np")), expressions=[_lit(0)])
         c3 = exp.select(exp.Star(), exp.alias_(slots, "#slots"),
                         exp.alias_(exp.Window(this=exp.Min(this=col("#rp")), partition_by=block), "#bmin"),
                         exp.alias_(exp.Window(this=exp.Max(this=col("#rp")), partition_by=[x.copy() for x in block]),
                                    "#bmax")).from_(statements.table("#c2"))
-        self.execute(statements.create_as("#c3", c3))
+        self.make("#c3", c3)
         s = col("#slots")
         if q.ties == "keep":
             kept_rest: exp.Expr = exp.and_(exp.GT(this=s.copy(), expression=_lit(0)),
@@ -441,12 +498,12 @@ class Steps:
                            col("target", "#tg"))
                 .from_(statements.table(POP)).join(self._targets(need), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                 .where(pool_where))
-        self.execute(statements.create_as("#f0", pool))
+        self.make("#f0", pool)
         block = [col("#g"), *self.primary(q)]
-        self.execute(statements.create_as("#f", exp.select(
+        self.make("#f", exp.select(
             exp.Star(), exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
             exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]), "#bmax"),
-        ).from_(statements.table("#f0"))))
+        ).from_(statements.table("#f0")))
         sizes = {str(r[0]): int(r[1]) for r in self.run(
             exp.select(col("#g"), exp.Max(this=col("#n"))).from_(statements.table("#f")).group_by(col("#g")))}
         line = (N_("{position} in line above {scope} {where}, which needs {target} ({rule}): moved to {level}")
@@ -485,13 +542,13 @@ class Steps:
                              col("target", "#tg"))
                   .from_(statements.table(POP)).join(self._targets(ns), on=exp.EQ(this=g.copy(), expression=col("g", "#tg")))
                   .where(exp.paren(among)))
-        self.execute(statements.create_as("#s", ranked))
+        self.make("#s", ranked)
         block = [col("#g"), *self.primary(s)]
         s2 = exp.select(exp.Star(),
                         exp.alias_(exp.Window(this=exp.Min(this=col("#pos")), partition_by=block), "#bmin"),
                         exp.alias_(exp.Window(this=exp.Max(this=col("#pos")), partition_by=[x.copy() for x in block]),
                                    "#bmax")).from_(statements.table("#s"))
-        self.execute(statements.create_as("#s2", s2))
+        self.make("#s2", s2)
         n = col("target")
         if s.ties == "keep":
             chosen: exp.Expr = exp.and_(exp.GT(this=n.copy(), expression=_lit(0)),
@@ -516,13 +573,11 @@ class Steps:
         pools = {str(r[0]): int(r[1]) for r in self.run(
             exp.select(col("#g"), exp.Count(this=exp.Star())).from_(statements.table("#s")).group_by(col("#g")))}
         if s.flag is not None:
-            self.execute(exp.insert(exp.select(col(ROW), _lit(step)).from_(statements.table("#s2")).where(
-                chosen.copy()), statements.table(PICKED)))
+            self.append(PICKED, exp.select(col(ROW), _lit(step)).from_(statements.table("#s2")).where(
+                chosen.copy()))
         elif s.cap is not None:
             new = exp.Least(this=exp.Coalesce(this=col(LIM), expressions=[_lit(s.cap)]), expressions=[_lit(s.cap)])
-            self.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(LIM), expression=new)],
-                                    where=exp.Where(this=exp.In(this=col(ROW), query=exp.select(col(ROW)).from_(
-                                        statements.table("#s2")).where(chosen.copy()).subquery()))))
+            self.set_rows(LIM, new, exp.select(col(ROW)).from_(statements.table("#s2")).where(chosen.copy()))
             self.record_moves(step, "#s2", exp.and_(exp.paren(chosen), exp.GT(this=col(AT), expression=_lit(s.cap))),
                               _lit(s.cap), "#pos", None)
         effect = (_("flag {flag}").format(flag=s.flag) if s.flag is not None
