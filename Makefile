@@ -56,6 +56,7 @@ fuzz: $(STAMP)
 coverage: $(STAMP)
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest starrules tests --ignore=tests/test_sql_entity.py --ignore=tests/test_sql_engine.py \
-		--ignore=tests/test_sql_population.py --ignore=tests/test_sql_spark.py
+		--ignore=tests/test_sql_population.py --ignore=tests/test_sql_spark.py \
+		--ignore=tests/test_sql_spark_population.py
 	$(BIN)/coverage report --show-missing --skip-covered
 	$(BIN)/coverage html -d build/coverage

@@ -19,11 +19,16 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlglot import exp
+
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import _
+from starrules.population import QuotaReport
 from starrules.sql.duck import cell_text, column_kind
-from starrules.sql.lower import entity_query
+from starrules.sql.lower import ROW, col, entity_query
+from starrules.sql.reading import ident
+from starrules.sql.statements import table
 
 SETTINGS = {
     "spark.ui.enabled": "false",
@@ -34,6 +39,10 @@ SETTINGS = {
     # the lowered query gives it (by default Spark drops places to fit: 0.000001 * 1.000001
     # came out 0.000001000000)
     "spark.sql.decimalOperations.allowPrecisionLoss": "false",
+    # the population steps materialize the entity relation (``localCheckpoint``): with the
+    # constraints of its hundreds of columns inferred, Spark's optimizer ran out of a 1 GB
+    # heap on the Shuangshixing and Kaifaqu schemes (collecting the same query did not)
+    "spark.sql.constraintPropagation.enabled": "false",
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
     "spark.sql.shuffle.partitions": "4",
@@ -110,3 +119,36 @@ def entity_rows(program: m.Program, records: Iterable[Mapping[str, object]], spa
     spark = spark or session()
     kinds = load(spark, program, records)
     return run(spark, program, types=kinds)
+
+
+def population(spark: Any, program: m.Program, view: str = "input", types: Mapping[str, str] | None = None
+               ) -> tuple[Any, list[QuotaReport]]:
+    """The population steps on Spark over the rows in ``view`` (``#row`` and a column per
+    input; ``types`` the kinds of its typed columns, as :func:`load` gives them): the
+    entity relation, then every quota and selection as Spark SQL window queries
+    (:class:`starrules.sql.population.Steps` in Spark's dialect). Gives a DataFrame of the
+    rated rows (``#row``, ``#at``: the level rank after the quotas, ``#lim``) and the quota
+    reports, as ``Scheme.rate`` makes them. The moves, ties and flags stay in the temporary
+    views ``#moves``, ``#ties`` and ``#picked``. (When a ranking may reach the reference's
+    last resort, the entity's own values, the rated rows' inputs are read into Python once
+    to place them.)"""
+    from pyspark.sql import types as t
+
+    from starrules.sql import engine
+    from starrules.sql.population import AT, CANON, LIM, POP, Steps
+
+    engine.refuse_unsupported(program)
+    query = entity_query(program, view, types)
+    query.set("order", None)
+    steps = Steps(spark, program, dialect="spark")
+    steps.make(engine.ENTITY, query)
+    steps.make(POP, engine.pop_query(program))
+    if engine.needs_canon(program, lambda q: steps.run(q)[0]):
+        ranks = engine.canon_ranks(program, steps.run(engine.canon_query(program)))
+        name = "#cr"
+        spark.createDataFrame(ranks, t.StructType([t.StructField(ROW, t.LongType()), t.StructField("p", t.LongType())])
+                              ).createOrReplaceTempView(steps.sql(ident(name)))
+        steps.set_rows(CANON, col("p", "#x"), exp.select(col(ROW), col("p")).from_(table(name)))
+    reports = steps.all() if program.quotas or program.selections else []
+    out = spark.sql(steps.sql(exp.select(col(ROW), col(AT), col(LIM)).from_(table(POP))))
+    return out, reports
