@@ -8,8 +8,9 @@ own level) is computed by DuckDB (``backend="duckdb"``) or Spark (``"spark"``) f
 :func:`starrules.sql.lower.entity_query`; each row becomes the :class:`~starrules.result.Result`
 the interpreter would give (no trace), and the quotas and ranked selections then run as
 they do for the Python engines (:func:`starrules.population.rate`), so their moves,
-reasons, ties and reports are the same by construction. (The population steps as SQL
-window functions, for data that never leaves the database, are not built yet.)
+reasons, ties and reports are the same by construction. (The population steps as Spark
+window queries, for data that never leaves the cluster, are in
+:func:`starrules.sql.spark.population`: the levels and the reports, not yet the outcomes.)
 """
 
 from __future__ import annotations

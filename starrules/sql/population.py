@@ -13,7 +13,7 @@ semantics are those of :mod:`starrules.population`, step for step:
    kept, dropped or broken at the boundary), the shortfall of an at-least/exactly quota
    filled from the next in line, each a window query (``ROW_NUMBER``/``MIN``/``MAX``/
    ``COUNT`` ``OVER (PARTITION BY group ...)``) whose result is a temporary table, then an
-   ``UPDATE`` of the levels;
+   ``UPDATE`` of the levels (on Spark, which has no UPDATE, ``#pop`` made anew);
 3. ``apportion by``: the group counts by ``GROUP BY``, only the apportionment of those
    totals in Python (:func:`starrules.apportion.apportion`), the targets joined back;
 4. every quota's report checked again against the final levels.
@@ -102,7 +102,8 @@ class Step:
 
 @attrs.define
 class Steps:
-    """The population steps over ``#pop`` on connection ``con`` (see the module docstring).
+    """The population steps over ``#pop`` on connection ``con`` (see the module docstring):
+    a DuckDB connection, or a Spark session with ``dialect="spark"`` (see :meth:`make`).
     What they do to each row stays in three tables (``#moves``, ``#ties``, ``#picked``),
     numbered by the :class:`Step` in ``done``; :meth:`block` makes the rows' moves, ties and
     selection flags for a range of rows, when their outcomes are made."""
