@@ -16,7 +16,6 @@ seconds include reading the file and collecting the levels. Never asserted.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tempfile
 import time
@@ -27,9 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from run import baseline_population, make_records  # noqa: E402
-from sql import QUOTA  # noqa: E402
+from sql import population_scheme, write_csv  # noqa: E402
 
-import starrules  # noqa: E402
 from starrules.sql import spark as sp  # noqa: E402
 
 
@@ -42,16 +40,11 @@ def main() -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as f
 
-    text = (ROOT / "schemes" / "anyang.star").read_text(encoding="utf-8") + QUOTA
-    scheme = starrules.loads(text, "anyang+per-group-quota.star")
+    scheme = population_scheme()
     records = make_records(args.population, args.groups, seed=1)
     want = dict(zip((r["支部名称"] for r in records), baseline_population(records), strict=True))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "population.csv"
-        with path.open("w", encoding="utf-8", newline="") as out:
-            w = csv.DictWriter(out, fieldnames=list(records[0]))
-            w.writeheader()
-            w.writerows(records)
+        path = write_csv(Path(tmp) / "population.csv", records)
         del records
         builder = SparkSession.builder.master("local[2]").appName("starrules-bench").config(
             "spark.driver.memory", args.driver_memory)

@@ -45,6 +45,21 @@ import starrules  # noqa: E402
 QUOTA = '\nquota "每个党委四星级以上不超过一半" { level >= 4 at most 50% per 所属单位 }\n'
 
 
+def population_scheme() -> starrules.Scheme:
+    """The Anyang scheme with the per-党委 quota added."""
+    text = (ROOT / "schemes" / "anyang.star").read_text(encoding="utf-8") + QUOTA
+    return starrules.loads(text, "anyang+per-group-quota.star")
+
+
+def write_csv(path: Path, records: list[dict[str, str]]) -> Path:
+    """The records as a CSV file at ``path`` (a header, then a line each)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(records[0]))
+        w.writeheader()
+        w.writerows(records)
+    return path
+
+
 def by_polars(path: Path) -> Any:
     """The scheme by hand in polars: integer tenths, the two quotas as window ranks."""
     import polars as pl
@@ -95,15 +110,10 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=3000)
     ap.add_argument("--rounds", type=int, default=3, help="rounds of polars and the DuckDB engine (best kept)")
     args = ap.parse_args()
-    text = (ROOT / "schemes" / "anyang.star").read_text(encoding="utf-8") + QUOTA
-    scheme = starrules.loads(text, "anyang+per-group-quota.star")
+    scheme = population_scheme()
     records = make_records(args.population, args.groups, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "population.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(records[0]))
-            w.writeheader()
-            w.writerows(records)
+        path = write_csv(Path(tmp) / "population.csv", records)
         want = baseline_population(records)
         times: dict[str, float] = {"polars by hand": float("inf"), "DuckDB engine": float("inf")}
         for _round in range(args.rounds):  # the two take turns; the best of each is kept
