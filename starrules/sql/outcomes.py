@@ -56,11 +56,6 @@ class TableOutcomes(Sequence[Outcome]):
         self._ties: list[tuple[Tie, int]] | None = None
         self._invalid: int | None = None  # how many rows are invalid, once their table is made
         self._builder = build
-        # a block's rows: the columns every outcome reads; the problems and raw cells only
-        # of its rows with bad inputs (NULL on every other row: half the columns)
-        self._select = exp.select(*[col(h) for h in build.heads]).from_(statements.table(OUT))
-        self._detail = exp.select(*[col(h) for h in build.detail]).from_(statements.table(OUT)).where(
-            exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid")))
         self._blocks: dict[int, list[Outcome]] = {}
         self._sorted = False
         statuses: Counter[str] = Counter()
@@ -131,17 +126,25 @@ class TableOutcomes(Sequence[Outcome]):
             self._con.execute(statements.create_as(INVALID, body).sql(dialect="duckdb"))
             self._invalid = self._con.execute(exp.select(exp.Count(this=exp.Star())).from_(
                 statements.table(INVALID)).sql(dialect="duckdb")).fetchone()[0]
-        builder = self._builder
         for low in range(1, self._invalid + 1, BLOCK):
             span = exp.Between(this=col("#k"), low=exp.Literal.number(low), high=exp.Literal.number(low + BLOCK - 1))
-            with collector_paused():
-                rows = self._con.execute(exp.select(*[col(h) for h in builder.heads]).from_(statements.table(
-                    INVALID)).where(span.copy()).order_by(col("#k")).sql(dialect="duckdb")).fetchall()
-                detail = {r[0]: r for r in self._con.execute(exp.select(*[col(h) for h in builder.detail]).from_(
-                    statements.table(INVALID)).where(span).sql(dialect="duckdb")).fetchall()}
-                builder.moves, builder.ties, builder.sel_flags = {}, {}, {}  # an invalid row is in no step
-                made = [builder.outcome(r, detail) for r in rows]
-            yield from made
+            yield from self._made(INVALID, span, "#k", None)  # an invalid row is in no step
+
+    def _made(self, table: str, span: exp.Expr, order: str, rows_of_steps: tuple[int, int] | None) -> list[Outcome]:
+        """The outcomes of the rows of ``table`` in ``span``, in ``order``: the columns every
+        outcome reads in one query; the problems and raw cells only of those with bad inputs
+        (NULL on every other row: half the columns) in another; what the steps did to the
+        rows ``low <= #row < high`` of ``rows_of_steps``."""
+        builder = self._builder
+        invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
+        with collector_paused():
+            rows = self._con.execute(exp.select(*[col(h) for h in builder.heads]).from_(statements.table(table)).where(
+                span.copy()).order_by(col(order)).sql(dialect="duckdb")).fetchall()
+            detail = {r[0]: r for r in self._con.execute(exp.select(*[col(h) for h in builder.detail]).from_(
+                statements.table(table)).where(exp.and_(span, invalid)).sql(dialect="duckdb")).fetchall()}
+            builder.moves, builder.ties, builder.sel_flags = (
+                builder.steps.block(*rows_of_steps) if rows_of_steps else ({}, {}, {}))
+            return [builder.outcome(r, detail) for r in rows]
 
     def levels(self) -> list[int | str | None]:
         """Every row's level after the population steps (None for a row not rated), in
@@ -162,22 +165,12 @@ class TableOutcomes(Sequence[Outcome]):
             if not self._sorted:  # the rows once, in order: each block then reads its own
                 body = exp.select(exp.Star()).from_(statements.table(OUT)).order_by(col(ROW))
                 self._con.execute(statements.create_as(ROWS, body).sql(dialect="duckdb"))
-                for q in (self._select, self._detail):
-                    q.set("from", exp.From(this=statements.table(ROWS)))
                 self._sorted = True
             low, high = k * BLOCK, min((k + 1) * BLOCK, self._rows)
             span = exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
                             exp.LT(this=col(ROW), expression=exp.Literal.number(high)))
-            q = self._select.where(span.copy())
-            with collector_paused():
-                rows = self._con.execute(q.order_by(col(ROW)).sql(dialect="duckdb")).fetchall()
-                assert len(rows) == high - low, (k, len(rows))
-                detail = {r[0]: r for r in self._con.execute(self._detail.where(span).sql(
-                    dialect="duckdb")).fetchall()}
-                builder = self._builder
-                builder.moves, builder.ties, builder.sel_flags = builder.steps.block(low, high)
-                build = builder.outcome
-                got = self._blocks[k] = [build(r, detail) for r in rows]
+            got = self._blocks[k] = self._made(ROWS, span, ROW, (low, high))
+            assert len(got) == high - low, (k, len(got))
             if len(self._blocks) == self._last + 1:  # every outcome made: the table is no longer needed
                 self.duplicate_ids()
                 self.tie_counts()

@@ -84,7 +84,7 @@ def results_query(program: m.Program, steps: Steps, flag_names: list[str], scale
     ``scales`` the decimal places of each DECIMAL column of ``#entity``; ``meta`` the
     scheme's title, version, the period and its sha256; row ``#row`` is number
     ``#row + first``."""
-    from starrules.output import APPLIED, rule_columns
+    from starrules.output import APPLIED, result_columns, rule_columns
 
     names = lower.columns(program)
     e, f, mv, pk = "#entity", "#final", "#mv", "#pk"
@@ -173,8 +173,6 @@ def results_query(program: m.Program, steps: Steps, flag_names: list[str], scale
     title, version, period, sha = meta
     cells += [_s(title), exp.Null() if version is None else _s(version),
               exp.Null() if period is None else _s(str(period)), _s(sha)]
-    from starrules.output import result_columns
-
     heads = result_columns(program)
     assert len(heads) == len(cells), (heads, len(cells))
 
