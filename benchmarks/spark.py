@@ -84,21 +84,6 @@ def anyang(args: argparse.Namespace) -> None:
           "every level as by hand")
 
 
-def kinds_of(frame: Any) -> dict[str, str]:
-    """The kinds of a Spark frame's typed columns, as the DuckDB engine reads a Parquet file's."""
-    from pyspark.sql import types as t
-
-    kinds = {}
-    for field in frame.schema.fields:
-        if isinstance(field.dataType, t.BooleanType):
-            kinds[field.name] = "boolean"
-        elif isinstance(field.dataType, (t.LongType, t.IntegerType, t.ShortType, t.ByteType)):
-            kinds[field.name] = "integer"
-        elif isinstance(field.dataType, t.DecimalType):
-            kinds[field.name] = "decimal"
-    return kinds
-
-
 def national(args: argparse.Namespace) -> None:
     import polars as pl
     from pyspark.sql import functions as f
@@ -114,7 +99,7 @@ def national(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         frame = spark.read.parquet(str(data))
         frame.withColumn("#row", f.monotonically_increasing_id()).createOrReplaceTempView("input")
-        rated, reports = sp.population(spark, program, "input", kinds_of(frame))
+        rated, reports = sp.population(spark, program, "input", sp.kinds_of(frame))
         rated.join(spark.table("input").select("#row", "党员"), "#row").select("党员", "#at").write.parquet(str(out))
         elapsed = time.perf_counter() - t0
         spark.stop()

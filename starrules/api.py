@@ -161,9 +161,10 @@ class Scheme:
 
         ``engine="duckdb"`` rates the whole population in SQL on DuckDB
         (:mod:`starrules.sql.engine`, docs/engines.md): the same ``Rating``; there ``records``
-        may also be the path of a CSV, Parquet or JSON Lines file. ``engine="spark"``
-        evaluates the entities on Spark from the scheme lowered to SQL and applies the quotas
-        in Python (:mod:`starrules.sql.hybrid`): the same ``Rating``. ``"python"`` is the
+        may also be the path of a CSV, Parquet or JSON Lines file. ``engine="spark"`` rates
+        it in Spark SQL, the entities and the population steps (:func:`starrules.sql.spark.rate`,
+        a local session): the same ``Rating``; there ``records`` may also be a Spark DataFrame
+        or a file's path. ``"python"`` is the
         default (``"auto"``).
 
         A record with a key that no input has raises
@@ -180,8 +181,8 @@ class Scheme:
                 columns = [str(c) for c in frame.columns]
                 if not self._known.issuperset(columns):
                     raise self.unknown_keys(dict.fromkeys(columns))
-            elif not isinstance(records, (str, PathLike)):
-                records = self._known_keys(records)
+            elif not isinstance(records, (str, PathLike)) and not type(records).__module__.startswith("pyspark."):
+                records = self._known_keys(records)  # (a Spark DataFrame's columns: starrules.sql.spark.rate)
         rating = self._rate(records, period, history, trace, engine, extra)
         if duplicate_ids == "forbid" and self.program.id_field is not None:
             twice = duplicates(rating)
@@ -208,12 +209,12 @@ class Scheme:
             from starrules.sql import engine as duckdb_engine
 
             return duckdb_engine.rate(self.program, records, period=period, extra=extra)
-        if engine == "spark":  # the entities on Spark, the quotas in Python (extra starrules[spark])
-            from starrules.sql import hybrid
+        if engine == "spark":  # the population in Spark SQL (starrules.sql.spark; extra starrules[spark])
+            from starrules.sql import spark
 
             if frames.is_frame(records):
                 records = frames.records(records, self.inputs)
-            return hybrid.rate(self.program, records, backend="spark", period=period, history=history)
+            return spark.rate(self.program, records, period=period, extra=extra)
         chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
         batch = self.compiled.many if chosen == "compiled" else None

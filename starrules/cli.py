@@ -276,8 +276,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=_("exit 0 even when an enforced quota is not met (the summary still says NOT MET)"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
     r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
-                   help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the entities "
-                          "on Spark, the quotas in Python (the same results; docs/engines.md)"))
+                   help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the whole "
+                          "population in Spark SQL (the same results; docs/engines.md)"))
     _history_args(r)
     r.set_defaults(func=cmd_run)
 

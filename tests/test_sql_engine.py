@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import starrules
-from starrules.sql import hybrid as sql_engine
 from starrules.sql import spark as sp
 from starrules.sql.lower import SqlUnsupported
 from starrules.testing import populations
@@ -44,24 +43,12 @@ def _data(name: str) -> tuple[starrules.Scheme, list[dict[str, str]]]:
     return scheme, read_rows(SCHEMES / "examples" / f"{name}.csv", scheme.program.id_field or "")
 
 
-@pytest.mark.parametrize("name", RUN)
-def test_bundled_scheme_entities_on_duckdb_quotas_in_python_rate_as_python(name: str) -> None:
-    # the path Spark takes (starrules.sql.hybrid), checked here on DuckDB, which is fast to
-    # start; the population steps in SQL are held to Python by tests/test_sql_population.py
-    scheme, rows = _data(name)
-    expected = scheme.rate(rows)
-    got = sql_engine.rate(scheme.program, rows, backend="duckdb")
-    assert [o.row for o in got.outcomes] == list(range(len(rows)))  # every row out, in order
-    assert got.outcomes == expected.outcomes
-    assert got.reports == expected.reports
-    assert got.summary() == expected.summary()
-
-
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_a_scheme_that_reads_earlier_outcomes_is_refused_up_front(name: str) -> None:
+def test_a_scheme_that_reads_earlier_outcomes_is_refused_up_front(name: str, engine: str) -> None:
     scheme, rows = _data(name)
     with pytest.raises(SqlUnsupported, match=re.escape(REFUSED[name])) as exc:
-        scheme.rate(rows, engine="duckdb")
+        scheme.rate(rows, engine=engine)  # (Spark: before a session is started)
     # the refusal names the scheme's line that holds the construct
     line = (SCHEMES / f"{name}.star").read_text(encoding="utf-8").splitlines()[exc.value.line - 1]
     assert REFUSED[name].split()[0] in line
@@ -81,20 +68,23 @@ def test_generated_populations_on_duckdb_rate_as_python(text: str, data: st.Data
     scheme = starrules.loads(text, "generated.star")
     period = period_for(scheme, data.draw)
     records = data.draw(populations(scheme, size=st.integers(1, 16), edges=True), label="records")
-    def rated(engine: str) -> object:
-        try:
-            rating = scheme.rate(records, engine=engine, period=period)
-        except SqlUnsupported:
-            raise
-        except starrules.StarError as exc:  # a period out of force: the same error from both
-            return type(exc).__name__, str(exc)
-        return rating.outcomes, rating.reports
-
     try:
-        got = rated("duckdb")
+        got = _rated(lambda: scheme.rate(records, engine="duckdb", period=period))
     except SqlUnsupported:
         return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
-    assert got == rated("python")
+    assert got == _rated(lambda: scheme.rate(records, period=period))
+
+
+def _rated(rate: Callable[[], starrules.Rating]) -> object:
+    """The outcomes and reports of a rating, or the error it raised (a period out of
+    force: the same error from every engine); SqlUnsupported is raised."""
+    try:
+        rating = rate()
+    except SqlUnsupported:
+        raise
+    except starrules.StarError as exc:
+        return type(exc).__name__, str(exc)
+    return rating.outcomes, rating.reports
 
 
 # ---- Spark -----------------------------------------------------------------------------
@@ -107,14 +97,30 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-@pytest.mark.parametrize("name", ["anyang", "feigong-dangyuan"])
+@pytest.mark.parametrize("name", RUN)
 def test_bundled_scheme_on_spark_rates_as_python(spark: Any, name: str) -> None:
-    # feigong-dangyuan: badge stars, disqualifications, ranked shares per branch with a minimum
+    # every bundled scheme that SQL can compute, the whole population in Spark SQL
     scheme, rows = _data(name)
-    got = sql_engine.rate(scheme.program, rows, backend="spark", spark=spark)
+    got = sp.rate(scheme.program, rows, spark)
     expected = scheme.rate(rows)
+    assert [o.row for o in got.outcomes] == list(range(len(rows)))  # every row out, in order
     assert got.outcomes == expected.outcomes
     assert got.reports == expected.reports
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(text=schemes(), data=st.data())
+def test_generated_populations_on_spark_rate_as_python(spark: Any, text: str, data: st.DataObject) -> None:
+    # the property above, a smaller sample: Spark takes seconds a query
+    scheme = starrules.loads(text, "generated.star")
+    period = period_for(scheme, data.draw)
+    records = data.draw(populations(scheme, size=st.integers(1, 8), edges=True), label="records")
+    try:
+        got = _rated(lambda: sp.rate(scheme.program, records, spark, period))
+    except SqlUnsupported:
+        return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
+    assert got == _rated(lambda: scheme.rate(records, period=period))
 
 
 # ---- the command line ------------------------------------------------------------------

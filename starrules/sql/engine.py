@@ -244,10 +244,6 @@ def needs_canon(program: m.Program, run: Callable[[exp.Select], Any]) -> bool:
     return bool(n != distinct)
 
 
-def _needs_canon(con: Any, program: m.Program) -> bool:
-    return needs_canon(program, lambda q: con.execute(q.sql(dialect="duckdb")).fetchone())
-
-
 def canon_query(program: m.Program) -> exp.Select:
     """The rows of ``#pop`` with the inputs :func:`canon_ranks` reads."""
     return exp.select(col(ROW), *[col(i.name) for i in program.inputs]).from_(statements.table(POP))
@@ -266,29 +262,42 @@ def canon_ranks(program: m.Program, rows: Sequence[tuple[Any, ...]]) -> list[tup
     return canonical_ranks(rows, names, text)
 
 
-def _canon(con: Any, program: m.Program) -> None:
-    ranks = canon_ranks(program, con.execute(canon_query(program).sql(dialect="duckdb")).fetchall())
-    con.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")]).sql(dialect="duckdb"))
-    if not ranks:
+def _canon(steps: Steps, program: m.Program) -> None:
+    """``#pop``'s canonical places (:func:`canon_ranks`), when a ranking may reach them."""
+    if not needs_canon(program, lambda q: steps.run(q)[0]):
         return
-    con.execute(statements.insert_columns("#cr", ["BIGINT", "BIGINT"]).sql(dialect="duckdb"),
-                [[r for r, _p in ranks], [p for _r, p in ranks]])
-    con.execute(exp.Update(this=statements.table(POP), expressions=[exp.EQ(this=col(CANON), expression=col("p", "#cr"))],
-                           from_=exp.From(this=statements.table("#cr")),
-                           where=exp.Where(this=exp.EQ(this=col(ROW, POP), expression=col("r", "#cr")))
-                           ).sql(dialect="duckdb"))
+    ranks = canon_ranks(program, steps.run(canon_query(program)))
+    if steps.dialect == "spark":
+        from pyspark.sql import types as t
+
+        schema = t.StructType([t.StructField("r", t.LongType()), t.StructField("p", t.LongType())])
+        steps.con.createDataFrame(ranks, schema).createOrReplaceTempView(steps.sql(ident("#cr")))
+    else:
+        steps.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")]))
+        if ranks:
+            steps.con.execute(statements.insert_columns("#cr", ["BIGINT", "BIGINT"]).sql(dialect="duckdb"),
+                              [[r for r, _p in ranks], [p for _r, p in ranks]])
+    steps.set_rows(CANON, col("p", "#x"), exp.select(exp.alias_(col("r"), ident(ROW)), col("p")).from_(
+        statements.table("#cr")))
 
 
-def _rate(con: Any, program: m.Program, entity: str, period: int | None, release: Callable[[], None]) -> Rating:
+def _rate(con: Any, program: m.Program, entity: str | exp.Select, period: int | None, release: Callable[[], None],
+          dialect: str = "duckdb") -> Rating:
+    """The population of the source table ``input`` on ``con`` (a DuckDB connection, or
+    a Spark session with ``dialect="spark"``): ``entity`` makes ``#entity`` (DuckDB: the
+    statement's text, :func:`entity_table_sql`; Spark: the entity query), then the
+    population steps, the final levels and flags, and the view the outcomes are read from."""
     from starrules import runtime
     runtime.check_period(program, period)
     levels = program.levels
-    con.execute(entity)
+    steps = Steps(con, program, dialect=dialect)
+    if isinstance(entity, str):
+        con.execute(entity)
+    else:
+        steps.make(ENTITY, entity)
     names = lower.columns(program)
-    con.execute(statements.create_as(POP, pop_query(program)).sql(dialect="duckdb"))
-    if _needs_canon(con, program):
-        _canon(con, program)
-    steps = Steps(con, program)
+    steps.make(POP, pop_query(program))
+    _canon(steps, program)
     reports = steps.all() if program.quotas or program.selections else []
 
     # the main ranking and the flags at the final level (and at the level before)
@@ -303,14 +312,14 @@ def _rate(con: Any, program: m.Program, entity: str, period: int | None, release
         expressions=order)), "#place"),
         *[exp.alias_(exp.paren(c), f"#f{i}") for i, (_n, c) in enumerate(flags_now)],
         *[exp.alias_(exp.paren(c), f"#b{i}") for i, (_n, c) in enumerate(flags_before)]).from_(statements.table(POP))
-    con.execute(statements.create_as("#final", final).sql(dialect="duckdb"))
+    steps.make("#final", final)
     # DECIMALs come back as the integers of their digits (8.5 in DECIMAL(8, 6): 8500000),
     # scaled as the compiled evaluator's numbers are: a DuckDB cursor makes each Decimal
-    # about ten times slower, and a result makes its Decimals only when they are read
-    typed = con.execute(statements.table_columns(ENTITY).sql(dialect="duckdb")).fetchall()
-    decimals = {name: outcomes.decimal_type(str(sql_type)) for name, sql_type in typed}
-    picked: list[exp.Expr] = [col(name, ENTITY) if d is None else exp.alias_(outcomes.digits(col(name, ENTITY), *d),
-                                                                           ident(name)) for name, d in decimals.items()]
+    # about ten times slower, and a result makes its Decimals only when they are read.
+    # (Spark gives its Decimals, and the outcomes turn them into their digits.)
+    decimals = {name: outcomes.decimal_type(sql_type) for name, sql_type in steps.columns(ENTITY)}
+    picked: list[exp.Expr] = [col(name, ENTITY) if d is None or dialect != "duckdb" else exp.alias_(
+        outcomes.digits(col(name, ENTITY), *d), ident(name)) for name, d in decimals.items()]
     scales = {name: None if d is None else d[1] for name, d in decimals.items()}
     final_cols = [AT, "#place", *[f"#f{i}" for i in range(len(flags_now))], *[f"#b{i}" for i in range(len(flags_before))]]
     invalid = exp.EQ(this=col(lower.STATUS, ENTITY), expression=exp.Literal.string("invalid"))
@@ -322,9 +331,9 @@ def _rate(con: Any, program: m.Program, entity: str, period: int | None, release
         join_type="LEFT")
     # a view, not a table: a block of outcomes reads its rows when it is made (a table of
     # every column of a million rows took longer to write than the entity query)
-    con.execute(statements.create_view(outcomes.OUT, out).sql(dialect="duckdb"))
-    con.execute(exp.Drop(tables=[statements.table(POP)], kind="TABLE").sql(dialect="duckdb"))
-    heads = [name for name, _t in con.execute(statements.table_columns(outcomes.OUT).sql(dialect="duckdb")).fetchall()]
+    steps.view(outcomes.OUT, out)
+    steps.drop(POP)
+    heads = [name for name, _t in steps.columns(outcomes.OUT)]
     build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps)
     return Rating(outcomes.TableOutcomes(con, build, ENTITY, release), tuple(reports), levels)
 

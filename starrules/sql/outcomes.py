@@ -1,4 +1,4 @@
-"""The outcomes of a population rated on DuckDB, made from its table when asked for.
+"""The outcomes of a population rated in SQL (on DuckDB or Spark), made from its table when asked for.
 
 Takes the connection holding the view ``#out`` (one row per input row: the entity
 relation, the level after the population steps, the place in the main ranking, the
@@ -20,6 +20,7 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Context, Decimal, Inexact, InvalidOperation
 from itertools import compress
 from operator import itemgetter
 from typing import Any, overload
@@ -47,6 +48,8 @@ class TableOutcomes(Sequence[Outcome]):
 
     def __init__(self, con: Any, build: Builder, ids: str = OUT, release: Callable[[], None] | None = None) -> None:
         self._con = con
+        self._steps = steps = build.steps  # every query goes through the steps' connection, in their dialect
+        self._spark = steps.dialect == "spark"
         # the connection closed (and its database file removed) once every outcome is made,
         # or when this sequence is dropped, or at exit
         self._release = weakref.finalize(self, release or con.close)
@@ -60,9 +63,8 @@ class TableOutcomes(Sequence[Outcome]):
         self._sorted = False
         statuses: Counter[str] = Counter()
         levels: Counter[int] = Counter()
-        for status, level, count in con.execute(exp.select(col(lower.STATUS), col(AT), exp.Count(
-                this=exp.Star())).from_(self._levels_from()).group_by(col(lower.STATUS), col(AT)).sql(
-                dialect="duckdb")).fetchall():
+        for status, level, count in steps.run(exp.select(col(lower.STATUS), col(AT), exp.Count(
+                this=exp.Star())).from_(self._levels_from()).group_by(col(lower.STATUS), col(AT))):
             statuses[status] += count
             if status == "rated":
                 levels[int(level)] += count
@@ -82,9 +84,9 @@ class TableOutcomes(Sequence[Outcome]):
 
     @property
     def connection(self) -> Any | None:
-        """The connection holding the rows, None once every outcome has been made (it is
-        then closed)."""
-        return None if len(self._blocks) == self._last + 1 else self._con
+        """The DuckDB connection holding the rows, None once every outcome has been made
+        (it is then closed), and None on Spark."""
+        return None if self._spark or len(self._blocks) == self._last + 1 else self._con
 
     @property
     def builder(self) -> Builder:
@@ -98,14 +100,13 @@ class TableOutcomes(Sequence[Outcome]):
 
     def _find_duplicates(self) -> dict[str, list[int]]:
         ident_ = col(lower.ID)
-        q = (exp.select(ident_, exp.Min(this=col(ROW)), exp.ArrayAgg(this=col(ROW)))
+        q = (exp.select(ident_, exp.alias_(exp.Min(this=col(ROW)), "#first"), exp.ArrayAgg(this=col(ROW)))
              .from_(statements.table(self._ids))
              .where(exp.and_(exp.Not(this=exp.Is(this=ident_.copy(), expression=exp.Null())),
                              exp.NEQ(this=ident_.copy(), expression=exp.Literal.string(""))))
              .group_by(ident_.copy()).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
-             .order_by(exp.Min(this=col(ROW))))
-        return {str(i): sorted(int(r) for r in rows) for i, _first, rows in self._con.execute(
-            q.sql(dialect="duckdb")).fetchall()}
+             .order_by(col("#first")))
+        return {str(i): sorted(int(r) for r in rows) for i, _first, rows in self._steps.run(q)}
 
     def tie_counts(self) -> list[tuple[Tie, int]]:
         """The ties of the population steps with their numbers of rows, from their table."""
@@ -123,9 +124,8 @@ class TableOutcomes(Sequence[Outcome]):
             invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
             body = exp.select(exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(
                 expressions=[exp.Ordered(this=col(ROW))])), "#k")).from_(statements.table(OUT)).where(invalid)
-            self._con.execute(statements.create_as(INVALID, body).sql(dialect="duckdb"))
-            self._invalid = self._con.execute(exp.select(exp.Count(this=exp.Star())).from_(
-                statements.table(INVALID)).sql(dialect="duckdb")).fetchone()[0]
+            self._steps.make(INVALID, body)
+            self._invalid = self._steps.run(exp.select(exp.Count(this=exp.Star())).from_(statements.table(INVALID)))[0][0]
         for low in range(1, self._invalid + 1, BLOCK):
             span = exp.Between(this=col("#k"), low=exp.Literal.number(low), high=exp.Literal.number(low + BLOCK - 1))
             yield from self._made(INVALID, span, "#k", None)  # an invalid row is in no step
@@ -138,10 +138,12 @@ class TableOutcomes(Sequence[Outcome]):
         builder = self._builder
         invalid = exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("invalid"))
         with collector_paused():
-            rows = self._con.execute(exp.select(*[col(h) for h in builder.heads]).from_(statements.table(table)).where(
-                span.copy()).order_by(col(order)).sql(dialect="duckdb")).fetchall()
-            detail = {r[0]: r for r in self._con.execute(exp.select(*[col(h) for h in builder.detail]).from_(
-                statements.table(table)).where(exp.and_(span, invalid)).sql(dialect="duckdb")).fetchall()}
+            rows = self._steps.run(exp.select(*[col(h) for h in builder.heads]).from_(statements.table(table)).where(
+                span.copy()).order_by(col(order)))
+            if self._spark:  # Spark gives Decimals: as the integers of their digits, as DuckDB gives them
+                rows = [builder.digits(r) for r in rows]
+            detail = {r[0]: r for r in self._steps.run(exp.select(*[col(h) for h in builder.detail]).from_(
+                statements.table(table)).where(exp.and_(span, invalid)))}
             builder.moves, builder.ties, builder.sel_flags = (
                 builder.steps.block(*rows_of_steps) if rows_of_steps else ({}, {}, {}))
             return [builder.outcome(r, detail) for r in rows]
@@ -155,7 +157,7 @@ class TableOutcomes(Sequence[Outcome]):
         rank = exp.Case(ifs=[exp.If(this=exp.EQ(this=col(lower.STATUS), expression=exp.Literal.string("rated")),
                                     true=col(AT))])
         q = exp.select(rank).from_(self._levels_from()).order_by(col(ROW))
-        return [None if r is None else values[r] for (r,) in self._con.execute(q.sql(dialect="duckdb")).fetchall()]
+        return [None if r is None else values[r] for (r,) in self._steps.run(q)]
 
     # ---- the sequence ---------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class TableOutcomes(Sequence[Outcome]):
         if got is None:
             if not self._sorted:  # the rows once, in order: each block then reads its own
                 body = exp.select(exp.Star()).from_(statements.table(OUT)).order_by(col(ROW))
-                self._con.execute(statements.create_as(ROWS, body).sql(dialect="duckdb"))
+                self._steps.make(ROWS, body)
                 self._sorted = True
             low, high = k * BLOCK, min((k + 1) * BLOCK, self._rows)
             span = exp.and_(exp.GTE(this=col(ROW), expression=exp.Literal.number(low)),
@@ -207,7 +209,7 @@ class TableOutcomes(Sequence[Outcome]):
     __hash__ = None  # type: ignore[assignment]  # equal to tuples, which hash otherwise
 
     def __repr__(self) -> str:
-        return f"<{len(self)} outcomes rated on DuckDB>"
+        return f"<{len(self)} outcomes rated on {'Spark' if self._spark else 'DuckDB'}>"
 
 
 class Builder:
@@ -242,6 +244,7 @@ class Builder:
         self.held = _picker([name for name, _c in held], [at[c] for _n, c in held])
         self.problems = [(x, seen[c], seen[CELL + x]) for x, c in names.problems]
         self.groups = [(g, at[c]) for g, c in names.groups]
+        self._scaled = [(at[x], scale) for x, scale in scales.items() if scale is not None and x in at]
         self.i_row, self.i_status, self.i_id = at[ROW], at[lower.STATUS], at[lower.ID]
         self.i_rank, self.i_band, self.i_limit = at[lower.RANK], at[lower.BAND_RANK], at[lower.LIMIT]
         self.i_total, self.i_reason, self.i_at, self.i_place = at[lower.TOTAL], at[lower.REASON], at[AT], \
@@ -252,6 +255,16 @@ class Builder:
         self.moves: dict[int, tuple[Move, ...]] = {}
         self.ties: dict[int, tuple[Tie, ...]] = {}
         self.sel_flags: dict[int, tuple[str, ...]] = {}
+
+    def digits(self, r: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Row ``r`` with each DECIMAL column's value as the integer of its digits (as
+        :func:`digits` makes them in SQL): 8.5 of DECIMAL(8, 6) as 8500000, exactly."""
+        cells = list(r)
+        for k, scale in self._scaled:
+            v = cells[k]
+            if v is not None:
+                cells[k] = int(Decimal(v).scaleb(scale, _WIDE))
+        return tuple(cells)
 
     def outcome(self, r: tuple[Any, ...], detail: Mapping[int, tuple[Any, ...]]) -> Outcome:
         """The outcome of row ``r`` (the columns ``heads``); ``detail`` holds the problems
@@ -299,6 +312,9 @@ class Builder:
                               self.held(r))
         res._id, res._groups = ident_, groups
         return res
+
+
+_WIDE = Context(prec=80, traps=[Inexact, InvalidOperation])  # a DECIMAL has at most 38 digits: exact
 
 
 def decimal_type(sql_type: str) -> tuple[int, int] | None:

@@ -164,6 +164,26 @@ class Steps:
         else:
             self.execute(statements.create_as(name, body))
 
+    def view(self, name: str, body: exp.Select) -> None:
+        """The view ``name`` (replaced) of ``body``: its rows computed when read."""
+        if self.dialect == "spark":
+            self._view(name, self.con.sql(self.sql(body)))
+        else:
+            self.execute(statements.create_view(name, body))
+
+    def drop(self, name: str) -> None:
+        """The table ``name`` no longer needed."""
+        if self.dialect == "spark":
+            self.con.catalog.dropTempView(self.sql(ident(name)))
+        else:
+            self.execute(exp.Drop(tables=[statements.table(name)], kind="TABLE"))
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        """The name and SQL type (upper case: ``DECIMAL(4,1)``) of each column of ``name``."""
+        if self.dialect == "spark":
+            return [(c, t.upper()) for c, t in self.con.table(self.sql(ident(name))).dtypes]
+        return [(c, str(t).upper()) for c, t in self.run(statements.table_columns(name))]
+
     def append(self, name: str, body: exp.Select) -> None:
         """The rows of ``body`` (its columns in the order of the record table's) added to
         the record table ``name``."""

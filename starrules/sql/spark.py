@@ -1,9 +1,12 @@
-"""Running the entity relation on Apache Spark through PySpark (extra ``starrules[spark]``).
+"""Running the scheme on Apache Spark through PySpark (extra ``starrules[spark]``).
 
-Takes a program and records, or a Spark DataFrame already holding the inputs; gives the
-same entity relation as :mod:`starrules.sql.duck`, from the same lowered query
-(:func:`starrules.sql.lower.entity_query`) written in Spark's SQL dialect by sqlglot. A
-county runs it in local mode on a laptop, a province on a cluster, with one scheme file.
+Takes a program and records, a Spark DataFrame or a file Spark reads; gives the entity
+relation (:func:`run`, :func:`entity_rows`), the population steps alone
+(:func:`population`: the levels after the quotas and the reports, as a DataFrame), or the
+whole :class:`~starrules.population.Rating` (:func:`rate`: the stages of
+:mod:`starrules.sql.engine` in Spark's dialect, the outcomes read back when read), from the
+same lowered queries as DuckDB, written in Spark's SQL dialect by sqlglot. A county runs it
+in local mode on a laptop, a province on a cluster, with one scheme file.
 
 The session is the caller's when given (a cluster's); :func:`session` makes a local one
 (``local[2]``, no web UI, bound to 127.0.0.1) with the settings the lowered query needs:
@@ -15,8 +18,10 @@ limit on a scheme of Anyang's size, and Spark would fall back after minutes of t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
@@ -24,10 +29,9 @@ from sqlglot import exp
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import _
-from starrules.population import QuotaReport
+from starrules.population import QuotaReport, Rating
 from starrules.sql.duck import cell_text, column_kind
 from starrules.sql.lower import ROW, col, entity_query
-from starrules.sql.reading import ident
 from starrules.sql.statements import table
 
 SETTINGS = {
@@ -121,6 +125,98 @@ def entity_rows(program: m.Program, records: Iterable[Mapping[str, object]], spa
     return run(spark, program, types=kinds)
 
 
+def kinds_of(frame: Any) -> dict[str, str]:
+    """The kinds of a Spark DataFrame's typed columns (``boolean``, ``integer``,
+    ``decimal``), as the DuckDB engine reads a Parquet file's; the others are read as text."""
+    from pyspark.sql import types as t
+
+    kinds = {}
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, t.BooleanType):
+            kinds[field.name] = "boolean"
+        elif isinstance(field.dataType, (t.LongType, t.IntegerType, t.ShortType, t.ByteType)):
+            kinds[field.name] = "integer"
+        elif isinstance(field.dataType, t.DecimalType):
+            kinds[field.name] = "decimal"
+    return kinds
+
+
+def _source(spark: Any, program: m.Program, frame: Any) -> dict[str, str]:
+    """The view ``input`` of a Spark DataFrame: ``#row`` numbered 0, 1, ... in the frame's
+    order, a column per input (NULL where the frame has none; a column that is not a
+    boolean, an integer or a decimal as its text); gives the kinds of the typed columns."""
+    from pyspark.sql import functions as f
+    from pyspark.sql.window import Window
+
+    kinds = {k: v for k, v in kinds_of(frame).items() if k in {i.name for i in program.inputs}}
+    place = f.row_number().over(Window.orderBy(f.monotonically_increasing_id())) - 1
+    cols = [place.alias(ROW)]
+    for inp in program.inputs:
+        if inp.name not in frame.columns:
+            cols.append(f.lit(None).cast("string").alias(inp.name))
+        else:
+            c = f.col(f"`{inp.name.replace('`', '``')}`")
+            cols.append((c if inp.name in kinds else c.cast("string")).alias(inp.name))
+    frame.select(*cols).createOrReplaceTempView("input")
+    return kinds
+
+
+READERS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "json", ".ndjson": "json"}
+
+
+def read(spark: Any, path: str | os.PathLike[str]) -> Any:
+    """A CSV (every cell text, a header line), Parquet or JSON Lines file as a Spark DataFrame."""
+    kind = READERS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise StarError(_("the Spark engine reads CSV, Parquet and JSON Lines files, not {name}").format(
+            name=Path(path).name))
+    if kind == "csv":
+        return spark.read.csv(str(path), header=True, inferSchema=False, multiLine=True, escape='"')
+    return getattr(spark.read, kind)(str(path))
+
+
+def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | None = None,
+         extra: str = "ignore") -> Rating:
+    """Rate ``data`` on Spark: records (mappings, as ``Scheme.rate`` takes them), a Spark
+    DataFrame with a column per input (rows in its order), or the path of a CSV, Parquet
+    or JSON Lines file that Spark reads (:func:`read`); a frame's or file's column that no
+    input reads raises UnknownInputsError unless ``extra="ignore"``. The entity relation and
+    every population step run as Spark SQL (:func:`population`'s steps); the same
+    :class:`~starrules.population.Rating` as the Python engines give, whose outcomes are
+    read from Spark ten thousand at a time when asked (the counts, levels, ties and
+    duplicate ids without any outcome). Each rating has a session of its own
+    (``newSession()`` of ``spark``, or of a local one: its temporary views are its own),
+    with the settings of :data:`SETTINGS` that a running session takes."""
+    from starrules.sql import engine
+
+    engine.refuse_unsupported(program)  # before any data is read
+    own = (spark or session()).newSession()
+    for key, value in SETTINGS.items():
+        if not key.startswith(("spark.ui.", "spark.driver.")):
+            own.conf.set(key, value)
+    if isinstance(data, (str, os.PathLike)):
+        data = read(own, data)
+    if _is_spark_frame(data):
+        if extra != "ignore" and any(c not in {i.name for i in program.inputs} for c in data.columns):
+            from starrules.errors import UnknownInputsError
+
+            raise UnknownInputsError.of(dict.fromkeys(data.columns), [i.name for i in program.inputs])
+        if data.sparkSession is not own:  # a frame of another session: through a view all sessions see
+            name = f"starrules_input_{id(own)}"
+            data.createOrReplaceGlobalTempView(name)
+            data = own.table(f"global_temp.{name}")
+        kinds = _source(own, program, data)
+    else:
+        kinds = load(own, program, data)
+    query = entity_query(program, "input", {k: v for k, v in kinds.items() if v != "text"})
+    query.set("order", None)
+    return engine._rate(own, program, query, period, lambda: None, dialect="spark")
+
+
+def _is_spark_frame(data: Any) -> bool:
+    return type(data).__module__.startswith("pyspark.sql") and hasattr(data, "sparkSession")
+
+
 def population(spark: Any, program: m.Program, view: str = "input", types: Mapping[str, str] | None = None
                ) -> tuple[Any, list[QuotaReport]]:
     """The population steps on Spark over the rows in ``view`` (``#row`` and a column per
@@ -128,14 +224,12 @@ def population(spark: Any, program: m.Program, view: str = "input", types: Mappi
     entity relation, then every quota and selection as Spark SQL window queries
     (:class:`starrules.sql.population.Steps` in Spark's dialect). Gives a DataFrame of the
     rated rows (``#row``, ``#at``: the level rank after the quotas, ``#lim``) and the quota
-    reports, as ``Scheme.rate`` makes them. The moves, ties and flags stay in the temporary
-    views ``#moves``, ``#ties`` and ``#picked``. (When a ranking may reach the reference's
-    last resort, the entity's own values, the rated rows' inputs are read into Python once
-    to place them.)"""
-    from pyspark.sql import types as t
-
+    reports, as ``Scheme.rate`` makes them, without making any outcome (:func:`rate` makes
+    them). The moves, ties and flags stay in the temporary views ``#moves``, ``#ties`` and
+    ``#picked``. (When a ranking may reach the reference's last resort, the entity's own
+    values, the rated rows' inputs are read into Python once to place them.)"""
     from starrules.sql import engine
-    from starrules.sql.population import AT, CANON, LIM, POP, Steps
+    from starrules.sql.population import AT, LIM, POP, Steps
 
     engine.refuse_unsupported(program)
     query = entity_query(program, view, types)
@@ -143,12 +237,7 @@ def population(spark: Any, program: m.Program, view: str = "input", types: Mappi
     steps = Steps(spark, program, dialect="spark")
     steps.make(engine.ENTITY, query)
     steps.make(POP, engine.pop_query(program))
-    if engine.needs_canon(program, lambda q: steps.run(q)[0]):
-        ranks = engine.canon_ranks(program, steps.run(engine.canon_query(program)))
-        name = "#cr"
-        spark.createDataFrame(ranks, t.StructType([t.StructField(ROW, t.LongType()), t.StructField("p", t.LongType())])
-                              ).createOrReplaceTempView(steps.sql(ident(name)))
-        steps.set_rows(CANON, col("p", "#x"), exp.select(col(ROW), col("p")).from_(table(name)))
+    engine._canon(steps, program)
     reports = steps.all() if program.quotas or program.selections else []
     out = spark.sql(steps.sql(exp.select(col(ROW), col(AT), col(LIM)).from_(table(POP))))
     return out, reports
