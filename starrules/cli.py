@@ -692,19 +692,22 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _in_place(args: argparse.Namespace) -> bool:
-    """Whether ``run`` leaves the data to DuckDB: ``--engine duckdb`` on a Parquet file,
-    with no ``--map``, ``--history``, ``--sheet`` or ``--header-row`` (the file is read where it lies, rated and, for a
-    Parquet output, written by DuckDB; a Parquet row's number is its place, as the Python
-    reader numbers it)."""
-    return (args.engine == "duckdb" and str(args.data).lower().endswith(".parquet") and not args.mapping
+    """Whether ``run`` leaves the data to its SQL engine: ``--engine duckdb`` or ``spark`` on
+    a Parquet file, with no ``--map``, ``--history``, ``--sheet`` or ``--header-row`` (the
+    file is read where it lies, rated and, for a Parquet output, written by the engine; a
+    Parquet row's number is its place, as the Python reader numbers it)."""
+    return (args.engine in ("duckdb", "spark") and str(args.data).lower().endswith(".parquet") and not args.mapping
             and not args.history and args.sheet is None and args.header_row is None)
 
 
 def _rate_in_place(args: argparse.Namespace, scheme: Scheme, err: TextIO) -> Rating:
-    """The file rated on DuckDB where it lies, with what ``read_data`` says about a file
-    read in Python: its columns' warnings (refused by ``--strict``), then the ids on more
-    than one row (refused unless ``--allow-duplicate-ids``), found in SQL."""
-    from starrules.sql.engine import file_columns
+    """The file rated on its SQL engine where it lies, with what ``read_data`` says about a
+    file read in Python: its columns' warnings (refused by ``--strict``), then the ids on
+    more than one row (refused unless ``--allow-duplicate-ids``), found in SQL."""
+    if args.engine == "spark":
+        from starrules.sql.spark import file_columns
+    else:
+        from starrules.sql.engine import file_columns
 
     warnings = column_warnings(scheme.inputs, file_columns(args.data))
     for line in warnings:
@@ -713,7 +716,7 @@ def _rate_in_place(args: argparse.Namespace, scheme: Scheme, err: TextIO) -> Rat
         print(_("error: {count} warning(s) about the data above (--strict); nothing was rated").format(
             count=len(warnings)), file=err)
         raise RefusedError(Exit.FAILED)
-    rating = scheme.rate(args.data, period=args.period, engine="duckdb", extra="ignore", duplicate_ids="allow")
+    rating = scheme.rate(args.data, period=args.period, engine=args.engine, extra="ignore", duplicate_ids="allow")
     _say_duplicates({i: [r + 1 for r in rows] for i, rows in rating.duplicate_ids().items()}, args, err)
     return rating
 

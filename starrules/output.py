@@ -691,24 +691,24 @@ def write_parquet(path: str | os.PathLike[str], results: Results, wrap: Wrap | N
 
 
 def _write_in_sql(path: str | os.PathLike[str], results: Results) -> bool:
-    """Write the results of a population rated on DuckDB by DuckDB itself, when its table
-    is still open and the rows are numbered by their places (records, or a file DuckDB
+    """Write the results of a population rated on DuckDB or Spark by that engine itself,
+    when its table is still open and the rows are numbered by their places (records, or a file DuckDB
     read in place): only the reasons of rows with bad inputs are made in Python. False
     (nothing written) otherwise."""
+    from starrules.sql import writing
     from starrules.sql.outcomes import TableOutcomes
-    from starrules.sql.writing import copy_parquet, put_reasons, results_query
 
     outcomes = results.rating.outcomes
-    if not isinstance(outcomes, TableOutcomes) or outcomes.connection is None or results.renamed \
+    if not isinstance(outcomes, TableOutcomes) or not outcomes.open or results.renamed \
             or not results.rows.numbered_by_place():
         return False
-    con, build = outcomes.connection, outcomes.builder
+    build = outcomes.builder
     reasons = [(o.row, str(results._reason(results.rows[o.row], o))) for o in results.rating.invalid() if o.problems]
-    put_reasons(con, reasons)
+    writing.put_reasons(build.steps, reasons)
     s = results.scheme
-    query = results_query(s.program, build.steps, build.flag_names, build.scales,
-                          (s.title, s.version, results.period, s.sha256))
-    copy_parquet(con, query, path)
+    query = writing.results_query(s.program, build.steps, build.flag_names, build.scales,
+                                  (s.title, s.version, results.period, s.sha256))
+    writing.write_parquet(build.steps, query, path)
     return True
 
 

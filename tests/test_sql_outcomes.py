@@ -172,4 +172,4 @@ def test_ties_and_invalid_rows_are_told_without_every_outcome(engine: str) -> No
     assert [o.row for o in rating.invalid()] == [36, 37, 38]
     assert all(o.problems for o in rating.invalid())
     if engine == "duckdb":  # told from SQL: no outcome made, the connection still open
-        assert rating.outcomes.connection is not None  # type: ignore[attr-defined]
+        assert rating.outcomes.open  # type: ignore[attr-defined]

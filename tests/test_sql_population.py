@@ -166,7 +166,7 @@ def assert_written_alike(scheme: starrules.Scheme, records: list[dict[str, Any]]
         write_parquet(a, Results(scheme, want, records, period=None))
         results = Results(scheme, got, records, period=None)
         write_parquet(b, results)
-        assert got.outcomes.connection is not None or not records  # type: ignore[attr-defined]  # written in SQL
+        assert got.outcomes.open or not records  # type: ignore[attr-defined]  # written in SQL
         assert written(b) == written(a)
 
 

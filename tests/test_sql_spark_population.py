@@ -14,6 +14,7 @@ query), so each scheme runs once; nothing is timed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -24,10 +25,12 @@ import pytest
 
 import starrules
 from starrules.errors import UnknownInputsError
+from starrules.output import Results, write_parquet
 from starrules.sql import spark as sp
 from starrules.sql.population import MOVES, PICKED
 from starrules.sql.reading import ident
 from tests.example_data import read_rows
+from tests.test_sql_population import anyang_parquet, run, written
 from tests.test_sql_spark import WIDE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +128,50 @@ def test_decimals_past_eighteen_digits_come_back_exact_from_spark(spark: Any) ->
     assert [o.result and o.result.scores["积"] for o in got.outcomes] == [Decimal("0.000001000001"),
                                                                   Decimal("9999989999999.000000000001")]
     assert got.outcomes == scheme.rate(rows).outcomes
+
+
+@pytest.mark.parametrize("name", ["anyang", "shuangshixing-zuzhi"])
+def test_results_written_by_spark_are_the_python_writers(spark: Any, tmp_path: Path, name: str) -> None:
+    # every cell made in Spark SQL (the query of starrules.sql.writing in Spark's dialect),
+    # only the bad inputs' reasons in Python: the Parquet file the Python writer makes of
+    # the default engine's rating, cell for cell (Anyang: three bad rows and a tie;
+    # Shuangshixing-zuzhi: selections that flag and cap)
+    scheme, rows = _data(name)
+    want, got = scheme.rate(rows), sp.rate(scheme.program, rows, spark)
+    a, b = tmp_path / "python.parquet", tmp_path / "spark.parquet"
+    write_parquet(a, Results(scheme, want, rows, period=None))
+    write_parquet(b, Results(scheme, got, rows, period=None))
+    assert got.outcomes.open  # type: ignore[attr-defined]  # written by Spark: no outcome was made
+    assert written(b) == written(a)
+    assert not list(tmp_path.glob(".*"))  # the directory Spark wrote is gone
+
+
+def test_run_on_spark_in_place_says_and_writes_what_the_default_engine_does(tmp_path: Path) -> None:
+    # the typed Anyang Parquet file of tests/test_sql_population.py (a column no input
+    # reads, a duplicate id, three bad rows, a tie): read by Spark where it lies, rated,
+    # and written by Spark; what is said and written is what the default engine says and
+    # writes reading the same file in Python
+    data = anyang_parquet(tmp_path)
+    args = ("schemes/anyang.star", str(data), "--allow-duplicate-ids")
+    outs = [tmp_path / f"{name}.parquet" for name in ("python", "spark")]
+    said = [run("run", *args, "-o", str(out), *engine)
+            for out, engine in zip(outs, ((), ("--engine", "spark")), strict=True)]
+    assert said[0].returncode == said[1].returncode == 0, said[1].stderr
+    assert ours(said[1].stderr) == said[0].stderr.splitlines()
+    assert "no input reads the column '备注'" in said[1].stderr
+    assert "rows in: 40, rated: 37, invalid: 3, ineligible: 0" in said[1].stderr
+    assert written(outs[1]) == written(outs[0])
+    bad = tmp_path / "broken.parquet"
+    bad.write_text("not parquet", encoding="utf-8")
+    got = run("run", "--engine", "spark", "schemes/anyang.star", str(bad))
+    assert got.returncode != 0 and "Traceback" not in got.stderr
+    assert f"cannot read {bad}" in got.stderr
+
+
+JVM = re.compile(r"\d\d/\d\d/\d\d \d\d:\d\d:\d\d |WARNING: Using incubator modules|Using Spark's default log4j|"
+                 r"Setting default log level|To adjust logging level|\S+: FutureWarning: PySpark|  require_minimum_pandas")
+
+
+def ours(stderr: str) -> list[str]:
+    """The lines of ``stderr`` that starrules wrote: not what Java and Spark say as they start."""
+    return [line for line in stderr.splitlines() if not JVM.match(line)]

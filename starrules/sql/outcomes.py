@@ -83,10 +83,10 @@ class TableOutcomes(Sequence[Outcome]):
                 ROW, self._ids)), join_type="LEFT").subquery("#lv")
 
     @property
-    def connection(self) -> Any | None:
-        """The DuckDB connection holding the rows, None once every outcome has been made
-        (it is then closed), and None on Spark."""
-        return None if self._spark or len(self._blocks) == self._last + 1 else self._con
+    def open(self) -> bool:
+        """Whether the rows are still in SQL (on DuckDB, the connection is closed once every
+        outcome has been made)."""
+        return len(self._blocks) != self._last + 1
 
     @property
     def builder(self) -> Builder:

@@ -65,7 +65,10 @@ def session(master: str = "local[2]") -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise SparkMissingError(_("the Spark engine needs the extra: pip install 'starrules[spark]' (and Java 17)")) from None
-    builder = SparkSession.builder.master(master).appName("starrules")
+    # no progress bars on the terminal (starrules run says what it did itself), and the
+    # address it binds to said, not guessed aloud
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(master).appName("starrules").config("spark.ui.showConsoleProgress", "false")
     for key, value in SETTINGS.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
@@ -173,6 +176,19 @@ def read(spark: Any, path: str | os.PathLike[str]) -> Any:
     if kind == "csv":
         return spark.read.csv(str(path), header=True, inferSchema=False, multiLine=True, escape='"')
     return getattr(spark.read, kind)(str(path))
+
+
+def file_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The columns of a data file as Spark reads it (:func:`read`); a file that cannot be
+    read raises DataError."""
+    from starrules.data import DataError
+
+    try:
+        return list(read(session(), path).columns)
+    except StarError:
+        raise
+    except Exception as exc:  # Spark's AnalysisException: no such file, or not of its format
+        raise DataError(_("cannot read {name}: {problem}").format(name=str(path), problem=str(exc).strip())) from None
 
 
 def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | None = None,

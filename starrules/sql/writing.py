@@ -1,13 +1,14 @@
-"""The results of a population rated on DuckDB, written by DuckDB: no Python object per row.
+"""The results of a population rated in SQL, written by its engine: no Python object per row.
 
-Takes the connection of a :class:`~starrules.sql.outcomes.TableOutcomes` (the entity
-relation ``#entity``, the final levels and flags ``#final``, the source ``input``, and what
-the population steps did in ``#moves`` and ``#picked``) with its :class:`Steps`; gives
-:func:`results_query`, one row per input row in row order under the columns of
+Takes the :class:`Steps` of a :class:`~starrules.sql.outcomes.TableOutcomes` (their
+connection holds the entity relation ``#entity``, the final levels and flags ``#final``,
+the source ``input``, and what the population steps did in ``#moves`` and ``#picked``);
+gives :func:`results_query`, one row per input row in row order under the columns of
 :class:`starrules.output.Results`, every cell the text the Parquet writer gives it
 (numbers without trailing zeros, ``✔`` marks, the levels as the scheme writes them), and
-:func:`write_parquet`, which ``COPY``\\ s that query to a file. A hundred million rows go
-from a Parquet file to a Parquet file this way, out of core.
+:func:`write_parquet`, which writes that query to a file: DuckDB by ``COPY``, Spark by its
+Parquet writer. A hundred million rows go from a Parquet file to a Parquet file this way
+on DuckDB, out of core.
 
 Only the reasons of rows with bad inputs are made in Python (their problems' words, with
 the cell as Python shows it); they go in as a small table ``#why``.
@@ -16,6 +17,7 @@ the cell as Python shows it); they go in as a small table ``#why``.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from starrules import model as m
 from starrules.sql import lower, statements
 from starrules.sql.lower import ROW, col
 from starrules.sql.population import AT, MOVES, PICKED, Steps
+from starrules.sql.reading import ident
 
 WHY = "#why"
 _TEXT = exp.DataType.build("VARCHAR")
@@ -188,25 +191,39 @@ def results_query(program: m.Program, steps: Steps, flag_names: list[str], scale
             .order_by(col(ROW, e)))
 
 
-def put_reasons(con: Any, reasons: list[tuple[int, str]]) -> None:
+def put_reasons(steps: Steps, reasons: list[tuple[int, str]]) -> None:
     """The table ``#why``: the reason written for each row with bad inputs (by ``#row``)."""
-    con.execute(statements.create_columns(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")]).sql(
-        dialect="duckdb"))
+    if steps.dialect == "spark":
+        from pyspark.sql import types as t
+
+        schema = t.StructType([t.StructField("r", t.LongType()), t.StructField("reason", t.StringType())])
+        steps.con.createDataFrame(reasons, schema).createOrReplaceTempView(steps.sql(ident(WHY)))
+        return
+    con = steps.con
+    con.execute(statements.create_columns(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")]).sql(dialect="duckdb"))
     if reasons:
         con.execute(statements.insert_columns(WHY, ["BIGINT", "VARCHAR"]).sql(dialect="duckdb"),
                     [[r for r, _t in reasons], [t for _r, t in reasons]])
 
 
-def copy_parquet(con: Any, query: exp.Select, path: str | os.PathLike[str]) -> None:
-    """``query``'s rows written by DuckDB as a Parquet file beside ``path``, then moved
-    over it (a half-written file never takes its place)."""
+def write_parquet(steps: Steps, query: exp.Select, path: str | os.PathLike[str]) -> None:
+    """``query``'s rows written as a Parquet file beside ``path``, then moved over it (a
+    half-written file never takes its place): by DuckDB's ``COPY``, or by Spark as one
+    part (its rows in ``query``'s order) moved out of the directory Spark writes."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    copy = exp.Copy(this=exp.Subquery(this=query), kind=False, files=[exp.Literal.string(str(tmp))],
-                    params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
     try:
-        con.execute(copy.sql(dialect="duckdb"))
-        os.replace(tmp, target)
+        if steps.dialect == "spark":
+            steps.con.sql(steps.sql(query)).coalesce(1).write.mode("overwrite").parquet(str(tmp))
+            (part,) = tmp.glob("part-*.parquet")
+            os.replace(part, target)
+        else:
+            copy = exp.Copy(this=exp.Subquery(this=query), kind=False, files=[exp.Literal.string(str(tmp))],
+                            params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
+            steps.con.execute(copy.sql(dialect="duckdb"))
+            os.replace(tmp, target)
     finally:
-        if tmp.exists():
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
             tmp.unlink()
