@@ -1,15 +1,18 @@
 """Benchmark at the national scale: the 篇十五 scheme (界首市非公有制企业“星级党员”评比,
 ``schemes/feigong-dangyuan.star``) on N generated members, from Parquet to Parquet, on DuckDB.
 
-    python benchmarks/national.py [--members 100000000] [--dir DIR] [--keep]
+    python benchmarks/national.py [--members 100000000] [--dir DIR] [--keep] [--engine duckdb|spark]
 
 1. writes N members as a Parquet file, generated in SQL by DuckDB (typed as a warehouse
    gives them: the five scores DECIMAL(3, 1), the counts INTEGER, the yes/no BOOLEAN,
    blank where the record holds nothing), about 25 members per branch;
 2. runs ``starrules run --engine duckdb schemes/feigong-dangyuan.star members.parquet
    -o results.parquet --allow-duplicate-ids --allow-unmet`` in a child process (the file is
-   read where it lies, rated and written by DuckDB; the memory DuckDB may use is its own
-   default, 80% of the machine's, and it spills to disk beyond that);
+   read where it lies, rated and written by DuckDB; from ``ON_DISK_FROM`` rows in a
+   database file, with half the machine's memory); ``--engine spark``: the same on Spark
+   in local mode (read, rated and written by Spark; the driver, which runs everything in
+   local mode, takes half the machine's memory unless ``SPARK_DRIVER_MEMORY`` says
+   otherwise) — the peak memory is then the JVM's as well;
 3. prints the seconds, the members/s, the child's peak resident memory (``ru_maxrss``),
    the sizes of the two files, and what the run said (counts, quotas) on stderr.
 
@@ -84,6 +87,7 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=100_000_000)
     ap.add_argument("--dir", type=Path, default=None, help="where the two files go (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the files")
+    ap.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     args = ap.parse_args()
     where = args.dir or Path(tempfile.mkdtemp(prefix="starrules-national-"))
     where.mkdir(parents=True, exist_ok=True)
@@ -93,14 +97,14 @@ def main() -> None:
         generate(data, args.members)
     made = time.perf_counter() - t
     print(f"{args.members:,} members generated in {made:.1f} s: {data} ({data.stat().st_size / 2**30:.2f} GiB)")
-    command = [sys.executable, "-m", "starrules", "run", "--engine", "duckdb", str(SCHEME), str(data), "-o", str(out),
+    command = [sys.executable, "-m", "starrules", "run", "--engine", args.engine, str(SCHEME), str(data), "-o", str(out),
                "--allow-duplicate-ids", "--allow-unmet"]
     t = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=where, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     elapsed = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux gives KiB
-    print(f"starrules run --engine duckdb: exit {done.returncode}, {elapsed:.1f} s, "
+    print(f"starrules run --engine {args.engine}: exit {done.returncode}, {elapsed:.1f} s, "
           f"{args.members / elapsed:,.0f} members/s, peak resident memory {peak / 2**30:.2f} GiB")
     if out.exists():
         print(f"results: {out} ({out.stat().st_size / 2**30:.2f} GiB)")

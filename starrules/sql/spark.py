@@ -69,6 +69,11 @@ def session(master: str = "local[2]") -> Any:
     # address it binds to said, not guessed aloud
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(master).appName("starrules").config("spark.ui.showConsoleProgress", "false")
+    if master.startswith("local") and "SPARK_DRIVER_MEMORY" not in os.environ:
+        # local mode runs in the driver, whose own default (1 GB) fails on a few million
+        # rows: half the machine's memory, as the DuckDB engine takes on disk
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        builder = builder.config("spark.driver.memory", f"{memory // 2**20}m")
     for key, value in SETTINGS.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
