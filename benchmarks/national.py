@@ -1,7 +1,7 @@
 """Benchmark at the national scale: the 篇十五 scheme (界首市非公有制企业“星级党员”评比,
 ``schemes/feigong-dangyuan.star``) on N generated members, from Parquet to Parquet, on DuckDB.
 
-    python benchmarks/national.py [--members 100000000] [--dir DIR] [--keep] [--engine duckdb|spark]
+    python benchmarks/national.py [--members 100000000] [--dir DIR] [--keep] [--engine duckdb|spark|python|auto]
 
 1. writes N members as a Parquet file, generated in SQL by DuckDB (typed as a warehouse
    gives them: the five scores DECIMAL(3, 1), the counts INTEGER, the yes/no BOOLEAN,
@@ -12,7 +12,9 @@
    database file, with half the machine's memory); ``--engine spark``: the same on Spark
    in local mode (read, rated and written by Spark; the driver, which runs everything in
    local mode, takes half the machine's memory unless ``SPARK_DRIVER_MEMORY`` says
-   otherwise) — the peak memory is then the JVM's as well;
+   otherwise) — the peak memory is then the JVM's as well; ``python`` and ``auto``: the
+   same command with that engine (to find where DuckDB overtakes Python:
+   ``starrules.sql.engine.AUTO_FROM``);
 3. prints the seconds, the members/s, the child's peak resident memory (``ru_maxrss``),
    the sizes of the two files, and what the run said (counts, quotas) on stderr.
 
@@ -87,7 +89,7 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=100_000_000)
     ap.add_argument("--dir", type=Path, default=None, help="where the two files go (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the files")
-    ap.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    ap.add_argument("--engine", choices=["duckdb", "spark", "python", "auto"], default="duckdb")
     args = ap.parse_args()
     where = args.dir or Path(tempfile.mkdtemp(prefix="starrules-national-"))
     where.mkdir(parents=True, exist_ok=True)

@@ -165,7 +165,10 @@ class Scheme:
         it in Spark SQL, the entities and the population steps (:func:`starrules.sql.spark.rate`,
         a local session): the same ``Rating``; there ``records`` may also be a Spark DataFrame
         or a file's path. ``"python"`` is the
-        default (``"auto"``).
+        default (``"auto"``). Given a data file's path (CSV, XLSX, JSON, JSON Lines, Parquet),
+        ``"auto"`` rates a Parquet file of ``starrules.sql.engine.AUTO_FROM`` rows or more on
+        DuckDB when it is installed and can compute the scheme, and reads any other file in
+        Python as ``starrules run`` does.
 
         A record with a key that no input has raises
         :class:`~starrules.errors.UnknownInputsError` (for a DataFrame or a file: a column
@@ -215,6 +218,16 @@ class Scheme:
             if frames.is_frame(records):
                 records = frames.records(records, self.inputs)
             return spark.rate(self.program, records, period=period, extra=extra)
+        if isinstance(records, (str, PathLike)):  # a data file's path
+            if engine == "auto" and not trace and history is None and _on_duckdb(self.program, records):
+                from starrules.sql import engine as sql_engine
+
+                return sql_engine.rate(self.program, records, period=period, extra=extra)
+            from starrules.data import read_table
+
+            records = read_table(records).records  # in Python, as starrules run reads it
+            if extra == "forbid":
+                records = self._known_keys(records)
         chosen, want_trace = _engine("auto" if engine == "python" else engine, trace)
         evaluator = self.compiled.evaluate if chosen == "compiled" else None
         batch = self.compiled.many if chosen == "compiled" else None
@@ -254,6 +267,16 @@ def _option(name: str, value: str, allowed: tuple[str, ...]) -> None:
 def duplicates(rating: Rating) -> dict[str, list[int]]:
     """The ids on more than one outcome of ``rating`` (:meth:`Rating.duplicate_ids`)."""
     return rating.duplicate_ids()
+
+
+def _on_duckdb(program: m.Program, path: str | PathLike[str]) -> bool:
+    """Whether ``engine="auto"`` rates the file at ``path`` on DuckDB
+    (:func:`starrules.sql.engine.chooses`; never without the extras it needs)."""
+    try:
+        from starrules.sql import engine as sql_engine
+    except ImportError:  # sqlglot, the SQL extra, is not installed
+        return False
+    return sql_engine.chooses(program, path)
 
 
 def _engine(engine: str, trace: bool | None) -> tuple[str, bool]:

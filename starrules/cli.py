@@ -275,9 +275,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-unmet", action="store_true",
                    help=_("exit 0 even when an enforced quota is not met (the summary still says NOT MET)"))
     r.add_argument("--summary", metavar="FILE", help=_("write the quota summary here instead of stderr"))
-    r.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
-                   help=_("python (default); duckdb: the whole population in SQL on DuckDB; spark: the whole "
-                          "population in Spark SQL (the same results; docs/engines.md)"))
+    r.add_argument("--engine", choices=["auto", "python", "duckdb", "spark"], default="auto",
+                   help=_("auto (default): duckdb from a Parquet file of 50,000 rows or more to a Parquet file, "
+                          "python otherwise; python; duckdb: the whole population in SQL on DuckDB; spark: the "
+                          "whole population in Spark SQL (the same results; docs/engines.md)"))
     _history_args(r)
     r.set_defaults(func=cmd_run)
 
@@ -638,8 +639,9 @@ def _run(args: argparse.Namespace) -> int:
     if fmt == "xlsx":  # written by starrules.xlsx: no openpyxl needed to write
         if not args.output:
             raise UsageError(_("an .xlsx workbook cannot go to standard output: give -o FILE.xlsx"))
-    if _in_place(args):
-        rating = _rate_in_place(args, scheme, err)
+    engine = _chosen_engine(args, scheme, fmt)
+    if engine in ("duckdb", "spark") and _in_place(args):
+        rating = _rate_in_place(args, scheme, engine, err)
         total, show = len(rating.outcomes), False  # no row passes through Python to count
         results = Results(scheme, rating, Placed(total), period=args.period, source=str(args.data))
     else:
@@ -648,10 +650,10 @@ def _run(args: argparse.Namespace) -> int:
         show = total > PROGRESS_FROM and not args.quiet and err.isatty()
         history = load_history(args.history) if args.history else None
         records = _progress(show, total, N_("rated"), err)(iter(table.records))
-        if args.engine == "python":
+        if engine == "python":
             rating = scheme.rate(records, period=args.period, history=history, extra="ignore", duplicate_ids="allow")
         else:
-            rating = scheme.rate(table.records, period=args.period, history=history, engine=args.engine,
+            rating = scheme.rate(table.records, period=args.period, history=history, engine=engine,
                                  extra="ignore", duplicate_ids="allow")
         results = Results(scheme, rating, table.rows, period=args.period, history=history, renamed=table.renamed,
                           source=table.source)
@@ -692,19 +694,34 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _in_place(args: argparse.Namespace) -> bool:
-    """Whether ``run`` leaves the data to its SQL engine: ``--engine duckdb`` or ``spark`` on
-    a Parquet file, with no ``--map``, ``--history``, ``--sheet`` or ``--header-row`` (the
-    file is read where it lies, rated and, for a Parquet output, written by the engine; a
-    Parquet row's number is its place, as the Python reader numbers it)."""
-    return (args.engine in ("duckdb", "spark") and str(args.data).lower().endswith(".parquet") and not args.mapping
-            and not args.history and args.sheet is None and args.header_row is None)
+    """Whether a SQL engine may read the data where it lies: a Parquet file, with no
+    ``--map``, ``--history``, ``--sheet`` or ``--header-row`` (the file is then read where
+    it lies, rated and, for a Parquet output, written by the engine; a Parquet row's number
+    is its place, as the Python reader numbers it)."""
+    return (str(args.data).lower().endswith(".parquet") and not args.mapping and not args.history
+            and args.sheet is None and args.header_row is None)
 
 
-def _rate_in_place(args: argparse.Namespace, scheme: Scheme, err: TextIO) -> Rating:
+def _chosen_engine(args: argparse.Namespace, scheme: Scheme, fmt: str) -> str:
+    """``--engine``, with ``auto`` made ``duckdb`` from a Parquet file that DuckDB reads in
+    place to a Parquet output (``starrules.sql.engine.chooses``: 50,000 rows or more, DuckDB
+    installed, a scheme SQL computes), ``python`` otherwise: the same results either way."""
+    if args.engine != "auto":
+        return str(args.engine)
+    if fmt != "parquet" or not _in_place(args):
+        return "python"
+    try:
+        from starrules.sql.engine import chooses
+    except ImportError:  # the SQL extra is not installed
+        return "python"
+    return "duckdb" if chooses(scheme.program, args.data) else "python"
+
+
+def _rate_in_place(args: argparse.Namespace, scheme: Scheme, engine: str, err: TextIO) -> Rating:
     """The file rated on its SQL engine where it lies, with what ``read_data`` says about a
     file read in Python: its columns' warnings (refused by ``--strict``), then the ids on
     more than one row (refused unless ``--allow-duplicate-ids``), found in SQL."""
-    if args.engine == "spark":
+    if engine == "spark":
         from starrules.sql.spark import file_columns
     else:
         from starrules.sql.engine import file_columns
@@ -716,7 +733,7 @@ def _rate_in_place(args: argparse.Namespace, scheme: Scheme, err: TextIO) -> Rat
         print(_("error: {count} warning(s) about the data above (--strict); nothing was rated").format(
             count=len(warnings)), file=err)
         raise RefusedError(Exit.FAILED)
-    rating = scheme.rate(args.data, period=args.period, engine=args.engine, extra="ignore", duplicate_ids="allow")
+    rating = scheme.rate(args.data, period=args.period, engine=engine, extra="ignore", duplicate_ids="allow")
     _say_duplicates({i: [r + 1 for r in rows] for i, rows in rating.duplicate_ids().items()}, args, err)
     return rating
 

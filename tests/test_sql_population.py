@@ -291,3 +291,76 @@ def test_a_large_file_is_rated_in_a_database_file_removed_after(tmp_path: Path, 
     monkeypatch.setattr(engine, "ON_DISK_FROM", 1_000_000)
     scheme.rate(src, engine="duckdb")
     assert len(made) == 1
+
+
+def _text_parquet(name: str, tmp_path: Path) -> Path:
+    """A bundled example as a Parquet file of texts."""
+    import duckdb
+
+    src, data = SCHEMES / "examples" / f"{name}.csv", tmp_path / f"{name}-texts.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{src}', all_varchar=true)) TO '{data}' (FORMAT parquet)")
+    return data
+
+
+def test_auto_rates_a_large_parquet_file_on_duckdb_and_any_other_file_in_python(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # engine="auto" given a path: a Parquet file of AUTO_FROM rows or more on DuckDB (the
+    # outcomes read from its table), a smaller one, a CSV file, or a scheme SQL refuses read
+    # in Python as `starrules run` reads them; the same outcomes either way. A column no
+    # input reads is refused on both paths.
+    from starrules.errors import UnknownInputsError
+    from starrules.sql import engine
+    from starrules.sql.outcomes import TableOutcomes
+
+    scheme, rows = example("anyang")
+    want = scheme.rate(rows).outcomes
+    data = _text_parquet("anyang", tmp_path)  # 39 rows
+    monkeypatch.setattr(engine, "AUTO_FROM", 39)
+    big = scheme.rate(data)
+    assert isinstance(big.outcomes, TableOutcomes) and big.outcomes == want
+    with pytest.raises(UnknownInputsError, match="备注"):
+        scheme.rate(anyang_parquet(tmp_path), duplicate_ids="allow")
+    monkeypatch.setattr(engine, "AUTO_FROM", 40)
+    small = scheme.rate(data)
+    assert isinstance(small.outcomes, tuple) and small.outcomes == want
+    with pytest.raises(UnknownInputsError, match="备注"):
+        scheme.rate(anyang_parquet(tmp_path), duplicate_ids="allow")
+    assert scheme.rate(SCHEMES / "examples" / "anyang.csv").outcomes == want
+    monkeypatch.setattr(engine, "AUTO_FROM", 1)
+    refused, records = example("wuxing-fuwu")  # reads earlier outcomes: SQL refuses it
+    got = refused.rate(_text_parquet("wuxing-fuwu", tmp_path), period=2024)
+    assert isinstance(got.outcomes, tuple) and got.outcomes == refused.rate(records, period=2024).outcomes
+
+
+def test_run_chooses_duckdb_from_a_large_parquet_file_to_a_parquet_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # starrules run's default engine (auto) leaves a Parquet file of AUTO_FROM rows or more
+    # going to a Parquet file to DuckDB, and writes what --engine python writes; to a CSV
+    # output, or below AUTO_FROM rows, it rates in Python
+    from starrules import cli
+    from starrules.sql import engine
+
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert f"{engine.AUTO_FROM:,} rows or more" in " ".join(capsys.readouterr().out.split())  # the help says the size
+    data = _text_parquet("anyang", tmp_path)
+    chosen: list[str] = []
+    real = cli._rate_in_place
+
+    def spy(args: Any, scheme: Any, name: str, err: Any) -> Any:
+        chosen.append(name)
+        return real(args, scheme, name, err)
+
+    monkeypatch.setattr(cli, "_rate_in_place", spy)
+    monkeypatch.setattr(engine, "AUTO_FROM", 39)
+    auto, python = tmp_path / "auto.parquet", tmp_path / "python.parquet"
+    assert cli.main(["run", "schemes/anyang.star", str(data), "-o", str(auto)]) == 0
+    assert chosen == ["duckdb"]
+    assert cli.main(["run", "--engine", "python", "schemes/anyang.star", str(data), "-o", str(python)]) == 0
+    assert chosen == ["duckdb"]
+    assert written(auto) == written(python)
+    assert cli.main(["run", "schemes/anyang.star", str(data), "-o", str(tmp_path / "auto.csv")]) == 0
+    monkeypatch.setattr(engine, "AUTO_FROM", 40)
+    assert cli.main(["run", "schemes/anyang.star", str(data), "-o", str(auto)]) == 0
+    assert chosen == ["duckdb"]  # neither of the last two went to DuckDB
+    capsys.readouterr()

@@ -190,6 +190,28 @@ def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
         raise
 
 
+AUTO_FROM = 50_000
+"""Rows from which ``engine="auto"`` (``Scheme.rate`` given a Parquet file's path, and
+``starrules run`` from a Parquet file to a Parquet file) rates on DuckDB rather than in
+Python, when DuckDB is installed and can compute the scheme: the same results, and no
+Python object per row (docs/engines.md has the measurement)."""
+
+
+def chooses(program: m.Program, data: object) -> bool:
+    """Whether ``engine="auto"`` rates ``data`` on DuckDB: a Parquet file of
+    :data:`AUTO_FROM` rows or more, DuckDB installed, a scheme SQL computes exactly."""
+    if not isinstance(data, (str, os.PathLike)) or Path(data).suffix.lower() != ".parquet":
+        return False
+    try:
+        import duckdb  # noqa: F401
+
+        refuse_unsupported(program)
+    except (ImportError, SqlUnsupported):
+        return False
+    rows = parquet_rows(Path(data))
+    return rows is not None and rows >= AUTO_FROM
+
+
 ON_DISK_FROM = 20_000_000
 """Rows from which a data file is rated in a database file on disk (in a new temporary
 directory, removed with the connection) rather than in memory: slower by about half, but
@@ -205,15 +227,24 @@ def _on_disk(data: object) -> bool:
         return False
     if path.suffix.lower() != ".parquet":
         return path.stat().st_size // 100 >= ON_DISK_FROM
+    rows = parquet_rows(path)
+    return rows is not None and rows >= ON_DISK_FROM
+
+
+def parquet_rows(path: Path) -> int | None:
+    """The rows of a Parquet file, from its metadata; None when it is not one (the
+    reading then says why)."""
+    if not path.is_file():
+        return None
     con = duck.connect()
     try:
         rows = con.execute(exp.select(exp.Sum(this=exp.column("num_rows"))).from_(exp.Anonymous(
             this="parquet_file_metadata", expressions=[exp.Literal.string(str(path))])).sql(dialect="duckdb")).fetchone()
-    except Exception:  # not a Parquet file after all: the reading says so
-        return False
+    except Exception:  # not a Parquet file after all
+        return None
     finally:
         con.close()
-    return rows is not None and rows[0] is not None and int(rows[0]) >= ON_DISK_FROM
+    return None if rows is None or rows[0] is None else int(rows[0])
 
 
 def pop_query(program: m.Program) -> exp.Select:
