@@ -184,7 +184,7 @@ class Scheme:
                 columns = [str(c) for c in frame.columns]
                 if not self._known.issuperset(columns):
                     raise self.unknown_keys(dict.fromkeys(columns))
-            elif not isinstance(records, (str, PathLike)) and not type(records).__module__.startswith("pyspark."):
+            elif not isinstance(records, (str, PathLike)) and not frames.is_spark(records):
                 records = self._known_keys(records)  # (a Spark DataFrame's columns: starrules.sql.spark.rate)
         rating = self._rate(records, period, history, trace, engine, extra)
         if duplicate_ids == "forbid" and self.program.id_field is not None:
@@ -219,7 +219,7 @@ class Scheme:
                 records = frames.records(records, self.inputs)
             return spark.rate(self.program, records, period=period, extra=extra)
         if isinstance(records, (str, PathLike)):  # a data file's path
-            if engine == "auto" and not trace and history is None and _on_duckdb(self.program, records):
+            if engine == "auto" and not trace and history is None and on_duckdb(self.program, records):
                 from starrules.sql import engine as sql_engine
 
                 return sql_engine.rate(self.program, records, period=period, extra=extra)
@@ -269,7 +269,7 @@ def duplicates(rating: Rating) -> dict[str, list[int]]:
     return rating.duplicate_ids()
 
 
-def _on_duckdb(program: m.Program, path: str | PathLike[str]) -> bool:
+def on_duckdb(program: m.Program, path: str | PathLike[str]) -> bool:
     """Whether ``engine="auto"`` rates the file at ``path`` on DuckDB
     (:func:`starrules.sql.engine.chooses`; never without the extras it needs)."""
     try:

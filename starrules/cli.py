@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from starrules import model as m
-from starrules.api import Scheme, load, read_scheme_text
+from starrules.api import Scheme, load, on_duckdb, read_scheme_text
 from starrules.checker import check as check_tree
 from starrules.data import DataError, Row, Table, load_mapping, read_table, write_atomic
 from starrules.diagnostics import did_you_mean, name_meant, render, render_all, text_width
@@ -708,13 +708,7 @@ def _chosen_engine(args: argparse.Namespace, scheme: Scheme, fmt: str) -> str:
     installed, a scheme SQL computes), ``python`` otherwise: the same results either way."""
     if args.engine != "auto":
         return str(args.engine)
-    if fmt != "parquet" or not _in_place(args):
-        return "python"
-    try:
-        from starrules.sql.engine import chooses
-    except ImportError:  # the SQL extra is not installed
-        return "python"
-    return "duckdb" if chooses(scheme.program, args.data) else "python"
+    return "duckdb" if fmt == "parquet" and _in_place(args) and on_duckdb(scheme.program, args.data) else "python"
 
 
 def _rate_in_place(args: argparse.Namespace, scheme: Scheme, engine: str, err: TextIO) -> Rating:

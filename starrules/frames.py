@@ -76,6 +76,12 @@ def is_frame(obj: object) -> bool:
     return kind_of(obj) is not None
 
 
+def is_spark(obj: object) -> bool:
+    """Whether ``obj`` is a Spark DataFrame (rated where it lies by the Spark engine, not
+    converted to records); nothing is imported."""
+    return type(obj).__module__.startswith("pyspark.sql") and hasattr(obj, "sparkSession")
+
+
 class Row(Mapping[str, object]):
     """One row of a frame as a read-only record: ``get(name)`` is ``columns[name][i]``
     (None for a column the frame lacks, or a missing cell). It is a Mapping over the

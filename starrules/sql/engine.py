@@ -33,7 +33,7 @@ from starrules import frames, interpreter
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import N_, _
-from starrules.population import Rating, collector_paused
+from starrules.population import QuotaReport, Rating, collector_paused
 from starrules.sql import duck, lower, outcomes, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
@@ -297,39 +297,36 @@ def _canon(steps: Steps, program: m.Program) -> None:
     """``#pop``'s canonical places (:func:`canon_ranks`), when a ranking may reach them."""
     if not needs_canon(program, lambda q: steps.run(q)[0]):
         return
-    ranks = canon_ranks(program, steps.run(canon_query(program)))
-    if steps.dialect == "spark":
-        from pyspark.sql import types as t
-
-        schema = t.StructType([t.StructField("r", t.LongType()), t.StructField("p", t.LongType())])
-        steps.con.createDataFrame(ranks, schema).createOrReplaceTempView(steps.sql(ident("#cr")))
-    else:
-        steps.execute(statements.create_columns("#cr", [("r", "BIGINT"), ("p", "BIGINT")]))
-        if ranks:
-            steps.con.execute(statements.insert_columns("#cr", ["BIGINT", "BIGINT"]).sql(dialect="duckdb"),
-                              [[r for r, _p in ranks], [p for _r, p in ranks]])
+    steps.load("#cr", [("r", "BIGINT"), ("p", "BIGINT")], canon_ranks(program, steps.run(canon_query(program))))
     steps.set_rows(CANON, col("p", "#x"), exp.select(exp.alias_(col("r"), ident(ROW)), col("p")).from_(
         statements.table("#cr")))
 
 
-def _rate(con: Any, program: m.Program, entity: str | exp.Select, period: int | None, release: Callable[[], None],
-          dialect: str = "duckdb") -> Rating:
-    """The population of the source table ``input`` on ``con`` (a DuckDB connection, or
-    a Spark session with ``dialect="spark"``): ``entity`` makes ``#entity`` (DuckDB: the
-    statement's text, :func:`entity_table_sql`; Spark: the entity query), then the
-    population steps, the final levels and flags, and the view the outcomes are read from."""
-    from starrules import runtime
-    runtime.check_period(program, period)
-    levels = program.levels
+def run_steps(con: Any, program: m.Program, entity: str | exp.Select, dialect: str = "duckdb"
+              ) -> tuple[Steps, list[QuotaReport]]:
+    """``#entity`` made by ``entity`` on ``con`` (a DuckDB connection: the statement's text,
+    :func:`entity_table_sql`; a Spark session with ``dialect="spark"``: the entity query),
+    then ``#pop``, its canonical places and every quota and selection: the steps and the
+    quota reports."""
     steps = Steps(con, program, dialect=dialect)
     if isinstance(entity, str):
         con.execute(entity)
     else:
         steps.make(ENTITY, entity)
-    names = lower.columns(program)
     steps.make(POP, pop_query(program))
     _canon(steps, program)
-    reports = steps.all() if program.quotas or program.selections else []
+    return steps, steps.all() if program.quotas or program.selections else []
+
+
+def _rate(con: Any, program: m.Program, entity: str | exp.Select, period: int | None, release: Callable[[], None],
+          dialect: str = "duckdb") -> Rating:
+    """The population of the source table ``input`` on ``con``: :func:`run_steps`, then the
+    final levels and flags, and the view the outcomes are read from."""
+    from starrules import runtime
+    runtime.check_period(program, period)
+    levels = program.levels
+    steps, reports = run_steps(con, program, entity, dialect)
+    names = lower.columns(program)
 
     # the main ranking and the flags at the final level (and at the level before)
     main = program.quotas[0].keys if program.quotas else (

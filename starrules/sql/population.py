@@ -164,6 +164,17 @@ class Steps:
         else:
             self.execute(statements.create_as(name, body))
 
+    def load(self, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[Any, ...]]) -> None:
+        """The table ``name`` (replaced) of ``rows`` from Python, its ``columns`` (name, SQL type)."""
+        if self.dialect == "spark":
+            schema = ", ".join(f"{self.sql(ident(c))} {exp.DataType.build(t).sql(dialect='spark')}" for c, t in columns)
+            self._view(name, self.con.createDataFrame(list(rows), schema))
+            return
+        self.execute(statements.create_columns(name, columns))
+        if rows:
+            self.con.execute(statements.insert_columns(name, [t for _c, t in columns]).sql(dialect="duckdb"),
+                             [list(column) for column in zip(*rows, strict=True)])
+
     def view(self, name: str, body: exp.Select) -> None:
         """The view ``name`` (replaced) of ``body``: its rows computed when read."""
         if self.dialect == "spark":

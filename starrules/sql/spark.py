@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from starrules import frames
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import _
@@ -217,7 +218,7 @@ def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | 
             own.conf.set(key, value)
     if isinstance(data, (str, os.PathLike)):
         data = read(own, data)
-    if _is_spark_frame(data):
+    if frames.is_spark(data):
         if extra != "ignore" and any(c not in {i.name for i in program.inputs} for c in data.columns):
             from starrules.errors import UnknownInputsError
 
@@ -234,10 +235,6 @@ def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | 
     return engine._rate(own, program, query, period, lambda: None, dialect="spark")
 
 
-def _is_spark_frame(data: Any) -> bool:
-    return type(data).__module__.startswith("pyspark.sql") and hasattr(data, "sparkSession")
-
-
 def population(spark: Any, program: m.Program, view: str = "input", types: Mapping[str, str] | None = None
                ) -> tuple[Any, list[QuotaReport]]:
     """The population steps on Spark over the rows in ``view`` (``#row`` and a column per
@@ -250,15 +247,11 @@ def population(spark: Any, program: m.Program, view: str = "input", types: Mappi
     ``#picked``. (When a ranking may reach the reference's last resort, the entity's own
     values, the rated rows' inputs are read into Python once to place them.)"""
     from starrules.sql import engine
-    from starrules.sql.population import AT, LIM, POP, Steps
+    from starrules.sql.population import AT, LIM, POP
 
     engine.refuse_unsupported(program)
     query = entity_query(program, view, types)
     query.set("order", None)
-    steps = Steps(spark, program, dialect="spark")
-    steps.make(engine.ENTITY, query)
-    steps.make(POP, engine.pop_query(program))
-    engine._canon(steps, program)
-    reports = steps.all() if program.quotas or program.selections else []
+    steps, reports = engine.run_steps(spark, program, query, dialect="spark")
     out = spark.sql(steps.sql(exp.select(col(ROW), col(AT), col(LIM)).from_(table(POP))))
     return out, reports

@@ -28,7 +28,6 @@ from starrules import model as m
 from starrules.sql import lower, statements
 from starrules.sql.lower import ROW, col
 from starrules.sql.population import AT, MOVES, PICKED, Steps
-from starrules.sql.reading import ident
 
 WHY = "#why"
 _TEXT = exp.DataType.build("VARCHAR")
@@ -193,17 +192,7 @@ def results_query(program: m.Program, steps: Steps, flag_names: list[str], scale
 
 def put_reasons(steps: Steps, reasons: list[tuple[int, str]]) -> None:
     """The table ``#why``: the reason written for each row with bad inputs (by ``#row``)."""
-    if steps.dialect == "spark":
-        from pyspark.sql import types as t
-
-        schema = t.StructType([t.StructField("r", t.LongType()), t.StructField("reason", t.StringType())])
-        steps.con.createDataFrame(reasons, schema).createOrReplaceTempView(steps.sql(ident(WHY)))
-        return
-    con = steps.con
-    con.execute(statements.create_columns(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")]).sql(dialect="duckdb"))
-    if reasons:
-        con.execute(statements.insert_columns(WHY, ["BIGINT", "VARCHAR"]).sql(dialect="duckdb"),
-                    [[r for r, _t in reasons], [t for _r, t in reasons]])
+    steps.load(WHY, [("r", "BIGINT"), ("reason", "VARCHAR")], reasons)
 
 
 def write_parquet(steps: Steps, query: exp.Select, path: str | os.PathLike[str]) -> None:
