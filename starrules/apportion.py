@@ -28,6 +28,17 @@ Methods (``method=``):
 ``"modified-sainte-lague"`` (modified Sainte-Laguë), ``"swedish-sainte-lague"``
     Sainte-Laguë with its first divisor raised from 1 to 1.4 (or 1.2) in the 1, 3, 5, …
     scale: d(0) = 0.7 (or 0.6), then n + ½. A small group needs more to win its first seat.
+    ``first_divisor=`` sets the first divisor of any of the three Sainte-Laguë methods
+    (above 0, at most 3, in the 1, 3, 5, … scale; an ``int``, ``Fraction``, ``Decimal`` or
+    decimal text, never a float): ``method="sainte-lague", first_divisor="1.4"`` is
+    ``"modified-sainte-lague"``.
+
+The names the literature also uses are accepted and read as the method they name
+(:data:`ALIASES`): ``"hamilton"``, ``"hare"`` and ``"vinton"`` are
+largest-remainder, ``"jefferson"`` and ``"hagenbach-bischoff"`` D'Hondt, ``"webster"``
+Sainte-Laguë, ``"equal-proportions"`` Huntington–Hill, ``"smallest-divisors"`` Adams and
+``"harmonic-mean"`` Dean. A name that is none of these is refused, with the nearest one
+suggested.
 
 All arithmetic is exact (``int`` and ``fractions.Fraction``); Huntington–Hill priorities
 are compared through their squares ``size² / (n(n+1))``, never through floats.
@@ -76,6 +87,10 @@ A group of size 0 gets exactly the minimum.
 {'A': 3, 'B': 3, 'C': 1, 'D': 1}
 >>> apportion({"A": 90, "B": 10, "C": 0}, 10, minimum=1)
 {'A': 8, 'B': 1, 'C': 1}
+>>> apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="webster")
+{'A': 3, 'B': 3, 'C': 1, 'D': 1}
+>>> apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="sainte-lague", first_divisor="1.4")
+{'A': 4, 'B': 3, 'C': 1, 'D': 0}
 
 Bad input raises :class:`ApportionmentError` (a ``ValueError``) saying what is wrong:
 
@@ -91,11 +106,13 @@ import difflib
 import heapq
 import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from fractions import Fraction
+from typing import NoReturn
 
 from starrules.errors import StarError
 
-__all__ = ["METHODS", "ApportionmentError", "apportion"]
+__all__ = ["ALIASES", "METHODS", "ApportionmentError", "apportion", "method_name"]
 
 METHODS: tuple[str, ...] = ("largest-remainder", "dhondt", "sainte-lague", "huntington-hill", "adams", "dean",
                              "danish", "imperiali", "modified-sainte-lague", "swedish-sainte-lague")
@@ -115,32 +132,55 @@ _DIVISORS: dict[str, Callable[[int], Fraction]] = {
     "modified-sainte-lague": lambda n: Fraction(7, 10) if n == 0 else n + _HALF,  # 1.4, 3, 5, ... halved
     "swedish-sainte-lague": lambda n: Fraction(6, 10) if n == 0 else n + _HALF,
 }
-_ZERO_FIRST = ("huntington-hill", "adams", "dean")  # d(0) = 0: a seat for every group of nonzero size first
+ZERO_FIRST: tuple[str, ...] = ("huntington-hill", "adams", "dean")  # d(0) = 0: a seat for every group of nonzero size first
 
-# Other names people use for the same methods; only used to suggest the right spelling.
-_ALIASES: dict[str, str] = {
+# Other names the apportionment literature gives the same methods: accepted wherever a
+# method is named (``apportion(method="jefferson")``, ``using webster`` in a scheme) and
+# read as the method they name.
+ALIASES: dict[str, str] = {
     "hamilton": "largest-remainder",
     "hare": "largest-remainder",
-    "hare-niemeyer": "largest-remainder",
     "vinton": "largest-remainder",
-    "largest-remainders": "largest-remainder",
     "jefferson": "dhondt",
-    "d'hondt": "dhondt",
-    "d-hondt": "dhondt",
     "hagenbach-bischoff": "dhondt",
     "webster": "sainte-lague",
-    "sainte-laguë": "sainte-lague",
-    "saint-lague": "sainte-lague",
-    "hill": "huntington-hill",
     "equal-proportions": "huntington-hill",
     "smallest-divisors": "adams",
     "harmonic-mean": "dean",
+}
+
+# Spellings that are close to a method's name but not one: only used to suggest it.
+_MISSPELT: dict[str, str] = {
+    "hare-niemeyer": "largest-remainder",  # not accepted: "hare" would be read as a word of its own
+    "largest-remainders": "largest-remainder",
+    "d'hondt": "dhondt",
+    "d-hondt": "dhondt",
+    "sainte-laguë": "sainte-lague",
+    "saint-lague": "sainte-lague",
+    "hill": "huntington-hill",
     "sainte-lague-modified": "modified-sainte-lague",
     "norwegian": "modified-sainte-lague",
     "swedish": "swedish-sainte-lague",
     "sainte-lague-1.4": "modified-sainte-lague",
     "sainte-lague-1.2": "swedish-sainte-lague",
 }
+
+# The Sainte-Laguë methods, whose first divisor (1 in the scale 1, 3, 5, ...) ``first_divisor`` may set.
+SAINTE_LAGUE: tuple[str, ...] = ("sainte-lague", "modified-sainte-lague", "swedish-sainte-lague")
+_FIRST: dict[str, Fraction] = {"sainte-lague": Fraction(1), "modified-sainte-lague": Fraction(7, 5),
+                               "swedish-sainte-lague": Fraction(6, 5)}
+
+
+def method_name(method: str) -> str:
+    """The method's own name for a name :func:`apportion` accepts (``"jefferson"`` ->
+    ``"dhondt"``); raises :class:`ApportionmentError` for any other, suggesting the
+    nearest method."""
+    if isinstance(method, str):
+        if method in METHODS:
+            return method
+        if method in ALIASES:
+            return ALIASES[method]
+    _unknown(method)
 
 
 class ApportionmentError(StarError, ValueError):
@@ -169,6 +209,7 @@ def apportion(
     method: str = "largest-remainder",
     minimum: int = 0,
     minimum_rule: str = "lower-bound",
+    first_divisor: int | Fraction | Decimal | str | None = None,
 ) -> dict[str, int]:
     """Split ``total`` seats among the groups of ``sizes`` in proportion to their sizes.
 
@@ -176,13 +217,18 @@ def apportion(
     sum to ``total``, each at least ``minimum``. See the module docstring for the
     methods, the tie rule (larger group, then name) and what ``minimum`` means.
 
-    Raises :class:`ApportionmentError` for an unknown method, a total, minimum or size
+    ``method`` may be any name of :data:`METHODS` or :data:`ALIASES`; ``first_divisor``
+    sets the first divisor of a Sainte-Laguë method (see the module docstring).
+
+    Raises :class:`ApportionmentError` for an unknown method, a ``first_divisor`` that is
+    not an exact number above 0 and at most 3 or is given to another method, a total, minimum or size
     that is not a whole number ≥ 0 (``bool`` is refused), a name that is not a ``str``,
     seats but no groups, ``minimum × groups > total``, seats beyond the minimums when
     every size is 0, and ``"huntington-hill"`` with ``minimum=0`` and fewer seats than
     groups of nonzero size.
     """
-    _check_method(method)
+    method = method_name(method)
+    first = first_divisor_of(method, first_divisor)
     if minimum_rule not in MINIMUM_RULES:
         raise ApportionmentError("bad-minimum-rule", f"minimum_rule must be one of {', '.join(MINIMUM_RULES)}, "
                                                      f"not {minimum_rule!r}")
@@ -218,7 +264,7 @@ def apportion(
         seats = (_raised(sizes, total, minimum) if minimum_rule == "raise" and minimum > 0
                  else _largest_remainder(sizes, total, minimum))
         return {name: seats[name] for name in sizes}
-    if method in _ZERO_FIRST:
+    if method in ZERO_FIRST:
         nonzero = sum(1 for size in sizes.values() if size > 0)
         if minimum == 0 and total < nonzero:
             raise ApportionmentError(
@@ -227,29 +273,66 @@ def apportion(
                 f"so it needs at least {nonzero} seats for the {nonzero} groups of nonzero size, "
                 f"but the total is {total}",
             )
-    priority = _huntington_hill if method == "huntington-hill" else _by_divisor(_DIVISORS[method])
-    seats = _divisor(sizes, total, minimum, method, priority)
+    if method == "huntington-hill":
+        seats = _divisor(sizes, total, minimum, method, _huntington_hill, None)
+    else:
+        divisor = _DIVISORS[method] if first is None or first == _FIRST[method] else _sainte_lague(first)
+        seats = _divisor(sizes, total, minimum, method, _by_divisor(divisor), divisor)
     return {name: seats[name] for name in sizes}
 
 
 # ---- checks ---------------------------------------------------------------------------
 
 
-def _check_method(method: object) -> None:
-    if isinstance(method, str) and method in METHODS:
-        return
+def nearest_method(word: str) -> str | None:
+    """The name :func:`apportion` accepts (a method's or an alias) that ``word`` is most
+    likely a slip for (``"D'Hondt"`` -> ``"dhondt"``, ``"jeferson"`` -> ``"jefferson"``),
+    or None when none is close."""
+    spelled = word.strip().lower().replace("_", "-").replace(" ", "-")
+    if spelled in METHODS or spelled in ALIASES:
+        return spelled
+    if spelled in _MISSPELT:
+        return _MISSPELT[spelled]
+    close = difflib.get_close_matches(spelled, [*METHODS, *ALIASES, *_MISSPELT], n=1, cutoff=0.6)
+    return _MISSPELT.get(close[0], close[0]) if close else None
+
+
+def _unknown(method: object) -> NoReturn:
     listing = ", ".join(repr(m) for m in METHODS)
-    hint = ""
-    if isinstance(method, str):
-        spelled = method.strip().lower().replace("_", "-").replace(" ", "-")
-        guess = _ALIASES.get(spelled) or (spelled if spelled in METHODS else None)
-        if guess is None:
-            close = difflib.get_close_matches(spelled, [*METHODS, *_ALIASES], n=1, cutoff=0.6)
-            if close:
-                guess = _ALIASES.get(close[0], close[0])
-        if guess is not None:
-            hint = f"; did you mean {guess!r}?"
-    raise ApportionmentError("unknown-method", f"unknown apportionment method {method!r}{hint} The methods are {listing}")
+    guess = nearest_method(method) if isinstance(method, str) else None
+    hint = f"; did you mean {guess!r}?" if guess is not None else ""
+    raise ApportionmentError("unknown-method", f"unknown apportionment method {method!r}{hint} The methods are "
+                                               f"{listing} (also named {', '.join(repr(a) for a in ALIASES)})")
+
+
+def first_divisor_of(method: str, first_divisor: object) -> Fraction | None:
+    """The first divisor (in the scale 1, 3, 5, ...) a Sainte-Laguë ``method`` uses:
+    ``first_divisor`` when given (an ``int``, ``Fraction``, ``Decimal`` or decimal text
+    above 0 and at most 3), else the method's own (1, 1.4 or 1.2); None for the other
+    methods, which take none."""
+    if first_divisor is None:
+        return _FIRST.get(method)
+    if method not in SAINTE_LAGUE:
+        raise ApportionmentError("bad-first-divisor", f"first_divisor is a setting of the Sainte-Laguë methods "
+                                                      f"({', '.join(SAINTE_LAGUE)}), not of {method!r}")
+    value: Fraction | None = None
+    if isinstance(first_divisor, int | Fraction | Decimal) and not isinstance(first_divisor, bool):
+        value = Fraction(first_divisor) if not isinstance(first_divisor, Decimal) or first_divisor.is_finite() \
+            else None
+    elif isinstance(first_divisor, str):
+        try:
+            parsed = Decimal(first_divisor.strip())
+        except ArithmeticError:
+            parsed = None
+        value = Fraction(parsed) if parsed is not None and parsed.is_finite() else None
+    if value is None:
+        raise ApportionmentError("bad-first-divisor", f"first_divisor must be an exact number (int, Fraction, "
+                                                      f"Decimal or its text), got {type(first_divisor).__name__} "
+                                                      f"{first_divisor!r}")
+    if not 0 < value <= 3:
+        raise ApportionmentError("bad-first-divisor", f"first_divisor must be above 0 and at most 3 (the second "
+                                                      f"divisor of 1, 3, 5, ...), got {first_divisor}")
+    return value
 
 
 def _check_count(what: str, value: object, kind: str) -> None:
@@ -326,6 +409,13 @@ def _by_divisor(divisor: Callable[[int], Fraction]) -> _Priority:
     return priority
 
 
+def _sainte_lague(first: Fraction) -> Callable[[int], Fraction]:
+    """Sainte-Laguë's divisors n + 1/2 (1, 3, 5, ... halved) with the first, d(0), set to
+    half of ``first``."""
+    head = first / 2
+    return lambda n: head if n == 0 else n + _HALF
+
+
 def _huntington_hill(size: int, held: int) -> tuple[int, Fraction]:
     # size / sqrt(held * (held + 1)) is ordered like its square; at 0 seats it is infinite.
     if held == 0:
@@ -342,7 +432,8 @@ _SHIFT: dict[str, Fraction] = {"dhondt": Fraction(1), "sainte-lague": _HALF, "hu
                                "modified-sainte-lague": _HALF, "swedish-sainte-lague": _HALF}
 
 
-def _count_below(method: str, size: int, num: int, den: int) -> int:
+def _count_below(method: str, size: int, num: int, den: int,
+                 divisor: Callable[[int], Fraction] | None) -> int:
     """How many of a group's seats (from 0) have a priority strictly above the divisor ``D``.
 
     ``num / den`` is ``1 / D``, so the group's "quota" is ``q = size * num / den``; its
@@ -352,12 +443,13 @@ def _count_below(method: str, size: int, num: int, den: int) -> int:
     if size == 0:
         return 0
     num = size * num  # q = num / den
-    if method == "dhondt":  # d(n) = n + 1 < q  <=>  n < q - 1
+    standard = divisor is _DIVISORS.get(method)
+    if method == "dhondt" and standard:  # d(n) = n + 1 < q  <=>  n < q - 1
         return max(0, -((den - num) // den))
-    if method == "sainte-lague":  # d(n) = n + 1/2 < q  <=>  n < q - 1/2
+    if method == "sainte-lague" and standard:  # d(n) = n + 1/2 < q  <=>  n < q - 1/2
         return max(0, -((den - 2 * num) // (2 * den)))
-    if method != "huntington-hill":  # n <= d(n) <= n + 2: the count is within a few of q
-        q, divisor = Fraction(num, den), _DIVISORS[method]
+    if divisor is not None:  # n <= d(n) <= n + 2: the count is within a few of q
+        q = Fraction(num, den)
         n = max(0, q.numerator // q.denominator - 3)  # every n below this has d(n) <= n + 2 < q
         while divisor(n) < q:
             n += 1
@@ -383,7 +475,8 @@ class _Worst:
         return self.key > other.key
 
 
-def _divisor(sizes: Mapping[str, int], total: int, minimum: int, method: str, priority: _Priority) -> dict[str, int]:
+def _divisor(sizes: Mapping[str, int], total: int, minimum: int, method: str, priority: _Priority,
+             divisor: Callable[[int], Fraction] | None) -> dict[str, int]:
     """The divisor method in time that grows with the number of groups, not of seats.
 
     Seat by seat, the greedy rule gives the ``total - minimum × groups`` best seats of the
@@ -400,7 +493,7 @@ def _divisor(sizes: Mapping[str, int], total: int, minimum: int, method: str, pr
     if free > 0 and population > 0:
         target = max(Fraction(1), free + len(sizes) * (_SHIFT[method] - Fraction(1, 2)))  # seats the divisor aims at
         num, den = target.numerator, target.denominator * population  # 1 / D = target / population
-        seats = {name: max(minimum, _count_below(method, size, num, den)) for name, size in sizes.items()}
+        seats = {name: max(minimum, _count_below(method, size, num, den, divisor)) for name, size in sizes.items()}
     else:
         seats = {name: minimum for name in sizes}
 

@@ -22,6 +22,7 @@ import attrs
 from starrules import model as m
 from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
+from starrules.apportion import ALIASES, SAINTE_LAGUE, ZERO_FIRST
 from starrules.diagnostics import Diagnostic, listing, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
 from starrules.feasibility import Bound, smallest_conflict
@@ -984,6 +985,9 @@ class _Checker:
                        _("write it in a quota that says 'at most' or 'exactly'"))
             ok = False
 
+        method, first_divisor = self._method(apportion_clause, amount, bound)
+        ok &= method is not None
+
         round_clause: n.QRound | None = get(n.QRound)
         default_rounding = {"at most": "floor", "at least": "ceiling"}.get(bound or "", "half-up")
         rounding = round_clause.mode if round_clause else default_rounding
@@ -1016,10 +1020,40 @@ class _Checker:
             keys=keys, tiebreak=tiebreak, ties=ties_clause.mode if ties_clause else "break", per=per,
             scope=scope, rank=rank, bound=bound, enforced=enforced,
             minimum=minimum_clause.count if minimum_clause else 0, minimum_per=minimum_per,
-            apportion_by=apportion_by,
-            method=(apportion_clause.method or "largest-remainder") if apportion_clause else "largest-remainder",
+            apportion_by=apportion_by, method=method or "largest-remainder", first_divisor=first_divisor,
             end=pick.end if pick else None, among=among, flag=flag, cap=cap, span=decl.span,
         )
+
+    def _method(self, clause: n.QApportion | None, amount: n.Amount, bound: str | None,
+                ) -> tuple[str | None, Decimal | None]:
+        """The apportionment method of ``apportion by G using M first divisor F`` (its own
+        name for an alias) and the first divisor, or (None, None) after an error: a first
+        divisor on a method that takes none (E502) or outside (0, 3] (E302); a method that
+        gives every group a place first (Huntington–Hill, Adams, Dean) with no places to
+        give (E503): it could never apportion them."""
+        if clause is None:
+            return "largest-remainder", None
+        method = ALIASES.get(clause.method, clause.method) if clause.method else "largest-remainder"
+        first = clause.first_divisor
+        where = clause.first_span or clause.span
+        if first is not None and method not in SAINTE_LAGUE:
+            self.error("E502", where, _("'first divisor' is a setting of the Sainte-Laguë methods, not of "
+                                        "{method}").format(method=clause.method or method),
+                       _("write: using sainte-lague first divisor {first}").format(first=fmt_number(first)))
+            return None, None
+        if first is not None and not 0 < first <= 3:
+            self.error("E302", where, _("a first divisor must be above 0 and at most 3, the second divisor of "
+                                        "1, 3, 5, …"),
+                       _("modified Sainte-Laguë uses 1.4; Sweden uses 1.2"))
+            return None, None
+        if method in ZERO_FIRST and amount.value == 0 and bound is not None:
+            self.error("E503", clause.span, _("{method} gives every group of {by} a place before any group a "
+                                              "second, so it cannot apportion 0 places: every run would report "
+                                              "this quota NOT MET").format(method=clause.method, by=clause.by.id),
+                       _("with no places, leave 'apportion by' out ('at most 0' already gives every group none), "
+                         "or give places"))
+            return None, None
+        return method, first
 
     def _text_tiebreak(self, decl: n.PopulationRule, keys: tuple[m.SortKey, ...]) -> None:
         """W503: a ranking whose last key is a name compared as text, with no ``ties``

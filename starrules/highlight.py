@@ -78,7 +78,8 @@ TYPES = "score count percent bool one set id group text".split()
 CONSTANTS = "yes true 是 no false 否".split()
 # The words that follow ``round``, ``ties``, ``using`` and a ranking key.
 OPTIONS = ("floor ceiling half-up break keep drop asc desc largest-remainder dhondt sainte-lague huntington-hill "
-           "adams dean danish imperiali modified-sainte-lague swedish-sainte-lague").split()
+           "adams dean danish imperiali modified-sainte-lague swedish-sainte-lague hamilton hare vinton "
+           "jefferson hagenbach-bischoff webster equal-proportions smallest-divisors harmonic-mean").split()
 CLAUSES = (
     # header and levels
     "version in force stars grades "
@@ -88,7 +89,7 @@ CLAUSES = (
     "at most least when by from records for "
     # quotas and selections
     "exactly about top bottom over all per round rank then ties report only enforce "
-    "minimum apportion using among "
+    "minimum apportion using first divisor among "
     # examples
     "given expect period "
     # expressions

@@ -203,7 +203,8 @@ class PopRule:
     minimum: int = 0
     minimum_per: str | None = None
     apportion_by: str | None = None
-    method: str = "largest-remainder"
+    method: str = "largest-remainder"  # the method's own name, never an alias
+    first_divisor: Decimal | None = None  # a Sainte-Laguë method's first divisor, when the scheme sets it
     end: str | None = None  # "top" | "bottom"
     among: Expr | None = None
     flag: str | None = None

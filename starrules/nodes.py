@@ -579,11 +579,15 @@ class QMinimum:
 
 @attrs.frozen
 class QApportion:
-    """``apportion by 乡镇 using sainte-lague``: the whole count split among groups."""
+    """``apportion by 乡镇 using sainte-lague``: the whole count split among groups;
+    ``first divisor 1.4`` after a Sainte-Laguë method sets its first divisor. ``method``
+    is the name as written (an alias too: ``jefferson``)."""
 
     by: Name
     method: str | None
     span: Span = _span()
+    first_divisor: Decimal | None = None
+    first_span: Span | None = attrs.field(eq=False, repr=False, default=None)
 
 
 @attrs.frozen

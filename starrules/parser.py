@@ -402,6 +402,15 @@ def _slip_hint(e: UnexpectedToken, tok: Token) -> str | None:
         return _("write a band as an interval with a comma, e.g. [90, 100] or [80, 90)")
     if tok.type in ("INT", "DECIMAL") and expected & {"LSQB", "LPAR"} and "ELSE" in expected:
         return _("write the band as an interval in brackets, e.g. [{number}, 100] or [{number}, ..)").format(number=tok)
+    if tok.type == "NAME" and "DHONDT" in expected:  # after 'using': an apportionment method
+        from starrules.apportion import ALIASES, METHODS, nearest_method
+
+        guess = nearest_method(str(tok))
+        methods = listing([f"'{name}'" for name in (*METHODS, *ALIASES)], "or")
+        if guess is not None:
+            return _("did you mean the method '{method}'? The methods are {methods}").format(method=guess,
+                                                                                            methods=methods)
+        return _("the apportionment methods are {methods}").format(methods=methods)
     if tok.type == "NAME":  # a misspelt keyword is likelier than a missing bracket
         close = _close_keyword(str(tok))
         if close:
@@ -712,8 +721,13 @@ class _ToAst(Transformer[Token, Any]):
     def q_minimum(self, meta: Any, count: Token, per: Token) -> n.QMinimum:
         return n.QMinimum(int(count), _name(per), _span(meta))
 
-    def q_apportion(self, meta: Any, by: Token, method: str | None = None) -> n.QApportion:
-        return n.QApportion(_name(by), method, _span(meta))
+    def q_apportion(self, meta: Any, by: Token, method: str | None = None,
+                    first: tuple[Decimal, n.Span] | None = None) -> n.QApportion:
+        return n.QApportion(_name(by), method, _span(meta), first[0] if first else None,
+                            first[1] if first else None)
+
+    def first_divisor(self, meta: Any, value: Token) -> tuple[Decimal, n.Span]:
+        return Decimal(str(value)), _span(meta)
 
     def method(self, meta: Any, tok: Token) -> str:
         return str(tok)

@@ -667,6 +667,32 @@ def _scope_text(q: m.PopRule, levels: m.Levels) -> str:
             "<=": _("{label} or below").format(label=label)}[q.scope]
 
 
+def apportioned(q: m.PopRule, sizes: dict[str, int], whole: int) -> dict[str, int]:
+    """The ``whole`` places of quota ``q`` split among its groups of ``sizes`` by its method
+    (none when nobody was rated: as a quota ``per`` group, it then bounds no group)."""
+    if not sizes:
+        return {}
+    return apportion(sizes, whole, method=q.method, first_divisor=q.first_divisor)
+
+
+def not_applied(q: m.PopRule, exc: ApportionmentError, groups: int, whole: int) -> str:
+    """The note of a quota whose places could not be apportioned, in the rating's language."""
+    if exc.kind == "too-few-seats":
+        problem = _("{method} gives every group a place before any group a second: the {groups} groups of {by} "
+                    "need {groups} places, but there are {whole}").format(method=q.method, groups=groups,
+                                                                            by=q.apportion_by, whole=whole)
+    else:  # pragma: no cover - the checker and share_count leave no other problem to a run
+        problem = str(exc)
+    return _("not applied: {problem}").format(problem=problem)
+
+
+def _apportion_how(q: m.PopRule, count: int, whole: int) -> str:
+    method = q.method if q.first_divisor is None else _("{method}, first divisor {first}").format(
+        method=q.method, first=fmt_number(q.first_divisor))
+    return _("{amount} of {count} = {whole}, apportioned by {by} ({method})").format(
+        amount=_amount_text(q), count=count, whole=whole, by=q.apportion_by, method=method)
+
+
 def _amount_text(q: m.PopRule) -> str:
     return f"{fmt_number(q.amount * 100)}%" if q.percent else fmt_number(q.amount)
 
@@ -720,14 +746,13 @@ def _quota(program: m.Program, q: m.PopRule, entities: list[_Entity], ctx: _Rank
     if q.apportion_by is not None:
         groups = _groups(entities, q.apportion_by)
         whole = share_count(q.amount, q.percent, len(entities), q.rounding)
-        how = _("{amount} of {count} = {whole}, apportioned by {by} ({method})").format(
-            amount=_amount_text(q), count=len(entities), whole=whole, by=q.apportion_by, method=q.method)
+        how = _apportion_how(q, len(entities), whole)
         try:
-            shares = apportion({str(g): len(es) for g, es in groups.items()}, whole, method=q.method)
+            shares = apportioned(q, {str(g): len(es) for g, es in groups.items()}, whole)
         except ApportionmentError as exc:  # e.g. Huntington-Hill with fewer places than groups
             before = _count(q, entities, levels.top)
             return [QuotaReport(q.name, "quota", q.span.line, None, how, len(entities), whole, before, before,
-                                q.enforced, False, _("not applied: {problem}").format(problem=exc))]
+                                q.enforced, False, not_applied(q, exc, len(groups), whole))]
         targets = {g: shares[str(g)] for g in groups}
     else:
         groups = _groups(entities, q.per)

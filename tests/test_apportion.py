@@ -11,13 +11,14 @@ Inputs of the property tests are built valid by construction (no filtering).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starrules.apportion import METHODS, ApportionmentError, apportion
+from starrules.apportion import ALIASES, METHODS, ApportionmentError, apportion, method_name
 from starrules.errors import StarError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -539,11 +540,12 @@ def test_error_class() -> None:
 @pytest.mark.parametrize(
     ("given_name", "suggestion"),
     [
-        ("hamilton", "largest-remainder"),
+        ("Hamilton", "hamilton"),
         ("dhont", "dhondt"),
         ("D'Hondt", "dhondt"),
-        ("webster", "sainte-lague"),
+        ("Webster", "webster"),
         ("Sainte-Laguë", "sainte-lague"),
+        ("jeferson", "jefferson"),
         ("huntington_hill", "huntington-hill"),
         ("largest remainder", "largest-remainder"),
     ],
@@ -699,3 +701,93 @@ def test_fast_divisor_on_many_seats_equals_the_per_seat_loop(method: str) -> Non
         if method in ZERO_FIRST and total < 4:
             continue  # fewer seats than nonzero groups is refused for Huntington–Hill, Adams, Dean
         assert apportion(sizes, total, method=method) == _per_seat_loop(method, sizes, total, 0)
+
+
+# ---- aliases and the first divisor of Sainte-Laguë ------------------------------------------
+
+
+@pytest.mark.parametrize(("alias", "method"), sorted(ALIASES.items()))
+def test_every_alias_is_read_as_its_method(alias: str, method: str) -> None:
+    assert method_name(alias) == method
+    for sizes, total in ((WIKI_VOTES, 8), (US_1790, 105), ({"甲": 6, "乙": 6, "丙": 2}, 11)):
+        assert apportion(sizes, total, method=alias) == apportion(sizes, total, method=method)
+
+
+def test_the_aliases_the_issue_names_are_accepted() -> None:
+    # The names of the U.S. apportionment debates: Jefferson's method of 1792 is D'Hondt's
+    # (the 105 seats of JEFFERSON_1792, worked above), Hamilton's and Hare's are largest
+    # remainder, Webster's Sainte-Laguë's, Hill's "equal proportions" Huntington–Hill's.
+    assert apportion(US_1790, 105, method="jefferson") == JEFFERSON_1792
+    assert apportion(US_1790, 105, method="hamilton") == dict(JEFFERSON_1792, Virginia=18, Delaware=2)
+    assert apportion(US_1790, 105, method="hare") == dict(JEFFERSON_1792, Virginia=18, Delaware=2)
+    assert apportion(WIKI_VOTES, 8, method="webster") == {"A": 3, "B": 3, "C": 1, "D": 1}
+    assert apportion(WIKI_VOTES, 8, method="equal-proportions") == apportion(WIKI_VOTES, 8, method="huntington-hill")
+
+
+# WIKI_VOTES, 8 seats, Sainte-Laguë with its first divisor set (the scale 1, 3, 5, 7, ...):
+#   1.4 -> A 71,429  B 57,143  A 33,333  B 26,667  C 21,429  A 20,000  B 16,000, then A 14,286
+#          and D 14,286 tie for the 8th: the larger group, A -> A4 B3 C1 D0 (modified-sainte-lague)
+#   1.2 -> A3 B3 C1 D1 (swedish-sainte-lague, worked above)
+#   2   -> firsts A 50,000  B 40,000  C 15,000  D 10,000, then /3 A 33,333 B 26,667, /5 A 20,000
+#          B 16,000, /7 A 14,286: the 8 largest are A 50,000 B 40,000 A 33,333 B 26,667 A 20,000
+#          B 16,000 C 15,000 A 14,286 (B 11,429 next) -> A4 B3 C1 D0
+#   3   -> firsts A 33,333  B 26,667  C 10,000  D 6,667, and /3 the same again: A 33,333 twice,
+#          B 26,667 twice, then A 20,000 B 16,000 A 14,286 B 11,429 (A 11,111, C 10,000 next)
+#          -> A4 B4 C0 D0: a first divisor as large as the second shuts the small parties out
+@pytest.mark.parametrize(("first", "expected"), [
+    ("1.4", {"A": 4, "B": 3, "C": 1, "D": 0}),
+    (Fraction(6, 5), {"A": 3, "B": 3, "C": 1, "D": 1}),
+    (2, {"A": 4, "B": 3, "C": 1, "D": 0}),
+    (Decimal(3), {"A": 4, "B": 4, "C": 0, "D": 0}),
+])
+def test_sainte_lague_with_a_first_divisor(first: object, expected: dict[str, int]) -> None:
+    assert apportion(WIKI_VOTES, 8, method="sainte-lague", first_divisor=first) == expected  # type: ignore[arg-type]
+    # the same first divisor given to the modified methods replaces theirs
+    assert apportion(WIKI_VOTES, 8, method="modified-sainte-lague", first_divisor=first) == expected  # type: ignore[arg-type]
+
+
+def test_the_named_variants_are_their_first_divisors() -> None:
+    for sizes, total in ((WIKI_VOTES, 8), (US_1790, 105), ({"甲": 6, "乙": 6, "丙": 2}, 11)):
+        assert apportion(sizes, total, method="modified-sainte-lague") == \
+            apportion(sizes, total, method="sainte-lague", first_divisor="1.4")
+        assert apportion(sizes, total, method="swedish-sainte-lague") == \
+            apportion(sizes, total, method="sainte-lague", first_divisor=Decimal("1.2"))
+        assert apportion(sizes, total, method="sainte-lague", first_divisor=1) == \
+            apportion(sizes, total, method="sainte-lague")
+
+
+@pytest.mark.parametrize(("method", "first", "message"), [
+    ("dhondt", "1.4", "first_divisor is a setting of the Sainte-Laguë methods"),
+    ("sainte-lague", 0, "must be above 0 and at most 3"),
+    ("sainte-lague", "3.5", "must be above 0 and at most 3"),
+    ("sainte-lague", -1, "must be above 0 and at most 3"),
+    ("sainte-lague", 1.4, "must be an exact number"),
+    ("sainte-lague", True, "must be an exact number"),
+    ("sainte-lague", "1,4", "must be an exact number"),
+    ("sainte-lague", Decimal("NaN"), "must be an exact number"),
+])
+def test_bad_first_divisors(method: str, first: object, message: str) -> None:
+    with pytest.raises(ApportionmentError, match=message) as info:
+        apportion(WIKI_VOTES, 8, method=method, first_divisor=first)  # type: ignore[arg-type]
+    assert info.value.kind == "bad-first-divisor"
+
+
+def _per_seat_sainte_lague(sizes: dict[str, int], total: int, minimum: int, first: Fraction) -> dict[str, int]:
+    """Seat by seat, written independently of the module: the next seat to the largest
+    size / d(n), d(0) = first / 2 and d(n) = n + 1/2; ties to the larger group, then the name."""
+    seats = dict.fromkeys(sizes, minimum)
+    for _ in range(total - minimum * len(sizes)):
+        def key(g: str) -> tuple[Fraction, int, str]:
+            d = first / 2 if seats[g] == 0 else seats[g] + Fraction(1, 2)
+            return -(sizes[g] / d), -sizes[g], g
+        seats[min(sizes, key=key)] += 1
+    return seats
+
+
+@SETTINGS
+@given(cases(method="sainte-lague"), st.fractions(min_value=Fraction(1, 100), max_value=3, max_denominator=100))
+def test_any_first_divisor_gives_the_seat_by_seat_result(case: tuple[str, dict[str, int], int, int],
+                                                         first: Fraction) -> None:
+    _method, sizes, total, minimum = case
+    assert apportion(sizes, total, method="sainte-lague", minimum=minimum, first_divisor=first) == \
+        _per_seat_sainte_lague(sizes, total, minimum, first)

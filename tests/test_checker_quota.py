@@ -9,6 +9,7 @@ from the quotas' bounds, written next to it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -325,3 +326,67 @@ def test_a_single_quota_that_cannot_hold_is_named_alone() -> None:
     message = str(info.value)
     assert "error[E503]: this quota cannot hold once anything is rated: '配额0' (line 5)" in message
     assert " and '" not in message
+
+
+# ---- apportionment: the method, its first divisor, and a quota it can never apportion ----------
+
+
+@pytest.mark.parametrize("method", ["huntington-hill", "equal-proportions", "adams", "dean", "harmonic-mean"])
+@pytest.mark.parametrize("amount", ["0", "0%"])
+def test_e503_a_method_giving_every_group_a_place_first_cannot_apportion_none(method: str, amount: str) -> None:
+    # Each of these methods gives every group a place before any group a second: with 0
+    # places (at most 0, or 0% of any number) a run that rates anyone cannot apportion them.
+    d = only(errors(f'quota "五星名额分配" {{ level 5 at most {amount}  apportion by 单位 using {method} }}'), "E503")
+    assert d.message == (f"{method} gives every group of 单位 a place before any group a second, so it cannot "
+                         "apportion 0 places: every run would report this quota NOT MET")
+    assert d.span.line == FIRST
+
+
+@pytest.mark.parametrize("method", ["largest-remainder", "hamilton", "dhondt", "sainte-lague", "imperiali"])
+def test_zero_places_are_fine_for_the_other_methods(method: str) -> None:
+    # Every group simply gets 0 places: the quota takes five stars from everyone.
+    scheme(f'quota "五星名额分配" {{ level 5 at most 0  apportion by 单位 using {method} }}')
+
+
+def test_huntington_hill_with_places_loads() -> None:
+    # Whether 3 places are enough depends on the number of 单位 a run meets: left to the run.
+    scheme('quota "五星名额分配" { level 5 at most 3  apportion by 单位 using huntington-hill }')
+
+
+def test_e502_a_first_divisor_on_a_method_that_takes_none() -> None:
+    d = only(errors('quota "五星分配" { level 5 at most 10%  apportion by 单位 using jefferson first divisor 1.4 }'),
+             "E502")
+    assert d.message == "'first divisor' is a setting of the Sainte-Laguë methods, not of jefferson"
+    assert d.hint == "write: using sainte-lague first divisor 1.4"
+
+
+@pytest.mark.parametrize("first", ["0", "0.0", "3.5", "10"])
+def test_e302_a_first_divisor_out_of_range(first: str) -> None:
+    d = only(errors(f'quota "五星分配" {{ level 5 at most 10%  apportion by 单位 using sainte-lague first divisor {first} }}'),
+             "E302")
+    assert d.message == "a first divisor must be above 0 and at most 3, the second divisor of 1, 3, 5, …"
+
+
+@pytest.mark.parametrize(("written", "method", "first"), [
+    ("using webster", "sainte-lague", None),
+    ("using hare", "largest-remainder", None),
+    ("using equal-proportions", "huntington-hill", None),
+    ("using sainte-lague first divisor 1.4", "sainte-lague", "1.4"),
+    ("using webster first divisor 3", "sainte-lague", "3"),
+    ("using modified-sainte-lague first divisor 1.5", "modified-sainte-lague", "1.5"),
+    ("using swedish-sainte-lague", "swedish-sainte-lague", None),
+])
+def test_the_model_holds_the_methods_own_name_and_the_first_divisor(written: str, method: str,
+                                                                       first: str | None) -> None:
+    (q,) = scheme(f'quota "五星分配" {{ level 5 at most 10%  apportion by 单位 {written} }}').program.population
+    assert (q.method, q.first_divisor) == (method, None if first is None else Decimal(first))
+
+
+def test_an_unknown_method_is_a_syntax_error_that_lists_the_methods() -> None:
+    with pytest.raises(StarSyntaxError) as info:
+        scheme('quota "五星分配" { level 5 at most 10%  apportion by 单位 using jeferson }')
+    (d,) = info.value.diagnostics
+    assert (d.code, d.span.line) == ("E001", FIRST)
+    assert d.hint is not None and d.hint.startswith("did you mean the method 'jefferson'? The methods are "
+                                                    "'largest-remainder', 'dhondt',")
+    assert "'swedish-sainte-lague', 'hamilton'" in d.hint and d.hint.endswith("or 'harmonic-mean'")

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import starrules
-from starrules import StarCheckError, StarSyntaxError
+from starrules import StarCheckError, StarSyntaxError, i18n
 
 PYTHON_ENGINES = ("reference", "compiled")  # the property tests below; DuckDB has its own (tests/test_sql_*.py)
 
@@ -356,6 +356,56 @@ def test_apportion_by_group_adams_gives_every_group_a_place_first(engine: str) -
     got = {r.group: (r.target, r.before, r.after) for r in rating.reports}
     assert got == {"甲": (1, 4, 1), "乙": (1, 2, 1), "丙": (1, 1, 1)}
     assert [o.id for o in rating.outcomes if o.level == 5] == ["a1", "b1", "c1"]
+
+
+def test_apportion_that_cannot_give_every_group_a_place_is_not_met(engine: str) -> None:
+    s = scheme('quota "五星20%分配" { level 5 at most 20%  apportion by 单位 using huntington-hill }')
+    rating = s.rate(APPORTIONED, engine=engine)
+    # 20% of 10 = 2 places for 3 groups (甲 7, 乙 2, 丙 1). Huntington–Hill gives every group a
+    # place before any a second: it needs 3 places, so it cannot apportion 2. The quota is
+    # applied to nobody and says so: the 7 at 5 (a1-a4, b1, b2, c1) keep it, NOT MET.
+    (r,) = rating.reports
+    assert (r.group, r.target, r.before, r.after, r.met) == (None, 2, 7, 7, False)
+    assert r.note == ("not applied: huntington-hill gives every group a place before any group a second: the 3 "
+                      "groups of 单位 need 3 places, but there are 2")
+    assert sorted(o.id for o in rating.outcomes if o.level == 5) == ["a1", "a2", "a3", "a4", "b1", "b2", "c1"]
+    assert "NOT MET" in rating.summary()
+    with i18n.using("zh"):
+        zh = s.rate(APPORTIONED, engine=engine).reports[0].note
+    assert zh == "未执行：huntington-hill 先给每个组一个名额，再给任何组第二个：单位 的 3 个组需要 3 个名额，但只有 2 个"
+
+
+def test_apportion_among_nobody_bounds_no_group(engine: str) -> None:
+    # Three places and nobody rated: there is no 单位 to give them to, so, as a quota per
+    # 单位 does, the quota bounds no group and reports nothing.
+    for rule in ('quota "五星3名分配" { level 5 at most 3  apportion by 单位 using huntington-hill }',
+                 'quota "五星3名" { level 5 at most 3  per 单位 }'):
+        rating = scheme(rule).rate([], engine=engine)
+        assert (rating.outcomes, rating.reports) == ((), ())
+
+
+def test_apportion_with_a_first_divisor(engine: str) -> None:
+    s = scheme('quota "五星50%分配" { level 5 at most 50%  apportion by 单位 using sainte-lague first divisor 3 }')
+    rating = s.rate(APPORTIONED, engine=engine)
+    # 50% of 10 = 5 places for 甲 7, 乙 2, 丙 1. First divisor 3 (halved: 1.5), then 1.5, 2.5,
+    # 3.5, 4.5: 甲 7/1.5 = 4.67 twice, 7/2.5 = 2.8, 7/3.5 = 2, 7/4.5 = 1.56; 乙 2/1.5 = 1.33;
+    # 丙 1/1.5 = 0.67. The five largest are all 甲's: 甲 5, 乙 0, 丙 0. (Plain Sainte-Laguë,
+    # divisors 0.5, 1.5, ...: 甲 14, 4.67, 2.8, 2; 乙 4; 丙 2 ties 甲's 2 and loses to the
+    # larger group: 甲 4, 乙 1, 丙 0.)
+    got = {r.group: (r.target, r.before, r.after) for r in rating.reports}
+    assert got == {"甲": (5, 4, 4), "乙": (0, 2, 0), "丙": (0, 1, 0)}
+    assert "(sainte-lague, first divisor 3)" in rating.reports[0].text
+    plain = scheme('quota "五星50%分配" { level 5 at most 50%  apportion by 单位 using webster }').rate(
+        APPORTIONED, engine=engine)
+    assert {r.group: r.target for r in plain.reports} == {"甲": 4, "乙": 1, "丙": 0}
+    assert "(sainte-lague)" in plain.reports[0].text  # an alias is reported by the method's own name
+
+
+def test_apportion_by_an_alias_is_the_method(engine: str) -> None:
+    by_alias = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 using jefferson }')
+    by_name = scheme('quota "五星30%分配" { level 5 at most 30%  apportion by 单位 using dhondt }')
+    assert by_alias.program.population == by_name.program.population
+    assert levels(by_alias.rate(APPORTIONED, engine=engine)) == levels(by_name.rate(APPORTIONED, engine=engine))
 
 
 # 甲 has three at 5 (99, 98, 97), 乙 one (91), 丙 none (80).

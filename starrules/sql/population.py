@@ -40,19 +40,22 @@ from sqlglot import exp
 
 from starrules import i18n
 from starrules import model as m
-from starrules.apportion import ApportionmentError, apportion
+from starrules.apportion import ApportionmentError
 from starrules.i18n import N_, _
 from starrules.population import (
     Move,
     QuotaReport,
     Tie,
     _amount_text,
+    _apportion_how,
     _bound_text,
     _ordinal,
     _places,
     _scope_text,
     _tie,
     _where,
+    apportioned,
+    not_applied,
     share_count,
 )
 from starrules.sql import statements
@@ -356,14 +359,13 @@ class Steps:
         how = ""
         if q.apportion_by is not None:
             whole = share_count(q.amount, q.percent, total, q.rounding)
-            how = _("{amount} of {count} = {whole}, apportioned by {by} ({method})").format(
-                amount=_amount_text(q), count=total, whole=whole, by=q.apportion_by, method=q.method)
+            how = _apportion_how(q, total, whole)
             try:
-                targets = apportion({g: sizes[g][0] for g in groups}, whole, method=q.method)
+                targets = apportioned(q, {g: sizes[g][0] for g in groups}, whole)
             except ApportionmentError as exc:
                 before = sum(k for _n, k in sizes.values())
                 return [QuotaReport(q.name, "quota", q.span.line, None, how, total, whole, before, before,
-                                    q.enforced, False, _("not applied: {problem}").format(problem=exc))]
+                                    q.enforced, False, not_applied(q, exc, len(groups), whole))]
         else:
             targets = {g: share_count(q.amount, q.percent, sizes[g][0], q.rounding) for g in groups}
         notes: dict[str, str | None] = dict.fromkeys(groups)
