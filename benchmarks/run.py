@@ -383,6 +383,12 @@ def main() -> None:
             [(level, Decimal(total) / 10) for level, total in map(base_fn, recs)]
         assert scheme.evaluate_many(recs) == [scheme.evaluate(r) for r in recs]
 
+    # the ceiling: the generated code without its class checks and giving the level alone
+    import ceiling  # benchmarks/ceiling.py (which imports this module for the records and baselines)
+
+    stripped = ceiling.variant(scheme, (ceiling.CHECKED, r"\1\2[\3]\4"), (ceiling.RESULT, "return rank"))
+    assert all(stripped(r) == text_baseline(r)[0] for r in records)
+
     def each(fn: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
         return lambda recs: [fn(r) for r in recs]
 
@@ -390,12 +396,20 @@ def main() -> None:
     ratios: dict[str, float] = {}
     for kind, recs, samp, base_fn in (("text", records, sample, text_baseline),
                                       ("typed", typed_records, typed_sample, typed_baseline)):
-        base, fast = rates([base_fn, compiled], recs, 9)
+        if kind == "text":
+            base, fast, bare = rates([base_fn, compiled, stripped], recs, 9)
+            ratios["ceiling"] = bare / base
+        else:
+            base, fast = rates([base_fn, compiled], recs, 9)
         ratios[kind] = fast / base
         rows.append((f"{kind}: hand-written Python, integer tenths, a call per record (baseline)", f"{base:,.0f}",
                      "1.00"))
         rows.append((f"{kind}: starrules compiled, a call per record (`Scheme.evaluate`)", f"{fast:,.0f}",
                      f"{fast / base:.3f}"))
+        if kind == "text":
+            rows.append(("text: its generated code with the class checks and the `Result` taken out (not a correct "
+                         "evaluator: the ceiling of this design, `benchmarks/ceiling.py`)", f"{bare:,.0f}",
+                         f"{bare / base:.3f}"))
         listed, one_by_one, many = list_rates([each(base_fn), each(compiled), scheme.evaluate_many], recs, 9)
         ratios[f"{kind} batch"] = many / listed
         rows.append((f"{kind}: hand-written Python over the list, answers kept (`[baseline(r) for r in records]`; "
@@ -582,7 +596,13 @@ The targets of the performance issues, measured in this run:
   baseline does not do: the class of every value checked before its lookup (so `True`,
   `1` and `1.0` never share one), every rule's outcome kept (reason, limit, vetoes,
   held, flags), a `Result` of 22 fields made, and one pass of the collector over the new
-  results (about a sixth of the loop's time).
+  results (about a sixth of the loop's time). **The ceiling of this design** is
+  measured too: the same generated code with the class checks and the `Result` taken out
+  (so `True` would be read as `1`, and nothing but the level kept; not a correct
+  evaluator, measured only) runs at {ratios["ceiling"]:.2f} of the baseline on text
+  records. Per-record evaluation that checks what it reads and says why cannot reach
+  1.0 in pure Python against a baseline that does neither; `python benchmarks/ceiling.py`
+  takes the two out one at a time, on text and typed records.
 * **Writers within 1.5 times the rating time for the same rows: {verdict(worst <= 1.5 * rate_time)}**
   (slowest: {worst_name}, {worst / rate_time:.2f} times the {rate_time:.2f} s of rating {args.write_rows:,} rows).
   Every writer streams the rows and evaluates nothing again, and makes once what rows
