@@ -122,15 +122,26 @@ MINIMUM_RULES: tuple[str, ...] = ("lower-bound", "raise")  # what minimum= means
 # through its square): the divisor d(n) a group holding n seats is measured by for the
 # next one, its priority being size / d(n); d(n) = 0 is an infinite priority.
 _HALF, _THIRD = Fraction(1, 2), Fraction(1, 3)
+
+
+def _sainte_lague(first: Fraction) -> Callable[[int], Fraction]:
+    """Sainte-Laguë's divisors n + 1/2 (1, 3, 5, ... halved) with the first, d(0), set to
+    half of ``first``."""
+    head = first / 2
+    return lambda n: head if n == 0 else n + _HALF
+
+
+# The Sainte-Laguë methods, whose first divisor (1 in the scale 1, 3, 5, ...) ``first_divisor`` may set.
+SAINTE_LAGUE: tuple[str, ...] = ("sainte-lague", "modified-sainte-lague", "swedish-sainte-lague")
+_FIRST: dict[str, Fraction] = {"sainte-lague": Fraction(1), "modified-sainte-lague": Fraction(7, 5),
+                               "swedish-sainte-lague": Fraction(6, 5)}
 _DIVISORS: dict[str, Callable[[int], Fraction]] = {
     "dhondt": lambda n: Fraction(n + 1),
-    "sainte-lague": lambda n: n + _HALF,
+    **{method: _sainte_lague(first) for method, first in _FIRST.items()},
     "adams": lambda n: Fraction(n),
     "dean": lambda n: Fraction(n * (n + 1)) / (n + _HALF),  # the harmonic mean of n and n + 1
     "danish": lambda n: n + _THIRD,
     "imperiali": lambda n: Fraction(n + 2),
-    "modified-sainte-lague": lambda n: Fraction(7, 10) if n == 0 else n + _HALF,  # 1.4, 3, 5, ... halved
-    "swedish-sainte-lague": lambda n: Fraction(6, 10) if n == 0 else n + _HALF,
 }
 ZERO_FIRST: tuple[str, ...] = ("huntington-hill", "adams", "dean")  # d(0) = 0: a seat for every group of nonzero size first
 
@@ -164,12 +175,6 @@ _MISSPELT: dict[str, str] = {
     "sainte-lague-1.4": "modified-sainte-lague",
     "sainte-lague-1.2": "swedish-sainte-lague",
 }
-
-# The Sainte-Laguë methods, whose first divisor (1 in the scale 1, 3, 5, ...) ``first_divisor`` may set.
-SAINTE_LAGUE: tuple[str, ...] = ("sainte-lague", "modified-sainte-lague", "swedish-sainte-lague")
-_FIRST: dict[str, Fraction] = {"sainte-lague": Fraction(1), "modified-sainte-lague": Fraction(7, 5),
-                               "swedish-sainte-lague": Fraction(6, 5)}
-
 
 def method_name(method: str) -> str:
     """The method's own name for a name :func:`apportion` accepts (``"jefferson"`` ->
@@ -315,16 +320,16 @@ def first_divisor_of(method: str, first_divisor: object) -> Fraction | None:
     if method not in SAINTE_LAGUE:
         raise ApportionmentError("bad-first-divisor", f"first_divisor is a setting of the Sainte-Laguë methods "
                                                       f"({', '.join(SAINTE_LAGUE)}), not of {method!r}")
-    value: Fraction | None = None
-    if isinstance(first_divisor, int | Fraction | Decimal) and not isinstance(first_divisor, bool):
-        value = Fraction(first_divisor) if not isinstance(first_divisor, Decimal) or first_divisor.is_finite() \
-            else None
-    elif isinstance(first_divisor, str):
+    number = first_divisor
+    if isinstance(number, str):
         try:
-            parsed = Decimal(first_divisor.strip())
+            number = Decimal(number.strip())
         except ArithmeticError:
-            parsed = None
-        value = Fraction(parsed) if parsed is not None and parsed.is_finite() else None
+            number = None
+    value: Fraction | None = None
+    if isinstance(number, int | Fraction | Decimal) and not isinstance(number, bool) \
+            and not (isinstance(number, Decimal) and not number.is_finite()):
+        value = Fraction(number)
     if value is None:
         raise ApportionmentError("bad-first-divisor", f"first_divisor must be an exact number (int, Fraction, "
                                                       f"Decimal or its text), got {type(first_divisor).__name__} "
@@ -407,13 +412,6 @@ def _by_divisor(divisor: Callable[[int], Fraction]) -> _Priority:
             return (0, Fraction(0)) if size > 0 else (1, Fraction(0))
         return 1, size / d
     return priority
-
-
-def _sainte_lague(first: Fraction) -> Callable[[int], Fraction]:
-    """Sainte-Laguë's divisors n + 1/2 (1, 3, 5, ... halved) with the first, d(0), set to
-    half of ``first``."""
-    head = first / 2
-    return lambda n: head if n == 0 else n + _HALF
 
 
 def _huntington_hill(size: int, held: int) -> tuple[int, Fraction]:

@@ -22,7 +22,7 @@ import attrs
 from starrules import model as m
 from starrules import nodes as n
 from starrules.analysis import Ranges, expressions, references, truth
-from starrules.apportion import ALIASES, SAINTE_LAGUE, ZERO_FIRST
+from starrules.apportion import SAINTE_LAGUE, ZERO_FIRST, method_name
 from starrules.diagnostics import Diagnostic, listing, sort_diagnostics, suggestion
 from starrules.errors import StarCheckError
 from starrules.feasibility import Bound, smallest_conflict
@@ -1033,7 +1033,7 @@ class _Checker:
         give (E503): it could never apportion them."""
         if clause is None:
             return "largest-remainder", None
-        method = ALIASES.get(clause.method, clause.method) if clause.method else "largest-remainder"
+        method = method_name(clause.method) if clause.method else "largest-remainder"  # the grammar's names only
         first = clause.first_divisor
         where = clause.first_span or clause.span
         if first is not None and method not in SAINTE_LAGUE:
