@@ -272,7 +272,7 @@ class Results:
 
     def _reason(self, row: Row, o: Outcome) -> str | None:
         if o.problems:
-            return "; ".join(p.what for p in self.problems_of(row, o))
+            return _("; ").join(p.what for p in self.problems_of(row, o))
         return o.reason
 
     def lines(self) -> Iterator[list[object]]:

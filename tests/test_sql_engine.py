@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import starrules
+from starrules.i18n import LANGUAGES, using
 from starrules.sql import spark as sp
 from starrules.sql.lower import SqlUnsupported
 from starrules.testing import populations
@@ -68,11 +69,12 @@ def test_generated_populations_on_duckdb_rate_as_python(text: str, data: st.Data
     scheme = starrules.loads(text, "generated.star")
     period = period_for(scheme, data.draw)
     records = data.draw(populations(scheme, size=st.integers(1, 16), edges=True), label="records")
-    try:
-        got = _rated(lambda: scheme.rate(records, engine="duckdb", period=period))
-    except SqlUnsupported:
-        return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
-    assert got == _rated(lambda: scheme.rate(records, period=period))
+    with using(data.draw(st.sampled_from(LANGUAGES), label="language")):  # reasons and notes in either language
+        try:
+            got = _rated(lambda: scheme.rate(records, engine="duckdb", period=period))
+        except SqlUnsupported:
+            return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
+        assert got == _rated(lambda: scheme.rate(records, period=period))
 
 
 def _rated(rate: Callable[[], starrules.Rating]) -> object:
@@ -116,11 +118,12 @@ def test_generated_populations_on_spark_rate_as_python(spark: Any, text: str, da
     scheme = starrules.loads(text, "generated.star")
     period = period_for(scheme, data.draw)
     records = data.draw(populations(scheme, size=st.integers(1, 8), edges=True), label="records")
-    try:
-        got = _rated(lambda: sp.rate(scheme.program, records, spark, period))
-    except SqlUnsupported:
-        return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
-    assert got == _rated(lambda: scheme.rate(records, period=period))
+    with using(data.draw(st.sampled_from(LANGUAGES), label="language")):
+        try:
+            got = _rated(lambda: sp.rate(scheme.program, records, spark, period))
+        except SqlUnsupported:
+            return  # what the SQL backend cannot compute exactly (tests/test_sql_entity.py says which)
+        assert got == _rated(lambda: scheme.rate(records, period=period))
 
 
 # ---- the command line ------------------------------------------------------------------
@@ -166,3 +169,51 @@ def test_numbers_of_unlike_places_keep_theirs_at_full_precision() -> None:
     assert got.result.scores == {"大": Decimal("10.5"), "小": Decimal("2.5"), "甲": Decimal("10.5"),
                                  "乙": Decimal("10.5"), "得分": Decimal("10.5")}
     assert got.level == 1
+
+
+# ---- the language of the reasons -----------------------------------------------------------
+
+LANGUAGE_SCHEME = """
+scheme "语言" version "1"
+levels stars 0..5
+input 名称: id
+input 分数: score 0..100 step 0.5
+input 次数: count
+total 得分 = 分数
+band 得分 { 5: [90, ..)  4: [80, 90)  3: [70, 80)  2: [60, 70)  1: [50, 60)  0: (.., 50) }
+quota "零星至多一个" { level 0 at most 1  rank by 得分 desc then 名称 asc  ties break }
+"""
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_reasons_and_notes_are_in_the_language_of_each_rating(engine: str, request: pytest.FixtureRequest) -> None:
+    # Worked by hand. 支部1 has two bad cells: 分数 'x' is not a number and 次数 '1.5' is
+    # not whole, so its reason is both problems joined as the Python InputError joins
+    # them: "；" in Chinese, "; " in English. 支部2, 支部3 and 支部4 score 10, 20 and 30:
+    # no stars. "level 0 at most 1" keeps the best of them (支部4) and would move the
+    # other two down, but there is no level below none: the report's note says so for
+    # each, in the order of the cut (支部3, then 支部2), joined the same way. The same
+    # scheme is rated in Chinese, English and Chinese again, so a query made for one
+    # language and kept must not give the other's texts.
+    scheme = starrules.loads(LANGUAGE_SCHEME, "语言.star")
+    rows = [{"名称": "支部1", "分数": "x", "次数": "1.5"}] + [
+        {"名称": f"支部{k}", "分数": score, "次数": "0"} for k, score in ((2, "10"), (3, "20"), (4, "30"), (5, "95"))]
+
+    def rate() -> starrules.Rating:
+        if engine == "spark":
+            return sp.rate(scheme.program, rows, request.getfixturevalue("spark"))
+        return scheme.rate(rows, engine=engine)
+
+    for lang, sep in (("zh", "；"), ("en", "; "), ("zh", "；")):
+        with using(lang):
+            got, expected = rate(), scheme.rate(rows)
+        assert got.outcomes == expected.outcomes
+        assert got.reports == expected.reports
+        reason, note = got.outcomes[0].reason, got.reports[0].note
+        if lang == "en":
+            assert reason == ("分数: 'x' is not valid; expected a score from 0 to 100 in steps of 0.5; "
+                              "次数: '1.5' is not valid; expected a whole number")
+            assert note == "支部3 cannot move beyond 0星; 支部2 cannot move beyond 0星"
+        else:
+            assert reason is not None and reason.count(sep) == 1 and reason.index("分数") < reason.index("次数")
+            assert note is not None and note.count(sep) == 1 and note.index("支部3") < note.index("支部2")

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from starrules import frames, interpreter
+from starrules import frames, i18n, interpreter
 from starrules import model as m
 from starrules.errors import StarError
 from starrules.i18n import N_, _
@@ -44,15 +44,16 @@ ENTITY = "#entity"
 FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".ndjson": "read_json"}
 
 
-_MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[weakref.ref[m.Program], str]] = {}
+_MADE: dict[tuple[int, tuple[tuple[str, str], ...], str], tuple[weakref.ref[m.Program], str]] = {}
 
 
 def entity_table_sql(program: m.Program, kinds: Mapping[str, str]) -> str:
     """``CREATE TABLE #entity AS`` the entity query of ``program`` over a source whose
     typed columns have ``kinds``, as DuckDB's SQL; made once per program and kinds (for a
     scheme of Anyang's size the query is 130 KB of SQL, half a second to build and write),
-    after :func:`refuse_unsupported`, which it calls first."""
-    key = (id(program), tuple(sorted(kinds.items())))
+    after :func:`refuse_unsupported`, which it calls first. Its reason texts are in the
+    language of the moment, so the language is part of what it is made for."""
+    key = (id(program), tuple(sorted(kinds.items())), i18n.language())
     hit = _MADE.get(key)
     if hit is not None and hit[0]() is program:
         return hit[1]

@@ -499,7 +499,7 @@ class Steps:
             notes[str(gname)].append(_("{entity} cannot move beyond {level}").format(entity=ident_ or row,
                                                                                     level=levels.label(at)))
         self.record_moves(step, "#c3", exp.and_(out, exp.paren(can)), _lit(to), "#best", "#n")
-        return {gname: "; ".join(ns) or None for gname, ns in notes.items()}
+        return {gname: _("; ").join(ns) or None for gname, ns in notes.items()}
 
     def ident(self, row: int) -> str | None:
         """The id of the entity on ``row`` (asked for only in a rare note)."""

@@ -566,8 +566,9 @@ def _fmt(x: exp.Expr) -> exp.Expr:
 
 def reason_expr(program: m.Program) -> exp.Expr:
     """The text of the InputError of a row with bad values: its inputs' problems
-    (``#why:``, in declared order) joined by "; "."""
-    return join_texts("; ", [col(WHY + inp.name) for inp in program.inputs])
+    (``#why:``, in declared order) joined as the InputError joins them (``"；"`` in
+    Chinese, ``"; "`` in English)."""
+    return join_texts(_("; "), [col(WHY + inp.name) for inp in program.inputs])
 
 
 def join_texts(sep: str, parts: list[exp.Expr]) -> exp.Expr:
