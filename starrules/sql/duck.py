@@ -23,6 +23,7 @@ from starrules.errors import StarError
 from starrules.i18n import _
 from starrules.sql import statements
 from starrules.sql.lower import col, entity_query
+from starrules.sql.reading import NUMBER_KINDS
 
 
 class MissingExtraError(StarError):
@@ -56,11 +57,14 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def column_kind(cells: Sequence[object]) -> tuple[str, str]:
-    """(kind, DuckDB type) of a column holding ``cells`` (see reading.COLUMN_KINDS)."""
+def column_kind(cells: Sequence[object], number: bool = False) -> tuple[str, str]:
+    """(kind, DuckDB type) of a column holding ``cells`` (see reading.COLUMN_KINDS);
+    ``number`` if a number input reads it (only then are floats a DOUBLE column)."""
     if all(c.__class__ is str for c in cells):  # nearly every column of text data: one pass
         return "text", "VARCHAR"
     given = [c for c in cells if c is not None]
+    if number and given and all(c.__class__ is float for c in given):
+        return "double", "DOUBLE"
     if given and all(isinstance(c, bool) for c in given):
         return "boolean", "BOOLEAN"
     if given and all(isinstance(c, int) and not isinstance(c, bool) and -2**63 <= c < 2**63 for c in given):
@@ -85,9 +89,10 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
     kinds: dict[str, str] = {}
     decls = [("#row", "BIGINT")]
     columns: list[list[object]] = [list(range(len(recs)))]
-    for x, cells in zip(names, _columns(recs, names), strict=True):
+    for inp, cells in zip(program.inputs, _columns(recs, names), strict=True):
         # column by column, each a list: a decimal as its plain text, cast exactly in SQL
-        kinds[x], sql_type = column_kind(cells)
+        x = inp.name
+        kinds[x], sql_type = column_kind(cells, inp.type.kind in NUMBER_KINDS)
         decls.append((x, sql_type))
         if kinds[x] == "text":
             cells = [v if v.__class__ is str else cell_text(v) for v in cells]

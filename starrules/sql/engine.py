@@ -37,7 +37,7 @@ from starrules.population import QuotaReport, Rating, collector_paused
 from starrules.sql import duck, lower, outcomes, statements
 from starrules.sql.lower import ROW, SqlUnsupported, col
 from starrules.sql.population import AT, CANON, LIM, POP, TEXT_KINDS, Steps, canonical_ranks, check_supported
-from starrules.sql.reading import ident
+from starrules.sql.reading import NUMBER_KINDS, ident
 from starrules.values import canonical_text
 
 ENTITY = "#entity"
@@ -144,9 +144,13 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
             kinds[inp.name] = "integer"
         elif t.startswith("DECIMAL"):
             kinds[inp.name] = "decimal"
+        elif t in ("DOUBLE", "FLOAT") and inp.type.kind in NUMBER_KINDS:
+            kinds[inp.name] = "double"  # (a FLOAT widened exactly, as Python holds it)
+            cols.append(exp.alias_(exp.Cast(this=col(inp.name), to=exp.DataType.build("DOUBLE")), ident(inp.name)))
+            continue
         if inp.name in kinds:
             cols.append(col(inp.name))
-        else:  # anything else (a DOUBLE too) as its text
+        else:  # anything else (a DOUBLE read by a text, choice or yes/no input too) as its text
             cols.append(exp.alias_(exp.Cast(this=col(inp.name), to=exp.DataType.build("VARCHAR")), ident(inp.name)))
     con.execute(statements.create_as("input", exp.select(*cols).from_(raw.subquery("#raw"))).sql(dialect="duckdb"))
     return kinds

@@ -283,12 +283,15 @@ def _number_checks(name: str) -> list[tuple[str, exp.Expr]]:
     return [("#ok:", readable), ("#fine:", too_fine), (DEC, _case((readable.copy(), value)))]
 
 
-COLUMN_KINDS = ("text", "integer", "decimal", "boolean")
+COLUMN_KINDS = ("text", "integer", "decimal", "boolean", "double")
+NUMBER_KINDS = ("number", "count", "percent")  # the inputs a DOUBLE column is read by as a number (else as text)
 Kinds = Mapping[str, str]
 
 
 def _py_str(raw: exp.Expr, kind: str) -> exp.Expr:
-    """``str(value)`` of a cell as Python holds it (text, int, Decimal or bool)."""
+    """``str(value)`` of a cell as Python holds it (text, int, Decimal, bool or float: a
+    DOUBLE's text in DuckDB is Python's ``repr``, the shortest that reads back as it,
+    ``1e-05``, ``10000000.0``, ``nan``)."""
     if kind == "text":
         return raw
     if kind == "boolean":
@@ -359,7 +362,75 @@ def _cell(inp: m.Input, kind: str) -> exp.Expr:
     raw = col(inp.name)
     if kind == "text":
         return exp.Nullif(this=_strip(raw), expression=s(""))
+    if kind == "double":
+        return _plain(exp.Cast(this=raw, to=exp.DataType.build("VARCHAR")))
     return exp.Cast(this=raw, to=exp.DataType.build("VARCHAR"))
+
+
+def float_repr(x: exp.Expr) -> exp.Expr:
+    """Python's ``repr`` of a DOUBLE, for an engine whose own text of a double is not it
+    (Spark writes Java's ``Double.toString``: ``1.0E7`` for ``10000000.0``, and on Java
+    17 sometimes more digits than the shortest). The digits are the fewest that read back
+    as the same double (``FORMAT_STRING('%.{p}e')`` for p = 0 .. 16, the first that does:
+    the digits Python's repr writes wherever they are fewer than 16), laid out as repr lays
+    them out: plain from 1e-4 up to 1e16, ``1e-05`` and ``1.5e+16`` outside; ``nan``,
+    ``inf``, ``-inf``."""
+    tries = [exp.Format(this=s(f"%.{p}e"), expressions=[x.copy()]) for p in range(17)]
+    sci = _case(*[(exp.EQ(this=exp.Cast(this=f, to=exp.DataType.build("DOUBLE")), expression=x.copy()), f.copy())
+                  for f in tries])
+    form = r"^(-?)([0-9])\.?([0-9]*)e([+-][0-9]+)$"
+
+    def part(k: int) -> exp.Expr:
+        return exp.RegexpExtract(this=sci.copy(), expression=s(form), group=exp.Literal.number(k))
+
+    digits, sign, one = _cat(part(2), part(3)), part(1), exp.Literal.number(1)
+    power = exp.Cast(this=part(4), to=exp.DataType.build("INT"))
+    n = _len(digits.copy())
+    zeros = exp.Add(this=exp.Sub(this=power.copy(), expression=n.copy()), expression=one.copy())  # after the digits
+    whole = _cat(digits.copy(), exp.Repeat(this=s("0"), times=zeros), s(".0"))
+    split = _cat(exp.Left(this=digits.copy(), expression=exp.Add(this=power.copy(), expression=one.copy())), s("."),
+                 exp.Substring(this=digits.copy(), start=exp.Add(this=power.copy(), expression=exp.Literal.number(2))))
+    small = _cat(s("0."), exp.Repeat(this=s("0"), times=exp.Sub(this=exp.Neg(this=power.copy()), expression=one.copy())),
+                 digits.copy())
+    mantissa = _cat(part(2), _case((exp.GT(this=_len(part(3)), expression=exp.Literal.number(0)),
+                                    _cat(s("."), part(3))), default=s("")))
+    magnitude = exp.Abs(this=power.copy())
+    exponent = _cat(s("e"), _case((exp.LT(this=power.copy(), expression=exp.Literal.number(0)), s("-")), default=s("+")),
+                    _case((exp.LT(this=magnitude.copy(), expression=exp.Literal.number(10)), s("0")), default=s("")),
+                    exp.Cast(this=magnitude, to=exp.DataType.build("VARCHAR")))
+    laid = _case(
+        (exp.or_(exp.LT(this=power.copy(), expression=exp.Literal.number(-4)),
+                 exp.GTE(this=power.copy(), expression=exp.Literal.number(16))), _cat(mantissa, exponent)),
+        (exp.LT(this=power.copy(), expression=exp.Literal.number(0)), small),
+        (exp.GTE(this=power.copy(), expression=exp.Sub(this=n, expression=one.copy())), whole),
+        default=split)
+    nan = exp.IsNan(this=x.copy())  # (Spark holds NaN = NaN true)
+    big = exp.Cast(this=s("Infinity"), to=exp.DataType.build("DOUBLE"))
+    return _case((exp.Is(this=x.copy(), expression=exp.Null()), exp.Null()),
+                 (nan, s("nan")), (exp.EQ(this=x.copy(), expression=big.copy()), s("inf")),
+                 (exp.EQ(this=x.copy(), expression=exp.Neg(this=big)), s("-inf")),
+                 default=_cat(sign, laid))
+
+
+def _plain(t: exp.Expr) -> exp.Expr:
+    """A float's ``repr`` written without an exponent, the decimal ``Decimal(repr(f))``
+    is (as the Python engines read a float): ``1.234e-05`` -> ``0.00001234``, ``1e+16``
+    -> ``10000000000000000``. ``repr`` writes an exponent only below 1e-4 and from 1e16
+    up, with at most 17 digits, so the point moves left of them all or right past them
+    all. Any other text (``8.5``, ``nan``, ``inf``) is left as it is."""
+    form = r"^(-?)([0-9])\.?([0-9]*)e([+-][0-9]+)$"
+
+    def part(k: int) -> exp.Expr:
+        return exp.RegexpExtract(this=t.copy(), expression=s(form), group=exp.Literal.number(k))
+
+    digits = _cat(part(2), part(3))
+    power = exp.Cast(this=part(4), to=exp.DataType.build("INT"))
+    left = _cat(s("0."), exp.Repeat(this=s("0"), times=exp.Sub(this=exp.Neg(this=power.copy()),
+                                                                   expression=exp.Literal.number(1))), digits.copy())
+    right = _cat(digits.copy(), exp.Repeat(this=s("0"), times=exp.Sub(this=power.copy(), expression=exp.Sub(
+        this=_len(digits.copy()), expression=exp.Literal.number(1)))))
+    shifted = _cat(part(1), _case((exp.LT(this=power, expression=exp.Literal.number(0)), left), default=right))
+    return _case((exp.RegexpLike(this=t.copy(), expression=s(form)), shifted), default=t.copy())
 
 
 def _chain(inputs: list[m.Input], kinds: Kinds, ctes: list[tuple[str, exp.Select]],

@@ -19,7 +19,7 @@ limit on a scheme of Anyang's size, and Spark would fall back after minutes of t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from starrules.i18n import _
 from starrules.population import QuotaReport, Rating
 from starrules.sql.duck import cell_text, column_kind
 from starrules.sql.lower import ROW, col, entity_query
+from starrules.sql.reading import NUMBER_KINDS, float_repr
 from starrules.sql.statements import table
 
 SETTINGS = {
@@ -104,10 +105,17 @@ def load(spark: Any, program: m.Program, records: Iterable[Mapping[str, object]]
     recs = list(records)
     kinds: dict[str, str] = {}
     fields = [t.StructField("#row", t.LongType(), nullable=False)]
-    for x in names:
-        kinds[x], sql_type = column_kind([r.get(x) for r in recs])
-        fields.append(t.StructField(x, _spark_type(sql_type)))
-    rows = [[k] + [r.get(x) if kinds[x] != "text" else cell_text(r.get(x)) for x in names] for k, r in enumerate(recs)]
+    for inp in program.inputs:
+        x = inp.name
+        kinds[x], sql_type = column_kind([r.get(x) for r in recs], inp.type.kind in NUMBER_KINDS)
+        # a column of floats as their reprs: the text the reading SQL takes for a DOUBLE on
+        # Spark (see :func:`_source`), made here where Python has the floats in hand
+        fields.append(t.StructField(x, t.StringType() if kinds[x] == "double" else _spark_type(sql_type)))
+
+    def cell(kind: str, v: object) -> object:
+        return cell_text(v) if kind == "text" else repr(v) if kind == "double" and v is not None else v
+
+    rows = [[k] + [cell(kinds[x], r.get(x)) for x in names] for k, r in enumerate(recs)]
     spark.createDataFrame(rows, t.StructType(fields)).createOrReplaceTempView(view)
     return kinds
 
@@ -134,14 +142,17 @@ def entity_rows(program: m.Program, records: Iterable[Mapping[str, object]], spa
     return run(spark, program, types=kinds)
 
 
-def kinds_of(frame: Any) -> dict[str, str]:
+def kinds_of(frame: Any, numbers: Collection[str] = ()) -> dict[str, str]:
     """The kinds of a Spark DataFrame's typed columns (``boolean``, ``integer``,
-    ``decimal``), as the DuckDB engine reads a Parquet file's; the others are read as text."""
+    ``decimal``, and ``double`` for a DOUBLE or FLOAT column named in ``numbers``), as the
+    DuckDB engine reads a Parquet file's; the others are read as text."""
     from pyspark.sql import types as t
 
     kinds = {}
     for field in frame.schema.fields:
-        if isinstance(field.dataType, t.BooleanType):
+        if isinstance(field.dataType, (t.DoubleType, t.FloatType)) and field.name in numbers:
+            kinds[field.name] = "double"
+        elif isinstance(field.dataType, t.BooleanType):
             kinds[field.name] = "boolean"
         elif isinstance(field.dataType, (t.LongType, t.IntegerType, t.ShortType, t.ByteType)):
             kinds[field.name] = "integer"
@@ -153,11 +164,14 @@ def kinds_of(frame: Any) -> dict[str, str]:
 def _source(spark: Any, program: m.Program, frame: Any) -> dict[str, str]:
     """The view ``input`` of a Spark DataFrame: ``#row`` numbered 0, 1, ... in the frame's
     order, a column per input (NULL where the frame has none; a column that is not a
-    boolean, an integer or a decimal as its text); gives the kinds of the typed columns."""
+    boolean, an integer or a decimal as its text; a DOUBLE or FLOAT read by a number input
+    as Python's repr of it, :func:`starrules.sql.reading.float_repr`, since Spark's own
+    text of a double is Java's); gives the kinds of the typed columns."""
     from pyspark.sql import functions as f
     from pyspark.sql.window import Window
 
-    kinds = {k: v for k, v in kinds_of(frame).items() if k in {i.name for i in program.inputs}}
+    numbers = {i.name for i in program.inputs if i.type.kind in NUMBER_KINDS}
+    kinds = {k: v for k, v in kinds_of(frame, numbers).items() if k in {i.name for i in program.inputs}}
     place = f.row_number().over(Window.orderBy(f.monotonically_increasing_id())) - 1
     cols = [place.alias(ROW)]
     for inp in program.inputs:
@@ -165,7 +179,11 @@ def _source(spark: Any, program: m.Program, frame: Any) -> dict[str, str]:
             cols.append(f.lit(None).cast("string").alias(inp.name))
         else:
             c = f.col(f"`{inp.name.replace('`', '``')}`")
-            cols.append((c if inp.name in kinds else c.cast("string")).alias(inp.name))
+            if kinds.get(inp.name) == "double":
+                c = f.expr(float_repr(exp.Cast(this=col(inp.name), to=exp.DataType.build("DOUBLE"))).sql(dialect="spark"))
+            elif inp.name not in kinds:
+                c = c.cast("string")
+            cols.append(c.alias(inp.name))
     frame.select(*cols).createOrReplaceTempView("input")
     return kinds
 
