@@ -77,7 +77,13 @@ def test_scheme_rate_takes_a_spark_dataframe_and_a_file_on_the_spark_engine(spar
     want = scheme.rate(rows)
     names = list(rows[0])
     frame = spark.createDataFrame([[r[x] for x in names] for r in rows], names)
+
+    def shared() -> list[str]:  # the global views of frames of another session
+        return [r.viewName for r in spark.sql("SHOW VIEWS IN global_temp LIKE 'starrules_input_*'").collect()]
+
+    before = shared()
     assert scheme.rate(frame, engine="spark").outcomes == want.outcomes
+    assert shared() == before  # the frame's view is dropped once every outcome is made
     assert scheme.rate(ROOT / "schemes" / "examples" / "feigong-dangyuan.csv", engine="spark").outcomes == \
         scheme.rate(ROOT / "schemes" / "examples" / "feigong-dangyuan.csv", engine="duckdb").outcomes
     with pytest.raises(UnknownInputsError, match="备注"):

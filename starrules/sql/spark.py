@@ -236,21 +236,36 @@ def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | 
             own.conf.set(key, value)
     if isinstance(data, (str, os.PathLike)):
         data = read(own, data)
-    if frames.is_spark(data):
-        if extra != "ignore" and any(c not in {i.name for i in program.inputs} for c in data.columns):
-            from starrules.errors import UnknownInputsError
+    shared: list[str] = []  # the global view of a frame of another session, while the rating needs it
 
-            raise UnknownInputsError.of(dict.fromkeys(data.columns), [i.name for i in program.inputs])
-        if data.sparkSession is not own:  # a frame of another session: through a view all sessions see
-            name = f"starrules_input_{id(own)}"
-            data.createOrReplaceGlobalTempView(name)
-            data = own.table(f"global_temp.{name}")
-        kinds = _source(own, program, data)
-    else:
-        kinds = load(own, program, data)
-    query = entity_query(program, "input", {k: v for k, v in kinds.items() if v != "text"})
-    query.set("order", None)
-    return engine._rate(own, program, query, period, lambda: None, dialect="spark")
+    def release() -> None:
+        for name in shared:
+            try:
+                own.catalog.dropGlobalTempView(name)
+            except Exception:  # the session has stopped (at exit): its views went with it
+                pass
+        shared.clear()
+
+    try:
+        if frames.is_spark(data):
+            if extra != "ignore" and any(c not in {i.name for i in program.inputs} for c in data.columns):
+                from starrules.errors import UnknownInputsError
+
+                raise UnknownInputsError.of(dict.fromkeys(data.columns), [i.name for i in program.inputs])
+            if data.sparkSession is not own:  # a frame of another session: through a view all sessions see
+                shared.append(f"starrules_input_{id(own)}")
+                data.createOrReplaceGlobalTempView(shared[0])
+                data = own.table(f"global_temp.{shared[0]}")
+            kinds = _source(own, program, data)
+        else:
+            kinds = load(own, program, data)
+        query = entity_query(program, "input", {k: v for k, v in kinds.items() if v != "text"})
+        query.set("order", None)
+        # the view is dropped once every outcome is made (or the rating is dropped)
+        return engine._rate(own, program, query, period, release, dialect="spark")
+    except BaseException:
+        release()
+        raise
 
 
 def population(spark: Any, program: m.Program, view: str = "input", types: Mapping[str, str] | None = None
