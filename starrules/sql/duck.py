@@ -46,10 +46,14 @@ def connect(directory: str | None = None) -> Any:
     return duckdb.connect(os.path.join(directory, "rating.duckdb"), config={"memory_limit": f"{memory // 2**20}MB"})
 
 
-def cell_text(value: object) -> str | None:
-    """A record's value as the text a CSV cell would hold (None stays missing)."""
+def cell_text(value: object, number: bool = False) -> str | None:
+    """A record's value as the text a CSV cell would hold (None stays missing); for a
+    number input (``number``) a float as the decimal the Python engines read it as, that
+    of its repr, written without an exponent (1e-05 as 0.00001)."""
     if value is None:
         return None
+    if number and value.__class__ is float:
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -95,7 +99,8 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
         kinds[x], sql_type = column_kind(cells, inp.type.kind in NUMBER_KINDS)
         decls.append((x, sql_type))
         if kinds[x] == "text":
-            cells = [v if v.__class__ is str else cell_text(v) for v in cells]
+            number = inp.type.kind in NUMBER_KINDS
+            cells = [v if v.__class__ is str else cell_text(v, number) for v in cells]
         elif kinds[x] == "decimal":
             cells = [None if v is None else format(v, "f") for v in cells]
         columns.append(cells)

@@ -112,10 +112,13 @@ def load(spark: Any, program: m.Program, records: Iterable[Mapping[str, object]]
         # Spark (see :func:`_source`), made here where Python has the floats in hand
         fields.append(t.StructField(x, t.StringType() if kinds[x] == "double" else _spark_type(sql_type)))
 
-    def cell(kind: str, v: object) -> object:
-        return cell_text(v) if kind == "text" else repr(v) if kind == "double" and v is not None else v
+    numbers = {i.name for i in program.inputs if i.type.kind in NUMBER_KINDS}
 
-    rows = [[k] + [cell(kinds[x], r.get(x)) for x in names] for k, r in enumerate(recs)]
+    def cell(x: str, v: object) -> object:
+        kind = kinds[x]
+        return cell_text(v, x in numbers) if kind == "text" else repr(v) if kind == "double" and v is not None else v
+
+    rows = [[k] + [cell(x, r.get(x)) for x in names] for k, r in enumerate(recs)]
     spark.createDataFrame(rows, t.StructType(fields)).createOrReplaceTempView(view)
     return kinds
 
