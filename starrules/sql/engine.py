@@ -1,7 +1,8 @@
 """The DuckDB engine: a population rated in SQL, given back as a :class:`~starrules.population.Rating`.
 
-Takes a checked program and the data (Python records, a pandas or polars DataFrame, or a
-CSV / Parquet / JSON Lines file that DuckDB reads in place); gives the same ``Rating`` as
+Takes a checked program and the data (Python records, a pandas or polars DataFrame, a
+CSV or Parquet file that DuckDB reads in place, or a JSON Lines file, read in Python as
+``starrules run`` reads it); gives the same ``Rating`` as
 :func:`starrules.population.rate`: one :class:`~starrules.population.Outcome` per input
 row, in input order, with status, reason, levels before and after the quotas, rank,
 moves, flags and the quota reports. The stages:
@@ -114,9 +115,30 @@ def _reader(path: Path) -> exp.Select:
     return exp.select(exp.Star()).from_(exp.Anonymous(this=reader, expressions=args))
 
 
-def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore") -> dict[str, str]:
-    """A data file read by DuckDB in place (see :func:`_reader`). Gives the typed columns' kinds."""
-    return _from_relation(con, program, _reader(path), extra)
+def refuse_unread(program: m.Program, columns: Iterable[str], extra: str) -> None:
+    """UnknownInputsError for the columns no input reads, unless ``extra="ignore"``."""
+    columns = list(columns)
+    names = [i.name for i in program.inputs]
+    if extra != "ignore" and any(c not in names for c in columns):
+        from starrules.errors import UnknownInputsError
+
+        raise UnknownInputsError.of(dict.fromkeys(columns), names)
+
+
+def _load_file(con: Any, program: m.Program, path: Path, extra: str = "ignore"
+               ) -> tuple[dict[str, str], Sequence[Mapping[str, object]] | None]:
+    """A data file read by DuckDB in place (see :func:`_reader`); a JSON Lines file read
+    in Python, as ``starrules run`` reads it (DuckDB's JSON reader makes a number a
+    double, 8.50000000000000001 is 8.5, and quotes a text in a column of numbers, '"9"',
+    where the Python reader keeps the number's exact decimal and the text). Gives the
+    typed columns' kinds, and the records where Python read them (see :func:`load`)."""
+    if FILE_READERS.get(path.suffix.lower()) == "read_json":
+        from starrules.data import read_table
+
+        table = read_table(path)
+        refuse_unread(program, table.header, extra)
+        return duck.load(con, program, table.records), table.records
+    return _from_relation(con, program, _reader(path), extra), None
 
 
 def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "ignore") -> dict[str, str]:
@@ -125,11 +147,7 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
     # the columns and their types first (DESCRIBE reads no more than a CSV's sample), then
     # the table in one pass over the relation
     present = {r[0]: str(r[1]).upper() for r in con.execute(exp.Describe(this=raw).sql(dialect="duckdb")).fetchall()}
-    names = [i.name for i in program.inputs]
-    if extra != "ignore" and any(c not in names for c in present):
-        from starrules.errors import UnknownInputsError
-
-        raise UnknownInputsError.of(dict.fromkeys(present), names)
+    refuse_unread(program, present, extra)
     place = exp.Sub(this=exp.Window(this=exp.RowNumber(), over="OVER"), expression=exp.Literal.number(1))
     cols: list[exp.Expr] = [exp.alias_(place, ident(ROW))]
     kinds: dict[str, str] = {}
@@ -156,15 +174,21 @@ def _from_relation(con: Any, program: m.Program, raw: exp.Select, extra: str = "
     return kinds
 
 
-def load(con: Any, program: m.Program, data: object, extra: str = "ignore") -> dict[str, str]:
+def load(con: Any, program: m.Program, data: object, extra: str = "ignore"
+         ) -> tuple[dict[str, str], Sequence[Mapping[str, object]] | None]:
     """The source table ``input`` from records, a DataFrame or a file path; a file's
-    column that no input reads raises UnknownInputsError unless ``extra="ignore"``."""
+    column that no input reads raises UnknownInputsError unless ``extra="ignore"``. Gives
+    the kinds of the typed columns, and the records themselves where they passed through
+    Python (records, a frame, a JSON Lines file): a bad value in them is shown in its row's
+    reason as the Python engines show it (``1.5``, ``True``, a list), not as the text it
+    went into the table as."""
     if isinstance(data, (str, os.PathLike)):
         return _load_file(con, program, Path(data), extra)
     if frames.is_frame(data):
-        return duck.load(con, program, frames.records(data, program.inputs))
+        data = frames.records(data, program.inputs)
     assert isinstance(data, Iterable)
-    return duck.load(con, program, data)
+    records = data if isinstance(data, list) else list(data)
+    return duck.load(con, program, records), records
 
 
 def rate(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame | str | os.PathLike[str],
@@ -187,9 +211,10 @@ def _run(program: m.Program, data: Iterable[Mapping[str, object]] | frames.Frame
             shutil.rmtree(where, ignore_errors=True)
 
     try:
-        kinds = load(con, program, data, extra)
+        kinds, records = load(con, program, data, extra)
         typed = {name: kind for name, kind in kinds.items() if kind != "text"}
-        return _rate(con, program, entity_table_sql(program, typed), period, release)  # its outcomes keep the connection
+        # its outcomes keep the connection
+        return _rate(con, program, entity_table_sql(program, typed), period, release, records=records)
     except BaseException:
         release()
         raise
@@ -324,9 +349,10 @@ def run_steps(con: Any, program: m.Program, entity: str | exp.Select, dialect: s
 
 
 def _rate(con: Any, program: m.Program, entity: str | exp.Select, period: int | None, release: Callable[[], None],
-          dialect: str = "duckdb") -> Rating:
+          dialect: str = "duckdb", records: Sequence[Mapping[str, object]] | None = None) -> Rating:
     """The population of the source table ``input`` on ``con``: :func:`run_steps`, then the
-    final levels and flags, and the view the outcomes are read from."""
+    final levels and flags, and the view the outcomes are read from (``records``: the
+    rows as Python holds them, if they passed through Python, for the bad rows' reasons)."""
     from starrules import runtime
     runtime.check_period(program, period)
     levels = program.levels
@@ -367,7 +393,7 @@ def _rate(con: Any, program: m.Program, entity: str | exp.Select, period: int | 
     steps.view(outcomes.OUT, out)
     steps.drop(POP)
     heads = [name for name, _t in steps.columns(outcomes.OUT)]
-    build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps)
+    build = outcomes.Builder(program, names, heads, [n for n, _c in flags_now], period, scales, steps, records)
     return Rating(outcomes.TableOutcomes(con, build, ENTITY, release), tuple(reports), levels)
 
 

@@ -27,8 +27,9 @@ from typing import Any, overload
 
 from sqlglot import exp
 
+from starrules import i18n
 from starrules import model as m
-from starrules.errors import InputProblem
+from starrules.errors import InputError, InputProblem
 from starrules.population import Move, Outcome, Tie, collector_paused
 from starrules.result import Lazy, Result
 from starrules.sql import lower, statements
@@ -217,10 +218,15 @@ class Builder:
     found once; the steps' moves, ties and selection flags of the block's rows from
     :meth:`Steps.block`.
     ``scales`` gives the decimal places of each DECIMAL column (None for the others),
-    whose values come as the integers of their digits (:func:`digits`)."""
+    whose values come as the integers of their digits (:func:`digits`). ``records``, the
+    rows as Python held them before they went into the table (None for a file read in
+    place), give a bad row's values as the Python engines show them in its problems and
+    reason: a float, a bool or a list went into the table as a text."""
 
     def __init__(self, program: m.Program, names: lower.Columns, heads: list[str], flag_names: list[str],
-                 period: int | None, scales: Mapping[str, int | None], steps: Steps) -> None:
+                 period: int | None, scales: Mapping[str, int | None], steps: Steps,
+                 records: Sequence[Mapping[str, object]] | None = None) -> None:
+        self.records = records
         self.detail = [ROW] + [c for _x, c in names.problems] + [CELL + x for x, _c in names.problems]
         self.heads = [h for h in heads if h == ROW or h not in self.detail]
         at = {h: i for i, h in enumerate(self.heads)}
@@ -274,8 +280,15 @@ class Builder:
         ident_ = r[self.i_id]
         d = detail.get(row) if status == "invalid" else None
         if d is not None and any(d[j] is not None for _x, j, _c in self.problems):
-            problems = tuple(InputProblem(x, d[c], d[j]) for x, j, c in self.problems if d[j] is not None)
-            return Outcome(row, "invalid", ident_, groups, None, None, None, r[self.i_reason], None, (), None, (),
+            if self.records is None:
+                problems = tuple(InputProblem(x, d[c], d[j]) for x, j, c in self.problems if d[j] is not None)
+                reason = r[self.i_reason]
+            else:  # the values as the records held them, and the reason the Python engines make of them
+                held = self.records[row]
+                problems = tuple(InputProblem(x, held.get(x), d[j]) for x, j, _c in self.problems if d[j] is not None)
+                with i18n.using(self.steps.language):
+                    reason = str(InputError(problems))
+            return Outcome(row, "invalid", ident_, groups, None, None, None, reason, None, (), None, (),
                            None, problems)
         res = self.result(r, status, ident_, groups)
         if status != "rated":

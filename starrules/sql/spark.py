@@ -195,13 +195,18 @@ READERS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "json", ".ndjson": "j
 
 
 def read(spark: Any, path: str | os.PathLike[str]) -> Any:
-    """A CSV (every cell text, a header line), Parquet or JSON Lines file as a Spark DataFrame."""
+    """A CSV (every cell text, a header line), Parquet or JSON Lines file as a Spark
+    DataFrame. A JSON Lines file's numbers, booleans and texts all as texts, a number as
+    written (``primitivesAsString``: Spark's own reading makes 8.50000000000000001 the
+    double 8.5); :func:`rate` reads a JSON Lines file on this machine in Python instead."""
     kind = READERS.get(Path(path).suffix.lower())
     if kind is None:
         raise StarError(_("the Spark engine reads CSV, Parquet and JSON Lines files, not {name}").format(
             name=Path(path).name))
     if kind == "csv":
         return spark.read.csv(str(path), header=True, inferSchema=False, multiLine=True, escape='"')
+    if kind == "json":
+        return spark.read.json(str(path), primitivesAsString=True)
     return getattr(spark.read, kind)(str(path))
 
 
@@ -238,8 +243,18 @@ def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | 
         if not key.startswith(("spark.ui.", "spark.driver.")):
             own.conf.set(key, value)
     if isinstance(data, (str, os.PathLike)):
-        data = read(own, data)
+        if READERS.get(Path(data).suffix.lower()) == "json" and Path(data).is_file():
+            # a JSON Lines file on this machine: read as starrules run reads it (numbers as
+            # exact decimals, texts as texts), as the DuckDB engine reads it
+            from starrules.data import read_table
+
+            table = read_table(data)
+            engine.refuse_unread(program, table.header, extra)
+            data = table.records
+        else:
+            data = read(own, data)
     shared: list[str] = []  # the global view of a frame of another session, while the rating needs it
+    records: list[Mapping[str, object]] | None = None  # the records, if given: for the bad rows' reasons
 
     def release() -> None:
         for name in shared:
@@ -251,21 +266,19 @@ def rate(program: m.Program, data: Any, spark: Any | None = None, period: int | 
 
     try:
         if frames.is_spark(data):
-            if extra != "ignore" and any(c not in {i.name for i in program.inputs} for c in data.columns):
-                from starrules.errors import UnknownInputsError
-
-                raise UnknownInputsError.of(dict.fromkeys(data.columns), [i.name for i in program.inputs])
+            engine.refuse_unread(program, data.columns, extra)
             if data.sparkSession is not own:  # a frame of another session: through a view all sessions see
                 shared.append(f"starrules_input_{id(own)}")
                 data.createOrReplaceGlobalTempView(shared[0])
                 data = own.table(f"global_temp.{shared[0]}")
             kinds = _source(own, program, data)
         else:
-            kinds = load(own, program, data)
+            records = data if isinstance(data, list) else list(data)
+            kinds = load(own, program, records)
         query = entity_query(program, "input", {k: v for k, v in kinds.items() if v != "text"})
         query.set("order", None)
         # the view is dropped once every outcome is made (or the rating is dropped)
-        return engine._rate(own, program, query, period, release, dialect="spark")
+        return engine._rate(own, program, query, period, release, dialect="spark", records=records)
     except BaseException:
         release()
         raise
