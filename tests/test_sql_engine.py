@@ -96,7 +96,8 @@ def typed_value(inp: Any, cell: object, draw: st.DrawFn) -> object:
     """A text cell as one of the Python values a driver or a JSON file could give for it
     (or the text itself): a number as an int, a Decimal or a float (only where the
     float's repr is that number), yes/no as a bool or 1/0, a set's members as a list or a
-    set. The engines must agree on any of them, valid or not."""
+    set; now and then, for an input that is not a text, a value of another kind (True,
+    1.5, a list). The engines must agree on any of them, valid or not."""
     if not isinstance(cell, str):
         return cell
     kind = inp.type.kind
@@ -114,6 +115,8 @@ def typed_value(inp: Any, cell: object, draw: st.DrawFn) -> object:
     elif kind == "set":
         members = [x for x in cell.split("、") if x]
         choices += [members, set(members)]
+    if kind != "text":  # now and then a value of a kind the input refuses, or reads its own way
+        choices += draw(st.lists(st.sampled_from([True, 1, 1.5, Decimal("1.0"), [cell], [1]]), max_size=1))
     return draw(st.sampled_from(choices))
 
 
@@ -419,3 +422,35 @@ def test_a_json_lines_file_is_read_as_python_reads_it(tmp_path: Path, engine: st
     assert got[0].reason == ("分: Decimal('8.50000000000000001') is not valid; expected a multiple of 0.00001 "
                              "from 0 to 100000000")
     assert got == scheme.rate(data, engine="python").outcomes
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_typed_records_with_values_of_the_wrong_kind_rate_as_in_python(engine: str,
+                                                                     request: pytest.FixtureRequest) -> None:
+    # Anyang records as a driver or a JSON file gives them (Decimals, ints, a float rate, a
+    # set and a list), each but the first with one value of a kind the Python engines refuse
+    # for its input, or read otherwise than its text would be. By hand: the first is nine
+    # points in each area, 90, five stars before the quotas, and four after them (at most
+    # 10% of the one rated entity, rounded down, is no place); a list, a bool, a number for a set, an int for a
+    # choice are refused by their kind; 1e-05 for the rate is a bare number in (0, 1],
+    # ambiguous; Decimal 7.55 is off the 0.1 step. Each refused row's reason shows the value
+    # as the Python engines show it ([1], True, 10.5), not the text it went in as.
+    scheme = starrules.load(SCHEMES / "anyang.star")
+    areas = ["组织健全", "制度完善落实", "战斗堡垒作用", "党员模范带头", "服务满意度", "党建引领群团", "遵章守纪",
+             "设施配套", "落实上级工作", "服务意识群众基础"]
+    base: dict[str, object] = {"所属单位": "党委一", **dict.fromkeys(areas, Decimal(9)), "表彰": set(),
+                               "创新推广": [], "工委通报": 0, "市委通报": 0, "班子处分": 0, "班子撤职": 0,
+                               "党员违纪": 0, "民主评议满意率": 95.0, "换届情况": "按期", "缺席次数": 0}
+    wrong = [{}, {"组织健全": [1]}, {"工委通报": True}, {"表彰": 10.5}, {"换届情况": 1},
+             {"民主评议满意率": 1e-05}, {"制度完善落实": Decimal("7.55")}, {"创新推广": [1]}]
+    rows = [{"支部名称": f"支部{k}", **base, **w} for k, w in enumerate(wrong)]
+    if engine == "spark":
+        got = sp.rate(scheme.program, rows, request.getfixturevalue("spark")).outcomes
+    else:
+        got = scheme.rate(rows, engine=engine).outcomes
+    assert [o.status for o in got] == ["rated"] + ["invalid"] * 7
+    assert (got[0].level_before, got[0].level) == (5, 4)
+    assert got[1].reason == "组织健全: [1] is not valid; expected a score from 0 to 10 in steps of 0.1"
+    assert got[2].reason == "工委通报: True is not valid; expected a whole number from 0 or more"
+    assert got[6].reason == "制度完善落实: Decimal('7.55') is not valid; expected a multiple of 0.1 from 0 to 10"
+    assert got == scheme.rate(rows).outcomes

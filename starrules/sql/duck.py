@@ -46,14 +46,42 @@ def connect(directory: str | None = None) -> Any:
     return duckdb.connect(os.path.join(directory, "rating.duckdb"), config={"memory_limit": f"{memory // 2**20}MB"})
 
 
-def cell_text(value: object, number: bool = False) -> str | None:
-    """A record's value as the text a CSV cell would hold (None stays missing); for a
-    number input (``number``) a float as the decimal the Python engines read it as, that
-    of its repr, written without an exponent (1e-05 as 0.00001)."""
+REFUSED = "\x00"  # the text of a value the Python engines refuse for its input by its kind alone
+
+
+def cell_text(value: object, inp: m.Input | None = None) -> str | None:
+    """A record's value as the text a CSV cell would hold (None stays missing). For the
+    input ``inp`` reads it, a value that is not a text goes in as the Python engines read
+    it: a float for a number as the decimal of its repr, written without an exponent
+    (1e-05 as 0.00001), and a value they refuse by its kind alone (a list or a bool for a
+    number; a float, a list or a number other than 0 and 1 for a yes/no; anything but a
+    text for a choice; anything but a text or a collection of texts for a set, or one
+    holding a text that is not a choice) as ``REFUSED``, which no reading takes. (The reason of a row holding one is made in
+    Python, from the record: see :class:`starrules.sql.outcomes.Builder`.)"""
     if value is None:
         return None
-    if number and value.__class__ is float:
-        return format(Decimal(repr(value)), "f")
+    kind = None if inp is None or value.__class__ is str else inp.type.kind
+    if kind in ("number", "count", "percent"):
+        if value.__class__ is float:
+            return format(Decimal(repr(value)), "f")
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return REFUSED
+    elif kind == "bool":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
+            return "1" if value else "0"
+        return REFUSED
+    elif kind == "enum":
+        return REFUSED
+    elif kind == "set":
+        if isinstance(value, (bytes, dict)) or not isinstance(value, Iterable) or \
+                not all(isinstance(x, str) for x in value):
+            return REFUSED
+        assert inp is not None
+        members = set(inp.type.members)
+        if any(x.strip() not in members for x in value):  # ('' or 无 would read as no choice once joined)
+            return REFUSED
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -99,8 +127,7 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
         kinds[x], sql_type = column_kind(cells, inp.type.kind in NUMBER_KINDS)
         decls.append((x, sql_type))
         if kinds[x] == "text":
-            number = inp.type.kind in NUMBER_KINDS
-            cells = [v if v.__class__ is str else cell_text(v, number) for v in cells]
+            cells = [v if v.__class__ is str else cell_text(v, inp) for v in cells]
         elif kinds[x] == "decimal":
             cells = [None if v is None else format(v, "f") for v in cells]
         columns.append(cells)

@@ -27,7 +27,7 @@ from typing import Any, overload
 
 from sqlglot import exp
 
-from starrules import i18n
+from starrules import i18n, values
 from starrules import model as m
 from starrules.errors import InputError, InputProblem
 from starrules.population import Move, Outcome, Tie, collector_paused
@@ -227,6 +227,7 @@ class Builder:
                  period: int | None, scales: Mapping[str, int | None], steps: Steps,
                  records: Sequence[Mapping[str, object]] | None = None) -> None:
         self.records = records
+        self.inputs_by_name = {i.name: i for i in program.inputs}
         self.detail = [ROW] + [c for _x, c in names.problems] + [CELL + x for x, _c in names.problems]
         self.heads = [h for h in heads if h == ROW or h not in self.detail]
         at = {h: i for i, h in enumerate(self.heads)}
@@ -285,8 +286,9 @@ class Builder:
                 reason = r[self.i_reason]
             else:  # the values as the records held them, and the reason the Python engines make of them
                 held = self.records[row]
-                problems = tuple(InputProblem(x, held.get(x), d[j]) for x, j, _c in self.problems if d[j] is not None)
                 with i18n.using(self.steps.language):
+                    problems = tuple(InputProblem(x, held.get(x), self.expected(x, held.get(x), d[j]))
+                                     for x, j, _c in self.problems if d[j] is not None)
                     reason = str(InputError(problems))
             return Outcome(row, "invalid", ident_, groups, None, None, None, reason, None, (), None, (),
                            None, problems)
@@ -304,6 +306,15 @@ class Builder:
         if row in self.ties:
             outcome.ties = self.ties[row]
         return outcome
+
+    def expected(self, name: str, value: object, found: str) -> str:
+        """What the input ``name`` expects, as said of ``value`` held in a record: for a
+        value that is not a text (it went into the table as the text of a CSV cell), what
+        the Python engines say of the value itself; else ``found``, what SQL found."""
+        if value is None or value.__class__ is str:
+            return found
+        said = values.coerce(self.inputs_by_name[name], value)[1]
+        return found if said is None else said
 
     def result(self, r: tuple[Any, ...], status: str, ident_: str | None, groups: dict[str, str]) -> Result:
         vals = self.inputs(r)

@@ -101,7 +101,6 @@ def load(spark: Any, program: m.Program, records: Iterable[Mapping[str, object]]
     types them (``#row`` from 0 in the records' order); gives each input column's kind."""
     from pyspark.sql import types as t
 
-    names = [i.name for i in program.inputs]
     recs = list(records)
     kinds: dict[str, str] = {}
     fields = [t.StructField("#row", t.LongType(), nullable=False)]
@@ -112,13 +111,11 @@ def load(spark: Any, program: m.Program, records: Iterable[Mapping[str, object]]
         # Spark (see :func:`_source`), made here where Python has the floats in hand
         fields.append(t.StructField(x, t.StringType() if kinds[x] == "double" else _spark_type(sql_type)))
 
-    numbers = {i.name for i in program.inputs if i.type.kind in NUMBER_KINDS}
+    def cell(inp: m.Input, v: object) -> object:
+        kind = kinds[inp.name]
+        return cell_text(v, inp) if kind == "text" else repr(v) if kind == "double" and v is not None else v
 
-    def cell(x: str, v: object) -> object:
-        kind = kinds[x]
-        return cell_text(v, x in numbers) if kind == "text" else repr(v) if kind == "double" and v is not None else v
-
-    rows = [[k] + [cell(x, r.get(x)) for x in names] for k, r in enumerate(recs)]
+    rows = [[k] + [cell(inp, r.get(inp.name)) for inp in program.inputs] for k, r in enumerate(recs)]
     spark.createDataFrame(rows, t.StructType(fields)).createOrReplaceTempView(view)
     return kinds
 
