@@ -96,8 +96,8 @@ def typed_value(inp: Any, cell: object, draw: st.DrawFn) -> object:
     """A text cell as one of the Python values a driver or a JSON file could give for it
     (or the text itself): a number as an int, a Decimal or a float (only where the
     float's repr is that number), yes/no as a bool or 1/0, a set's members as a list or a
-    set; now and then, for an input that is not a text, a value of another kind (True,
-    1.5, a list). The engines must agree on any of them, valid or not."""
+    set; now and then a value of another kind (True, 1.5, a list). The engines must
+    agree on any of them, valid or not."""
     if not isinstance(cell, str):
         return cell
     kind = inp.type.kind
@@ -115,8 +115,8 @@ def typed_value(inp: Any, cell: object, draw: st.DrawFn) -> object:
     elif kind == "set":
         members = [x for x in cell.split("、") if x]
         choices += [members, set(members)]
-    if kind != "text":  # now and then a value of a kind the input refuses, or reads its own way
-        choices += draw(st.lists(st.sampled_from([True, 1, 1.5, Decimal("1.0"), [cell], [1]]), max_size=1))
+    # now and then a value of a kind the input refuses, or reads its own way
+    choices += draw(st.lists(st.sampled_from([True, 1, 1.5, Decimal("1.0"), [cell], [1]]), max_size=1))
     return draw(st.sampled_from(choices))
 
 

@@ -120,3 +120,25 @@ def test_generated_schemes_give_on_spark_what_they_give_on_duckdb(spark: Any, da
             sp.entity_rows(scheme.program, records, spark)
         return
     assert sp.entity_rows(scheme.program, records, spark) == expected
+
+
+def test_a_bad_value_under_min_or_max_is_no_error_on_spark(spark: Any) -> None:
+    # Found by the property above. With 率一 bad (-1%), min(次一, 7.2 × 率一) is NULL, not
+    # 次一: SQL's LEAST skips a NULL, and Spark computed the score of the bad row too, 20,
+    # which the score's DECIMAL(10, 9) (at most 7.2) cannot hold: ANSI mode raised. By
+    # hand: the row is invalid for 率一 (below 0%); the other, 次一 3 and 率一 50%, scores
+    # min(3, 3.6) = 3.
+    text = """scheme "最小" version "1"
+levels stars 0..1
+input 编号 : id
+input 次一 : count default 0
+input 率一 : percent
+score 分0 = min(次一, 7.2 * 率一)
+band 分0 { 1: [3, ..)  0: (.., 3) }
+"""
+    scheme = starrules.loads(text, "最小.star")
+    records = [{"编号": "一", "次一": "20", "率一": "-1%"}, {"编号": "二", "次一": "3", "率一": "50%"}]
+    rows = sp.entity_rows(scheme.program, records, spark)
+    assert [r["#status"] for r in rows] == ["invalid", "rated"]
+    assert rows[1]["分0"] == Decimal(3)
+    assert rows == duck.entity_rows(scheme.program, records)

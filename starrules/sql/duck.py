@@ -23,7 +23,7 @@ from starrules.errors import StarError
 from starrules.i18n import _
 from starrules.sql import statements
 from starrules.sql.lower import col, entity_query
-from starrules.sql.reading import NUMBER_KINDS
+from starrules.sql.reading import NUMBER_KINDS, REFUSED
 
 
 class MissingExtraError(StarError):
@@ -46,9 +46,6 @@ def connect(directory: str | None = None) -> Any:
     return duckdb.connect(os.path.join(directory, "rating.duckdb"), config={"memory_limit": f"{memory // 2**20}MB"})
 
 
-REFUSED = "\x00"  # the text of a value the Python engines refuse for its input by its kind alone
-
-
 def cell_text(value: object, inp: m.Input | None = None) -> str | None:
     """A record's value as the text a CSV cell would hold (None stays missing). For the
     input ``inp`` reads it, a value that is not a text goes in as the Python engines read
@@ -56,8 +53,10 @@ def cell_text(value: object, inp: m.Input | None = None) -> str | None:
     (1e-05 as 0.00001), and a value they refuse by its kind alone (a list or a bool for a
     number; a float, a list or a number other than 0 and 1 for a yes/no; anything but a
     text for a choice; anything but a text or a collection of texts for a set, or one
-    holding a text that is not a choice) as ``REFUSED``, which no reading takes. (The reason of a row holding one is made in
-    Python, from the record: see :class:`starrules.sql.outcomes.Builder`.)"""
+    holding a text that is not a choice; anything but a text or a whole number for a
+    text, name or group, marked before its text) as ``REFUSED``, which no reading takes.
+    (The reason of a row holding one is made in Python, from the record: see
+    :class:`starrules.sql.outcomes.Builder`.)"""
     if value is None:
         return None
     kind = None if inp is None or value.__class__ is str else inp.type.kind
@@ -82,6 +81,8 @@ def cell_text(value: object, inp: m.Input | None = None) -> str | None:
         members = set(inp.type.members)
         if any(x.strip() not in members for x in value):  # ('' or 无 would read as no choice once joined)
             return REFUSED
+    elif kind in ("text", "id", "group") and (isinstance(value, bool) or not isinstance(value, int)):
+        return REFUSED + str(value)  # (its own text still names the row: reading._unmarked)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):

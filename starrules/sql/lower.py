@@ -401,11 +401,15 @@ def _ifelse(lw: _Lower, e: n.IfElse) -> exp.Expr:
 
 
 def _extreme(values: list[exp.Expr], largest: bool) -> exp.Expr:
-    """max/min; the values are never NULL on a row that reads (NULL rows are masked)."""
+    """max/min: NULL when any value is NULL. (The values are never NULL on a row that
+    reads, but SQL's GREATEST and LEAST skip a NULL, and Spark may compute a score of a row
+    with bad values, masked or not: min(次一 + 甲, 7.2 × 率一) with 率一 bad was 次一 + 甲,
+    20, which the score's DECIMAL(10, 9) cannot hold: an error, in ANSI mode.)"""
     if len(values) == 1:
         return values[0]
     cls = exp.Greatest if largest else exp.Least
-    return cls(this=values[0], expressions=values[1:])
+    null = exp.or_(*[exp.Is(this=v.copy(), expression=exp.Null()) for v in values])
+    return exp.Case(ifs=[exp.If(this=null, true=exp.Null())], default=cls(this=values[0], expressions=values[1:]))
 
 
 @_handles(n.Call)

@@ -32,6 +32,7 @@ from starrules.errors import InputProblem
 from starrules.i18n import _
 
 READ_PLACES = 6  # decimal places a number cell may have in SQL
+REFUSED = "\x00"  # the text a record's value goes in as when the Python engines refuse it for its input by its kind
 SET_JOIN = "、"  # a set's members as one text, in declared order
 _EVERY = "".join(map(chr, range(sys.maxunicode + 1)))  # scanned by re at C speed (a loop took 0.5 s)
 WHITESPACE = "".join(re.findall(r"\s", _EVERY))  # re's \s is str.isspace, \d is Unicode category Nd
@@ -212,7 +213,7 @@ def _filled(message: str, samples: list[tuple[str, exp.Expr]]) -> exp.Expr:
 
 
 # the characters repr escapes that data cells hold in practice (others are shown as is)
-_REPR_ESCAPES = [(c, repr(c)[1:-1]) for c in ("\\", "\t", "\n", "\r", "\xa0", "\u3000", "\ufeff")]
+_REPR_ESCAPES = [(c, repr(c)[1:-1]) for c in ("\\", "\t", "\n", "\r", "\xa0", "\u3000", "\ufeff", REFUSED)]
 
 
 def py_repr(x: exp.Expr) -> exp.Expr:
@@ -327,10 +328,10 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
         if inp in per_row:
             text = text.select(exp.alias_(_cell(inp, kinds[inp.name]), ident(TEXT + inp.name)), append=True, copy=False)
     ident_field = program.id_field
-    text = text.select(exp.alias_(_strip(_py_str(col(ident_field), kinds[ident_field])) if ident_field else exp.Cast(
+    text = text.select(exp.alias_(_unmarked(_strip(_py_str(col(ident_field), kinds[ident_field]))) if ident_field else exp.Cast(
         this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident("#id")), append=True, copy=False)
     for g in program.group_fields:
-        text = text.select(exp.alias_(exp.Coalesce(this=_strip(_py_str(col(g), kinds[g])), expressions=[s("")]),
+        text = text.select(exp.alias_(exp.Coalesce(this=_unmarked(_strip(_py_str(col(g), kinds[g]))), expressions=[s("")]),
                                       ident("#group:" + g)), append=True, copy=False)
     ctes, rows = _chain(per_row, kinds, [("#text", text.from_(src))], "")
     out = exp.select(*[col(c, "#r") for c in ["#row", "#id"] + ["#group:" + g for g in program.group_fields]])
@@ -355,6 +356,12 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
                        on=exp.NullSafeEQ(this=col(RAW + name, "#r"), expression=col(RAW + name, f"#v{k}")),
                        join_type="LEFT", copy=False)
     return ctes + [("#read", out)]
+
+
+def _unmarked(x: exp.Expr) -> exp.Expr:
+    """A name or group as the Python engines name the row: a record's value they refuse,
+    marked with ``REFUSED`` as it went in, by its own text (``1.5``, ``True``)."""
+    return exp.Replace(this=x, expression=s(REFUSED), replacement=s(""))
 
 
 def _cell(inp: m.Input, kind: str) -> exp.Expr:
@@ -609,6 +616,9 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expr, exp.Expr]:
                           expression=exp.Literal.number(0)), s(x))) for x in typ.members])
         value = _case((empty_word.copy(), s("")), default=joined)
     else:  # text, id, group
+        # a record's value that is neither a text nor a whole number, marked (duck.cell_text)
+        problems.append((exp.EQ(this=exp.Left(this=t.copy(), expression=exp.Literal.number(1)), expression=s(REFUSED)),
+                         s(expected)))
         value = t.copy()
     refused = {"enum": ("integer", "decimal", "boolean"), "set": ("integer", "decimal", "boolean"),
                "text": ("decimal", "boolean")}
