@@ -23,7 +23,7 @@ from starrules.errors import StarError
 from starrules.i18n import _
 from starrules.sql import statements
 from starrules.sql.lower import col, entity_query
-from starrules.sql.reading import NUMBER_KINDS, REFUSED
+from starrules.sql.reading import MARKED, NUMBER_KINDS, REFUSED
 
 
 class MissingExtraError(StarError):
@@ -129,12 +129,14 @@ def load(con: Any, program: m.Program, records: Iterable[Mapping[str, object]],
         decls.append((x, sql_type))
         if kinds[x] == "text":
             cells = [v if v.__class__ is str else cell_text(v, inp) for v in cells]
+            if inp.type.kind == "text" and any(v.__class__ is str and v[:1] == REFUSED for v in cells):
+                kinds[x] = MARKED
         elif kinds[x] == "decimal":
             cells = [None if v is None else format(v, "f") for v in cells]
         columns.append(cells)
     con.execute(statements.create_columns(table, decls).sql(dialect="duckdb"))
     types = [t for _x, t in decls]
-    texts = [False] + [kinds[x] in ("text", "decimal") for x in names]
+    texts = [False] + [kinds[x] in ("text", MARKED, "decimal") for x in names]
     for low in range(0, len(recs), LOAD_ROWS):
         # a column of texts as one text where it can be (see statements.pack), else a list
         part = [c[low:low + LOAD_ROWS] for c in columns]

@@ -284,7 +284,9 @@ def _number_checks(name: str) -> list[tuple[str, exp.Expr]]:
     return [("#ok:", readable), ("#fine:", too_fine), (DEC, _case((readable.copy(), value)))]
 
 
-COLUMN_KINDS = ("text", "integer", "decimal", "boolean", "double")
+COLUMN_KINDS = ("text", "integer", "decimal", "boolean", "double", "marked")
+MARKED = "marked"  # a text column with a record's value marked REFUSED for a text input: read as text, marks refused
+TEXTS = ("text", MARKED)
 NUMBER_KINDS = ("number", "count", "percent")  # the inputs a DOUBLE column is read by as a number (else as text)
 Kinds = Mapping[str, str]
 
@@ -293,7 +295,7 @@ def _py_str(raw: exp.Expr, kind: str) -> exp.Expr:
     """``str(value)`` of a cell as Python holds it (text, int, Decimal, bool or float: a
     DOUBLE's text in DuckDB is Python's ``repr``, the shortest that reads back as it,
     ``1e-05``, ``10000000.0``, ``nan``)."""
-    if kind == "text":
+    if kind in TEXTS:
         return raw
     if kind == "boolean":
         return _case((raw, s("True")), (exp.Not(this=raw.copy()), s("False")))
@@ -302,7 +304,7 @@ def _py_str(raw: exp.Expr, kind: str) -> exp.Expr:
 
 def _repr(raw: exp.Expr, kind: str) -> exp.Expr:
     """``repr(value)`` of a cell as Python holds it."""
-    if kind == "text":
+    if kind in TEXTS:
         return py_repr(raw)
     if kind == "decimal":
         return _cat(s("Decimal('"), _py_str(raw, kind), s("')"))
@@ -328,10 +330,12 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
         if inp in per_row:
             text = text.select(exp.alias_(_cell(inp, kinds[inp.name]), ident(TEXT + inp.name)), append=True, copy=False)
     ident_field = program.id_field
-    text = text.select(exp.alias_(_unmarked(_strip(_py_str(col(ident_field), kinds[ident_field]))) if ident_field else exp.Cast(
+    text = text.select(exp.alias_(_unmarked(_strip(_py_str(col(ident_field), kinds[ident_field])), kinds[ident_field])
+                                  if ident_field else exp.Cast(
         this=exp.Null(), to=exp.DataType.build("VARCHAR")), ident("#id")), append=True, copy=False)
     for g in program.group_fields:
-        text = text.select(exp.alias_(exp.Coalesce(this=_unmarked(_strip(_py_str(col(g), kinds[g]))), expressions=[s("")]),
+        text = text.select(exp.alias_(exp.Coalesce(this=_unmarked(_strip(_py_str(col(g), kinds[g])), kinds[g]),
+                                                   expressions=[s("")]),
                                       ident("#group:" + g)), append=True, copy=False)
     ctes, rows = _chain(per_row, kinds, [("#text", text.from_(src))], "")
     out = exp.select(*[col(c, "#r") for c in ["#row", "#id"] + ["#group:" + g for g in program.group_fields]])
@@ -358,16 +362,17 @@ def read_ctes(program: m.Program, source: str, types: Kinds | None = None) -> li
     return ctes + [("#read", out)]
 
 
-def _unmarked(x: exp.Expr) -> exp.Expr:
-    """A name or group as the Python engines name the row: a record's value they refuse,
-    marked with ``REFUSED`` as it went in, by its own text (``1.5``, ``True``)."""
-    return exp.Replace(this=x, expression=s(REFUSED), replacement=s(""))
+def _unmarked(x: exp.Expr, kind: str) -> exp.Expr:
+    """A name or group as the Python engines name the row: in a ``MARKED`` column, a
+    record's value they refuse, marked with ``REFUSED`` as it went in, by its own text
+    (``1.5``, ``True``). (Only a column with a mark pays for it: a name is read on each row.)"""
+    return exp.Replace(this=x, expression=s(REFUSED), replacement=s("")) if kind == MARKED else x
 
 
 def _cell(inp: m.Input, kind: str) -> exp.Expr:
     """The cell as text: trimmed, NULL when blank (a typed cell: its text)."""
     raw = col(inp.name)
-    if kind == "text":
+    if kind in TEXTS:
         return exp.Nullif(this=_strip(raw), expression=s(""))
     if kind == "double":
         return _plain(exp.Cast(this=raw, to=exp.DataType.build("VARCHAR")))
@@ -616,9 +621,9 @@ def _read(inp: m.Input, column: str = "text") -> tuple[exp.Expr, exp.Expr]:
                           expression=exp.Literal.number(0)), s(x))) for x in typ.members])
         value = _case((empty_word.copy(), s("")), default=joined)
     else:  # text, id, group
-        # a record's value that is neither a text nor a whole number, marked (duck.cell_text)
-        problems.append((exp.EQ(this=exp.Left(this=t.copy(), expression=exp.Literal.number(1)), expression=s(REFUSED)),
-                         s(expected)))
+        if column == MARKED:  # a record's value that is neither a text nor a whole number (duck.cell_text)
+            problems.append((exp.EQ(this=exp.Left(this=t.copy(), expression=exp.Literal.number(1)),
+                                    expression=s(REFUSED)), s(expected)))
         value = t.copy()
     refused = {"enum": ("integer", "decimal", "boolean"), "set": ("integer", "decimal", "boolean"),
                "text": ("decimal", "boolean")}

@@ -33,7 +33,7 @@ from starrules.i18n import _
 from starrules.population import QuotaReport, Rating
 from starrules.sql.duck import cell_text, column_kind
 from starrules.sql.lower import ROW, col, entity_query
-from starrules.sql.reading import NUMBER_KINDS, float_repr
+from starrules.sql.reading import MARKED, NUMBER_KINDS, REFUSED, float_repr
 from starrules.sql.statements import table
 
 SETTINGS = {
@@ -116,6 +116,10 @@ def load(spark: Any, program: m.Program, records: Iterable[Mapping[str, object]]
         return cell_text(v, inp) if kind == "text" else repr(v) if kind == "double" and v is not None else v
 
     rows = [[k] + [cell(inp, r.get(inp.name)) for inp in program.inputs] for k, r in enumerate(recs)]
+    for j, inp in enumerate(program.inputs, start=1):  # a text input's column holding a marked value
+        if kinds[inp.name] == "text" and inp.type.kind == "text" and any(
+                isinstance(c, str) and c[:1] == REFUSED for c in (row[j] for row in rows)):
+            kinds[inp.name] = MARKED
     spark.createDataFrame(rows, t.StructType(fields)).createOrReplaceTempView(view)
     return kinds
 
