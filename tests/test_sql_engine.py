@@ -98,7 +98,7 @@ def typed_value(inp: Any, cell: object, draw: st.DrawFn) -> object:
     float's repr is that number), yes/no as a bool or 1/0, a set's members as a list or a
     set; now and then a value of another kind (True, 1.5, a list). The engines must
     agree on any of them, valid or not."""
-    if not isinstance(cell, str):
+    if not isinstance(cell, str) or inp.role == "id":  # (ids stay distinct: sp.rate does not check them)
         return cell
     kind = inp.type.kind
     choices: list[object] = [cell]
